@@ -1,0 +1,68 @@
+"""The article record: what extraction produces and the release stores, row for row."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from dataclasses import dataclass, field
+
+
+def article_id(raw_path: str) -> str:
+    """Stable id of the capture at raw_path (project-relative, POSIX).
+
+    A function of the path alone, so it does not depend on file order, on the other
+    articles, or on the capture's bytes: correcting a capture keeps its id. A
+    sidecar can pin an id to keep it when a capture has to move.
+    """
+    return hashlib.sha256(f"corpuspack:article:{raw_path}".encode()).hexdigest()[:16]
+
+
+@dataclass(frozen=True)
+class Removal:
+    rule: str
+    line: int
+    text: str
+
+
+@dataclass(frozen=True)
+class Article:
+    id: str
+    outlet: str | None
+    url: str | None
+    title: str | None
+    lead: str | None
+    published: dt.datetime | None
+    published_date: dt.date | None
+    published_precision: str
+    published_original: str | None
+    dateline: str | None
+    language: str | None
+    text: str
+    keywords: tuple[str, ...]
+    raw_path: str
+    raw_sha256: str
+    removed: tuple[Removal, ...] = ()
+    sidecar_notes: tuple[tuple[str, str], ...] = ()
+    sidecar_path: str | None = field(default=None, compare=False)
+
+    def to_row(self) -> dict:
+        """Plain Python values, in schema field order, for frictionless and Arrow."""
+        return {
+            "id": self.id,
+            "outlet": self.outlet,
+            "url": self.url,
+            "title": self.title,
+            "lead": self.lead,
+            "published": self.published,
+            "published_date": self.published_date,
+            "published_precision": self.published_precision,
+            "published_original": self.published_original,
+            "dateline": self.dateline,
+            "language": self.language,
+            "text": self.text,
+            "keywords": list(self.keywords),
+            "raw_path": self.raw_path,
+            "raw_sha256": self.raw_sha256,
+            "removed": [{"rule": r.rule, "line": r.line, "text": r.text} for r in self.removed],
+            "sidecar_notes": [{"field": f, "note": n} for f, n in self.sidecar_notes],
+        }

@@ -1,0 +1,132 @@
+"""The corpuspack command line: parse options, call the library, render, exit."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from . import __version__, pipeline, render
+from . import project as project_mod
+from .profiles import ProfileError
+from .release import ReleaseError, write_release
+from .report import Report
+from .schema import SchemaError
+
+
+class ConfigError(click.ClickException):
+    """The project cannot be used as configured (exit 2, like a usage error)."""
+
+    exit_code = 2
+
+
+def _load_project(path: Path | None) -> project_mod.Project:
+    try:
+        root = path if path is not None else project_mod.find_root(Path.cwd())
+        return project_mod.load(root)
+    except project_mod.ProjectError as exc:
+        raise ConfigError(str(exc)) from exc
+
+
+def _run(project: project_mod.Project) -> pipeline.Result:
+    try:
+        return pipeline.run(project)
+    except (project_mod.ProjectError, ProfileError, SchemaError) as exc:
+        raise ConfigError(str(exc)) from exc
+
+
+def _emit(report: Report, fmt: str, strict: bool) -> None:
+    output = render.RENDERERS[fmt](report, strict=strict)
+    if output:
+        click.echo(output)
+
+
+project_option = click.option(
+    "--project", "project_dir", type=click.Path(file_okay=False, exists=True, path_type=Path), default=None,
+    help="Corpus repository (the folder with datapackage.json). Default: the nearest one at or above the "
+         "current folder.")
+format_option = click.option(
+    "--format", "fmt", type=click.Choice(sorted(render.RENDERERS)), default="text", show_default=True,
+    help="How to print the findings.")
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="corpuspack")
+def main() -> None:
+    """Package raw news captures into a validated, reproducible dataset release.
+
+    \b
+    Example:
+        corpuspack validate          # check raw/ against the schema, write nothing
+        corpuspack build             # write dist/<version>/
+    """
+
+
+@main.command()
+@project_option
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Release folder to write instead of dist/<version>/ (must not hold a different release).")
+@format_option
+def build(project_dir: Path | None, out: Path | None, fmt: str) -> None:
+    """Build the release dist/<version>/ from raw/.
+
+    Extracts every capture with its outlet profile, validates every article
+    against schema/ through frictionless, and, only if nothing is wrong, writes
+    Parquet, the dataset card (README.md) and datapackage.json atomically. The
+    version comes from datapackage.json. An existing release is never rewritten:
+    building the same inputs again is a no-op, building different ones into the
+    same version fails. Exit 0 on success, 1 on invalid input, 2 on a usage error.
+
+    \b
+    Example:
+        corpuspack build --project path/to/corpus --out /tmp/release
+    """
+    project = _load_project(project_dir)
+    result = _run(project)
+    if not result.report.valid:
+        _emit(result.report, fmt, strict=False)
+        raise click.ClickException("no release written: fix the errors above and build again")
+    target = out if out is not None else project.dist_dir / project.version
+    try:
+        outcome = write_release(project.descriptor, project.settings, result.schema, result.articles, target)
+    except ReleaseError as exc:
+        raise click.ClickException(str(exc)) from exc
+    if fmt == "json":
+        _emit(result.report, fmt, strict=False)
+        return
+    if result.report.findings:
+        _emit(result.report, fmt, strict=False)
+    verb = "is up to date (identical bytes)" if outcome.unchanged else "written"
+    click.echo(f"release {project.version}: {len(result.articles)} articles, {outcome.path} {verb}")
+    for name in outcome.files:
+        click.echo(f"  {name}")
+
+
+@main.command()
+@project_option
+@format_option
+@click.option("--strict", is_flag=True, help="Fail on warnings too.")
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+def validate(project_dir: Path | None, fmt: str, strict: bool, paths: tuple[Path, ...]) -> None:
+    """Run every check of the build and write nothing.
+
+    With PATHS (captures, sidecars or folders under raw/), only findings about
+    those files are shown; the whole corpus is still read so that corpus-level
+    checks (duplicate ids) see everything. Exit 0 valid, 1 invalid, 2 usage error.
+
+    \b
+    Example:
+        corpuspack validate --format json raw/tass/
+    """
+    project = _load_project(project_dir)
+    result = _run(project)
+    report = result.report
+    if paths:
+        wanted = [project.relative(p.resolve()).rstrip("/") for p in paths]
+        report = Report(
+            findings=[f for f in report.findings
+                      if any(f.file == w or f.file.startswith(w + "/") for w in wanted)],
+            files_checked=report.files_checked, articles_checked=report.articles_checked)
+    _emit(report, fmt, strict)
+    if not report.is_valid(strict=strict):
+        raise SystemExit(1)

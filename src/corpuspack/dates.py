@@ -1,0 +1,104 @@
+"""Publication dates: parse what the page says, keep how precise it is, never invent.
+
+dateparser does the parsing with its language, zone and relative base pinned, so
+the result never depends on the clock or the machine's zone. A date that lacks a
+year stays a month and a day: the relative base only fills fields that are then
+discarded, never reported.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+
+import dateparser
+from dateparser.timezone_parser import pop_tz_offset_from_string
+
+# Pinned so that parsing is a pure function of the string; never reported.
+_RELATIVE_BASE = dt.datetime(2000, 1, 1)
+_HAS_TIME = re.compile(r"\d{1,2}:\d{2}")
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+class DateError(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class Published:
+    precision: str  # datetime | local-datetime | date | month-day | unknown
+    instant: dt.datetime | None = None  # aware, UTC
+    date: dt.date | None = None
+    month: int | None = None
+    day: int | None = None
+
+    @classmethod
+    def unknown(cls) -> Published:
+        return cls(precision="unknown")
+
+
+def _settings(zone: str | None, parts: list[str], aware: bool) -> dict:
+    settings = {
+        "RELATIVE_BASE": _RELATIVE_BASE,
+        "REQUIRE_PARTS": parts,
+        "PREFER_DAY_OF_MONTH": "first",
+        "PARSERS": ["absolute-time"],
+        "RETURN_AS_TIMEZONE_AWARE": aware,
+    }
+    if aware:
+        settings.update({"TIMEZONE": zone or "UTC", "TO_TIMEZONE": "UTC"})
+    return settings
+
+
+def parse_page_date(original: str, *, language: str = "en", zone: str | None = None) -> Published:
+    """Parse a timestamp or date as a page writes it.
+
+    zone is the profile's IANA zone for pages whose timestamps do not state one;
+    without it, a time with no zone stays local ("local-datetime").
+    """
+    text = " ".join(original.split())
+    languages = [language.split("-")[0]]
+    has_zone = pop_tz_offset_from_string(text)[1] is not None
+    has_time = bool(_HAS_TIME.search(text))
+    full = ["day", "month", "year"]
+    if has_time and (has_zone or zone):
+        value = dateparser.parse(text, languages=languages, settings=_settings(zone, full, aware=True))
+        if value is not None:
+            instant = value.astimezone(dt.timezone.utc)
+            return Published("datetime", instant=instant, date=instant.date(),
+                             month=instant.month, day=instant.day)
+    else:
+        value = dateparser.parse(text, languages=languages, settings=_settings(None, full, aware=False))
+        if value is not None:
+            return Published("local-datetime" if has_time else "date", date=value.date(),
+                             month=value.month, day=value.day)
+    partial = dateparser.parse(text, languages=languages, settings=_settings(None, ["day", "month"], aware=False))
+    if partial is not None:
+        return Published("month-day", month=partial.month, day=partial.day)
+    raise DateError(f"cannot read a date in {original!r}")
+
+
+def parse_iso(value: str) -> Published:
+    """A sidecar date: ISO 8601, "YYYY-MM-DD" or a datetime with its offset."""
+    try:
+        if _ISO_DATE.fullmatch(value):
+            return Published("date", date=dt.date.fromisoformat(value))
+        parsed = dt.datetime.fromisoformat(value.replace(" ", "T"))
+    except ValueError as exc:
+        raise DateError(f"{value!r} is not an ISO 8601 date: {exc}") from exc
+    if parsed.tzinfo is None:
+        raise DateError(f"{value!r} has a time but no offset; add Z or +HH:MM")
+    instant = parsed.astimezone(dt.timezone.utc)
+    return Published("datetime", instant=instant, date=instant.date(), month=instant.month, day=instant.day)
+
+
+def agrees(page: Published, sidecar: Published) -> bool:
+    """Whether a sidecar date is consistent with the (possibly partial) page date."""
+    if page.precision == "unknown":
+        return True
+    if page.precision == "month-day":
+        return (sidecar.date is not None and (sidecar.date.month, sidecar.date.day) == (page.month, page.day))
+    if page.precision == "datetime" and sidecar.precision == "datetime":
+        return page.instant == sidecar.instant
+    return page.date == sidecar.date

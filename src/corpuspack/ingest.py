@@ -1,0 +1,160 @@
+"""Finding and safely reading raw captures and their sidecars.
+
+A capture is untrusted input: it is read as bytes, never followed through a
+symlink, never executed, and any problem becomes a finding naming the file.
+raw/ is only ever read.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from . import sidecar as sidecar_mod
+from .report import Finding, error, warning
+
+CAPTURE_SUFFIX = ".txt"
+SIDECAR_SUFFIX = ".meta.yaml"
+
+_BINARY_MAGIC = {
+    b"%PDF": "a PDF document",
+    b"PK\x03\x04": "a ZIP archive (or an Office document)",
+    b"\x89PNG": "a PNG image",
+    b"\xff\xd8\xff": "a JPEG image",
+    b"GIF8": "a GIF image",
+    b"\x1f\x8b": "a gzip archive",
+    b"\x7fELF": "an executable",
+}
+
+
+@dataclass(frozen=True)
+class RawDocument:
+    """One capture as read from raw/: its text, its hash, and its sidecar if any."""
+
+    path: str  # relative to the project root, POSIX, e.g. "raw/tass/002_x.txt"
+    outlet_dir: str | None  # first folder under raw/, which names the outlet profile
+    text: str
+    sha256: str
+    sidecar: sidecar_mod.Sidecar | None = None
+
+
+@dataclass
+class Discovery:
+    documents: list[RawDocument]
+    findings: list[Finding]
+    files_seen: int
+
+
+def _walk(raw_dir: Path, root: Path) -> Iterator[tuple[Path, str]]:
+    """Yield (path, kind) for every entry under raw_dir without following symlinks."""
+    for dirpath, dirnames, filenames in os.walk(raw_dir, followlinks=False):
+        base = Path(dirpath)
+        for name in sorted(dirnames):
+            if (base / name).is_symlink():
+                yield base / name, "symlink"
+        dirnames[:] = sorted(d for d in dirnames if not (base / d).is_symlink() and not d.startswith("."))
+        for name in sorted(filenames):
+            path = base / name
+            if path.is_symlink():
+                yield path, "symlink"
+            elif name.startswith("."):
+                continue
+            elif name.endswith(SIDECAR_SUFFIX):
+                yield path, "sidecar"
+            elif name.endswith(CAPTURE_SUFFIX):
+                yield path, "capture"
+            else:
+                yield path, "other"
+
+
+def read_capture(path: Path, shown: str, max_bytes: int) -> tuple[str, str] | Finding:
+    """Decode a capture as strict UTF-8, or say precisely why it cannot be used."""
+    size = path.stat().st_size
+    if size > max_bytes:
+        return error(shown, "file-too-large",
+                     f"{size:,} bytes is over the limit of {max_bytes:,}; split the capture or raise "
+                     "\"max_file_bytes\" under \"corpuspack\" in datapackage.json")
+    data = path.read_bytes()
+    if not data:
+        return error(shown, "empty-file", "the capture is empty (0 bytes); add the article text or delete the file")
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return error(shown, "invalid-utf8", "the capture is UTF-16 (it starts with a UTF-16 byte-order mark); "
+                     "re-save it as UTF-8, e.g. iconv -f UTF-16 -t UTF-8")
+    for magic, kind in _BINARY_MAGIC.items():
+        if data.startswith(magic):
+            return error(shown, "binary-file", f"the capture is {kind}, not text; "
+                         "save the article as plain UTF-8 text")
+    if b"\x00" in data:
+        line = data[: data.index(b"\x00")].count(b"\n") + 1
+        return error(shown, "binary-file", "the capture contains NUL bytes, so it is binary, not text; "
+                     "save the article as plain UTF-8 text", line=line)
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        hint = "re-save it as UTF-8"
+        try:
+            data.decode("cp1252")
+            hint += " (it decodes as Windows-1252/Latin-1: iconv -f CP1252 -t UTF-8)"
+        except UnicodeDecodeError:
+            pass
+        return error(shown, "invalid-utf8",
+                     f"byte 0x{data[exc.start]:02x} at offset {exc.start} is not valid UTF-8; {hint}", line=line)
+    text = text.removeprefix("\ufeff")
+    controls = sum(1 for ch in text if ord(ch) < 32 and ch not in "\t\n\r\f")
+    if controls > max(2, len(text) // 100):
+        return error(shown, "binary-file", f"{controls} control characters: this looks like binary data, "
+                     "not an article; save the article as plain UTF-8 text")
+    return text, hashlib.sha256(data).hexdigest()
+
+
+def discover(raw_dir: Path, root: Path, *, max_file_bytes: int) -> Discovery:
+    """Read every capture under raw_dir with its sidecar; problems become findings."""
+    findings: list[Finding] = []
+    captures: dict[Path, str] = {}
+    sidecars: dict[Path, Path] = {}
+    seen = 0
+    if not raw_dir.is_dir():
+        shown = raw_dir.relative_to(root).as_posix() if raw_dir.is_relative_to(root) else str(raw_dir)
+        return Discovery([], [error(shown, "missing-raw-dir", "no raw/ folder; put captures in raw/<outlet>/")], 0)
+    for path, kind in _walk(raw_dir, root):
+        seen += 1
+        shown = path.relative_to(root).as_posix()
+        if kind == "symlink":
+            findings.append(error(shown, "symlink", "symbolic links are not followed in raw/; "
+                                  "replace the link with the file itself"))
+        elif kind == "other":
+            findings.append(warning(shown, "unexpected-file", f"not a capture ({CAPTURE_SUFFIX}) or a sidecar "
+                                    f"({SIDECAR_SUFFIX}); it is ignored"))
+        elif kind == "sidecar":
+            capture = path.with_name(path.name[: -len(SIDECAR_SUFFIX)] + CAPTURE_SUFFIX)
+            sidecars[capture] = path
+        else:
+            captures[path] = shown
+    for capture, sidecar_path in sidecars.items():
+        if capture not in captures:
+            findings.append(error(sidecar_path.relative_to(root).as_posix(), "orphan-sidecar",
+                                  f"no capture {capture.name} beside this sidecar; add the capture or "
+                                  "delete the sidecar"))
+    documents: list[RawDocument] = []
+    for path, shown in sorted(captures.items(), key=lambda item: item[1]):
+        result = read_capture(path, shown, max_file_bytes)
+        if isinstance(result, Finding):
+            findings.append(result)
+            continue
+        text, digest = result
+        parsed = None
+        if path in sidecars:
+            sidecar_path = sidecars[path]
+            parsed, problems = sidecar_mod.load(sidecar_path, sidecar_path.relative_to(root).as_posix(),
+                                                max_bytes=max_file_bytes)
+            findings.extend(problems)
+            if parsed is None:
+                continue
+        parts = path.relative_to(raw_dir).parts
+        documents.append(RawDocument(path=shown, outlet_dir=parts[0] if len(parts) > 1 else None,
+                                     text=text, sha256=digest, sidecar=parsed))
+    return Discovery(documents=documents, findings=findings, files_seen=seen)

@@ -1,0 +1,40 @@
+"""Text normalisation of one paragraph or field value.
+
+Policy (documented in the README):
+- mojibake and broken encodings are repaired with ftfy, and the result is Unicode NFC;
+- every kind of Unicode space (no-break spaces, thin spaces, tabs) becomes one
+  ASCII space, runs of spaces fold into one, and the ends are trimmed;
+- quotes, apostrophes and dashes are kept exactly as published: straight and
+  typographic forms both occur in the corpus and are part of the source's text
+  (ftfy's uncurl_quotes is off); only their mojibake forms are repaired.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+import ftfy
+
+FTFY_CONFIG = ftfy.TextFixerConfig(
+    uncurl_quotes=False,  # quotes stay as published
+    fix_character_width=False,  # full-width forms are not ours to change
+    normalization="NFC",
+    explain=False,
+)
+
+_SPACES = re.compile(r"[^\S\n]+")
+_ZERO_WIDTH = re.compile("[\u200b\u200c\u200d\u2060\ufeff]")
+
+
+def normalize_text(value: str) -> str:
+    """Repair, NFC-normalise and fold the whitespace of one line of text."""
+    fixed = ftfy.fix_text(value, config=FTFY_CONFIG)
+    fixed = _ZERO_WIDTH.sub("", fixed)
+    fixed = _SPACES.sub(" ", fixed).strip()
+    return unicodedata.normalize("NFC", fixed)
+
+
+def split_lines(text: str) -> list[str]:
+    """Lines of a capture, whatever its line endings (\\n, \\r\\n or \\r)."""
+    return text.replace("\r\n", "\n").replace("\r", "\n").split("\n")

@@ -1,0 +1,129 @@
+"""The corpus project: datapackage.json, raw/, schema/, dist/ and settings."""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+# SemVer 2.0.0, the regular expression the specification itself recommends.
+SEMVER = re.compile(
+    r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)"
+    r"(?:-((?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*)(?:\.(?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*))*))?"
+    r"(?:\+([0-9a-zA-Z-]+(?:\.[0-9a-zA-Z-]+)*))?$"
+)
+
+DESCRIPTOR = "datapackage.json"
+
+
+class ProjectError(Exception):
+    """The project itself (not one article) cannot be used; the message says how to fix it."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Knobs a corpus sets under "corpuspack" in its datapackage.json."""
+
+    max_file_bytes: int = 5_000_000
+    pretty_name: str | None = None
+    license_name: str | None = None  # the card's slug for a licence the Hub calls "other"
+    task_categories: tuple[str, ...] = ("text-classification", "token-classification")
+    task_ids: tuple[str, ...] = ()
+    card: dict = field(default_factory=dict)
+
+    @classmethod
+    def from_descriptor(cls, raw: dict, path: Path) -> Settings:
+        known = {"max_file_bytes", "pretty_name", "license_name", "task_categories", "task_ids", "card"}
+        unknown = sorted(set(raw) - known)
+        if unknown:
+            raise ProjectError(
+                f"{path}: unknown setting(s) under \"corpuspack\": {', '.join(unknown)}; "
+                f"known settings are {', '.join(sorted(known))}"
+            )
+        values = dict(raw)
+        for key in ("task_categories", "task_ids"):
+            if key in values:
+                values[key] = tuple(values[key])
+        return cls(**values)
+
+
+@dataclass(frozen=True)
+class Project:
+    root: Path
+    descriptor: dict
+    settings: Settings
+
+    @property
+    def raw_dir(self) -> Path:
+        return self.root / "raw"
+
+    @property
+    def schema_path(self) -> Path:
+        resource = self.article_resource
+        return self.root / resource.get("schema", "schema/article.schema.json")
+
+    @property
+    def dist_dir(self) -> Path:
+        return self.root / "dist"
+
+    @property
+    def version(self) -> str:
+        return self.descriptor["version"]
+
+    @property
+    def article_resource(self) -> dict:
+        for resource in self.descriptor.get("resources", []):
+            if resource.get("name") == "articles":
+                return resource
+        raise ProjectError(
+            f"{self.root / DESCRIPTOR}: no resource named \"articles\"; add one whose "
+            "\"schema\" is the path of the article Table Schema"
+        )
+
+    def relative(self, path: Path) -> str:
+        """Path as shown in findings and provenance: POSIX, relative to the project root."""
+        try:
+            return path.relative_to(self.root).as_posix()
+        except ValueError:
+            return path.as_posix()
+
+    def load_schema(self) -> dict:
+        try:
+            return json.loads(self.schema_path.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            raise ProjectError(f"{self.relative(self.schema_path)}: cannot read the Table Schema: {exc}") from exc
+
+
+def find_root(start: Path) -> Path:
+    """The nearest folder at or above start that holds a datapackage.json."""
+    start = start.resolve()
+    for candidate in (start, *start.parents):
+        if (candidate / DESCRIPTOR).is_file():
+            return candidate
+    raise ProjectError(
+        f"no {DESCRIPTOR} in {start} or any folder above it; run corpuspack inside a corpus "
+        "repository or pass --project DIR"
+    )
+
+
+def load(root: Path) -> Project:
+    root = root.resolve()
+    path = root / DESCRIPTOR
+    try:
+        descriptor = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        raise ProjectError(f"{path}: not found; a corpus project needs a {DESCRIPTOR}") from exc
+    except ValueError as exc:
+        raise ProjectError(f"{path}: not valid JSON: {exc}") from exc
+    if not isinstance(descriptor, dict):
+        raise ProjectError(f"{path}: must hold a JSON object")
+    for key in ("name", "title", "version", "licenses", "resources"):
+        if key not in descriptor:
+            raise ProjectError(f"{path}: missing \"{key}\"")
+    if not SEMVER.match(str(descriptor["version"])):
+        raise ProjectError(
+            f"{path}: version {descriptor['version']!r} is not SemVer (MAJOR.MINOR.PATCH, e.g. 1.0.0)"
+        )
+    settings = Settings.from_descriptor(descriptor.get("corpuspack", {}), path)
+    return Project(root=root, descriptor=descriptor, settings=settings)

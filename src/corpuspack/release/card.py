@@ -1,0 +1,137 @@
+"""The Hugging Face dataset card (README.md) of a release, generated from the data.
+
+The YAML header is written by huggingface_hub's DatasetCardData and the `datasets`
+library's own DatasetInfo serialisation (features, splits), so it is exactly what
+`load_dataset` reads. The body's tables come from the schema and the rows.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+
+from datasets.info import DatasetInfo, DatasetInfosDict
+from datasets.splits import SplitDict, SplitInfo
+from huggingface_hub import DatasetCard, DatasetCardData
+
+from .. import __version__
+from ..article import Article
+from ..schema import RecordSchema
+from . import hub
+
+DATA_GLOB = "data/train-*.parquet"
+
+
+def _escape(cell: str) -> str:
+    return cell.replace("|", "\\|").replace("\n", " ")
+
+
+def card_metadata(descriptor: dict, settings, *, count: int, languages: list[str]) -> dict:
+    licence = (descriptor.get("licenses") or [{}])[0]
+    metadata = {
+        "license": licence.get("name", "").lower() or None,
+        "language": languages,
+        "task_categories": list(settings.task_categories),
+        "size_categories": [hub.size_category(count)],
+        "pretty_name": settings.pretty_name or descriptor["title"],
+    }
+    if settings.task_ids:
+        metadata["task_ids"] = list(settings.task_ids)
+    if metadata["license"] == "other":
+        metadata["license_name"] = settings.license_name
+        if licence.get("path"):
+            metadata["license_link"] = licence["path"]
+    hub.check(metadata)
+    return metadata
+
+
+def render(descriptor: dict, settings, schema: RecordSchema, articles: Sequence[Article],
+           *, num_bytes: int, data_files: list[str]) -> str:
+    languages = sorted({a.language for a in articles if a.language})
+    metadata = card_metadata(descriptor, settings, count=len(articles), languages=languages)
+    data = DatasetCardData(
+        **{k: v for k, v in metadata.items() if k not in {"license_name", "license_link"}},
+        configs=[{"config_name": "default", "default": True,
+                  "data_files": [{"split": "train", "path": DATA_GLOB}]}],
+    )
+    if "license_name" in metadata:
+        data.license_name = metadata["license_name"]
+    if "license_link" in metadata:
+        data.license_link = metadata["license_link"]
+    info = DatasetInfo(
+        features=schema.features,
+        splits=SplitDict({"train": SplitInfo(name="train", num_examples=len(articles), num_bytes=num_bytes)}),
+        dataset_name=descriptor["name"],
+        config_name="default",
+    )
+    DatasetInfosDict({"default": info}).to_dataset_card_data(data)
+    card = DatasetCard(f"---\n{data.to_yaml()}\n---\n\n{_body(descriptor, settings, schema, articles, data_files)}")
+    return str(card)
+
+
+def _body(descriptor: dict, settings, schema: RecordSchema, articles: Sequence[Article],
+          data_files: list[str]) -> str:
+    name, version = descriptor["name"], descriptor["version"]
+    title = settings.pretty_name or descriptor["title"]
+    lines = [f"# {title}", "", descriptor.get("description", "").strip(), "",
+             f"Release **{version}**: {len(articles)} articles, one `train` split. "
+             f"Built by corpuspack {__version__} from the raw captures in the source repository.", ""]
+
+    lines += ["## Loading", "", "```python", "from datasets import load_dataset", "",
+              f"articles = load_dataset(\"path/to/dist/{version}\", split=\"train\")  # a local copy of this release",
+              "```", "",
+              "Each release lives in its own folder named by its version and is never rewritten, so a path "
+              "(or a Hub revision tag) names exactly one set of rows.", ""]
+
+    lines += ["## Fields", "", "Generated from the Table Schema `schema/article.schema.json`.", "",
+              "| field | type | required | description |", "|---|---|---|---|"]
+    for row in schema.rows_table():
+        lines.append(f"| `{row['name']}` | {row['type']} | {'yes' if row['required'] else 'no'} | "
+                     f"{_escape(row['description'])} |")
+    lines.append("")
+
+    outlets = Counter(a.outlet for a in articles)
+    years = Counter(str(a.published_date.year) if a.published_date else "unknown" for a in articles)
+    precision = Counter(a.published_precision for a in articles)
+    lines += ["## Contents", "", "| outlet | articles |", "|---|---|"]
+    lines += [f"| {outlet} | {n} |" for outlet, n in sorted(outlets.items())]
+    lines += ["", "| year published | articles |", "|---|---|"]
+    lines += [f"| {year} | {n} |" for year, n in sorted(years.items())]
+    lines += ["", "| date precision | articles |", "|---|---|"]
+    lines += [f"| {p} | {n} |" for p, n in sorted(precision.items())]
+    lines.append("")
+
+    with_notes = sum(1 for a in articles if a.sidecar_notes)
+    removed = Counter(r.rule for a in articles for r in a.removed)
+    lines += ["## Provenance", "",
+              "Every record names the raw capture it was extracted from (`raw_path`) and that capture's "
+              "SHA-256 (`raw_sha256`). Captures are kept byte for byte in the source repository's `raw/` "
+              "folder and never modified by a build. Every line of a capture that is not in `text` is listed "
+              "in `removed` with the rule that took it; the rules are corpuspack's outlet profiles.", "",
+              f"{with_notes} of {len(articles)} records take values from a maintainer-edited sidecar; "
+              "`sidecar_notes` says, for each such value, where it comes from.", "",
+              "| rule | lines removed or moved |", "|---|---|"]
+    lines += [f"| `{rule}` | {n} |" for rule, n in sorted(removed.items())]
+    lines += ["", "Data files: " + ", ".join(f"`{f}`" for f in data_files) + ". Their sizes and SHA-256 "
+              "are in this release's `datapackage.json`.", ""]
+
+    sources = descriptor.get("sources") or []
+    if sources:
+        lines += ["## Sources", ""]
+        lines += [f"- {s.get('title', '')}" + (f" ({s['path']})" if s.get("path") else "") for s in sources]
+        lines.append("")
+
+    licence = (descriptor.get("licenses") or [{}])[0]
+    lines += ["## Licence", "", licence.get("title") or licence.get("name", ""), ""]
+    for heading, key in (("Curation rationale", "curation_rationale"), ("Intended uses", "intended_uses"),
+                         ("Out-of-scope uses", "out_of_scope_uses"),
+                         ("Biases and limitations", "biases_and_limitations"),
+                         ("Personal information", "personal_information")):
+        if settings.card.get(key):
+            lines += [f"## {heading}", "", settings.card[key].strip(), ""]
+
+    authors = " and ".join(c.get("title", "") for c in descriptor.get("contributors", []) if c.get("title"))
+    lines += ["## Citation", "", "```bibtex", f"@misc{{{name.replace('-', '_')}_{version.replace('.', '_')},",
+              f"  title = {{{{{descriptor['title']}}}}},", f"  author = {{{authors or 'corpus maintainers'}}},",
+              f"  version = {{{version}}},", "  note = {Dataset built with corpuspack},", "}", "```", ""]
+    return "\n".join(lines)

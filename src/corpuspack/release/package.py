@@ -1,0 +1,51 @@
+"""The release's datapackage.json: the source package's metadata plus its files."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+from frictionless import Package
+
+from .. import __version__
+
+_KEPT = ("name", "title", "description", "version", "licenses", "sources", "contributors", "keywords", "homepage")
+
+
+class PackageError(Exception):
+    pass
+
+
+def sha256_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def render(descriptor: dict, schema_descriptor: dict, release_dir: Path, data_files: list[str]) -> str:
+    """The release datapackage.json text, checked by frictionless before it is written."""
+    release = {key: descriptor[key] for key in _KEPT if key in descriptor}
+    release["resources"] = []
+    schema = {k: v for k, v in schema_descriptor.items() if not k.startswith("$")}
+    for index, relative in enumerate(data_files):
+        path = release_dir / relative
+        release["resources"].append({
+            "name": "articles" if len(data_files) == 1 else f"articles-{index:05d}",
+            "path": relative,
+            "format": "parquet",
+            "mediatype": "application/vnd.apache.parquet",
+            "encoding": "binary",
+            "bytes": path.stat().st_size,
+            "hash": f"sha256:{sha256_file(path)}",
+            "schema": schema,
+        })
+    release["corpuspack"] = {"version": __version__}
+    try:
+        # Frictionless checks the descriptor's structure against the Data Package profile.
+        Package.from_descriptor(json.loads(json.dumps(release)), basepath=str(release_dir))
+    except Exception as exc:  # frictionless raises FrictionlessException with the list of errors
+        raise PackageError(f"the release datapackage.json would be invalid: {exc}") from exc
+    return json.dumps(release, indent=2, ensure_ascii=False, sort_keys=False) + "\n"

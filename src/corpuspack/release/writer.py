@@ -1,0 +1,100 @@
+"""Writing dist/<version>/ atomically: all of it or nothing, and never over a different release."""
+
+from __future__ import annotations
+
+import filecmp
+import os
+import shutil
+import tempfile
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from ..article import Article
+from ..schema import RecordSchema
+from . import card, hub, package
+
+DATA_FILE = "data/train-00000-of-00001.parquet"
+
+
+class ReleaseError(Exception):
+    """The release could not be written; nothing was left behind."""
+
+
+class ReleaseExists(ReleaseError):
+    """The target folder holds a different release; it was not touched."""
+
+    def __init__(self, target: Path, differences: list[str]):
+        self.target = target
+        self.differences = differences
+        super().__init__(
+            f"{target} already holds a release that differs ({', '.join(differences)}); releases are never "
+            "rewritten: bump the version in datapackage.json, or build elsewhere with --out DIR"
+        )
+
+
+@dataclass(frozen=True)
+class Outcome:
+    path: Path
+    files: list[str]
+    unchanged: bool
+
+
+def write_parquet(articles: Sequence[Article], schema: RecordSchema, path: Path) -> int:
+    """Write the rows sorted by id; returns the table's in-memory size (datasets' num_bytes)."""
+    rows = [a.to_row() for a in sorted(articles, key=lambda a: a.id)]
+    table = pa.Table.from_pylist(rows, schema=schema.arrow)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    pq.write_table(table, path, compression="zstd", compression_level=9, use_dictionary=True,
+                   write_statistics=True, version="2.6", data_page_version="2.0")
+    return table.nbytes
+
+
+def _listing(folder: Path) -> list[str]:
+    return sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file())
+
+
+def _differences(old: Path, new: Path) -> list[str]:
+    old_files, new_files = set(_listing(old)), set(_listing(new))
+    changed = [f"{name} differs" for name in sorted(old_files & new_files)
+               if not filecmp.cmp(old / name, new / name, shallow=False)]
+    changed += [f"{name} would be added" for name in sorted(new_files - old_files)]
+    changed += [f"{name} would be removed" for name in sorted(old_files - new_files)]
+    return changed
+
+
+def write_release(descriptor: dict, settings, schema: RecordSchema, articles: Sequence[Article],
+                  target: Path) -> Outcome:
+    """Write the release into target atomically.
+
+    Everything is written into a hidden temporary folder beside target and renamed
+    into place only once complete; on any failure the temporary folder is removed.
+    If target exists with identical bytes nothing changes; if it differs, ReleaseExists.
+    """
+    target = target.resolve()
+    target.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.partial-", dir=target.parent))
+    try:
+        num_bytes = write_parquet(articles, schema, staging / DATA_FILE)
+        data_files = [DATA_FILE]
+        (staging / "README.md").write_text(
+            card.render(descriptor, settings, schema, articles, num_bytes=num_bytes, data_files=data_files),
+            encoding="utf-8")
+        (staging / "datapackage.json").write_text(
+            package.render(descriptor, schema.descriptor, staging, data_files), encoding="utf-8")
+        files = _listing(staging)
+        if target.exists():
+            differences = _differences(target, staging)
+            if differences:
+                raise ReleaseExists(target, differences)
+            return Outcome(path=target, files=files, unchanged=True)
+        os.rename(staging, target)
+        return Outcome(path=target, files=files, unchanged=False)
+    except (hub.MetadataError, package.PackageError) as exc:
+        raise ReleaseError(f"release metadata: {exc}") from exc
+    finally:
+        if staging.exists():
+            shutil.rmtree(staging)

@@ -1,0 +1,97 @@
+"""Everything about the record's shape is derived from the Table Schema in schema/.
+
+Arrow schema, Hugging Face features and the dataset card's field table all come
+from here, so they cannot drift from each other.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import datasets
+import pyarrow as pa
+
+_PRIMITIVES = {
+    "string": pa.string(),
+    "integer": pa.int64(),
+    "number": pa.float64(),
+    "boolean": pa.bool_(),
+    "date": pa.date32(),
+    # Microseconds in UTC: datasets returns these as datetimes that keep their zone.
+    "datetime": pa.timestamp("us", tz="UTC"),
+}
+
+
+class SchemaError(Exception):
+    pass
+
+
+def _arrow_type(descriptor: dict, where: str) -> pa.DataType:
+    kind = descriptor.get("type", "string")
+    if kind in _PRIMITIVES:
+        return _PRIMITIVES[kind]
+    if kind == "array":
+        item = descriptor.get("arrayItem")
+        if not item:
+            raise SchemaError(f"{where}: an array field needs an arrayItem descriptor to derive its Arrow type")
+        return pa.list_(_arrow_type(item, f"{where}[]"))
+    if kind == "object":
+        fields = descriptor.get("fields")
+        if not fields:
+            raise SchemaError(f"{where}: an object needs its \"fields\" listed to derive an Arrow struct")
+        return pa.struct([pa.field(f["name"], _arrow_type(f, f"{where}.{f['name']}")) for f in fields])
+    raise SchemaError(f"{where}: Table Schema type {kind!r} has no Arrow mapping in corpuspack")
+
+
+@dataclass(frozen=True)
+class RecordSchema:
+    descriptor: dict
+
+    @property
+    def fields(self) -> list[dict]:
+        return self.descriptor["fields"]
+
+    @property
+    def names(self) -> list[str]:
+        return [f["name"] for f in self.fields]
+
+    def field(self, name: str) -> dict:
+        return next(f for f in self.fields if f["name"] == name)
+
+    def enum(self, name: str) -> list[str]:
+        return list(self.field(name).get("constraints", {}).get("enum", []))
+
+    @property
+    def features(self) -> datasets.Features:
+        plain = pa.schema([pa.field(f["name"], _arrow_type(f, f["name"])) for f in self.fields])
+        return datasets.Features.from_arrow_schema(plain)
+
+    @property
+    def arrow(self) -> pa.Schema:
+        """The Arrow schema of the release, with the datasets features in its metadata."""
+        return self.features.arrow_schema
+
+    def rows_table(self) -> list[dict]:
+        """Rows of the card's fields table: name, type as datasets shows it, description."""
+        rows = []
+        for f in self.fields:
+            constraints = f.get("constraints", {})
+            rows.append({
+                "name": f["name"],
+                "type": _display_type(f),
+                "required": bool(constraints.get("required")),
+                "description": f.get("description", ""),
+            })
+        return rows
+
+
+def _display_type(descriptor: dict) -> str:
+    kind = descriptor.get("type", "string")
+    if kind == "array":
+        return f"list of {_display_type(descriptor['arrayItem'])}"
+    if kind == "object":
+        inner = ", ".join(f"{f['name']}: {_display_type(f)}" for f in descriptor["fields"])
+        return f"struct ({inner})"
+    if kind == "datetime":
+        return "timestamp (UTC, µs)"
+    return kind

@@ -1,0 +1,121 @@
+"""Capture sidecars: small YAML files a maintainer edits, one value and one note per fact.
+
+The YAML is untrusted. It is parsed with PyYAML's safe loader, which constructs
+only plain data (a tag such as !!python/object is an error), with aliases refused
+outright (a "billion laughs" alias bomb cannot expand) and dates left as strings
+(so the JSON Schema sees exactly what was written). The shape is checked with
+jsonschema against sidecar.schema.json, and every problem names its line.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+
+import jsonschema
+import yaml
+
+from .report import Finding, error
+
+FIELDS = ("id", "outlet", "url", "title", "published", "language", "keywords")
+
+
+class _StrictSafeLoader(yaml.SafeLoader):
+    """SafeLoader without aliases and without implicit timestamps."""
+
+    def compose_node(self, parent, index):  # noqa: ANN001 (PyYAML's own signature)
+        if self.check_event(yaml.AliasEvent):
+            event = self.peek_event()
+            raise yaml.MarkedYAMLError("while composing a node", None,
+                                       "aliases (*name) are not allowed in a sidecar", event.start_mark)
+        return super().compose_node(parent, index)
+
+
+_StrictSafeLoader.yaml_implicit_resolvers = {
+    key: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for key, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+
+_VALIDATOR = jsonschema.Draft202012Validator(
+    json.loads(resources.files(__package__).joinpath("sidecar.schema.json").read_text(encoding="utf-8"))
+)
+
+
+@dataclass(frozen=True)
+class Sidecar:
+    path: str
+    values: dict  # field -> value
+    notes: dict  # field -> note
+    lines: dict  # field -> 1-based line of its entry
+
+
+def _line_of(node: yaml.Node | None, path: list) -> int | None:
+    """1-based line of the node at a JSON path in a composed YAML tree."""
+    line = node.start_mark.line + 1 if node is not None else None
+    for key in path:
+        if isinstance(node, yaml.MappingNode):
+            match = next((v for k, v in node.value if k.value == key), None)
+            if match is None:
+                return line
+            node = match
+        elif isinstance(node, yaml.SequenceNode) and isinstance(key, int) and key < len(node.value):
+            node = node.value[key]
+        else:
+            return line
+        line = node.start_mark.line + 1
+    return line
+
+
+def _message(err: jsonschema.ValidationError) -> tuple[str | None, str]:
+    path = [p for p in err.absolute_path]
+    field = str(path[0]) if path else None
+    if err.validator == "additionalProperties":
+        extra = sorted(set(err.instance) - set(err.schema.get("properties", {})))
+        where = "at the top level" if not path else f"in {field}"
+        allowed = FIELDS if not path else ("value", "note")
+        return field or (extra[0] if extra else None), (
+            f"unknown field {', '.join(repr(e) for e in extra)} {where}; "
+            f"allowed: {', '.join(allowed)}")
+    if err.validator == "required":
+        return field, f"{field}: {err.message}; every entry needs a value and a note saying where it comes from"
+    shown = ".".join(str(p) for p in path) or "sidecar"
+    return field, f"{shown}: {err.message}"
+
+
+def load(path: Path, shown: str, *, max_bytes: int) -> tuple[Sidecar | None, list[Finding]]:
+    data = path.read_bytes()
+    if len(data) > max_bytes:
+        return None, [error(shown, "file-too-large", f"{len(data):,} bytes is over the limit of {max_bytes:,}")]
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return None, [error(shown, "invalid-utf8", "the sidecar is not valid UTF-8; re-save it as UTF-8",
+                            line=data[: exc.start].count(b"\n") + 1)]
+    try:
+        node = yaml.compose(text, Loader=_StrictSafeLoader)
+        document = yaml.load(text, Loader=_StrictSafeLoader) if node is not None else {}
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark else None
+        return None, [error(shown, "sidecar-invalid-yaml",
+                            f"not valid sidecar YAML: {exc.problem or exc.context}; "
+                            "sidecars hold plain mappings of {value, note} (no tags, no aliases)", line=line)]
+    except yaml.YAMLError as exc:
+        return None, [error(shown, "sidecar-invalid-yaml", f"not valid YAML: {exc}")]
+    if document is None:
+        document = {}
+    findings = []
+    for err in sorted(_VALIDATOR.iter_errors(document), key=lambda e: list(map(str, e.absolute_path))):
+        field, message = _message(err)
+        code = "sidecar-unknown-field" if err.validator == "additionalProperties" else "sidecar-invalid-value"
+        findings.append(error(shown, code, message, line=_line_of(node, list(err.absolute_path)), field=field))
+    if findings:
+        return None, findings
+    return Sidecar(
+        path=shown,
+        values={k: v["value"] for k, v in document.items()},
+        notes={k: v["note"].strip() for k, v in document.items()},
+        lines={k: _line_of(node, [k]) for k in document},
+    ), []
