@@ -52,19 +52,19 @@ class Sidecar:
 
 
 def _line_of(node: yaml.Node | None, path: list) -> int | None:
-    """1-based line of the node at a JSON path in a composed YAML tree."""
+    """1-based line of the entry at a JSON path in a composed YAML tree (for a mapping: its key)."""
     line = node.start_mark.line + 1 if node is not None else None
     for key in path:
         if isinstance(node, yaml.MappingNode):
-            match = next((v for k, v in node.value if k.value == key), None)
+            match = next(((k, v) for k, v in node.value if k.value == key), None)
             if match is None:
                 return line
-            node = match
+            line, node = match[0].start_mark.line + 1, match[1]  # the line of the key
         elif isinstance(node, yaml.SequenceNode) and isinstance(key, int) and key < len(node.value):
             node = node.value[key]
+            line = node.start_mark.line + 1
         else:
             return line
-        line = node.start_mark.line + 1
     return line
 
 
@@ -109,8 +109,12 @@ def load(path: Path, shown: str, *, max_bytes: int) -> tuple[Sidecar | None, lis
     findings = []
     for err in sorted(_VALIDATOR.iter_errors(document), key=lambda e: list(map(str, e.absolute_path))):
         field, message = _message(err)
-        code = "sidecar-unknown-field" if err.validator == "additionalProperties" else "sidecar-invalid-value"
-        findings.append(error(shown, code, message, line=_line_of(node, list(err.absolute_path)), field=field))
+        path = list(err.absolute_path)
+        code = "sidecar-invalid-value"
+        if err.validator == "additionalProperties":
+            code = "sidecar-unknown-field"
+            path += sorted(set(err.instance) - set(err.schema.get("properties", {})))[:1]
+        findings.append(error(shown, code, message, line=_line_of(node, path), field=field))
     if findings:
         return None, findings
     return Sidecar(

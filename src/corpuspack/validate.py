@@ -85,5 +85,8 @@ def validate_articles(articles: Sequence[Article], schema_descriptor: dict) -> l
                 hint = _HINTS.get(code, "fix the capture or its sidecar")
                 message = f"{field} = {shown}: {note}; {hint}"
             file, line = _where(article, field)
-            findings.append(error(file, code, message, line=line, field=field))
+            finding = error(file, code, message, line=line, field=field)
+            # The primary key and the field's unique constraint report the same clash twice.
+            if finding not in findings:
+                findings.append(finding)
     return findings

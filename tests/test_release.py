@@ -1,0 +1,164 @@
+"""The release: byte-identical rebuilds, loadable with datasets, metadata that checks out."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import datasets
+import pyarrow.parquet as pq
+import pytest
+import yaml
+from frictionless import Package
+
+from corpuspack import pipeline, project as project_mod
+from corpuspack.release import ReleaseError, ReleaseExists, write_release
+from corpuspack.release import hub
+
+from conftest import REPO, invoke
+
+
+def files(folder: Path) -> dict[str, bytes]:
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def card_yaml(release: Path) -> dict:
+    text = (release / "README.md").read_text(encoding="utf-8")
+    return yaml.safe_load(text.split("---\n")[1])
+
+
+@pytest.fixture(scope="module")
+def release(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("release") / "1.0.0"
+    result = pipeline.run(project_mod.load(REPO))
+    project = project_mod.load(REPO)
+    write_release(project.descriptor, project.settings, result.schema, result.articles, out)
+    return out
+
+
+def test_build_writes_the_release(project, runner):
+    result = invoke(runner, "build", "--project", str(project))
+    assert result.exit_code == 0, result.output
+    release = project / "dist" / "1.0.0"
+    assert sorted(files(release)) == ["README.md", "data/train-00000-of-00001.parquet", "datapackage.json"]
+    assert not [p for p in (project / "dist").iterdir() if p.name.startswith(".")]  # no staging left
+
+
+def test_rebuild_is_byte_identical(project, runner, tmp_path):
+    invoke(runner, "build", "--project", str(project), "--out", str(tmp_path / "a"))
+    invoke(runner, "build", "--project", str(project), "--out", str(tmp_path / "b"))
+    assert files(tmp_path / "a") == files(tmp_path / "b")
+
+
+def test_committed_release_equals_a_fresh_build(release):
+    committed = REPO / "dist" / "1.0.0"
+    assert committed.is_dir(), "the repository must carry the release it builds (dist/1.0.0)"
+    assert files(committed) == files(release)
+
+
+def test_building_again_is_a_no_op(project, runner):
+    invoke(runner, "build", "--project", str(project))
+    before = files(project / "dist" / "1.0.0")
+    result = invoke(runner, "build", "--project", str(project))
+    assert result.exit_code == 0 and "up to date" in result.output
+    assert files(project / "dist" / "1.0.0") == before
+
+
+def test_existing_different_release_is_never_touched(project, runner):
+    invoke(runner, "build", "--project", str(project))
+    before = files(project / "dist" / "1.0.0")
+    capture = project / "raw/rt/004_f2e18ad958418c56.txt"
+    capture.write_bytes(capture.read_bytes().replace(b"Wang said.", b"Wang Yi said."))
+    result = invoke(runner, "build", "--project", str(project))
+    assert result.exit_code == 1
+    assert "data/train-00000-of-00001.parquet differs" in result.output
+    assert "bump the version" in result.output
+    assert files(project / "dist" / "1.0.0") == before
+    assert [p.name for p in (project / "dist").iterdir()] == ["1.0.0"]
+
+
+def test_failed_metadata_leaves_no_partial_release(project, runner):
+    descriptor = json.loads((project / "datapackage.json").read_text(encoding="utf-8"))
+    descriptor["licenses"] = [{"name": "not-a-licence"}]
+    (project / "datapackage.json").write_text(json.dumps(descriptor), encoding="utf-8")
+    result = invoke(runner, "build", "--project", str(project))
+    assert result.exit_code == 1
+    assert "'not-a-licence' is not a value the Hugging Face Hub accepts" in result.output
+    assert not (project / "dist").exists() or not any((project / "dist").iterdir())
+
+
+def test_load_dataset_returns_the_declared_features(release):
+    declared = datasets.Features._from_yaml_list(card_yaml(release)["dataset_info"]["features"])
+    loaded = datasets.load_dataset(str(release), split="train")
+    assert loaded.num_rows == 5
+    assert loaded.features == declared
+    assert loaded["id"] == sorted(loaded["id"])
+    streamed = datasets.load_dataset(str(release), split="train", streaming=True)
+    rows = list(streamed)
+    assert [r["id"] for r in rows] == loaded["id"]
+    assert streamed.features == declared
+    sputnik = next(r for r in rows if r["raw_path"].endswith("000_b815a870e73c6b09.txt"))
+    assert sputnik["published"].isoformat() == "2021-02-28T13:49:00+00:00"
+
+
+def test_parquet_is_zstd_sorted_and_typed_from_the_schema(release):
+    parquet = pq.ParquetFile(release / "data/train-00000-of-00001.parquet")
+    assert parquet.metadata.row_group(0).column(0).compression == "ZSTD"
+    schema = parquet.schema_arrow
+    assert str(schema.field("published").type) == "timestamp[us, tz=UTC]"
+    assert str(schema.field("published_date").type) == "date32[day]"
+    table_schema = json.loads((REPO / "schema/article.schema.json").read_text(encoding="utf-8"))
+    assert schema.names == [f["name"] for f in table_schema["fields"]]
+
+
+def test_card_metadata_is_complete_and_allowed(release):
+    meta = card_yaml(release)
+    hub.check(meta)  # raises on any value the Hub would refuse
+    assert meta["configs"] == [{"config_name": "default", "default": True,
+                                "data_files": [{"split": "train", "path": "data/train-*.parquet"}]}]
+    assert meta["dataset_info"]["splits"][0]["num_examples"] == 5
+    assert meta["dataset_info"]["splits"][0]["num_bytes"] > 0
+    assert meta["size_categories"] == ["n<1K"] and meta["language"] == ["en"]
+    body = (release / "README.md").read_text(encoding="utf-8").split("---\n", 2)[2]
+    for heading in ("## Loading", "## Fields", "## Contents", "## Provenance", "## Citation"):
+        assert heading in body
+    schema = json.loads((REPO / "schema/article.schema.json").read_text(encoding="utf-8"))
+    for field in schema["fields"]:  # the fields table is generated from the schema's descriptions
+        assert f"| `{field['name']}` |" in body and field["description"][:60] in body
+    assert "| Sputnik | 2 |" in body and "| 2022 | 2 |" in body
+
+
+def test_hub_check_rejects_values_outside_the_real_lists():
+    with pytest.raises(hub.MetadataError) as caught:
+        hub.check({"license": "cc-by-4", "language": ["english"], "task_categories": ["news"],
+                   "size_categories": ["n<5"]})
+    message = str(caught.value)
+    for bad in ("'cc-by-4'", "'english'", "'news'", "'n<5'"):
+        assert bad in message
+
+
+def test_release_datapackage_has_sizes_and_hashes(release):
+    descriptor = json.loads((release / "datapackage.json").read_text(encoding="utf-8"))
+    resource = descriptor["resources"][0]
+    data = release / resource["path"]
+    assert resource["bytes"] == data.stat().st_size
+    import hashlib
+
+    assert resource["hash"] == "sha256:" + hashlib.sha256(data.read_bytes()).hexdigest()
+    assert descriptor["version"] == "1.0.0"
+    package = Package(str(release / "datapackage.json"))
+    assert package.get_resource("articles").format == "parquet"
+
+
+def test_release_into_an_existing_different_folder_raises(release, tmp_path):
+    target = tmp_path / "1.0.0"
+    shutil.copytree(release, target)
+    (target / "README.md").write_text("edited", encoding="utf-8")
+    project = project_mod.load(REPO)
+    result = pipeline.run(project)
+    with pytest.raises(ReleaseExists) as caught:
+        write_release(project.descriptor, project.settings, result.schema, result.articles, target)
+    assert caught.value.differences == ["README.md differs"]
+    assert isinstance(caught.value, ReleaseError)
+    assert (target / "README.md").read_text(encoding="utf-8") == "edited"
