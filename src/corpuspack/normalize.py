@@ -23,15 +23,17 @@ FTFY_CONFIG = ftfy.TextFixerConfig(
     explain=False,
 )
 
-_SPACES = re.compile(r"[^\S\n]+")
+_SPACES = re.compile(r"\s+")  # one line: line breaks ftfy may produce fold too
 _ZERO_WIDTH = re.compile("[\u200b\u200c\u200d\u2060\ufeff]")
 
 
 def normalize_text(value: str) -> str:
     """Repair, NFC-normalise and fold the whitespace of one line of text."""
-    fixed = ftfy.fix_text(value, config=FTFY_CONFIG)
-    fixed = _ZERO_WIDTH.sub("", fixed)
-    fixed = _SPACES.sub(" ", fixed).strip()
+    # Fold spaces before ftfy as well as after: ftfy judges mojibake on the whole
+    # sequence, so it must see the same spacing the result will have (idempotence).
+    fixed = _SPACES.sub(" ", _ZERO_WIDTH.sub("", value)).strip()
+    fixed = ftfy.fix_text(fixed, config=FTFY_CONFIG)
+    fixed = _SPACES.sub(" ", _ZERO_WIDTH.sub("", fixed)).strip()
     return unicodedata.normalize("NFC", fixed)
 
 

@@ -1,0 +1,30 @@
+from __future__ import annotations
+
+import unicodedata
+
+from hypothesis import given, settings, strategies as st
+
+from corpuspack.normalize import normalize_text, split_lines
+
+
+def test_mojibake_is_repaired_and_quotes_are_kept():
+    assert normalize_text("fromÂ the â€œquoteâ€\x9d") == "from the “quote”"
+    assert normalize_text('"straight" and “curly” – dashes — too') == '"straight" and “curly” – dashes — too'
+
+
+def test_spaces_fold_and_nfc():
+    assert normalize_text("  a\u00a0\u00a0b\tc\u200b d  ") == "a b c d"
+    assert normalize_text("Cafe\u0301") == "Café"
+
+
+def test_line_endings():
+    assert split_lines("a\r\nb\rc\nd") == ["a", "b", "c", "d"]
+
+
+@settings(max_examples=2000)
+@given(st.text())
+def test_normalisation_is_idempotent_nfc_and_single_spaced(text):
+    once = normalize_text(text.replace("\n", " "))
+    assert normalize_text(once) == once
+    assert unicodedata.is_normalized("NFC", once)
+    assert "  " not in once and once == once.strip()

@@ -1,0 +1,80 @@
+"""The Table Schema is enforced through frictionless, and each broken constraint has its code."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+
+import pytest
+
+from corpuspack import pipeline, project as project_mod, validate
+from corpuspack.schema import RecordSchema
+
+from conftest import REPO
+
+
+@pytest.fixture(scope="module")
+def good():
+    result = pipeline.run(project_mod.load(REPO))
+    return result.articles, json.loads((REPO / "schema/article.schema.json").read_text(encoding="utf-8"))
+
+
+BROKEN = {
+    "required": ({"text": None}, "text", "missing-text"),
+    "pattern": ({"raw_sha256": "not-a-hash"}, "raw_sha256", "pattern-mismatch"),
+    "enum": ({"outlet": "Daily Planet"}, "outlet", "not-in-enum"),
+    "enum-precision": ({"published_precision": "year"}, "published_precision", "not-in-enum"),
+    "minLength": ({"title": ""}, "title", "too-short"),
+    "maxLength": ({"title": "x" * 501}, "title", "too-long"),
+    "array-item": ({"keywords": ("ok", "")}, "keywords", "too-short"),
+    "language-pattern": ({"language": "English"}, "language", "not-in-enum"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BROKEN))
+def test_each_broken_constraint_is_reported_with_its_code(case, good):
+    articles, schema = good
+    changes, field, code = BROKEN[case]
+    index = next(i for i, a in enumerate(articles) if not a.sidecar_notes)  # the RT capture
+    broken = dataclasses.replace(articles[index], **changes)
+    findings = validate.validate_articles([*articles[:index], broken, *articles[index + 1:]], schema)
+    flat = {(f.file, f.field, f.code) for f in findings}
+    assert (broken.raw_path, field, code) in flat
+    assert {f.file for f in findings} == {broken.raw_path}
+
+
+def test_duplicate_id_is_a_primary_key_violation(good):
+    articles, schema = good
+    clash = dataclasses.replace(articles[1], id=articles[0].id)
+    findings = validate.validate_articles([articles[0], clash, *articles[2:]], schema)
+    assert [(f.file, f.code) for f in findings] == [(clash.raw_path, "duplicate-id")]
+    assert articles[0].raw_path in findings[0].message
+
+
+def test_the_seeds_are_valid(good):
+    articles, schema = good
+    assert validate.validate_articles(articles, schema) == []
+
+
+def test_every_field_is_typed_and_described():
+    schema = json.loads((REPO / "schema/article.schema.json").read_text(encoding="utf-8"))
+    for field in schema["fields"]:
+        assert field.get("type") and field.get("description"), field["name"]
+    assert schema["primaryKey"] == ["id"]
+    names = RecordSchema(schema).arrow.names
+    assert names == [f["name"] for f in schema["fields"]]
+
+
+def test_schema_outlets_match_the_profiles():
+    from corpuspack.profiles import registry
+
+    schema = RecordSchema(json.loads((REPO / "schema/article.schema.json").read_text(encoding="utf-8")))
+    assert sorted(schema.enum("outlet")) == sorted(p.outlet for p in registry().profiles)
+
+
+def test_a_value_from_a_sidecar_is_reported_on_the_sidecar(good):
+    articles, schema = good
+    index = next(i for i, a in enumerate(articles) if "title" in dict(a.sidecar_notes))
+    broken = dataclasses.replace(articles[index], title="")
+    findings = validate.validate_articles([*articles[:index], broken, *articles[index + 1:]], schema)
+    assert [(f.file, f.field, f.code) for f in findings] == [(broken.sidecar_path, "title", "too-short")]
