@@ -50,7 +50,7 @@ CASES = {
     "published-mismatch": (f"{TASS}.meta.yaml", b"published:\n  value: 2023-09-19\n  note: n\n",
                            "published-mismatch", 1),
     "date-before-outlet": ("raw/global-times/003_eee14f7ce2fa8480.meta.yaml",
-                           b"published:\n  value: 1980-01-01\n  note: n\n", "date-before-outlet", None),
+                           b"published:\n  value: 1980-01-01\n  note: n\n", "date-before-outlet", 1),
 }
 
 
@@ -103,7 +103,8 @@ def test_missing_required_field_from_an_outlet_without_a_profile(project, runner
     outlet["constraints"]["enum"].append("Xinhua")
     schema_path.write_text(json.dumps(schema), encoding="utf-8")
     _write(project, "raw/other/xinhua-1.txt", b"Headline\n\nBody text.\n")
-    _write(project, "raw/other/xinhua-1.meta.yaml", b"outlet:\n  value: Xinhua\n  note: from the page\n")
+    _write(project, "raw/other/xinhua-1.meta.yaml", b"outlet:\n  value: Xinhua\n  note: from the page\n"
+           b"title:\n  value: Headline\n  note: n\npublished:\n  value: 2022-01-01\n  note: n\n")
     result = invoke(runner, "validate", "--project", str(project), "--format", "json")
     assert result.exit_code == 1
     found = {(f["code"], f["severity"], f["file"], f["field"]) for f in _findings(result.output)}
@@ -118,5 +119,6 @@ def test_duplicate_id_names_both_captures(project, runner):
     result = invoke(runner, "validate", "--project", str(project), "--format", "json")
     assert result.exit_code == 1
     findings = _findings(result.output)
-    assert [f["code"] for f in findings] == ["duplicate-id"]
-    assert "raw/rt/004_f2e18ad958418c56.txt" in findings[0]["message"]
+    assert [(f["code"], f["file"]) for f in findings] == [("duplicate-id", "raw/rt/copy.meta.yaml"),
+                                                          ("duplicate-text", "raw/rt/copy.txt")]
+    assert all("raw/rt/004_f2e18ad958418c56.txt" in f["message"] for f in findings)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 import click
@@ -30,7 +31,8 @@ def _load_project(path: Path | None) -> project_mod.Project:
 
 def _run(project: project_mod.Project) -> pipeline.Result:
     try:
-        return pipeline.run(project)
+        # The only use of the clock: a publication date after today is an error.
+        return pipeline.run(project, today=dt.datetime.now(dt.timezone.utc).date())
     except (project_mod.ProjectError, ProfileError, SchemaError) as exc:
         raise ConfigError(str(exc)) from exc
 

@@ -7,6 +7,7 @@ the rule that took it, so nothing is lost silently.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Collection
 from dataclasses import dataclass, field
@@ -150,9 +151,13 @@ def _keywords(tag_line: str | None, extra: list[str] | None) -> tuple[str, ...]:
     return tuple(seen.values())
 
 
-def extract(doc: RawDocument, registry: Registry,
-            known_outlets: Collection[str]) -> tuple[Article | None, list[Finding]]:
-    """Turn one capture into an article record, or say why it cannot be."""
+def extract(doc: RawDocument, registry: Registry, known_outlets: Collection[str],
+            today: dt.date | None = None) -> tuple[Article | None, list[Finding]]:
+    """Turn one capture into an article record, or say why it cannot be.
+
+    today, when given, is the day after which a publication date is an error; it is
+    a parameter (not the clock) so that extraction stays a pure function.
+    """
     outlet, profile, findings = _resolve_outlet(doc, registry, known_outlets)
     if any(f.severity == "error" for f in findings):
         return None, findings
@@ -226,8 +231,17 @@ def extract(doc: RawDocument, registry: Registry,
             published = given
     if profile and profile.founded and published.date and published.date.year < profile.founded:
         findings.append(error(side.path if values.get("published") else doc.path, "date-before-outlet",
-                              f"published {published.date} is before {profile.outlet} existed ({profile.founded})",
-                              field="published"))
+                              f"published {published.date} is before {profile.outlet} existed ({profile.founded}); "
+                              "check the date", line=side.lines.get("published") if values.get("published") else
+                              (date_source[0] if date_source else None), field="published"))
+
+    # One day of slack: a page's local date can be a day ahead of UTC.
+    if today and published.date and published.date > today + dt.timedelta(days=1):
+        findings.append(error(side.path if values.get("published") else doc.path, "date-in-future",
+                              f"published {published.date} is in the future; check the date "
+                              f"({original or values.get('published')!r})",
+                              line=side.lines.get("published") if values.get("published") else
+                              (date_source[0] if date_source else None), field="published"))
 
     text = "\n\n".join(p for _, p in paragraphs)
     if not text:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,6 +29,14 @@ _BINARY_MAGIC = {
     b"\x1f\x8b": "a gzip archive",
     b"\x7fELF": "an executable",
 }
+
+
+# Portable across Windows, macOS and Linux file systems and safe in shells and URLs.
+_PORTABLE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
+_HTML = re.compile(rb"\A\s*(?:<!doctype html|<html[\s>]|<head[\s>]|<body[\s>])", re.IGNORECASE)
+_HTML_TAGS = re.compile(rb"</?(?:p|div|span|a|br|script|style|meta|li|ul|h[1-6])(?:\s[^>]*)?/?>", re.IGNORECASE)
+MAX_LINE_CHARS = 100_000
+_CONTROL_BYTES = bytes([*range(0, 9), *range(14, 32), 127])
 
 
 @dataclass(frozen=True)
@@ -91,6 +100,14 @@ def read_capture(path: Path, shown: str, max_bytes: int) -> tuple[str, str] | Fi
         line = data[: data.index(b"\x00")].count(b"\n") + 1
         return error(shown, "binary-file", "the capture contains NUL bytes, so it is binary, not text; "
                      "save the article as plain UTF-8 text", line=line)
+    sample = data[:65536]
+    control_bytes = len(sample) - len(sample.translate(None, _CONTROL_BYTES))
+    if control_bytes > max(2, len(sample) // 100):
+        return error(shown, "binary-file", f"{control_bytes} control bytes in the first {len(sample):,}: this is "
+                     "binary data, not an article; save the article as plain UTF-8 text")
+    if _HTML.match(data) or len(_HTML_TAGS.findall(sample)) >= 5:
+        return error(shown, "html-capture", "this is an HTML page saved as .txt; save the article's visible text "
+                     "instead (one paragraph per line), not the page source")
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -104,10 +121,23 @@ def read_capture(path: Path, shown: str, max_bytes: int) -> tuple[str, str] | Fi
         return error(shown, "invalid-utf8",
                      f"byte 0x{data[exc.start]:02x} at offset {exc.start} is not valid UTF-8; {hint}", line=line)
     text = text.removeprefix("\ufeff")
-    controls = sum(1 for ch in text if ord(ch) < 32 and ch not in "\t\n\r\f")
-    if controls > max(2, len(text) // 100):
-        return error(shown, "binary-file", f"{controls} control characters: this looks like binary data, "
-                     "not an article; save the article as plain UTF-8 text")
+    crlf = text.count("\r\n")
+    lone_lf = text.count("\n") - crlf
+    lone_cr = text.count("\r") - crlf
+    if sum(1 for n in (crlf, lone_lf, lone_cr) if n) > 1:
+        lines = text.split("\n")
+        first_crlf = lines[0].endswith("\r") if len(lines) > 1 else False
+        line = next((i for i, l in enumerate(lines[:-1], start=1) if l.endswith("\r") != first_crlf), None)
+        return error(shown, "mixed-line-endings", f"the capture mixes line endings ({crlf} CRLF, {lone_lf} LF, "
+                     f"{lone_cr} CR), a sign of hand edits; re-save it with LF line endings (e.g. dos2unix)",
+                     line=line)
+    lines = text.split("\n")
+    longest = max(lines, key=len)
+    if len(longest) > MAX_LINE_CHARS:
+        number = lines.index(longest) + 1
+        return error(shown, "line-too-long", f"line {number} has {len(longest):,} characters (limit "
+                     f"{MAX_LINE_CHARS:,}); a capture holds one paragraph per line: check how it was saved",
+                     line=number)
     return text, hashlib.sha256(data).hexdigest()
 
 
@@ -120,9 +150,21 @@ def discover(raw_dir: Path, root: Path, *, max_file_bytes: int) -> Discovery:
     if not raw_dir.is_dir():
         shown = raw_dir.relative_to(root).as_posix() if raw_dir.is_relative_to(root) else str(raw_dir)
         return Discovery([], [error(shown, "missing-raw-dir", "no raw/ folder; put captures in raw/<outlet>/")], 0)
+    folded: dict[str, str] = {}
     for path, kind in _walk(raw_dir, root):
         seen += 1
         shown = path.relative_to(root).as_posix()
+        bad = [part for part in path.relative_to(raw_dir).parts if not _PORTABLE_NAME.fullmatch(part)]
+        if bad:
+            findings.append(error(shown.encode("unicode_escape").decode("ascii"), "non-portable-name",
+                                  f"{bad[0]!r} is not a portable file name; use only letters, digits, '.', '_' "
+                                  "and '-' (no spaces or control characters), starting with a letter or digit"))
+            continue
+        if shown.casefold() in folded:
+            findings.append(error(shown, "case-clash", f"differs from {folded[shown.casefold()]} only in letter "
+                                  "case, so the two collide on macOS and Windows; rename one"))
+            continue
+        folded[shown.casefold()] = shown
         if kind == "symlink":
             findings.append(error(shown, "symlink", "symbolic links are not followed in raw/; "
                                   "replace the link with the file itself"))

@@ -31,10 +31,14 @@ class Settings:
     task_categories: tuple[str, ...] = ("text-classification", "token-classification")
     task_ids: tuple[str, ...] = ()
     card: dict = field(default_factory=dict)
+    require: tuple[str, ...] = ()  # record fields that must be known, or noted as unknown in a sidecar
+    near_duplicate_threshold: float = 0.8
+    near_duplicate_severity: str = "warning"  # or "error"
 
     @classmethod
     def from_descriptor(cls, raw: dict, path: Path) -> Settings:
-        known = {"max_file_bytes", "pretty_name", "license_name", "task_categories", "task_ids", "card"}
+        known = {"max_file_bytes", "pretty_name", "license_name", "task_categories", "task_ids", "card",
+                 "require", "near_duplicate_threshold", "near_duplicate_severity"}
         unknown = sorted(set(raw) - known)
         if unknown:
             raise ProjectError(
@@ -42,7 +46,9 @@ class Settings:
                 f"known settings are {', '.join(sorted(known))}"
             )
         values = dict(raw)
-        for key in ("task_categories", "task_ids"):
+        if values.get("near_duplicate_severity", "warning") not in {"warning", "error"}:
+            raise ProjectError(f"{path}: near_duplicate_severity must be \"warning\" or \"error\"")
+        for key in ("task_categories", "task_ids", "require"):
             if key in values:
                 values[key] = tuple(values[key])
         return cls(**values)

@@ -1,4 +1,4 @@
-"""Rendering a Report for people (text) and machines (JSON)."""
+"""Rendering a Report for people (text), machines (JSON) and CI (GitHub annotations)."""
 
 from __future__ import annotations
 
@@ -15,10 +15,38 @@ def text(report: Report, *, strict: bool = False) -> str:
             where = f"line {f.line}: " if f.line else ""
             field = f" {f.field}:" if f.field else ""
             lines.append(f"  {where}{f.severity} [{f.code}]{field} {f.message}")
+    lines.append(summary(report, strict=strict))
+    return "\n".join(lines)
+
+
+def summary(report: Report, *, strict: bool = False) -> str:
     errors, warnings = len(report.errors), len(report.warnings)
     verdict = "valid" if report.is_valid(strict=strict) else "invalid"
-    lines.append(f"{report.articles_checked} articles from {report.files_checked} files: {verdict} "
-                 f"({errors} error{'s' * (errors != 1)}, {warnings} warning{'s' * (warnings != 1)})")
+    return (f"{report.articles_checked} articles from {report.files_checked} files: {verdict} "
+            f"({errors} error{'s' * (errors != 1)}, {warnings} warning{'s' * (warnings != 1)})")
+
+
+def _escape_data(value: str) -> str:
+    # GitHub's workflow-command escaping (actions/toolkit, command.ts: escapeData).
+    return value.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def _escape_property(value: str) -> str:
+    # ... and escapeProperty, which also escapes the separators of properties.
+    return _escape_data(value).replace(":", "%3A").replace(",", "%2C")
+
+
+def github(report: Report, *, strict: bool = False) -> str:
+    """GitHub Actions workflow commands, so findings appear on the pull request's diff."""
+    lines = []
+    for f in report.sorted():
+        properties = [f"file={_escape_property(f.file)}"]
+        if f.line:
+            properties.append(f"line={f.line}")
+        properties.append(f"title={_escape_property(f'corpuspack {f.code}')}")
+        message = f"{f.field}: {f.message}" if f.field else f.message
+        lines.append(f"::{f.severity} {','.join(properties)}::{_escape_data(message)}")
+    lines.append(summary(report, strict=strict))
     return "\n".join(lines)
 
 
@@ -26,4 +54,4 @@ def as_json(report: Report, *, strict: bool = False) -> str:
     return json.dumps(report.to_dict(strict=strict), indent=2, ensure_ascii=False)
 
 
-RENDERERS = {"text": text, "json": as_json}
+RENDERERS = {"text": text, "json": as_json, "github": github}
