@@ -44,6 +44,34 @@ class Article:
     removed: tuple[Removal, ...] = ()
     sidecar_notes: tuple[tuple[str, str], ...] = ()
     sidecar_path: str | None = field(default=None, compare=False)
+    sidecar_lines: tuple[tuple[str, int], ...] = field(default=(), compare=False)
+
+    def source_of(self, name: str) -> tuple[str, int | None]:
+        """The file (and line) to open to fix a field: the sidecar if it supplied the value."""
+        lines = dict(self.sidecar_lines)
+        if self.sidecar_path and name in dict(self.sidecar_notes):
+            return self.sidecar_path, lines.get(name)
+        return self.raw_path, None
+
+    def to_json(self) -> dict:
+        """A JSON-safe form for the build cache; from_json reverses it exactly."""
+        row = self.to_row()
+        row["published"] = self.published.isoformat() if self.published else None
+        row["published_date"] = self.published_date.isoformat() if self.published_date else None
+        row["sidecar_path"] = self.sidecar_path
+        row["sidecar_lines"] = [list(item) for item in self.sidecar_lines]
+        return row
+
+    @classmethod
+    def from_json(cls, data: dict) -> Article:
+        values = dict(data)
+        values["published"] = dt.datetime.fromisoformat(data["published"]) if data["published"] else None
+        values["published_date"] = dt.date.fromisoformat(data["published_date"]) if data["published_date"] else None
+        values["keywords"] = tuple(data["keywords"])
+        values["removed"] = tuple(Removal(**r) for r in data["removed"])
+        values["sidecar_notes"] = tuple((n["field"], n["note"]) for n in data["sidecar_notes"])
+        values["sidecar_lines"] = tuple((f, line) for f, line in data["sidecar_lines"])
+        return cls(**values)
 
     def to_row(self) -> dict:
         """Plain Python values, in schema field order, for frictionless and Arrow."""

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import click
 
-from . import __version__, pipeline, render
+from . import __version__, changes, pipeline, render
+from .cache import Cache
 from . import project as project_mod
 from .profiles import ProfileError
 from .release import ReleaseError, write_release
@@ -29,10 +30,12 @@ def _load_project(path: Path | None) -> project_mod.Project:
         raise ConfigError(str(exc)) from exc
 
 
-def _run(project: project_mod.Project) -> pipeline.Result:
+def _run(project: project_mod.Project, *, focus: set[str] | None = None,
+         cache_dir: Path | None = None) -> pipeline.Result:
     try:
         # The only use of the clock: a publication date after today is an error.
-        return pipeline.run(project, today=dt.datetime.now(dt.timezone.utc).date())
+        return pipeline.run(project, today=dt.datetime.now(dt.timezone.utc).date(), focus=focus,
+                            cache=Cache(cache_dir) if cache_dir else None)
     except (project_mod.ProjectError, ProfileError, SchemaError) as exc:
         raise ConfigError(str(exc)) from exc
 
@@ -47,6 +50,10 @@ project_option = click.option(
     "--project", "project_dir", type=click.Path(file_okay=False, exists=True, path_type=Path), default=None,
     help="Corpus repository (the folder with datapackage.json). Default: the nearest one at or above the "
          "current folder.")
+cache_option = click.option(
+    "--cache", "cache_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+    help="Folder for a cache of extraction results keyed by content; unchanged captures are not processed "
+         "again. Safe to delete; never changes the output.")
 format_option = click.option(
     "--format", "fmt", type=click.Choice(sorted(render.RENDERERS)), default="text", show_default=True,
     help="How to print the findings.")
@@ -69,7 +76,8 @@ def main() -> None:
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Release folder to write instead of dist/<version>/ (must not hold a different release).")
 @format_option
-def build(project_dir: Path | None, out: Path | None, fmt: str) -> None:
+@cache_option
+def build(project_dir: Path | None, out: Path | None, fmt: str, cache_dir: Path | None) -> None:
     """Build the release dist/<version>/ from raw/.
 
     Extracts every capture with its outlet profile, validates every article
@@ -84,7 +92,7 @@ def build(project_dir: Path | None, out: Path | None, fmt: str) -> None:
         corpuspack build --project path/to/corpus --out /tmp/release
     """
     project = _load_project(project_dir)
-    result = _run(project)
+    result = _run(project, cache_dir=cache_dir)
     if not result.report.valid:
         _emit(result.report, fmt, strict=False)
         raise click.ClickException("no release written: fix the errors above and build again")
@@ -108,27 +116,51 @@ def build(project_dir: Path | None, out: Path | None, fmt: str) -> None:
 @project_option
 @format_option
 @click.option("--strict", is_flag=True, help="Fail on warnings too.")
+@click.option("--changed-since", "ref", metavar="REF", default=None,
+              help="Check only the files under raw/ added or changed since the merge base of the git ref REF "
+                   "and HEAD (plus uncommitted ones), against the rest of the corpus. Falls back to a full "
+                   "check, with a notice, when REF or git is unavailable.")
+@cache_option
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
-def validate(project_dir: Path | None, fmt: str, strict: bool, paths: tuple[Path, ...]) -> None:
+def validate(project_dir: Path | None, fmt: str, strict: bool, ref: str | None, cache_dir: Path | None,
+             paths: tuple[Path, ...]) -> None:
     """Run every check of the build and write nothing.
 
-    With PATHS (captures, sidecars or folders under raw/), only findings about
-    those files are shown; the whole corpus is still read so that corpus-level
-    checks (duplicate ids) see everything. Exit 0 valid, 1 invalid, 2 usage error.
+    With PATHS (captures, sidecars or folders under raw/) or --changed-since,
+    only those files get per-file checks and only their findings are shown;
+    corpus-level checks (duplicate ids, urls, texts, near-duplicates) still
+    compare them with every other article. Exit 0 valid, 1 invalid, 2 usage error.
 
     \b
     Example:
-        corpuspack validate --format json raw/tass/
+        corpuspack validate --changed-since origin/main --format github
     """
     project = _load_project(project_dir)
-    result = _run(project)
-    report = result.report
+    focus: set[str] | None = None
     if paths:
-        wanted = [project.relative(p.resolve()).rstrip("/") for p in paths]
-        report = Report(
-            findings=[f for f in report.findings
-                      if any(f.file == w or f.file.startswith(w + "/") for w in wanted)],
-            files_checked=report.files_checked, articles_checked=report.articles_checked)
-    _emit(report, fmt, strict)
-    if not report.is_valid(strict=strict):
+        focus = set()
+        for path in paths:
+            resolved = path.resolve()
+            if not resolved.is_relative_to(project.root):
+                raise click.UsageError(f"{path} is outside the corpus {project.root}; give paths inside it")
+            shown = project.relative(resolved)
+            focus |= {shown, *(project.relative(p) for p in resolved.rglob("*"))} if resolved.is_dir() else {shown}
+    if ref is not None:
+        try:
+            changed = changes.changed_since(project.root, ref)
+        except changes.ChangesUnavailable as exc:
+            _notice(fmt, f"{exc}: checking the whole corpus instead")
+        else:
+            focus = changed if focus is None else focus & changed
+            _notice(fmt, f"{len(changed)} file(s) under raw/ changed since {ref}")
+    result = _run(project, focus=focus, cache_dir=cache_dir)
+    _emit(result.report, fmt, strict)
+    if not result.report.is_valid(strict=strict):
         raise SystemExit(1)
+
+
+def _notice(fmt: str, message: str) -> None:
+    if fmt == "github":
+        click.echo(f"::notice title=corpuspack::{render.escape_data(message)}")
+    else:
+        click.echo(f"notice: {message}", err=True)

@@ -7,6 +7,7 @@ shingle sets, so a reported pair and its similarity never depend on hash noise.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import re
 from collections.abc import Sequence
@@ -19,6 +20,7 @@ from .report import Finding, Severity, error
 
 SHINGLE_WORDS = 5
 NUM_PERM = 128
+SCHEME = "affine32"  # datasketch's hashing scheme, pinned so cached signatures stay comparable
 # Candidates only; the exact containment decides. A trimmed copy half as long as
 # its original has a Jaccard similarity of 0.5, well above this.
 LSH_THRESHOLD = 0.3
@@ -46,64 +48,95 @@ def canonical_url(url: str) -> str:
     return urlunsplit((parts.scheme.lower(), parts.netloc.lower(), path, parts.query, ""))
 
 
-def _where(article: Article, field: str) -> str:
-    return article.sidecar_path if article.sidecar_path and field in dict(article.sidecar_notes) else article.raw_path
+def signature(text: str) -> list[int]:
+    """MinHash signature of a text's shingles (deterministic: fixed seed and permutations)."""
+    minhash = MinHash(num_perm=NUM_PERM, seed=1, scheme=SCHEME)
+    minhash.update_batch([s.encode() for s in sorted(shingles(text))])
+    return [int(v) for v in minhash.hashvalues]
 
 
-def duplicate_urls(articles: Sequence[Article]) -> list[Finding]:
-    seen: dict[str, Article] = {}
+def _pairs(groups: dict[str, list[Article]], focus: set[str] | None):
+    """(first, second) for every pair in a group, second being the one to report on:
+    the contribution (in focus) if only one is, else the later path."""
+    for members in groups.values():
+        members = sorted(members, key=lambda a: a.raw_path)
+        for i, first in enumerate(members):
+            for second in members[i + 1:]:
+                yield from _order(first, second, focus)
+
+
+def _order(a: Article, b: Article, focus: set[str] | None):
+    if focus is None:
+        yield (a, b)
+    elif b.raw_path in focus:
+        yield (a, b)
+    elif a.raw_path in focus:
+        yield (b, a)
+
+
+def duplicate_ids(articles: Sequence[Article], focus: set[str]) -> list[Finding]:
+    """Id clashes between the contribution and the rest (the full check gets them from frictionless)."""
+    groups: dict[str, list[Article]] = {}
+    for article in articles:
+        groups.setdefault(article.id, []).append(article)
     findings = []
-    for article in sorted(articles, key=lambda a: a.raw_path):
-        if not article.url:
-            continue
-        key = canonical_url(article.url)
-        if key in seen:
-            findings.append(error(_where(article, "url"), "duplicate-url",
-                                  f"{article.url} is also the url of {seen[key].raw_path}; the same page is in "
-                                  "the corpus twice: keep one capture", field="url"))
-        else:
-            seen[key] = article
+    for first, second in _pairs({k: v for k, v in groups.items() if len(v) > 1}, focus):
+        file, line = second.source_of("id")
+        findings.append(error(file, "duplicate-id", f"id {second.id} is already used by {first.raw_path}; ids "
+                              "must be unique: pin a different id in the sidecar or move the capture",
+                              line=line, field="id"))
     return findings
 
 
-def duplicate_texts(articles: Sequence[Article]) -> list[Finding]:
-    seen: dict[str, Article] = {}
+def duplicate_urls(articles: Sequence[Article], focus: set[str] | None = None) -> list[Finding]:
+    groups: dict[str, list[Article]] = {}
+    for article in articles:
+        if article.url:
+            groups.setdefault(canonical_url(article.url), []).append(article)
     findings = []
-    for article in sorted(articles, key=lambda a: a.raw_path):
-        key = hashlib.sha256(article.text.encode()).hexdigest()
-        if key in seen:
-            findings.append(error(article.raw_path, "duplicate-text",
-                                  f"the text is identical to {seen[key].raw_path}; keep one capture", field="text"))
-        else:
-            seen[key] = article
+    for first, second in _pairs({k: v for k, v in groups.items() if len(v) > 1}, focus):
+        file, line = second.source_of("url")
+        findings.append(error(file, "duplicate-url", f"{second.url} is also the url of {first.raw_path}; the same "
+                              "page is in the corpus twice: keep one capture", line=line, field="url"))
     return findings
 
 
-def near_duplicates(articles: Sequence[Article], *, threshold: float, severity: Severity,
-                    exclude_exact: bool = True) -> list[Finding]:
-    """Pairs whose shingle containment is at least threshold, reported on the later path."""
-    ordered = sorted(articles, key=lambda a: a.raw_path)
-    sets = [shingles(a.text) for a in ordered]
+def duplicate_texts(articles: Sequence[Article], focus: set[str] | None = None) -> list[Finding]:
+    groups: dict[str, list[Article]] = {}
+    for article in articles:
+        groups.setdefault(hashlib.sha256(article.text.encode()).hexdigest(), []).append(article)
+    return [error(second.raw_path, "duplicate-text", f"the text is identical to {first.raw_path}; keep one capture",
+                  field="text")
+            for first, second in _pairs({k: v for k, v in groups.items() if len(v) > 1}, focus)]
+
+
+def near_duplicates(articles: Sequence[Article], signatures: dict[str, list[int]], *, threshold: float,
+                    severity: Severity, focus: set[str] | None = None) -> list[Finding]:
+    """Pairs whose exact shingle containment is at least threshold (candidates from MinHash LSH)."""
+    by_path = {a.raw_path: a for a in articles}
     lsh = MinHashLSH(threshold=LSH_THRESHOLD, num_perm=NUM_PERM)
-    candidates: set[tuple[int, int]] = set()
-    for index, shingle_set in enumerate(sets):
-        signature = MinHash(num_perm=NUM_PERM, seed=1)
-        signature.update_batch([s.encode() for s in sorted(shingle_set)])
-        for other in lsh.query(signature):
-            candidates.add((other, index))
-        lsh.insert(index, signature)
+    signature_of = {path: MinHash(num_perm=NUM_PERM, seed=1, scheme=SCHEME,
+                                   hashvalues=signatures[path]) for path in by_path}
+    for path in sorted(by_path):
+        lsh.insert(path, signature_of[path])
+    queried = sorted(by_path) if focus is None else sorted(p for p in focus if p in by_path)
+    candidates = set()
+    for path in queried:
+        for other in lsh.query(signature_of[path]):
+            if other != path:
+                candidates.add(tuple(sorted((path, other))))
     findings = []
-    for first, second in sorted(candidates):
-        a, b = ordered[first], ordered[second]
-        if exclude_exact and a.text == b.text:
-            continue  # reported as duplicate-text
-        containment, jaccard = similarity(sets[first], sets[second])
-        if containment >= threshold:
-            findings.append(Finding(
-                file=b.raw_path, line=None, code="near-duplicate", severity=severity, field="text",
-                message=(f"near-duplicate of {a.raw_path}: similarity {containment:.2f} (share of the shorter "
-                         f"text's 5-word shingles found in the other; Jaccard {jaccard:.2f}); a reprint or a "
-                         "trimmed copy: keep one, or raise \"near_duplicate_threshold\" if both belong")))
+    for left, right in sorted(candidates):
+        for first, second in _order(by_path[left], by_path[right], focus):
+            if first.text == second.text:
+                continue  # reported as duplicate-text
+            containment, jaccard = similarity(shingles(first.text), shingles(second.text))
+            if containment >= threshold:
+                findings.append(Finding(
+                    file=second.raw_path, line=None, code="near-duplicate", severity=severity, field="text",
+                    message=(f"near-duplicate of {first.raw_path}: similarity {containment:.2f} (share of the "
+                             f"shorter text's 5-word shingles found in the other; Jaccard {jaccard:.2f}); a reprint "
+                             "or a trimmed copy: keep one, or raise \"near_duplicate_threshold\" if both belong")))
     return findings
 
 
@@ -124,11 +157,29 @@ def missing_metadata(articles: Sequence[Article], required: Sequence[str]) -> li
     return findings
 
 
-def check(articles: Sequence[Article], settings) -> list[Finding]:
+def future_dates(articles: Sequence[Article], today: dt.date) -> list[Finding]:
+    """Publication dates after today (one day of slack: a local date can run ahead of UTC)."""
+    findings = []
+    for article in articles:
+        if article.published_date and article.published_date > today + dt.timedelta(days=1):
+            file, line = article.source_of("published")
+            if file == article.raw_path:
+                line = next((r.line for r in article.removed if r.rule.endswith(("/timestamp", "/dateline"))), None)
+            findings.append(error(file, "date-in-future", f"published {article.published_date} is after today "
+                                  f"({today}); check the date", line=line, field="published"))
+    return findings
+
+
+def check(articles: Sequence[Article], signatures: dict[str, list[int]], settings, *,
+          focus: set[str] | None = None, today: dt.date | None = None) -> list[Finding]:
+    """Corpus-level findings; with focus, only those involving the focused captures."""
+    focused = [a for a in articles if focus is None or a.raw_path in focus]
     return [
-        *duplicate_urls(articles),
-        *duplicate_texts(articles),
-        *near_duplicates(articles, threshold=settings.near_duplicate_threshold,
-                         severity=settings.near_duplicate_severity),
-        *missing_metadata(articles, settings.require),
+        *(duplicate_ids(articles, focus) if focus is not None else []),
+        *duplicate_urls(articles, focus),
+        *duplicate_texts(articles, focus),
+        *near_duplicates(articles, signatures, threshold=settings.near_duplicate_threshold,
+                         severity=settings.near_duplicate_severity, focus=focus),
+        *missing_metadata(focused, settings.require),
+        *(future_dates(focused, today) if today else []),
     ]

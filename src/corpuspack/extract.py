@@ -7,7 +7,6 @@ the rule that took it, so nothing is lost silently.
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 from collections.abc import Collection
 from dataclasses import dataclass, field
@@ -151,13 +150,9 @@ def _keywords(tag_line: str | None, extra: list[str] | None) -> tuple[str, ...]:
     return tuple(seen.values())
 
 
-def extract(doc: RawDocument, registry: Registry, known_outlets: Collection[str],
-            today: dt.date | None = None) -> tuple[Article | None, list[Finding]]:
-    """Turn one capture into an article record, or say why it cannot be.
-
-    today, when given, is the day after which a publication date is an error; it is
-    a parameter (not the clock) so that extraction stays a pure function.
-    """
+def extract(doc: RawDocument, registry: Registry,
+            known_outlets: Collection[str]) -> tuple[Article | None, list[Finding]]:
+    """Turn one capture into an article record, or say why it cannot be."""
     outlet, profile, findings = _resolve_outlet(doc, registry, known_outlets)
     if any(f.severity == "error" for f in findings):
         return None, findings
@@ -235,14 +230,6 @@ def extract(doc: RawDocument, registry: Registry, known_outlets: Collection[str]
                               "check the date", line=side.lines.get("published") if values.get("published") else
                               (date_source[0] if date_source else None), field="published"))
 
-    # One day of slack: a page's local date can be a day ahead of UTC.
-    if today and published.date and published.date > today + dt.timedelta(days=1):
-        findings.append(error(side.path if values.get("published") else doc.path, "date-in-future",
-                              f"published {published.date} is in the future; check the date "
-                              f"({original or values.get('published')!r})",
-                              line=side.lines.get("published") if values.get("published") else
-                              (date_source[0] if date_source else None), field="published"))
-
     text = "\n\n".join(p for _, p in paragraphs)
     if not text:
         findings.append(error(doc.path, "no-body-text", "no article text is left once furniture is removed; "
@@ -270,5 +257,6 @@ def extract(doc: RawDocument, registry: Registry, known_outlets: Collection[str]
         removed=tuple(sorted(removed, key=lambda r: (r.line, r.rule))),
         sidecar_notes=notes,
         sidecar_path=side.path if side else None,
+        sidecar_lines=tuple((name, side.lines[name]) for name in side.values if side.lines.get(name)) if side else (),
     )
     return article, findings

@@ -50,9 +50,20 @@ class RawDocument:
     sidecar: sidecar_mod.Sidecar | None = None
 
 
+@dataclass(frozen=True)
+class Capture:
+    """A capture found under raw/, not yet read."""
+
+    path: Path
+    shown: str
+    outlet_dir: str | None
+    sidecar: Path | None = None
+    sidecar_shown: str | None = None
+
+
 @dataclass
-class Discovery:
-    documents: list[RawDocument]
+class Scan:
+    captures: list[Capture]
     findings: list[Finding]
     files_seen: int
 
@@ -79,14 +90,27 @@ def _walk(raw_dir: Path, root: Path) -> Iterator[tuple[Path, str]]:
                 yield path, "other"
 
 
-def read_capture(path: Path, shown: str, max_bytes: int) -> tuple[str, str] | Finding:
+def read(capture: Capture, max_bytes: int) -> tuple[bytes | None, bytes | None, list[Finding]]:
+    """The bytes of a capture and its sidecar, refusing files over the size limit unread."""
+    findings = []
+    data = side = None
+    for path, shown in ((capture.path, capture.shown), (capture.sidecar, capture.sidecar_shown)):
+        if path is None:
+            continue
+        size = path.stat().st_size
+        if size > max_bytes:
+            findings.append(error(shown, "file-too-large",
+                                  f"{size:,} bytes is over the limit of {max_bytes:,}; split the file or raise "
+                                  "\"max_file_bytes\" under \"corpuspack\" in datapackage.json"))
+        elif path is capture.path:
+            data = path.read_bytes()
+        else:
+            side = path.read_bytes()
+    return data, side, findings
+
+
+def decode_capture(data: bytes, shown: str) -> tuple[str, str] | Finding:
     """Decode a capture as strict UTF-8, or say precisely why it cannot be used."""
-    size = path.stat().st_size
-    if size > max_bytes:
-        return error(shown, "file-too-large",
-                     f"{size:,} bytes is over the limit of {max_bytes:,}; split the capture or raise "
-                     "\"max_file_bytes\" under \"corpuspack\" in datapackage.json")
-    data = path.read_bytes()
     if not data:
         return error(shown, "empty-file", "the capture is empty (0 bytes); add the article text or delete the file")
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
@@ -141,28 +165,31 @@ def read_capture(path: Path, shown: str, max_bytes: int) -> tuple[str, str] | Fi
     return text, hashlib.sha256(data).hexdigest()
 
 
-def discover(raw_dir: Path, root: Path, *, max_file_bytes: int) -> Discovery:
-    """Read every capture under raw_dir with its sidecar; problems become findings."""
+def scan(raw_dir: Path, root: Path) -> Scan:
+    """Every capture under raw_dir with its sidecar; names, links and strays become findings."""
     findings: list[Finding] = []
     captures: dict[Path, str] = {}
     sidecars: dict[Path, Path] = {}
     seen = 0
     if not raw_dir.is_dir():
         shown = raw_dir.relative_to(root).as_posix() if raw_dir.is_relative_to(root) else str(raw_dir)
-        return Discovery([], [error(shown, "missing-raw-dir", "no raw/ folder; put captures in raw/<outlet>/")], 0)
+        return Scan([], [error(shown, "missing-raw-dir", "no raw/ folder; put captures in raw/<outlet>/")], 0)
     folded: dict[str, str] = {}
     for path, kind in _walk(raw_dir, root):
         seen += 1
         shown = path.relative_to(root).as_posix()
         bad = [part for part in path.relative_to(raw_dir).parts if not _PORTABLE_NAME.fullmatch(part)]
         if bad:
-            findings.append(error(shown.encode("unicode_escape").decode("ascii"), "non-portable-name",
+            findings.append(error(shown, "non-portable-name",
                                   f"{bad[0]!r} is not a portable file name; use only letters, digits, '.', '_' "
                                   "and '-' (no spaces or control characters), starting with a letter or digit"))
             continue
         if shown.casefold() in folded:
-            findings.append(error(shown, "case-clash", f"differs from {folded[shown.casefold()]} only in letter "
-                                  "case, so the two collide on macOS and Windows; rename one"))
+            first = folded[shown.casefold()]
+            # Reported on both files, so a check of either one (e.g. of a pull request's) shows it.
+            for this, other in ((shown, first), (first, shown)):
+                findings.append(error(this, "case-clash", f"differs from {other} only in letter case, so the "
+                                      "two collide on macOS and Windows; rename one"))
             continue
         folded[shown.casefold()] = shown
         if kind == "symlink":
@@ -181,22 +208,25 @@ def discover(raw_dir: Path, root: Path, *, max_file_bytes: int) -> Discovery:
             findings.append(error(sidecar_path.relative_to(root).as_posix(), "orphan-sidecar",
                                   f"no capture {capture.name} beside this sidecar; add the capture or "
                                   "delete the sidecar"))
-    documents: list[RawDocument] = []
+    found = []
     for path, shown in sorted(captures.items(), key=lambda item: item[1]):
-        result = read_capture(path, shown, max_file_bytes)
-        if isinstance(result, Finding):
-            findings.append(result)
-            continue
-        text, digest = result
-        parsed = None
-        if path in sidecars:
-            sidecar_path = sidecars[path]
-            parsed, problems = sidecar_mod.load(sidecar_path, sidecar_path.relative_to(root).as_posix(),
-                                                max_bytes=max_file_bytes)
-            findings.extend(problems)
-            if parsed is None:
-                continue
         parts = path.relative_to(raw_dir).parts
-        documents.append(RawDocument(path=shown, outlet_dir=parts[0] if len(parts) > 1 else None,
-                                     text=text, sha256=digest, sidecar=parsed))
-    return Discovery(documents=documents, findings=findings, files_seen=seen)
+        sidecar = sidecars.get(path)
+        found.append(Capture(path=path, shown=shown, outlet_dir=parts[0] if len(parts) > 1 else None,
+                             sidecar=sidecar, sidecar_shown=sidecar.relative_to(root).as_posix() if sidecar else None))
+    return Scan(captures=found, findings=findings, files_seen=seen)
+
+
+def load(capture: Capture, data: bytes, sidecar_data: bytes | None) -> tuple[RawDocument | None, list[Finding]]:
+    """Decode a capture and parse its sidecar: a pure function of their bytes."""
+    result = decode_capture(data, capture.shown)
+    if isinstance(result, Finding):
+        return None, [result]
+    text, digest = result
+    parsed = None
+    if sidecar_data is not None:
+        parsed, problems = sidecar_mod.parse(sidecar_data, capture.sidecar_shown)
+        if parsed is None:
+            return None, problems
+    return RawDocument(path=capture.shown, outlet_dir=capture.outlet_dir, text=text, sha256=digest,
+                       sidecar=parsed), []

@@ -1,15 +1,16 @@
 """The build's middle: raw captures in, validated article records and a report out.
 
-Reads raw/ (through ingest) and nothing else; writes nothing.
+Reads raw/ (through ingest) and nothing else; writes nothing but the optional cache.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from . import corpus, extract, ingest, profiles, validate
 from .article import Article
+from .cache import Cache, Entry
 from .project import Project, ProjectError
 from .report import Report
 from .schema import RecordSchema
@@ -20,28 +21,73 @@ class Result:
     articles: list[Article]
     report: Report
     schema: RecordSchema
+    signatures: dict[str, list[int]] = field(default_factory=dict)
 
 
-def run(project: Project, *, today: dt.date | None = None) -> Result:
-    """Check the whole corpus; today (if given) makes future publication dates errors."""
+def process(capture: ingest.Capture, data: bytes, sidecar: bytes | None, registry: profiles.Registry,
+            known_outlets: list[str]) -> Entry:
+    """One capture from bytes to record, findings and near-duplicate signature: a pure function."""
+    document, findings = ingest.load(capture, data, sidecar)
+    if document is None:
+        return Entry(article=None, findings=findings, signature=None)
+    article, more = extract.extract(document, registry, known_outlets)
+    return Entry(article=article, findings=findings + more,
+                 signature=corpus.signature(article.text) if article else None)
+
+
+def _related(capture: ingest.Capture) -> set[str]:
+    return {capture.shown, *([capture.sidecar_shown] if capture.sidecar_shown else [])}
+
+
+def run(project: Project, *, today: dt.date | None = None, focus: set[str] | None = None,
+        cache: Cache | None = None) -> Result:
+    """Check the corpus.
+
+    today (if given) makes publication dates after it errors. focus, a set of
+    project-relative paths, limits per-file checks and findings to those files (and
+    the captures their sidecars belong to); corpus-level checks still compare them
+    with every other article. cache skips extraction of unchanged captures.
+    """
     schema = RecordSchema(project.load_schema())
     unknown = sorted(set(project.settings.require) - set(schema.names))
     if unknown:
         raise ProjectError(f"datapackage.json: \"require\" names unknown field(s) {', '.join(unknown)}; "
                            f"fields are: {', '.join(schema.names)}")
     registry = profiles.registry()
-    discovery = ingest.discover(project.raw_dir, project.root, max_file_bytes=project.settings.max_file_bytes)
-    report = Report(files_checked=discovery.files_seen)
-    report.extend(discovery.findings)
     known_outlets = schema.enum("outlet")
+    scan = ingest.scan(project.raw_dir, project.root)
+    report = Report(files_checked=scan.files_seen)
+    report.extend(scan.findings)
+    focus_captures = None
+    if focus is not None:
+        focus_captures = {c.shown for c in scan.captures if _related(c) & focus}
     articles: list[Article] = []
-    for document in discovery.documents:
-        article, findings = extract.extract(document, registry, known_outlets, today)
-        report.extend(findings)
-        if article is not None:
-            articles.append(article)
+    signatures: dict[str, list[int]] = {}
+    for capture in scan.captures:
+        data, sidecar, problems = ingest.read(capture, project.settings.max_file_bytes)
+        report.extend(problems)
+        if data is None or problems:
+            continue
+        key = Cache.key(data, sidecar, capture.shown) if cache else None
+        entry = cache.get(key) if cache else None
+        if entry is None:
+            entry = process(capture, data, sidecar, registry, known_outlets)
+            if cache:
+                cache.put(key, entry)
+        report.extend(entry.findings)
+        if entry.article is not None:
+            articles.append(entry.article)
+            signatures[entry.article.raw_path] = entry.signature
     articles.sort(key=lambda a: (a.id, a.raw_path))
-    report.articles_checked = len(articles)
-    report.extend(validate.validate_articles(articles, schema.descriptor))
-    report.extend(corpus.check(articles, project.settings))
-    return Result(articles=articles, report=report, schema=schema)
+    checked = articles if focus_captures is None else [a for a in articles if a.raw_path in focus_captures]
+    report.articles_checked = len(checked)
+    report.extend(validate.validate_articles(checked, schema.descriptor))
+    report.extend(corpus.check(articles, signatures, project.settings, focus=focus_captures, today=today))
+    if focus is not None:
+        wanted = focus | focus_captures
+        wanted |= {c.sidecar_shown for c in scan.captures if c.shown in focus_captures and c.sidecar_shown}
+        report.findings = [f for f in report.findings if f.file in wanted]
+    # The same problem found twice (e.g. a duplicate id by frictionless and by the corpus check) is shown once.
+    unique = {(f.file, f.line, f.code, f.field): f for f in report.findings}
+    report.findings = list(unique.values())
+    return Result(articles=articles, report=report, schema=schema, signatures=signatures)

@@ -3,18 +3,28 @@
 from __future__ import annotations
 
 import json
+import re
 
 from .report import Report
+
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
+def printable(value: str) -> str:
+    """A file name or message safe to print: control characters (which a hostile file name can
+    use to rewrite the terminal or the CI log) are shown as escapes."""
+    return _CONTROL.sub(lambda m: m.group(0).encode("unicode_escape").decode("ascii"), value)
 
 
 def text(report: Report, *, strict: bool = False) -> str:
     lines = []
     for file, findings in report.by_file().items():
-        lines.append(file)
+        lines.append(printable(file))
         for f in findings:
             where = f"line {f.line}: " if f.line else ""
             field = f" {f.field}:" if f.field else ""
-            lines.append(f"  {where}{f.severity} [{f.code}]{field} {f.message}")
+            lines.append(printable(f"  {where}{f.severity} [{f.code}]{field} {f.message}"))
     lines.append(summary(report, strict=strict))
     return "\n".join(lines)
 
@@ -26,26 +36,26 @@ def summary(report: Report, *, strict: bool = False) -> str:
             f"({errors} error{'s' * (errors != 1)}, {warnings} warning{'s' * (warnings != 1)})")
 
 
-def _escape_data(value: str) -> str:
+def escape_data(value: str) -> str:
     # GitHub's workflow-command escaping (actions/toolkit, command.ts: escapeData).
     return value.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
 
 
 def _escape_property(value: str) -> str:
     # ... and escapeProperty, which also escapes the separators of properties.
-    return _escape_data(value).replace(":", "%3A").replace(",", "%2C")
+    return escape_data(value).replace(":", "%3A").replace(",", "%2C")
 
 
 def github(report: Report, *, strict: bool = False) -> str:
     """GitHub Actions workflow commands, so findings appear on the pull request's diff."""
     lines = []
     for f in report.sorted():
-        properties = [f"file={_escape_property(f.file)}"]
+        properties = [f"file={_escape_property(printable(f.file))}"]
         if f.line:
             properties.append(f"line={f.line}")
         properties.append(f"title={_escape_property(f'corpuspack {f.code}')}")
         message = f"{f.field}: {f.message}" if f.field else f.message
-        lines.append(f"::{f.severity} {','.join(properties)}::{_escape_data(message)}")
+        lines.append(f"::{f.severity} {','.join(properties)}::{escape_data(printable(message))}")
     lines.append(summary(report, strict=strict))
     return "\n".join(lines)
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from importlib import resources
-from pathlib import Path
 
 import jsonschema
 import yaml
@@ -84,10 +83,7 @@ def _message(err: jsonschema.ValidationError) -> tuple[str | None, str]:
     return field, f"{shown}: {err.message}"
 
 
-def load(path: Path, shown: str, *, max_bytes: int) -> tuple[Sidecar | None, list[Finding]]:
-    data = path.read_bytes()
-    if len(data) > max_bytes:
-        return None, [error(shown, "file-too-large", f"{len(data):,} bytes is over the limit of {max_bytes:,}")]
+def parse(data: bytes, shown: str) -> tuple[Sidecar | None, list[Finding]]:
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:

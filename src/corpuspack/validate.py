@@ -48,13 +48,6 @@ def _code(error_type: str, field: str | None, note: str) -> str:
     return error_type
 
 
-def _where(article: Article, field: str | None) -> tuple[str, int | None]:
-    """The file (and line) a reviewer should open to fix this field of this article."""
-    if field and article.sidecar_path and field in dict(article.sidecar_notes):
-        return article.sidecar_path, None
-    return article.raw_path, None
-
-
 def validate_articles(articles: Sequence[Article], schema_descriptor: dict) -> list[Finding]:
     """Validate every article against the Table Schema through frictionless."""
     if not articles:
@@ -84,7 +77,7 @@ def validate_articles(articles: Sequence[Article], schema_descriptor: dict) -> l
                 shown = repr(value) if not isinstance(value, str) or len(value) < 80 else repr(value[:77] + "...")
                 hint = _HINTS.get(code, "fix the capture or its sidecar")
                 message = f"{field} = {shown}: {note}; {hint}"
-            file, line = _where(article, field)
+            file, line = article.source_of(field) if field else (article.raw_path, None)
             finding = error(file, code, message, line=line, field=field)
             # The primary key and the field's unique constraint report the same clash twice.
             if finding not in findings:
