@@ -47,7 +47,7 @@ CASES: dict[str, tuple[dict[str, bytes], tuple[str, str, int | None]]] = {
     "name-with-space": ({"raw/rt/new article.txt": NEW_RT}, ("non-portable-name", "raw/rt/new article.txt", None)),
     "name-with-control": ({"raw/rt/new\x07.txt": NEW_RT}, ("non-portable-name", "raw/rt/new\x07.txt", None)),
     "case-clash": ({"raw/rt/004_F2E18AD958418C56.txt": NEW_RT},
-                   ("case-clash", "raw/rt/004_f2e18ad958418c56.txt", None)),
+                   ("case-clash", "raw/rt/004_F2E18AD958418C56.txt", None)),
     "sidecar-invalid-yaml": ({f"{TASS}.meta.yaml": b"published:\n  value: [2023\n  note: x\n"},
                              ("sidecar-invalid-yaml", f"{TASS}.meta.yaml", 3)),
     "sidecar-unknown-field": ({f"{TASS}.meta.yaml": b"published:\n  value: 2023-09-18\n  note: n\nauthor:\n"

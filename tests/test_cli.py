@@ -6,6 +6,7 @@ import json
 import re
 
 import pytest
+import yaml
 
 from corpuspack.cli import main
 
@@ -91,3 +92,30 @@ def test_readme_quickstart_is_what_ci_runs():
     assert "corpuspack build" in commands[0]
     ci = (REPO / ".ci/run").read_text(encoding="utf-8")
     assert commands[1] in ci.splitlines()
+
+
+def _validate_options() -> set[str]:
+    return {opt for param in main.commands["validate"].params for opt in getattr(param, "opts", [])}
+
+
+def test_the_github_workflow_runs_options_that_exist():
+    workflow = yaml.safe_load((REPO / ".github/workflows/validate.yml").read_text(encoding="utf-8"))
+    steps = workflow["jobs"]["validate"]["steps"]
+    command = next(s["run"] for s in steps if "corpuspack validate" in s.get("run", ""))
+    used = set(re.findall(r"(--[a-z-]+)", command))
+    assert used == {"--changed-since", "--cache", "--format"} and used <= _validate_options()
+    assert "--format github" in command
+    checkout = next(s for s in steps if s.get("uses", "").startswith("actions/checkout"))
+    assert checkout["with"]["fetch-depth"] == 0
+
+
+def test_the_pre_commit_hook_runs_validate_on_the_staged_files(project, runner):
+    hooks = yaml.safe_load((REPO / ".pre-commit-hooks.yaml").read_text(encoding="utf-8"))
+    hook = next(h for h in hooks if h["id"] == "corpuspack-validate")
+    assert hook["entry"] == "corpuspack validate" and hook["pass_filenames"] is True
+    assert re.match(hook["files"], "raw/tass/x.txt") and not re.match(hook["files"], "src/x.py")
+    (project / "raw/rt/empty.txt").write_bytes(b"")
+    args = hook["entry"].split()[1:] + ["--project", str(project), str(project / "raw/rt/empty.txt")]
+    assert invoke(runner, *args).exit_code == 1
+    args = hook["entry"].split()[1:] + ["--project", str(project), str(project / "raw/tass")]
+    assert invoke(runner, *args).exit_code == 0

@@ -95,3 +95,9 @@ class Report:
             },
             "findings": [asdict(f) for f in self.sorted()],
         }
+
+    @classmethod
+    def from_dict(cls, data: dict) -> Report:
+        """The inverse of to_dict (the "valid" flag is derived, not stored)."""
+        return cls(findings=[Finding(**f) for f in data["findings"]], files_checked=data["stats"]["files"],
+                   articles_checked=data["stats"]["articles"])
