@@ -174,6 +174,25 @@ def test_cache_gives_the_same_report(repo, runner, tmp_path):
     assert first.stdout == second.stdout == uncached.stdout
 
 
-def test_paths_outside_the_corpus_are_a_usage_error(repo, runner, tmp_path):
-    result = invoke(runner, "validate", "--project", str(repo), str(repo / ".." / ".." ))
-    assert result.exit_code == 2 and "outside the corpus" in result.output
+def test_paths_outside_raw_or_missing_are_usage_errors(repo, runner, monkeypatch):
+    outside = invoke(runner, "validate", "--project", str(repo), str(repo / "raw" / ".." / ".."))
+    assert outside.exit_code == 2 and "is not in the corpus's raw/ folder" in outside.output
+    missing = invoke(runner, "validate", "--project", str(repo), "raw/tas")
+    assert missing.exit_code == 2 and "no such file or folder" in missing.output
+
+
+def test_relative_paths_resolve_from_the_corpus_root_and_dot_means_all(repo, runner, monkeypatch, tmp_path):
+    write(repo, "raw/tass/empty.txt", b"")
+    monkeypatch.chdir(tmp_path)
+    assert invoke(runner, "validate", "--project", str(repo), "raw/tass").exit_code == 1
+    monkeypatch.chdir(repo)
+    assert invoke(runner, "validate", ".").exit_code == 1
+
+
+def test_a_sidecar_path_shows_its_captures_findings(repo, runner):
+    write(repo, "raw/tass/002_7aabf56efc3e79f2.meta.yaml",
+          b"published:\n  value: 2023-09-18\n  note: n\nlanguage:\n  value: ru\n  note: n\n")
+    result = invoke(runner, "validate", "--project", str(repo), "--format", "json",
+                    "raw/tass/002_7aabf56efc3e79f2.meta.yaml")
+    assert result.exit_code == 1
+    assert [f["code"] for f in json.loads(result.stdout)["findings"]] == ["unparseable-date"]

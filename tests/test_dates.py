@@ -50,3 +50,9 @@ def test_agreement_with_a_partial_page_date():
     page = dates.parse_page_date("September 18")
     assert dates.agrees(page, dates.parse_iso("2023-09-18"))
     assert not dates.agrees(page, dates.parse_iso("2023-09-19"))
+
+
+def test_a_local_page_time_agrees_with_a_sidecar_at_its_own_offset():
+    page = dates.parse_page_date("8 mar 2022 01:00 am")
+    assert dates.agrees(page, dates.parse_iso("2022-03-08T01:00+03:00"))  # 2022-03-07 in UTC
+    assert not dates.agrees(page, dates.parse_iso("2022-03-09T01:00+03:00"))

@@ -78,3 +78,10 @@ def test_a_value_from_a_sidecar_is_reported_on_the_sidecar(good):
     broken = dataclasses.replace(articles[index], title="")
     findings = validate.validate_articles([*articles[:index], broken, *articles[index + 1:]], schema)
     assert [(f.file, f.field, f.code) for f in findings] == [(broken.sidecar_path, "title", "too-short")]
+
+
+def test_the_record_the_code_produces_has_the_schemas_fields(good):
+    from corpuspack.article import RECORD_FIELDS
+
+    articles, schema = good
+    assert list(articles[0].to_row()) == list(RECORD_FIELDS) == [f["name"] for f in schema["fields"]]

@@ -7,6 +7,11 @@ import hashlib
 from dataclasses import dataclass, field
 
 
+RECORD_FIELDS = ("id", "outlet", "url", "title", "lead", "published", "published_date", "published_precision",
+                 "published_original", "dateline", "language", "text", "keywords", "raw_path", "raw_sha256",
+                 "removed", "sidecar_notes")
+
+
 def article_id(raw_path: str) -> str:
     """Stable id of the capture at raw_path (project-relative, POSIX).
 
@@ -45,13 +50,14 @@ class Article:
     sidecar_notes: tuple[tuple[str, str], ...] = ()
     sidecar_path: str | None = field(default=None, compare=False)
     sidecar_lines: tuple[tuple[str, int], ...] = field(default=(), compare=False)
+    page_lines: tuple[tuple[str, int], ...] = field(default=(), compare=False)  # field -> line in the capture
 
     def source_of(self, name: str) -> tuple[str, int | None]:
         """The file (and line) to open to fix a field: the sidecar if it supplied the value."""
         lines = dict(self.sidecar_lines)
         if self.sidecar_path and name in dict(self.sidecar_notes):
             return self.sidecar_path, lines.get(name)
-        return self.raw_path, None
+        return self.raw_path, dict(self.page_lines).get(name)
 
     def to_json(self) -> dict:
         """A JSON-safe form for the build cache; from_json reverses it exactly."""
@@ -60,6 +66,7 @@ class Article:
         row["published_date"] = self.published_date.isoformat() if self.published_date else None
         row["sidecar_path"] = self.sidecar_path
         row["sidecar_lines"] = [list(item) for item in self.sidecar_lines]
+        row["page_lines"] = [list(item) for item in self.page_lines]
         return row
 
     @classmethod
@@ -71,6 +78,7 @@ class Article:
         values["removed"] = tuple(Removal(**r) for r in data["removed"])
         values["sidecar_notes"] = tuple((n["field"], n["note"]) for n in data["sidecar_notes"])
         values["sidecar_lines"] = tuple((f, line) for f, line in data["sidecar_lines"])
+        values["page_lines"] = tuple((f, line) for f, line in data["page_lines"])
         return cls(**values)
 
     def to_row(self) -> dict:

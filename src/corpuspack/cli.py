@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 from pathlib import Path
 
 import click
@@ -140,9 +141,10 @@ def validate(project_dir: Path | None, fmt: str, strict: bool, ref: str | None, 
     if paths:
         focus = set()
         for path in paths:
-            resolved = path.resolve()
-            if not resolved.is_relative_to(project.root):
-                raise click.UsageError(f"{path} is outside the corpus {project.root}; give paths inside it")
+            resolved = _inside(project, path)
+            if resolved == project.root:
+                focus = None  # the whole corpus
+                break
             shown = project.relative(resolved)
             focus |= {shown, *(project.relative(p) for p in resolved.rglob("*"))} if resolved.is_dir() else {shown}
     if ref is not None:
@@ -157,6 +159,22 @@ def validate(project_dir: Path | None, fmt: str, strict: bool, ref: str | None, 
     _emit(result.report, fmt, strict)
     if not result.report.is_valid(strict=strict):
         raise SystemExit(1)
+
+
+def _inside(project: project_mod.Project, path: Path) -> Path:
+    """A PATH argument as a path in the corpus: a relative path is taken from the current folder
+    when that is inside the corpus, else from the corpus root; anything that does not exist or
+    lies outside raw/ is refused."""
+    cwd = Path(os.path.normpath(Path.cwd()))
+    base = cwd if cwd.is_relative_to(project.root) else project.root
+    for candidate in [path if path.is_absolute() else base / path]:
+        # Not resolve(): a symlink must not lead the check outside the corpus.
+        absolute = Path(os.path.normpath(candidate))
+        if absolute.exists() or absolute.is_symlink():
+            if absolute != project.root and not absolute.is_relative_to(project.root / "raw"):
+                raise click.UsageError(f"{path} is not in the corpus's raw/ folder ({project.root / 'raw'})")
+            return absolute
+    raise click.UsageError(f"{path}: no such file or folder in {project.root}")
 
 
 def _notice(fmt: str, message: str) -> None:

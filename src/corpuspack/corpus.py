@@ -163,8 +163,6 @@ def future_dates(articles: Sequence[Article], today: dt.date) -> list[Finding]:
     for article in articles:
         if article.published_date and article.published_date > today + dt.timedelta(days=1):
             file, line = article.source_of("published")
-            if file == article.raw_path:
-                line = next((r.line for r in article.removed if r.rule.endswith(("/timestamp", "/dateline"))), None)
             findings.append(error(file, "date-in-future", f"published {article.published_date} is after today "
                                   f"({today}); check the date", line=line, field="published"))
     return findings

@@ -32,6 +32,7 @@ class Published:
     date: dt.date | None = None
     month: int | None = None
     day: int | None = None
+    local_date: dt.date | None = None  # for an ISO datetime: the date at its own offset
 
     @classmethod
     def unknown(cls) -> Published:
@@ -90,7 +91,8 @@ def parse_iso(value: str) -> Published:
     if parsed.tzinfo is None:
         raise DateError(f"{value!r} has a time but no offset; add Z or +HH:MM")
     instant = parsed.astimezone(dt.timezone.utc)
-    return Published("datetime", instant=instant, date=instant.date(), month=instant.month, day=instant.day)
+    return Published("datetime", instant=instant, date=instant.date(), month=instant.month, day=instant.day,
+                     local_date=parsed.date())
 
 
 def agrees(page: Published, sidecar: Published) -> bool:
@@ -101,4 +103,7 @@ def agrees(page: Published, sidecar: Published) -> bool:
         return (sidecar.date is not None and (sidecar.date.month, sidecar.date.day) == (page.month, page.day))
     if page.precision == "datetime" and sidecar.precision == "datetime":
         return page.instant == sidecar.instant
+    if page.precision == "local-datetime":
+        # The page's date is local; compare it with the sidecar's date at the sidecar's own offset.
+        return page.date == (sidecar.local_date or sidecar.date)
     return page.date == sidecar.date

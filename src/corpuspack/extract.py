@@ -18,7 +18,17 @@ from .normalize import normalize_text, split_lines
 from .profiles import LineRule, Profile, Registry
 from .report import Finding, error, warning
 
-_TAG_LINE = re.compile(r"[^.!?:;]{1,80}(?:,\s*[^.!?:;]{1,80})*")
+_NOT_IN_TAG = re.compile(r"[.!?:;\"“”]")
+
+
+def is_tag_line(line: str) -> bool:
+    """A comma-separated list of short keywords ("regional security, THAAD missile defense system, China")."""
+    items = [item.strip() for item in line.split(",")]
+    return all(1 <= len(item.split()) <= 6 and not _NOT_IN_TAG.search(item) for item in items)
+
+
+def _is_headline(line: str) -> bool:
+    return len(line) <= 200 and not line.endswith((".", "”", '"', ":"))
 
 
 @dataclass
@@ -30,6 +40,7 @@ class _Page:
     paragraphs: list[tuple[int, str]] = field(default_factory=list)
     tag_line: tuple[int, str] | None = None
     removed: list[Removal] = field(default_factory=list)
+    trailer_rejected_at: int | None = None
 
 
 def _furniture(line: str, rules: tuple[LineRule, ...], where: str) -> LineRule | None:
@@ -39,10 +50,15 @@ def _furniture(line: str, rules: tuple[LineRule, ...], where: str) -> LineRule |
     return None
 
 
-def _trailer_start(lines: list[str], start: int, blank_run: int) -> int | None:
-    """Index of the trailer block: after the last run of >= blank_run blank lines,
-    provided what follows is one block with no blank line inside it."""
-    index, run, candidate = start, 0, None
+def _trailer_start(lines: list[str], start: int, blank_run: int,
+                   is_furniture) -> tuple[int | None, int | None]:
+    """(index of the trailer, None) or (None, line of a rejected candidate).
+
+    The trailer follows the last run of >= blank_run blank lines and is one block:
+    links to related stories (headline-like lines) ending with the tag line.
+    Anything else is kept as text, so an unusual page loses nothing.
+    """
+    run, candidate = 0, None
     for index in range(start, len(lines)):
         if lines[index].strip():
             if run >= blank_run:
@@ -51,11 +67,14 @@ def _trailer_start(lines: list[str], start: int, blank_run: int) -> int | None:
         else:
             run += 1
     if candidate is None:
-        return None
+        return None, None
     tail = [line.strip() for line in lines[candidate:]]
     while tail and not tail[-1]:
         tail.pop()
-    return candidate if all(tail) else None
+    content = [line for line in tail if line and not is_furniture(line)]
+    if all(tail) and content and is_tag_line(content[-1]) and all(_is_headline(x) for x in content[:-1]):
+        return candidate, None
+    return None, candidate + 1
 
 
 def _classify(lines: list[str], profile: Profile | None, generic: tuple[LineRule, ...]) -> _Page:
@@ -78,7 +97,8 @@ def _classify(lines: list[str], profile: Profile | None, generic: tuple[LineRule
         if not line:
             continue
         if in_body and trailer_at is None and profile and profile.trailer_after_blank_lines:
-            trailer_at = _trailer_start(lines, index, profile.trailer_after_blank_lines)
+            trailer_at, page.trailer_rejected_at = _trailer_start(
+                lines, index, profile.trailer_after_blank_lines, lambda x: furniture(x, "trailer") is not None)
             if trailer_at is None:
                 trailer_at = len(lines)
         if trailer_at is not None and index >= trailer_at:
@@ -94,7 +114,8 @@ def _classify(lines: list[str], profile: Profile | None, generic: tuple[LineRule
                 page.timestamp = (number, line)
                 page.removed.append(Removal(f"{slug}/timestamp", number, line))
                 continue
-            if profile and profile.title == "first-line" and page.title is None:
+            # The headline comes first: once the timestamp has been seen, it is not on the page.
+            if profile and profile.title == "first-line" and page.title is None and page.timestamp is None:
                 page.title = (number, line)
                 page.removed.append(Removal(f"{slug}/title", number, line))
                 continue
@@ -106,7 +127,7 @@ def _classify(lines: list[str], profile: Profile | None, generic: tuple[LineRule
             page.paragraphs.append((number, line))
     if profile and profile.trailer_keywords == "last-line":
         trailer = [r for r in page.removed if r.rule == f"{slug}/{profile.trailer_other}"]
-        if trailer and _TAG_LINE.fullmatch(trailer[-1].text):
+        if trailer and is_tag_line(trailer[-1].text):
             last = trailer[-1]
             page.tag_line = (last.line, last.text)
             page.removed[page.removed.index(last)] = Removal(f"{slug}/tag-line", last.line, last.text)
@@ -162,6 +183,11 @@ def extract(doc: RawDocument, registry: Registry,
     lines = split_lines(doc.text)
     page = _classify(lines, profile, registry.generic)
 
+    if page.trailer_rejected_at:
+        findings.append(warning(doc.path, "trailer-not-recognised",
+                                f"the block after the body does not look like {profile.outlet}'s related links and "
+                                "tag line, so it is kept as text; check the capture's end",
+                                line=page.trailer_rejected_at))
     paragraphs = [(n, normalize_text(p)) for n, p in page.paragraphs]
     paragraphs = [(n, p) for n, p in paragraphs if p]
     removed = list(page.removed)
@@ -169,24 +195,27 @@ def extract(doc: RawDocument, registry: Registry,
     dateline = None
     date_source = page.timestamp
     lead = None
+    page_lines: dict[str, int] = {}
     if profile and profile.dateline:
         for position, (number, paragraph) in enumerate(paragraphs[: profile.dateline_search_paragraphs]):
             match = profile.dateline.match(paragraph)
             if match:
                 dateline = match.group("dateline")
+                page_lines["dateline"] = number
                 rest = paragraph[match.end():].strip()
                 removed.append(Removal(f"{slug}/dateline", number, dateline))
                 if "date" in match.groupdict() and date_source is None:
                     date_source = (number, match.group("date"))
                 if profile.lead == "before-dateline" and position > 0:
                     lead = "\n\n".join(p for _, p in paragraphs[:position])
+                    page_lines["lead"] = paragraphs[0][0]
                     removed.extend(Removal(f"{slug}/lead", n, p) for n, p in paragraphs[:position])
                 paragraphs = ([(number, rest)] if rest else []) + paragraphs[position + 1:]
                 break
         else:
             findings.append(warning(doc.path, "dateline-not-found",
                                     f"no {profile.outlet} dateline in the first paragraphs; check the capture "
-                                    "(the text is kept whole)"))
+                                    "(the text is kept whole)", line=paragraphs[0][0] if paragraphs else None))
     removed.sort(key=lambda r: (r.line, r.rule))
 
     title = normalize_text(page.title[1]) if page.title else None
@@ -238,6 +267,12 @@ def extract(doc: RawDocument, registry: Registry,
         return None, findings
 
     notes = tuple((name, side.notes[name]) for name in side.values) if side else ()
+    if page.title:
+        page_lines["title"] = page.title[0]
+    if date_source:
+        page_lines["published"] = page_lines["published_date"] = date_source[0]
+    if page.tag_line:
+        page_lines["keywords"] = page.tag_line[0]
     article = Article(
         id=values.get("id") or article_id(doc.path),
         outlet=outlet,
@@ -258,5 +293,6 @@ def extract(doc: RawDocument, registry: Registry,
         sidecar_notes=notes,
         sidecar_path=side.path if side else None,
         sidecar_lines=tuple((name, side.lines[name]) for name in side.values if side.lines.get(name)) if side else (),
+        page_lines=tuple(sorted(page_lines.items())),
     )
     return article, findings

@@ -86,6 +86,8 @@ def _walk(raw_dir: Path, root: Path) -> Iterator[tuple[Path, str]]:
                 yield path, "sidecar"
             elif name.endswith(CAPTURE_SUFFIX):
                 yield path, "capture"
+            elif name.lower().endswith((CAPTURE_SUFFIX, SIDECAR_SUFFIX)):
+                yield path, "wrong-case-suffix"
             else:
                 yield path, "other"
 
@@ -195,6 +197,9 @@ def scan(raw_dir: Path, root: Path) -> Scan:
         if kind == "symlink":
             findings.append(error(shown, "symlink", "symbolic links are not followed in raw/; "
                                   "replace the link with the file itself"))
+        elif kind == "wrong-case-suffix":
+            findings.append(error(shown, "non-portable-name", f"rename it to end in lowercase {CAPTURE_SUFFIX} or "
+                                  f"{SIDECAR_SUFFIX}; as it is, it would be ignored"))
         elif kind == "other":
             findings.append(warning(shown, "unexpected-file", f"not a capture ({CAPTURE_SUFFIX}) or a sidecar "
                                     f"({SIDECAR_SUFFIX}); it is ignored"))

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import re
+
+import jsonschema
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -15,6 +17,22 @@ SEMVER = re.compile(
 )
 
 DESCRIPTOR = "datapackage.json"
+
+_STRINGS = {"type": "array", "items": {"type": "string"}}
+_SETTINGS = jsonschema.Draft202012Validator({
+    "type": "object",
+    "properties": {
+        "max_file_bytes": {"type": "integer", "minimum": 1},
+        "pretty_name": {"type": "string"},
+        "license_name": {"type": "string", "pattern": "^[a-z0-9]+(-[a-z0-9.]+)*$"},
+        "task_categories": _STRINGS,
+        "task_ids": _STRINGS,
+        "require": _STRINGS,
+        "near_duplicate_threshold": {"type": "number", "exclusiveMinimum": 0, "maximum": 1},
+        "near_duplicate_severity": {"enum": ["warning", "error"]},
+        "card": {"type": "object", "additionalProperties": {"type": "string"}},
+    },
+})
 
 
 class ProjectError(Exception):
@@ -37,6 +55,12 @@ class Settings:
 
     @classmethod
     def from_descriptor(cls, raw: dict, path: Path) -> Settings:
+        if not isinstance(raw, dict):
+            raise ProjectError(f"{path}: \"corpuspack\" must be an object of settings")
+        problems = sorted(_SETTINGS.iter_errors(raw), key=lambda e: list(map(str, e.absolute_path)))
+        if problems:
+            where = ".".join(str(p) for p in problems[0].absolute_path)
+            raise ProjectError(f"{path}: setting corpuspack.{where}: {problems[0].message}")
         known = {"max_file_bytes", "pretty_name", "license_name", "task_categories", "task_ids", "card",
                  "require", "near_duplicate_threshold", "near_duplicate_severity"}
         unknown = sorted(set(raw) - known)
@@ -46,8 +70,6 @@ class Settings:
                 f"known settings are {', '.join(sorted(known))}"
             )
         values = dict(raw)
-        if values.get("near_duplicate_severity", "warning") not in {"warning", "error"}:
-            raise ProjectError(f"{path}: near_duplicate_severity must be \"warning\" or \"error\"")
         for key in ("task_categories", "task_ids", "require"):
             if key in values:
                 values[key] = tuple(values[key])

@@ -6,6 +6,7 @@ from here, so they cannot drift from each other.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import datasets
@@ -46,6 +47,27 @@ def _arrow_type(descriptor: dict, where: str) -> pa.DataType:
 @dataclass(frozen=True)
 class RecordSchema:
     descriptor: dict
+
+    def __post_init__(self) -> None:
+        """Refuse a schema frictionless cannot read, or whose fields are not the record's."""
+        from frictionless import FrictionlessException, Schema
+
+        from .article import RECORD_FIELDS
+
+        try:
+            Schema.from_descriptor(self.descriptor)
+            for item in self.fields:
+                re.compile(item.get("constraints", {}).get("pattern", ""))
+                _arrow_type(item, item["name"])
+        except (FrictionlessException, re.error, KeyError, TypeError) as exc:
+            raise SchemaError(f"the Table Schema is not valid: {exc}") from exc
+        names = [f["name"] for f in self.fields]
+        if names != list(RECORD_FIELDS):
+            missing = [n for n in RECORD_FIELDS if n not in names]
+            unknown = [n for n in names if n not in RECORD_FIELDS]
+            raise SchemaError("the Table Schema's fields must be the record's, in order: "
+                              f"{', '.join(RECORD_FIELDS)}" + (f"; missing: {', '.join(missing)}" if missing else "")
+                              + (f"; unknown: {', '.join(unknown)}" if unknown else ""))
 
     @property
     def fields(self) -> list[dict]:

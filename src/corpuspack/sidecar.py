@@ -10,6 +10,7 @@ jsonschema against sidecar.schema.json, and every problem names its line.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from importlib import resources
 
@@ -36,6 +37,33 @@ _StrictSafeLoader.yaml_implicit_resolvers = {
     key: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
     for key, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
 }
+
+_PLAIN_TAGS = {f"tag:yaml.org,2002:{name}" for name in ("str", "int", "float", "bool", "null", "seq", "map")}
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _plain_data_problem(node: yaml.Node) -> tuple[str, int] | None:
+    """The first thing in a composed tree that is not plain JSON-like data: an explicit tag
+    (!!set, !!binary, !!python/...), a duplicate key, a lone surrogate in a string."""
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        line = current.start_mark.line + 1
+        if current.tag not in _PLAIN_TAGS:
+            return f"the tag {current.tag} is not allowed (plain strings, numbers, lists and mappings only)", line
+        if isinstance(current, yaml.ScalarNode) and _SURROGATE.search(current.value):
+            return "a lone surrogate escape (\\ud800-\\udfff) is not text", line
+        if isinstance(current, yaml.MappingNode):
+            seen = set()
+            for key, value in current.value:
+                if key.value in seen:
+                    return f"the key {key.value!r} appears twice", key.start_mark.line + 1
+                seen.add(key.value)
+                stack += [value, key]
+        elif isinstance(current, yaml.SequenceNode):
+            stack += reversed(current.value)
+    return None
+
 
 _VALIDATOR = jsonschema.Draft202012Validator(
     json.loads(resources.files(__package__).joinpath("sidecar.schema.json").read_text(encoding="utf-8"))
@@ -80,6 +108,8 @@ def _message(err: jsonschema.ValidationError) -> tuple[str | None, str]:
     if err.validator == "required":
         return field, f"{field}: {err.message}; every entry needs a value and a note saying where it comes from"
     shown = ".".join(str(p) for p in path) or "sidecar"
+    if path and path[-1] == "note":
+        return field, f"{shown} is empty; say where the value comes from"
     return field, f"{shown}: {err.message}"
 
 
@@ -91,6 +121,10 @@ def parse(data: bytes, shown: str) -> tuple[Sidecar | None, list[Finding]]:
                             line=data[: exc.start].count(b"\n") + 1)]
     try:
         node = yaml.compose(text, Loader=_StrictSafeLoader)
+        problem = _plain_data_problem(node) if node is not None else None
+        if problem:
+            return None, [error(shown, "sidecar-invalid-yaml", f"not valid sidecar YAML: {problem[0]}",
+                                line=problem[1])]
         document = yaml.load(text, Loader=_StrictSafeLoader) if node is not None else {}
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark

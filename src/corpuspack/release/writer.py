@@ -95,6 +95,8 @@ def write_release(descriptor: dict, settings, schema: RecordSchema, articles: Se
         return Outcome(path=target, files=files, unchanged=False)
     except (hub.MetadataError, package.PackageError) as exc:
         raise ReleaseError(f"release metadata: {exc}") from exc
+    except (pa.ArrowException, OSError) as exc:
+        raise ReleaseError(f"could not write the release: {exc}") from exc
     finally:
         if staging.exists():
             shutil.rmtree(staging)
