@@ -190,9 +190,9 @@ def test_relative_paths_resolve_from_the_corpus_root_and_dot_means_all(repo, run
 
 
 def test_a_sidecar_path_shows_its_captures_findings(repo, runner):
-    write(repo, "raw/tass/002_7aabf56efc3e79f2.meta.yaml",
-          b"published:\n  value: 2023-09-18\n  note: n\nlanguage:\n  value: ru\n  note: n\n")
-    result = invoke(runner, "validate", "--project", str(repo), "--format", "json",
-                    "raw/tass/002_7aabf56efc3e79f2.meta.yaml")
+    write(repo, "raw/rt/empty.txt", b"")
+    write(repo, "raw/rt/empty.meta.yaml", b"title:\n  value: T\n  note: n\n")
+    result = invoke(runner, "validate", "--project", str(repo), "--format", "json", "raw/rt/empty.meta.yaml")
     assert result.exit_code == 1
-    assert [f["code"] for f in json.loads(result.stdout)["findings"]] == ["unparseable-date"]
+    assert [(f["code"], f["file"]) for f in json.loads(result.stdout)["findings"]] == [
+        ("empty-file", "raw/rt/empty.txt")]

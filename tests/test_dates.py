@@ -56,3 +56,16 @@ def test_a_local_page_time_agrees_with_a_sidecar_at_its_own_offset():
     page = dates.parse_page_date("8 mar 2022 01:00 am")
     assert dates.agrees(page, dates.parse_iso("2022-03-08T01:00+03:00"))  # 2022-03-07 in UTC
     assert not dates.agrees(page, dates.parse_iso("2022-03-09T01:00+03:00"))
+
+
+@pytest.mark.parametrize("slug, text", [
+    ("sputnik", "13:49 GMT28 February 2021"), ("sputnik", "17:23 GMT21 September 2020"),
+    ("rt", "8 mar 2022 09:01 am"), ("rt", "12 dec 2021 11:45 pm"), ("tass", "September 18"),
+])
+def test_profile_formats_agree_with_dateparser(slug, text):
+    from corpuspack.profiles import registry
+
+    profile = registry().by_slug(slug)
+    fast = dates.parse_page_date(text, zone=profile.timestamp_zone, formats=profile.date_formats)
+    assert fast == dates.parse_page_date(text, zone=profile.timestamp_zone)
+    assert any(f.parse(text) for f in profile.date_formats)  # the fast path was taken

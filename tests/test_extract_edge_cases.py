@@ -118,7 +118,7 @@ def test_bad_schemas_are_configuration_errors(project, runner, change, message):
 @pytest.mark.parametrize("sidecar, line, text", [
     (b"title:\n  value: a\n  note: n\ntitle:\n  value: b\n  note: n\n", 4, "appears twice"),
     (b"title:\n  value: !!set {a, b}\n  note: n\n", 2, "tag:yaml.org,2002:set"),
-    (b'title:\n  value: "x\\ud800"\n  note: n\n', 2, "surrogate"),
+    (b'title:\n  value: "x\\ud800"\n  note: n\n', 2, "not valid sidecar YAML"),  # a lone surrogate
     (b"title:\n  value: x\n  note: '   '\n", 3, "is empty"),
 ])
 def test_sidecar_data_that_would_lose_information_is_refused(project, sidecar, line, text):

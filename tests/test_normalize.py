@@ -28,3 +28,14 @@ def test_normalisation_is_idempotent_nfc_and_single_spaced(text):
     assert normalize_text(once) == once
     assert unicodedata.is_normalized("NFC", once)
     assert "  " not in once and once == once.strip()
+
+
+@settings(max_examples=2000)
+@given(st.text(alphabet=st.characters(min_codepoint=32, max_codepoint=126)))
+def test_the_ascii_fast_path_is_what_ftfy_would_do(text):
+    import ftfy
+
+    from corpuspack.normalize import FTFY_CONFIG
+
+    expected = " ".join(ftfy.fix_text(" ".join(text.split()), config=FTFY_CONFIG).split())
+    assert normalize_text(text) == expected

@@ -13,6 +13,7 @@ import re
 from collections.abc import Sequence
 from urllib.parse import urlsplit, urlunsplit
 
+import xxhash
 from datasketch import MinHash, MinHashLSH
 
 from .article import Article
@@ -21,6 +22,15 @@ from .report import Finding, Severity, error
 SHINGLE_WORDS = 5
 NUM_PERM = 128
 SCHEME = "affine32"  # datasketch's hashing scheme, pinned so cached signatures stay comparable
+# 32-bit xxHash of each shingle: an order of magnitude faster than datasketch's default SHA-1.
+_HASH = xxhash.xxh32_intdigest
+# The permutations depend only on the seed: made once, not per signature.
+_PERMUTATIONS = MinHash(num_perm=NUM_PERM, seed=1, scheme=SCHEME, hashfunc=_HASH).permutations
+
+
+def _minhash(hashvalues=None) -> MinHash:
+    return MinHash(num_perm=NUM_PERM, seed=1, scheme=SCHEME, hashfunc=_HASH, permutations=_PERMUTATIONS,
+                   hashvalues=hashvalues)
 # Candidates only; the exact containment decides. A trimmed copy half as long as
 # its original has a Jaccard similarity of 0.5, well above this.
 LSH_THRESHOLD = 0.3
@@ -50,7 +60,7 @@ def canonical_url(url: str) -> str:
 
 def signature(text: str) -> list[int]:
     """MinHash signature of a text's shingles (deterministic: fixed seed and permutations)."""
-    minhash = MinHash(num_perm=NUM_PERM, seed=1, scheme=SCHEME)
+    minhash = _minhash()
     minhash.update_batch([s.encode() for s in sorted(shingles(text))])
     return [int(v) for v in minhash.hashvalues]
 
@@ -115,8 +125,7 @@ def near_duplicates(articles: Sequence[Article], signatures: dict[str, list[int]
     """Pairs whose exact shingle containment is at least threshold (candidates from MinHash LSH)."""
     by_path = {a.raw_path: a for a in articles}
     lsh = MinHashLSH(threshold=LSH_THRESHOLD, num_perm=NUM_PERM)
-    signature_of = {path: MinHash(num_perm=NUM_PERM, seed=1, scheme=SCHEME,
-                                   hashvalues=signatures[path]) for path in by_path}
+    signature_of = {path: _minhash(signatures[path]) for path in by_path}
     for path in sorted(by_path):
         lsh.insert(path, signature_of[path])
     queried = sorted(by_path) if focus is None else sorted(p for p in focus if p in by_path)

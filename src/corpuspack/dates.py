@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass
+from zoneinfo import ZoneInfo
 
 import dateparser
 from dateparser.timezone_parser import pop_tz_offset_from_string
@@ -52,13 +53,43 @@ def _settings(zone: str | None, parts: list[str], aware: bool) -> dict:
     return settings
 
 
-def parse_page_date(original: str, *, language: str = "en", zone: str | None = None) -> Published:
+@dataclass(frozen=True)
+class Format:
+    """A timestamp format a profile declares (strptime), and the zone its strings are in."""
+
+    pattern: str
+    zone: str | None = None
+
+    def parse(self, text: str) -> Published | None:
+        try:
+            value = dt.datetime.strptime(text, self.pattern)
+        except ValueError:
+            return None
+        has_year, has_time = "%Y" in self.pattern or "%y" in self.pattern, "%H" in self.pattern or "%I" in self.pattern
+        if not has_year:
+            return Published("month-day", month=value.month, day=value.day)
+        if not has_time:
+            return Published("date", date=value.date(), month=value.month, day=value.day)
+        if self.zone:
+            instant = value.replace(tzinfo=ZoneInfo(self.zone)).astimezone(dt.timezone.utc)
+            return Published("datetime", instant=instant, date=instant.date(), month=instant.month, day=instant.day)
+        return Published("local-datetime", date=value.date(), month=value.month, day=value.day)
+
+
+def parse_page_date(original: str, *, language: str = "en", zone: str | None = None,
+                    formats: tuple[Format, ...] = ()) -> Published:
     """Parse a timestamp or date as a page writes it.
 
-    zone is the profile's IANA zone for pages whose timestamps do not state one;
-    without it, a time with no zone stays local ("local-datetime").
+    The profile's declared formats are tried first (exact, and fast: dateparser
+    takes milliseconds per string); anything else goes to dateparser. zone is the
+    profile's IANA zone for pages whose timestamps do not state one; without it, a
+    time with no zone stays local ("local-datetime").
     """
     text = " ".join(original.split())
+    for candidate in formats:
+        parsed = candidate.parse(text)
+        if parsed is not None:
+            return parsed
     languages = [language.split("-")[0]]
     has_zone = pop_tz_offset_from_string(text)[1] is not None
     has_time = bool(_HAS_TIME.search(text))

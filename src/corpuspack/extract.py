@@ -235,7 +235,8 @@ def extract(doc: RawDocument, registry: Registry,
     if date_source:
         try:
             published = dates.parse_page_date(original, language=language or "en",
-                                              zone=profile.timestamp_zone if profile else None)
+                                              zone=profile.timestamp_zone if profile else None,
+                                              formats=profile.date_formats if profile else ())
         except dates.DateError as exc:
             findings.append(error(doc.path, "unparseable-date", f"{exc}; fix the capture or give the date in "
                                   "the sidecar as published: {value: YYYY-MM-DD, note: ...}",

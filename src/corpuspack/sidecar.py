@@ -1,9 +1,10 @@
 """Capture sidecars: small YAML files a maintainer edits, one value and one note per fact.
 
-The YAML is untrusted. It is parsed with PyYAML's safe loader, which constructs
-only plain data (a tag such as !!python/object is an error), with aliases refused
-outright (a "billion laughs" alias bomb cannot expand) and dates left as strings
-(so the JSON Schema sees exactly what was written). The shape is checked with
+The YAML is untrusted. It is composed into nodes with PyYAML's safe loader and
+checked before anything is constructed: only plain data (a tag such as
+!!python/object is an error), no aliases (a "billion laughs" alias bomb cannot
+expand), no duplicate keys; dates stay strings (so the JSON Schema sees exactly
+what was written). The shape is checked with
 jsonschema against sidecar.schema.json, and every problem names its line.
 """
 
@@ -22,46 +23,44 @@ from .report import Finding, error
 FIELDS = ("id", "outlet", "url", "title", "published", "language", "keywords")
 
 
-class _StrictSafeLoader(yaml.SafeLoader):
-    """SafeLoader without aliases and without implicit timestamps."""
+# libyaml's parser where PyYAML has it (it is many times faster); the resolver stays
+# PyYAML's, without implicit timestamps, so dates reach the JSON Schema as strings.
+class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
+    yaml_implicit_resolvers = {
+        key: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+        for key, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+    }
 
-    def compose_node(self, parent, index):  # noqa: ANN001 (PyYAML's own signature)
-        if self.check_event(yaml.AliasEvent):
-            event = self.peek_event()
-            raise yaml.MarkedYAMLError("while composing a node", None,
-                                       "aliases (*name) are not allowed in a sidecar", event.start_mark)
-        return super().compose_node(parent, index)
-
-
-_StrictSafeLoader.yaml_implicit_resolvers = {
-    key: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
-    for key, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
-}
 
 _PLAIN_TAGS = {f"tag:yaml.org,2002:{name}" for name in ("str", "int", "float", "bool", "null", "seq", "map")}
 _SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def _plain_data_problem(node: yaml.Node) -> tuple[str, int] | None:
-    """The first thing in a composed tree that is not plain JSON-like data: an explicit tag
-    (!!set, !!binary, !!python/...), a duplicate key, a lone surrogate in a string."""
-    stack = [node]
+    """The first thing in a composed tree that is not plain JSON-like data: an alias (a node
+    reached twice: refused before anything is constructed, so an alias bomb never expands), an
+    explicit tag (!!set, !!binary, !!python/...), a duplicate key, a lone surrogate."""
+    stack = [(node, node.start_mark.line + 1)]
+    seen: set[int] = set()
     while stack:
-        current = stack.pop()
-        line = current.start_mark.line + 1
+        current, line = stack.pop()
+        if id(current) in seen:
+            return "aliases (*name) are not allowed in a sidecar", line
+        seen.add(id(current))
         if current.tag not in _PLAIN_TAGS:
             return f"the tag {current.tag} is not allowed (plain strings, numbers, lists and mappings only)", line
         if isinstance(current, yaml.ScalarNode) and _SURROGATE.search(current.value):
             return "a lone surrogate escape (\\ud800-\\udfff) is not text", line
         if isinstance(current, yaml.MappingNode):
-            seen = set()
-            for key, value in current.value:
-                if key.value in seen:
+            keys = set()
+            for key, _ in current.value:
+                if key.value in keys:
                     return f"the key {key.value!r} appears twice", key.start_mark.line + 1
-                seen.add(key.value)
-                stack += [value, key]
+                keys.add(key.value)
+            for key, value in reversed(current.value):  # visited in document order
+                stack += [(value, key.start_mark.line + 1), (key, key.start_mark.line + 1)]
         elif isinstance(current, yaml.SequenceNode):
-            stack += reversed(current.value)
+            stack += [(item, line) for item in reversed(current.value)]
     return None
 
 
@@ -120,12 +119,16 @@ def parse(data: bytes, shown: str) -> tuple[Sidecar | None, list[Finding]]:
         return None, [error(shown, "invalid-utf8", "the sidecar is not valid UTF-8; re-save it as UTF-8",
                             line=data[: exc.start].count(b"\n") + 1)]
     try:
-        node = yaml.compose(text, Loader=_StrictSafeLoader)
-        problem = _plain_data_problem(node) if node is not None else None
-        if problem:
-            return None, [error(shown, "sidecar-invalid-yaml", f"not valid sidecar YAML: {problem[0]}",
-                                line=problem[1])]
-        document = yaml.load(text, Loader=_StrictSafeLoader) if node is not None else {}
+        loader = _Loader(text)
+        try:
+            node = loader.get_single_node()
+            problem = _plain_data_problem(node) if node is not None else None
+            if problem:
+                return None, [error(shown, "sidecar-invalid-yaml", f"not valid sidecar YAML: {problem[0]}",
+                                    line=problem[1])]
+            document = loader.construct_document(node) if node is not None else {}
+        finally:
+            loader.dispose()
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else None

@@ -16,6 +16,8 @@ from importlib import resources
 
 import yaml
 
+from ..dates import Format
+
 _WHERE = {"header", "trailer", "anywhere"}
 
 
@@ -42,6 +44,7 @@ class Profile:
     title_suffix: re.Pattern | None = None
     timestamp: re.Pattern | None = None
     timestamp_zone: str | None = None  # IANA zone for timestamps that do not state one
+    date_formats: tuple[Format, ...] = ()  # strptime formats of its timestamps and dateline dates
     lead: str | None = None  # "before-dateline" or None
     dateline: re.Pattern | None = None
     dateline_search_paragraphs: int = 1
@@ -70,7 +73,7 @@ def _rules(source: str, entries: list) -> tuple[LineRule, ...]:
 
 
 def _parse(name: str, data: dict) -> Profile:
-    known = {"outlet", "slug", "aliases", "language", "founded", "title", "title_suffix", "timestamp",
+    known = {"outlet", "slug", "aliases", "language", "founded", "title", "title_suffix", "timestamp", "date_formats",
              "lead", "dateline", "furniture", "trailer"}
     unknown = set(data) - known
     if unknown:
@@ -95,6 +98,7 @@ def _parse(name: str, data: dict) -> Profile:
         if data.get("title_suffix") else None,
         timestamp=_compile(name, "timestamp", timestamp["pattern"]) if timestamp else None,
         timestamp_zone=timestamp.get("zone"),
+        date_formats=tuple(Format(f["format"], f.get("zone")) for f in data.get("date_formats", [])),
         lead=data.get("lead"),
         dateline=_compile(name, "dateline", dateline["pattern"], fullmatch=False) if dateline else None,
         dateline_search_paragraphs=dateline.get("search_paragraphs", 1),
