@@ -12,7 +12,6 @@ from . import __version__, changes, pipeline, render
 from .cache import Cache
 from . import project as project_mod
 from .profiles import ProfileError
-from .release import ReleaseError, write_release
 from .report import Report
 from .schema import SchemaError
 
@@ -32,11 +31,11 @@ def _load_project(path: Path | None) -> project_mod.Project:
 
 
 def _run(project: project_mod.Project, *, focus: set[str] | None = None,
-         cache_dir: Path | None = None) -> pipeline.Result:
+         cache_dir: Path | None = None, jobs: int = 1) -> pipeline.Result:
     try:
         # The only use of the clock: a publication date after today is an error.
         return pipeline.run(project, today=dt.datetime.now(dt.timezone.utc).date(), focus=focus,
-                            cache=Cache(cache_dir) if cache_dir else None)
+                            cache=Cache(cache_dir) if cache_dir else None, jobs=jobs)
     except (project_mod.ProjectError, ProfileError, SchemaError) as exc:
         raise ConfigError(str(exc)) from exc
 
@@ -55,6 +54,9 @@ cache_option = click.option(
     "--cache", "cache_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
     help="Folder for a cache of extraction results keyed by content; unchanged captures are not processed "
          "again. Safe to delete; never changes the output.")
+jobs_option = click.option(
+    "--jobs", "-j", type=click.IntRange(min=1), default=os.cpu_count() or 1, show_default="all cores",
+    help="Processes that extract captures in parallel; the output is the same for any number.")
 format_option = click.option(
     "--format", "fmt", type=click.Choice(sorted(render.RENDERERS)), default="text", show_default=True,
     help="How to print the findings.")
@@ -78,7 +80,8 @@ def main() -> None:
               help="Release folder to write instead of dist/<version>/ (must not hold a different release).")
 @format_option
 @cache_option
-def build(project_dir: Path | None, out: Path | None, fmt: str, cache_dir: Path | None) -> None:
+@jobs_option
+def build(project_dir: Path | None, out: Path | None, fmt: str, cache_dir: Path | None, jobs: int) -> None:
     """Build the release dist/<version>/ from raw/.
 
     Extracts every capture with its outlet profile, validates every article
@@ -93,11 +96,13 @@ def build(project_dir: Path | None, out: Path | None, fmt: str, cache_dir: Path 
         corpuspack build --project path/to/corpus --out /tmp/release
     """
     project = _load_project(project_dir)
-    result = _run(project, cache_dir=cache_dir)
+    result = _run(project, cache_dir=cache_dir, jobs=jobs)
     if not result.report.valid:
         _emit(result.report, fmt, strict=False)
         raise click.ClickException("no release written: fix the errors above and build again")
     target = out if out is not None else project.dist_dir / project.version
+    from .release import ReleaseError, write_release  # datasets is slow to import: only for builds
+
     try:
         outcome = write_release(project.descriptor, project.settings, result.schema, result.articles, target)
     except ReleaseError as exc:
@@ -122,9 +127,10 @@ def build(project_dir: Path | None, out: Path | None, fmt: str, cache_dir: Path 
                    "and HEAD (plus uncommitted ones), against the rest of the corpus. Falls back to a full "
                    "check, with a notice, when REF or git is unavailable.")
 @cache_option
+@jobs_option
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 def validate(project_dir: Path | None, fmt: str, strict: bool, ref: str | None, cache_dir: Path | None,
-             paths: tuple[Path, ...]) -> None:
+             jobs: int, paths: tuple[Path, ...]) -> None:
     """Run every check of the build and write nothing.
 
     With PATHS (captures, sidecars or folders under raw/) or --changed-since,
@@ -155,7 +161,7 @@ def validate(project_dir: Path | None, fmt: str, strict: bool, ref: str | None, 
         else:
             focus = changed if focus is None else focus & changed
             _notice(fmt, f"{len(changed)} file(s) under raw/ changed since {ref}")
-    result = _run(project, focus=focus, cache_dir=cache_dir)
+    result = _run(project, focus=focus, cache_dir=cache_dir, jobs=jobs)
     _emit(result.report, fmt, strict)
     if not result.report.is_valid(strict=strict):
         raise SystemExit(1)
@@ -182,3 +188,7 @@ def _notice(fmt: str, message: str) -> None:
         click.echo(f"::notice title=corpuspack::{render.escape_data(message)}")
     else:
         click.echo(f"notice: {message}", err=True)
+
+
+if __name__ == "__main__":
+    main()

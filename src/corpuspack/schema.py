@@ -9,7 +9,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-import datasets
 import pyarrow as pa
 
 _PRIMITIVES = {
@@ -84,7 +83,10 @@ class RecordSchema:
         return list(self.field(name).get("constraints", {}).get("enum", []))
 
     @property
-    def features(self) -> datasets.Features:
+    def features(self):
+        """The Hugging Face features (datasets.Features), imported on use: datasets is slow to import."""
+        import datasets
+
         plain = pa.schema([pa.field(f["name"], _arrow_type(f, f["name"])) for f in self.fields])
         return datasets.Features.from_arrow_schema(plain)
 

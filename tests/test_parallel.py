@@ -1,0 +1,30 @@
+"""The output does not depend on the number of processes or on the cache."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from conftest import REPO, invoke
+
+sys.path.insert(0, str(REPO / "benchmarks"))
+import synth  # noqa: E402
+
+
+def files(folder: Path) -> dict[str, bytes]:
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def test_jobs_and_cache_give_identical_bytes(tmp_path, runner):
+    corpus = synth.generate(tmp_path / "corpus", 440)  # enough captures for two worker processes
+    out = {}
+    for label, extra in {"serial": ["--jobs", "1"], "two": ["--jobs", "2"],
+                         "cached": ["--jobs", "2", "--cache", str(tmp_path / "cache")]}.items():
+        result = invoke(runner, "build", "--project", str(corpus), "--out", str(tmp_path / label), *extra)
+        assert result.exit_code == 0, result.output
+        out[label] = files(tmp_path / label)
+    rerun = invoke(runner, "build", "--project", str(corpus), "--out", str(tmp_path / "rerun"),
+                   "--jobs", "1", "--cache", str(tmp_path / "cache"))
+    assert rerun.exit_code == 0
+    assert out["serial"] == out["two"] == out["cached"] == files(tmp_path / "rerun")
+    assert len(out["serial"]) == 3
