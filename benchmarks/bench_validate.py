@@ -79,19 +79,20 @@ def run_size(size: int, work: Path) -> list[dict]:
         print(json.dumps({k: v for k, v in entry.items() if k not in {"stdout", "stderr"}}), flush=True)
 
     validate = [*CLI, "validate", "--project", str(root), "--format", "json"]
-    record(measure_child("full validate, no cache", validate), size)
+    if size <= 10_000:  # at larger sizes the cold-cache run below measures the same work
+        record(measure_child("full validate, no cache", validate), size)
     record(measure_child("full validate, cache cold (fills it)", validate + ["--cache", str(cache)]), size)
     record(measure_child("full validate, cache warm", validate + ["--cache", str(cache)]), size)
 
     git(root, "checkout", "-q", "-b", "pull-request")
     changed = sorted((root / "raw").rglob("*.txt"))[:: max(1, size // 10)][:10]
-    for path in changed:
-        path.write_text(path.read_text(encoding="utf-8") + "\n\nA paragraph added by the pull request.\n",
-                        encoding="utf-8")
+    for path in changed:  # a contributor's fix inside the body
+        path.write_text(path.read_text(encoding="utf-8").replace(" the ", " the revised ", 1), encoding="utf-8")
     git(root, "commit", "-q", "-am", "change 10 captures")
     pr = validate + ["--changed-since", "main"]
     record(measure_child("--changed-since main, 10 changed, base cache warm", pr + ["--cache", str(cache)]), 10)
-    record(measure_child("--changed-since main, 10 changed, no cache", pr), 10)
+    if size <= 10_000:
+        record(measure_child("--changed-since main, 10 changed, no cache", pr), 10)
     git(root, "checkout", "-q", "main")
 
     child = measure_child("frictionless Resource.validate, same rows",

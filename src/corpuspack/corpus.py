@@ -13,6 +13,7 @@ import re
 from collections.abc import Sequence
 from urllib.parse import urlsplit, urlunsplit
 
+import numpy as np
 import xxhash
 from datasketch import MinHash, MinHashLSH
 
@@ -124,17 +125,8 @@ def near_duplicates(articles: Sequence[Article], signatures: dict[str, list[int]
                     severity: Severity, focus: set[str] | None = None) -> list[Finding]:
     """Pairs whose exact shingle containment is at least threshold (candidates from MinHash LSH)."""
     by_path = {a.raw_path: a for a in articles}
-    lsh = MinHashLSH(threshold=LSH_THRESHOLD, num_perm=NUM_PERM)
-    signature_of = {path: _minhash(signatures[path]) for path in by_path}
-    for path in sorted(by_path):
-        lsh.insert(path, signature_of[path])
-    queried = sorted(by_path) if focus is None else sorted(p for p in focus if p in by_path)
-    candidates = set()
-    for path in queried:
-        for other in lsh.query(signature_of[path]):
-            if other != path:
-                candidates.add(tuple(sorted((path, other))))
     findings = []
+    candidates = _candidates(by_path, signatures) if focus is None else _candidates_of(by_path, signatures, focus)
     for left, right in sorted(candidates):
         for first, second in _order(by_path[left], by_path[right], focus):
             if first.text == second.text:
@@ -147,6 +139,40 @@ def near_duplicates(articles: Sequence[Article], signatures: dict[str, list[int]
                              f"shorter text's 5-word shingles found in the other; Jaccard {jaccard:.2f}); a reprint "
                              "or a trimmed copy: keep one, or raise \"near_duplicate_threshold\" if both belong")))
     return findings
+
+
+def _candidates(by_path: dict[str, Article], signatures: dict[str, list[int]]) -> set[tuple[str, str]]:
+    """Every pair MinHash LSH puts in a common band."""
+    lsh = MinHashLSH(threshold=LSH_THRESHOLD, num_perm=NUM_PERM)
+    signature_of = {path: _minhash(signatures[path]) for path in by_path}
+    for path in sorted(by_path):
+        lsh.insert(path, signature_of[path])
+    candidates = set()
+    for path in sorted(by_path):
+        for other in lsh.query(signature_of[path]):
+            if other != path:
+                candidates.add(tuple(sorted((path, other))))
+    return candidates
+
+
+def _candidates_of(by_path: dict[str, Article], signatures: dict[str, list[int]],
+                   focus: set[str]) -> set[tuple[str, str]]:
+    """Pairs of a focused article with any other whose MinHash estimate of Jaccard similarity
+    reaches LSH_THRESHOLD. For a handful of articles, comparing their signatures with all
+    others at once (numpy) is faster than building an LSH index of the whole corpus, and
+    misses nothing that banding would find."""
+    paths = sorted(by_path)
+    focused = [p for p in paths if p in focus]
+    if not focused:
+        return set()
+    matrix = np.array([signatures[p] for p in paths], dtype=np.uint32)
+    candidates = set()
+    for path in focused:
+        estimate = (matrix == np.asarray(signatures[path], dtype=np.uint32)).mean(axis=1)
+        for index in np.flatnonzero(estimate >= LSH_THRESHOLD):
+            if paths[index] != path:
+                candidates.add(tuple(sorted((path, paths[index]))))
+    return candidates
 
 
 def missing_metadata(articles: Sequence[Article], required: Sequence[str]) -> list[Finding]:

@@ -68,28 +68,35 @@ class Scan:
     files_seen: int
 
 
-def _walk(raw_dir: Path, root: Path) -> Iterator[tuple[Path, str]]:
-    """Yield (path, kind) for every entry under raw_dir without following symlinks."""
-    for dirpath, dirnames, filenames in os.walk(raw_dir, followlinks=False):
-        base = Path(dirpath)
-        for name in sorted(dirnames):
-            if (base / name).is_symlink():
-                yield base / name, "symlink"
-        dirnames[:] = sorted(d for d in dirnames if not (base / d).is_symlink() and not d.startswith("."))
-        for name in sorted(filenames):
-            path = base / name
-            if path.is_symlink():
-                yield path, "symlink"
-            elif name.startswith("."):
+def _walk(raw_dir: Path) -> Iterator[tuple[str, str]]:
+    """Yield (path relative to raw_dir, kind) for every entry, sorted, without following symlinks.
+
+    os.scandir's entries know whether they are links, folders or files without a
+    stat call per file, which matters at a million captures.
+    """
+    stack = [""]
+    while stack:
+        folder = stack.pop()
+        with os.scandir(raw_dir / folder if folder else raw_dir) as it:
+            entries = sorted(it, key=lambda e: e.name)
+        subfolders = []
+        for entry in entries:
+            relative = f"{folder}/{entry.name}" if folder else entry.name
+            if entry.is_symlink():
+                yield relative, "symlink"
+            elif entry.name.startswith("."):
                 continue
-            elif name.endswith(SIDECAR_SUFFIX):
-                yield path, "sidecar"
-            elif name.endswith(CAPTURE_SUFFIX):
-                yield path, "capture"
-            elif name.lower().endswith((CAPTURE_SUFFIX, SIDECAR_SUFFIX)):
-                yield path, "wrong-case-suffix"
+            elif entry.is_dir(follow_symlinks=False):
+                subfolders.append(relative)
+            elif entry.name.endswith(SIDECAR_SUFFIX):
+                yield relative, "sidecar"
+            elif entry.name.endswith(CAPTURE_SUFFIX):
+                yield relative, "capture"
+            elif entry.name.lower().endswith((CAPTURE_SUFFIX, SIDECAR_SUFFIX)):
+                yield relative, "wrong-case-suffix"
             else:
-                yield path, "other"
+                yield relative, "other"
+        stack.extend(reversed(subfolders))
 
 
 def read(capture: Capture, max_bytes: int) -> tuple[bytes | None, bytes | None, list[Finding]]:
@@ -170,17 +177,18 @@ def decode_capture(data: bytes, shown: str) -> tuple[str, str] | Finding:
 def scan(raw_dir: Path, root: Path) -> Scan:
     """Every capture under raw_dir with its sidecar; names, links and strays become findings."""
     findings: list[Finding] = []
-    captures: dict[Path, str] = {}
-    sidecars: dict[Path, Path] = {}
+    captures: list[str] = []
+    sidecars: dict[str, str] = {}  # capture's relative path -> sidecar's
     seen = 0
     if not raw_dir.is_dir():
         shown = raw_dir.relative_to(root).as_posix() if raw_dir.is_relative_to(root) else str(raw_dir)
         return Scan([], [error(shown, "missing-raw-dir", "no raw/ folder; put captures in raw/<outlet>/")], 0)
+    prefix = raw_dir.relative_to(root).as_posix() + "/"
     folded: dict[str, str] = {}
-    for path, kind in _walk(raw_dir, root):
+    for relative, kind in _walk(raw_dir):
         seen += 1
-        shown = path.relative_to(root).as_posix()
-        bad = [part for part in path.relative_to(raw_dir).parts if not _PORTABLE_NAME.fullmatch(part)]
+        shown = prefix + relative
+        bad = [part for part in relative.split("/") if not _PORTABLE_NAME.fullmatch(part)]
         if bad:
             findings.append(error(shown, "non-portable-name",
                                   f"{bad[0]!r} is not a portable file name; use only letters, digits, '.', '_' "
@@ -204,21 +212,22 @@ def scan(raw_dir: Path, root: Path) -> Scan:
             findings.append(warning(shown, "unexpected-file", f"not a capture ({CAPTURE_SUFFIX}) or a sidecar "
                                     f"({SIDECAR_SUFFIX}); it is ignored"))
         elif kind == "sidecar":
-            capture = path.with_name(path.name[: -len(SIDECAR_SUFFIX)] + CAPTURE_SUFFIX)
-            sidecars[capture] = path
+            sidecars[relative[: -len(SIDECAR_SUFFIX)] + CAPTURE_SUFFIX] = relative
         else:
-            captures[path] = shown
-    for capture, sidecar_path in sidecars.items():
-        if capture not in captures:
-            findings.append(error(sidecar_path.relative_to(root).as_posix(), "orphan-sidecar",
-                                  f"no capture {capture.name} beside this sidecar; add the capture or "
+            captures.append(relative)
+    known = set(captures)
+    for capture, sidecar in sorted(sidecars.items()):
+        if capture not in known:
+            findings.append(error(prefix + sidecar, "orphan-sidecar",
+                                  f"no capture {capture.rsplit('/', 1)[-1]} beside this sidecar; add the capture or "
                                   "delete the sidecar"))
     found = []
-    for path, shown in sorted(captures.items(), key=lambda item: item[1]):
-        parts = path.relative_to(raw_dir).parts
-        sidecar = sidecars.get(path)
-        found.append(Capture(path=path, shown=shown, outlet_dir=parts[0] if len(parts) > 1 else None,
-                             sidecar=sidecar, sidecar_shown=sidecar.relative_to(root).as_posix() if sidecar else None))
+    for relative in sorted(captures):
+        sidecar = sidecars.get(relative)
+        found.append(Capture(path=raw_dir / relative, shown=prefix + relative,
+                             outlet_dir=relative.split("/", 1)[0] if "/" in relative else None,
+                             sidecar=raw_dir / sidecar if sidecar else None,
+                             sidecar_shown=prefix + sidecar if sidecar else None))
     return Scan(captures=found, findings=findings, files_seen=seen)
 
 

@@ -11,6 +11,7 @@ Policy (documented in the README):
 
 from __future__ import annotations
 
+import re
 import unicodedata
 
 import ftfy
@@ -22,7 +23,13 @@ FTFY_CONFIG = ftfy.TextFixerConfig(
     explain=False,
 )
 
-_ZERO_WIDTH = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff"))
+_ZERO_WIDTH = re.compile("[\u200b\u200c\u200d\u2060\ufeff]")
+
+
+def _fold(value: str) -> str:
+    if _ZERO_WIDTH.search(value):
+        value = _ZERO_WIDTH.sub("", value)
+    return " ".join(value.split())
 
 
 def normalize_text(value: str) -> str:
@@ -30,12 +37,12 @@ def normalize_text(value: str) -> str:
     # str.split() splits on every Unicode space (no-break spaces too); zero-width
     # characters go first. Spaces fold before ftfy as well as after: ftfy judges
     # mojibake on the whole sequence, so it must see the spacing the result will have.
-    fixed = " ".join(value.translate(_ZERO_WIDTH).split())
+    fixed = _fold(value)
     # Printable ASCII without "&" gives ftfy nothing to do (no mojibake, entities, escapes
     # or controls); skipping it there is the main saving on English text.
     if not (fixed.isascii() and fixed.isprintable() and "&" not in fixed):
         fixed = ftfy.fix_text(fixed, config=FTFY_CONFIG)
-        fixed = " ".join(fixed.translate(_ZERO_WIDTH).split())
+        fixed = _fold(fixed)
     return unicodedata.normalize("NFC", fixed)
 
 
