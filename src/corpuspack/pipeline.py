@@ -9,7 +9,6 @@ import datetime as dt
 import multiprocessing
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from . import corpus, extract, ingest, profiles, validate
 from .article import Article
@@ -39,42 +38,28 @@ def process(capture: ingest.Capture, data: bytes, sidecar: bytes | None, registr
 
 
 @dataclass(frozen=True)
-class _Task:
-    """Everything a worker process needs to process captures (picklable, no open handles)."""
+class _Process:
+    """process() with the project's settings, picklable for worker processes."""
 
-    max_bytes: int
     known_outlets: tuple[str, ...]
-    cache_dir: Path | None
 
-    def __call__(self, capture: ingest.Capture) -> tuple[list, Entry | None]:
-        data, sidecar, problems = ingest.read(capture, self.max_bytes)
-        if data is None or problems:
-            return problems, None
-        cache = Cache(self.cache_dir) if self.cache_dir else None
-        key = Cache.key(data, sidecar, capture.shown) if cache else None
-        entry = cache.get(key) if cache else None
-        if entry is None:
-            entry = process(capture, data, sidecar, profiles.registry(), list(self.known_outlets))
-            if cache:
-                cache.put(key, entry)
-        return [], entry
-
-    def batch(self, captures: list[ingest.Capture]) -> list[tuple[list, Entry | None]]:
-        return [self(capture) for capture in captures]
+    def batch(self, items: list[tuple[ingest.Capture, bytes, bytes | None]]) -> list[Entry]:
+        registry, known = profiles.registry(), list(self.known_outlets)
+        return [process(capture, data, sidecar, registry, known) for capture, data, sidecar in items]
 
 
-def _map(task: _Task, captures: list[ingest.Capture], jobs: int):
-    """task over captures in input order, in `jobs` processes (1: in this process)."""
-    # Starting a worker costs about a second of imports: small corpora run in this process.
-    if jobs <= 1 or len(captures) < 200 * jobs:
-        yield from map(task, captures)
-        return
-    size = max(1, min(256, len(captures) // (jobs * 4) or 1))
-    batches = [captures[i:i + size] for i in range(0, len(captures), size)]
-    # spawn, not fork: a forked child of a process that has imported pyarrow/numpy threads can hang.
+def _process_all(task: _Process, items: list[tuple[ingest.Capture, bytes, bytes | None]], jobs: int) -> list[Entry]:
+    """Entries for items, in order, computed in `jobs` processes (1: in this one).
+
+    Workers get bytes and return records: they never touch the file system."""
+    # Starting a worker costs about a second of imports: small batches run in this process.
+    if jobs <= 1 or len(items) < 200 * jobs:
+        return task.batch(items)
+    size = max(1, min(256, len(items) // (jobs * 4)))
+    batches = [items[i:i + size] for i in range(0, len(items), size)]
+    # spawn, not fork: a forked child of a process that has started pyarrow's threads can hang.
     with ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("spawn")) as pool:
-        for results in pool.map(task.batch, batches):
-            yield from results
+        return [entry for entries in pool.map(task.batch, batches) for entry in entries]
 
 
 def _related(capture: ingest.Capture) -> set[str]:
@@ -88,8 +73,9 @@ def run(project: Project, *, today: dt.date | None = None, focus: set[str] | Non
     today (if given) makes publication dates after it errors. focus, a set of
     project-relative paths, limits per-file checks and findings to those files (and
     the captures their sidecars belong to); corpus-level checks still compare them
-    with every other article. cache skips extraction of unchanged captures. jobs
-    processes share the extraction; the result does not depend on their number.
+    with every other article. cache skips extraction of unchanged captures; the
+    captures it does not hold are extracted by `jobs` processes. The result does
+    not depend on either.
     """
     schema = RecordSchema(project.load_schema())
     unknown = sorted(set(project.settings.require) - set(schema.names))
@@ -106,12 +92,26 @@ def run(project: Project, *, today: dt.date | None = None, focus: set[str] | Non
         focus_captures = {c.shown for c in scan.captures if _related(c) & focus}
     articles: list[Article] = []
     signatures: dict[str, list[int]] = {}
-    task = _Task(max_bytes=project.settings.max_file_bytes, known_outlets=tuple(known_outlets),
-                 cache_dir=cache.folder if cache else None)
-    for findings, entry in _map(task, scan.captures, jobs):
-        report.extend(findings)
-        if entry is None:
+    entries: list[Entry | None] = []
+    misses: list[tuple[int, str | None, tuple[ingest.Capture, bytes, bytes | None]]] = []
+    for capture in scan.captures:
+        data, sidecar, problems = ingest.read(capture, project.settings.max_file_bytes)
+        report.extend(problems)
+        if data is None or problems:
             continue
+        key = Cache.key(data, sidecar, capture.shown) if cache else None
+        entry = cache.get(key) if cache else None
+        if entry is None:
+            misses.append((len(entries), key, (capture, data, sidecar)))
+        entries.append(entry)
+    computed = _process_all(_Process(tuple(known_outlets)), [item for _, _, item in misses], jobs)
+    for (index, key, _), entry in zip(misses, computed, strict=True):
+        entries[index] = entry
+        if cache:
+            cache.put(key, entry)
+    articles: list[Article] = []
+    signatures: dict[str, list[int]] = {}
+    for entry in entries:
         report.extend(entry.findings)
         if entry.article is not None:
             articles.append(entry.article)
