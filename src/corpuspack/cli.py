@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
 from pathlib import Path
 
@@ -165,6 +166,41 @@ def validate(project_dir: Path | None, fmt: str, strict: bool, ref: str | None, 
     _emit(result.report, fmt, strict)
     if not result.report.is_valid(strict=strict):
         raise SystemExit(1)
+
+
+@main.command("diff")
+@project_option
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
+              help="How to print the differences.")
+@click.argument("old")
+@click.argument("new")
+def diff_command(project_dir: Path | None, fmt: str, old: str, new: str) -> None:
+    """Show what changed between two releases.
+
+    OLD and NEW are release folders, or versions of this corpus's dist/.
+    Lists articles added, removed and changed (which fields, and a short text
+    diff), schema changes and articles that moved to another split. Exit 0.
+
+    \b
+    Example:
+        corpuspack diff 1.0.0 1.1.0 --format json
+    """
+    from .release.diff import DiffError, diff, render_text
+
+    folders = []
+    for given in (old, new):
+        path = Path(given)
+        if not path.is_dir():
+            project = _load_project(project_dir)
+            path = project.dist_dir / given
+            if not path.is_dir():
+                raise click.UsageError(f"{given}: neither a release folder nor a version in {project.dist_dir}")
+        folders.append(path)
+    try:
+        result = diff(*folders)
+    except DiffError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(json.dumps(result.to_dict(), indent=2, ensure_ascii=False) if fmt == "json" else render_text(result))
 
 
 def _inside(project: project_mod.Project, path: Path) -> Path:

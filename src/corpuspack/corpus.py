@@ -85,8 +85,8 @@ def _order(a: Article, b: Article, focus: set[str] | None):
         yield (b, a)
 
 
-def duplicate_ids(articles: Sequence[Article], focus: set[str]) -> list[Finding]:
-    """Id clashes between the contribution and the rest (the full check gets them from frictionless)."""
+def duplicate_ids(articles: Sequence[Article], focus: set[str] | None = None) -> list[Finding]:
+    """Id clashes across the whole corpus (frictionless sees one chunk of rows at a time)."""
     groups: dict[str, list[Article]] = {}
     for article in articles:
         groups.setdefault(article.id, []).append(article)
@@ -208,7 +208,7 @@ def check(articles: Sequence[Article], signatures: dict[str, list[int]], setting
     """Corpus-level findings; with focus, only those involving the focused captures."""
     focused = [a for a in articles if focus is None or a.raw_path in focus]
     return [
-        *(duplicate_ids(articles, focus) if focus is not None else []),
+        *duplicate_ids(articles, focus),
         *duplicate_urls(articles, focus),
         *duplicate_texts(articles, focus),
         *near_duplicates(articles, signatures, threshold=settings.near_duplicate_threshold,

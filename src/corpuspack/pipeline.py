@@ -10,6 +10,8 @@ import multiprocessing
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 
+import numpy as np
+
 from . import corpus, extract, ingest, profiles, validate
 from .article import Article
 from .cache import Cache, Entry
@@ -18,12 +20,15 @@ from .report import Report
 from .schema import RecordSchema
 
 
+BATCH = 4096  # captures read and processed at a time
+
+
 @dataclass
 class Result:
     articles: list[Article]
     report: Report
     schema: RecordSchema
-    signatures: dict[str, list[int]] = field(default_factory=dict)
+    signatures: dict[str, np.ndarray] = field(default_factory=dict)
 
 
 def process(capture: ingest.Capture, data: bytes, sidecar: bytes | None, registry: profiles.Registry,
@@ -48,18 +53,33 @@ class _Process:
         return [process(capture, data, sidecar, registry, known) for capture, data, sidecar in items]
 
 
-def _process_all(task: _Process, items: list[tuple[ingest.Capture, bytes, bytes | None]], jobs: int) -> list[Entry]:
-    """Entries for items, in order, computed in `jobs` processes (1: in this one).
+class _Workers:
+    """Process batches of captures in `jobs` processes (or in this one), keeping the pool open."""
 
-    Workers get bytes and return records: they never touch the file system."""
-    # Starting a worker costs about a second of imports: small batches run in this process.
-    if jobs <= 1 or len(items) < 200 * jobs:
-        return task.batch(items)
-    size = max(1, min(256, len(items) // (jobs * 4)))
-    batches = [items[i:i + size] for i in range(0, len(items), size)]
-    # spawn, not fork: a forked child of a process that has started pyarrow's threads can hang.
-    with ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("spawn")) as pool:
-        return [entry for entries in pool.map(task.batch, batches) for entry in entries]
+    def __init__(self, task: _Process, jobs: int, total: int):
+        self.task = task
+        # Starting a worker costs about a second of imports: small corpora run in this process.
+        self.parallel = jobs > 1 and total >= 200 * jobs
+        self.jobs = jobs
+        self.pool = None
+
+    def __enter__(self) -> _Workers:
+        if self.parallel:
+            # spawn, not fork: a forked child of a process that has started pyarrow's threads can hang.
+            self.pool = ProcessPoolExecutor(max_workers=self.jobs, mp_context=multiprocessing.get_context("spawn"))
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self.pool:
+            self.pool.shutdown()
+
+    def run(self, items: list[tuple[ingest.Capture, bytes, bytes | None]]) -> list[Entry]:
+        """Entries for items, in order. Workers get bytes and return records: no file access."""
+        if self.pool is None or len(items) < 2:
+            return self.task.batch(items)
+        size = max(1, min(256, len(items) // (self.jobs * 4)))
+        batches = [items[i:i + size] for i in range(0, len(items), size)]
+        return [entry for entries in self.pool.map(self.task.batch, batches) for entry in entries]
 
 
 def _related(capture: ingest.Capture) -> set[str]:
@@ -91,31 +111,33 @@ def run(project: Project, *, today: dt.date | None = None, focus: set[str] | Non
     if focus is not None:
         focus_captures = {c.shown for c in scan.captures if _related(c) & focus}
     articles: list[Article] = []
-    signatures: dict[str, list[int]] = {}
-    entries: list[Entry | None] = []
-    misses: list[tuple[int, str | None, tuple[ingest.Capture, bytes, bytes | None]]] = []
-    for capture in scan.captures:
-        data, sidecar, problems = ingest.read(capture, project.settings.max_file_bytes)
-        report.extend(problems)
-        if data is None or problems:
-            continue
-        key = Cache.key(data, sidecar, capture.shown) if cache else None
-        entry = cache.get(key) if cache else None
-        if entry is None:
-            misses.append((len(entries), key, (capture, data, sidecar)))
-        entries.append(entry)
-    computed = _process_all(_Process(tuple(known_outlets)), [item for _, _, item in misses], jobs)
-    for (index, key, _), entry in zip(misses, computed, strict=True):
-        entries[index] = entry
-        if cache:
-            cache.put(key, entry)
-    articles: list[Article] = []
-    signatures: dict[str, list[int]] = {}
-    for entry in entries:
-        report.extend(entry.findings)
-        if entry.article is not None:
-            articles.append(entry.article)
-            signatures[entry.article.raw_path] = entry.signature
+    signatures: dict[str, np.ndarray] = {}
+    captures = scan.captures
+    # Captures are read and processed a batch at a time, so the bytes held at once stay bounded.
+    with _Workers(_Process(tuple(known_outlets)), jobs, len(captures)) as workers:
+        for start in range(0, len(captures), BATCH):
+            entries: list[Entry | None] = []
+            misses: list[tuple[int, str | None, tuple[ingest.Capture, bytes, bytes | None]]] = []
+            for capture in captures[start:start + BATCH]:
+                data, sidecar, problems = ingest.read(capture, project.settings.max_file_bytes)
+                report.extend(problems)
+                if data is None or problems:
+                    continue
+                key = Cache.key(data, sidecar, capture.shown) if cache else None
+                entry = cache.get(key) if cache else None
+                if entry is None:
+                    misses.append((len(entries), key, (capture, data, sidecar)))
+                entries.append(entry)
+            computed = workers.run([item for _, _, item in misses])
+            for (index, key, _), entry in zip(misses, computed, strict=True):
+                entries[index] = entry
+                if cache:
+                    cache.put(key, entry)
+            for entry in entries:
+                report.extend(entry.findings)
+                if entry.article is not None:
+                    articles.append(entry.article)
+                    signatures[entry.article.raw_path] = np.asarray(entry.signature, dtype=np.uint32)
     articles.sort(key=lambda a: (a.id, a.raw_path))
     checked = articles if focus_captures is None else [a for a in articles if a.raw_path in focus_captures]
     report.articles_checked = len(checked)
