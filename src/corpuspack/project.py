@@ -31,6 +31,9 @@ _SETTINGS = jsonschema.Draft202012Validator({
         "near_duplicate_threshold": {"type": "number", "exclusiveMinimum": 0, "maximum": 1},
         "near_duplicate_severity": {"enum": ["warning", "error"]},
         "card": {"type": "object", "additionalProperties": {"type": "string"}},
+        "splits": {"type": "object", "minProperties": 1,
+                   "propertyNames": {"pattern": "^[a-z][a-z0-9_]*$"},
+                   "additionalProperties": {"type": "number", "exclusiveMinimum": 0, "maximum": 1}},
     },
 })
 
@@ -52,6 +55,7 @@ class Settings:
     require: tuple[str, ...] = ()  # record fields that must be known, or noted as unknown in a sidecar
     near_duplicate_threshold: float = 0.8
     near_duplicate_severity: str = "warning"  # or "error"
+    splits: dict = field(default_factory=lambda: {"train": 1.0})  # split name -> share, in order
 
     @classmethod
     def from_descriptor(cls, raw: dict, path: Path) -> Settings:
@@ -62,7 +66,7 @@ class Settings:
             where = ".".join(str(p) for p in problems[0].absolute_path)
             raise ProjectError(f"{path}: setting corpuspack.{where}: {problems[0].message}")
         known = {"max_file_bytes", "pretty_name", "license_name", "task_categories", "task_ids", "card",
-                 "require", "near_duplicate_threshold", "near_duplicate_severity"}
+                 "require", "near_duplicate_threshold", "near_duplicate_severity", "splits"}
         unknown = sorted(set(raw) - known)
         if unknown:
             raise ProjectError(
@@ -70,6 +74,9 @@ class Settings:
                 f"known settings are {', '.join(sorted(known))}"
             )
         values = dict(raw)
+        if "splits" in values and abs(sum(values["splits"].values()) - 1) > 1e-9:
+            raise ProjectError(f"{path}: the shares under corpuspack.splits must add up to 1 "
+                               f"(they add up to {sum(values['splits'].values())})")
         for key in ("task_categories", "task_ids", "require"):
             if key in values:
                 values[key] = tuple(values[key])

@@ -19,8 +19,6 @@ from ..article import Article
 from ..schema import RecordSchema
 from . import hub
 
-DATA_GLOB = "data/train-*.parquet"
-
 
 def _escape(cell: str) -> str:
     return cell.replace("|", "\\|").replace("\n", " ")
@@ -46,13 +44,14 @@ def card_metadata(descriptor: dict, settings, *, count: int, languages: list[str
 
 
 def render(descriptor: dict, settings, schema: RecordSchema, articles: Sequence[Article],
-           *, num_bytes: int, data_files: list[str]) -> str:
+           *, sizes: dict[str, tuple[int, int]], data_files: list[str]) -> str:
+    """sizes: split -> (rows, in-memory Arrow bytes), in the configured order."""
     languages = sorted({a.language for a in articles if a.language})
     metadata = card_metadata(descriptor, settings, count=len(articles), languages=languages)
     data = DatasetCardData(
         **{k: v for k, v in metadata.items() if k not in {"license_name", "license_link"}},
         configs=[{"config_name": "default", "default": True,
-                  "data_files": [{"split": "train", "path": DATA_GLOB}]}],
+                  "data_files": [{"split": name, "path": f"data/{name}-*.parquet"} for name in sizes]}],
     )
     if "license_name" in metadata:
         data.license_name = metadata["license_name"]
@@ -60,25 +59,36 @@ def render(descriptor: dict, settings, schema: RecordSchema, articles: Sequence[
         data.license_link = metadata["license_link"]
     info = DatasetInfo(
         features=schema.features,
-        splits=SplitDict({"train": SplitInfo(name="train", num_examples=len(articles), num_bytes=num_bytes)}),
+        splits=SplitDict({name: SplitInfo(name=name, num_examples=rows, num_bytes=size)
+                          for name, (rows, size) in sizes.items()}),
         dataset_name=descriptor["name"],
         config_name="default",
     )
     DatasetInfosDict({"default": info}).to_dataset_card_data(data)
-    card = DatasetCard(f"---\n{data.to_yaml()}\n---\n\n{_body(descriptor, settings, schema, articles, data_files)}")
+    body = _body(descriptor, settings, schema, articles, data_files, sizes)
+    card = DatasetCard(f"---\n{data.to_yaml()}\n---\n\n{body}")
     return str(card)
 
 
 def _body(descriptor: dict, settings, schema: RecordSchema, articles: Sequence[Article],
-          data_files: list[str]) -> str:
+          data_files: list[str], sizes: dict[str, tuple[int, int]]) -> str:
     name, version = descriptor["name"], descriptor["version"]
     title = settings.pretty_name or descriptor["title"]
     lines = [f"# {title}", "", descriptor.get("description", "").strip(), "",
-             f"Release **{version}**: {len(articles)} articles, one `train` split. "
-             f"Built by corpuspack {__version__} from the raw captures in the source repository.", ""]
+             f"Release **{version}**: {len(articles)} articles, "
+             + (f"one `{next(iter(sizes))}` split" if len(sizes) == 1 else
+                "in " + ", ".join(f"`{name}` ({rows})" for name, (rows, _) in sizes.items()))
+             + f". Built by corpuspack {__version__} from the raw captures in the source repository.", ""]
+    if len(settings.splits) > 1:
+        lines += ["Splits are a function of the article id alone (a hash of the id against the shares "
+                  + ", ".join(f"{name} {share:g}" for name, share in settings.splits.items())
+                  + "), so articles added later never move an existing article to another split.", ""]
 
     lines += ["## Loading", "", "```python", "from datasets import load_dataset", "",
-              f"articles = load_dataset(\"path/to/dist/{version}\", split=\"train\")  # a local copy of this release",
+              (f"articles = load_dataset(\"path/to/dist/{version}\", split=\"{next(iter(sizes))}\")  "
+               "# a local copy of this release" if len(sizes) == 1 else
+               f"articles = load_dataset(\"path/to/dist/{version}\")  # a local copy of this release: "
+               + ", ".join(f"articles[\"{name}\"]" for name in sizes)),
               "```", "",
               "Each release lives in its own folder named by its version and is never rewritten, so a path "
               "(or a Hub revision tag) names exactly one set of rows.", ""]

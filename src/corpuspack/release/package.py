@@ -30,10 +30,10 @@ def render(descriptor: dict, schema_descriptor: dict, release_dir: Path, data_fi
     release = {key: descriptor[key] for key in _KEPT if key in descriptor}
     release["resources"] = []
     schema = {k: v for k, v in schema_descriptor.items() if not k.startswith("$")}
-    for index, relative in enumerate(data_files):
+    for relative in data_files:
         path = release_dir / relative
         release["resources"].append({
-            "name": "articles" if len(data_files) == 1 else f"articles-{index:05d}",
+            "name": "articles" if len(data_files) == 1 else f"articles-{Path(relative).name.split('-', 1)[0]}",
             "path": relative,
             "format": "parquet",
             "mediatype": "application/vnd.apache.parquet",

@@ -13,11 +13,13 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from .. import splits
 from ..article import Article
 from ..schema import RecordSchema
 from . import card, hub, package
 
-DATA_FILE = "data/train-00000-of-00001.parquet"
+def data_file(split: str) -> str:
+    return f"data/{split}-00000-of-00001.parquet"
 
 
 class ReleaseError(Exception):
@@ -78,10 +80,16 @@ def write_release(descriptor: dict, settings, schema: RecordSchema, articles: Se
     target.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.partial-", dir=target.parent))
     try:
-        num_bytes = write_parquet(articles, schema, staging / DATA_FILE)
-        data_files = [DATA_FILE]
+        by_split: dict[str, list[Article]] = {name: [] for name in settings.splits}
+        for article in articles:
+            by_split[splits.assign(article.id, settings.splits)].append(article)
+        sizes: dict[str, tuple[int, int]] = {}  # split -> (rows, bytes); empty splits are left out
+        for name, members in by_split.items():
+            if members:
+                sizes[name] = (len(members), write_parquet(members, schema, staging / data_file(name)))
+        data_files = [data_file(name) for name in sizes]
         (staging / "README.md").write_text(
-            card.render(descriptor, settings, schema, articles, num_bytes=num_bytes, data_files=data_files),
+            card.render(descriptor, settings, schema, articles, sizes=sizes, data_files=data_files),
             encoding="utf-8")
         (staging / "datapackage.json").write_text(
             package.render(descriptor, schema.descriptor, staging, data_files), encoding="utf-8")
