@@ -1,0 +1,159 @@
+"""The offset map: property tests over random texts and random edit sequences.
+
+A model tracks, for every character of the current text, the set of original
+characters it came from. Whatever a composed map says about a span must agree
+with that model: a mapped span holds exactly the characters that came from the
+original span, and a rejection happens only when the span's edge has no place.
+"""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, settings, strategies as st
+
+from corpuspack.normalize import align_text, normalize_text
+from corpuspack.offsets import OffsetMap, Segment
+
+ALPHABET = "ab \u00a0"
+
+
+@st.composite
+def edit_steps(draw, length: int):
+    """One normalisation step over a text of `length` characters: sorted, non-overlapping edits."""
+    edits, at = [], 0
+    while at <= length:
+        gap = draw(st.integers(0, 3))
+        at += gap
+        if at > length:
+            break
+        kind = draw(st.sampled_from(["delete", "replace", "insert", "none"]))
+        size = draw(st.integers(1, 3)) if kind in ("delete", "replace") else 0
+        if at + size > length:
+            break
+        if kind != "none":
+            edits.append((at, size, kind, draw(st.sampled_from([None, "furniture"])) if kind == "delete" else
+                          draw(st.text("xyz", min_size=1, max_size=3))))
+        at += max(size, 1)
+    return edits
+
+
+def apply(model: list[tuple[str, frozenset]], edits, deleted_by: dict):
+    """Apply edits to the model; return the new model and the step's map."""
+    out, parts, at = [], [], 0
+    for position, size, kind, extra in edits:
+        parts.append(Segment(position - at, position - at, "keep"))
+        out.extend(model[at:position])
+        removed = model[position:position + size]
+        if kind == "delete":
+            parts.append(Segment(size, 0, "delete", extra))
+            for _, origins in removed:
+                for origin in origins:
+                    deleted_by[origin] = extra
+        else:
+            origins = frozenset().union(*(o for _, o in removed)) if removed else frozenset()
+            parts.append(Segment(size, len(extra), "replace"))
+            out.extend((char, origins) for char in extra)
+        at = position + size
+    parts.append(Segment(len(model) - at, len(model) - at, "keep"))
+    out.extend(model[at:])
+    return out, OffsetMap.build(parts)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.data())
+def test_composed_maps_agree_with_a_model_of_every_character(data):
+    source = data.draw(st.text(ALPHABET, max_size=10))
+    model = [(char, frozenset([i])) for i, char in enumerate(source)]
+    deleted_by: dict[int, str | None] = {}
+    composed = OffsetMap.identity(len(source))
+    for _ in range(data.draw(st.integers(1, 4))):
+        model, step = apply(model, data.draw(edit_steps(len(model))), deleted_by)
+        composed = composed.then(step)
+    assert composed.src_len == len(source)
+    assert composed.dst_len == len(model)
+    for start in range(len(source)):
+        for end in range(start + 1, len(source) + 1):
+            inside = set(range(start, end))
+            result = composed.map_span(start, end)
+            if result.problem is None:
+                for position, (_, origins) in enumerate(model):
+                    if result.start <= position < result.end:
+                        assert origins <= inside, (start, end, result)
+                    else:
+                        assert not origins & inside, (start, end, result)
+            else:
+                # A rejection only where no span of the result holds exactly the span's characters:
+                # one of them was merged with a character from outside, none survives, or the
+                # span begins or ends on characters a rule removed.
+                straddles = any(origins & inside and origins - inside for _, origins in model)
+                survives = any(origins & inside for _, origins in model)
+                on_removed = bool(deleted_by.get(start) or deleted_by.get(end - 1))
+                assert straddles or not survives or on_removed, (start, end, result)
+                if result.problem == "removed" and result.rule:
+                    assert on_removed, (start, end, result)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.data())
+def test_concatenation_maps_each_part_in_place(data):
+    first = OffsetMap.build([Segment(2, 2, "keep"), Segment(1, 0, "delete"), Segment(2, 3, "replace")])
+    second = OffsetMap.identity(data.draw(st.integers(1, 5)))
+    whole = first + second
+    assert whole.map_span(0, 2) == first.map_span(0, 2)
+    shifted = whole.map_span(5, 5 + second.src_len)
+    assert (shifted.start, shifted.end) == (first.dst_len, first.dst_len + second.dst_len)
+
+
+def test_composition_refuses_maps_that_do_not_meet():
+    with pytest.raises(ValueError, match="cannot compose"):
+        OffsetMap.identity(3).then(OffsetMap.identity(4))
+
+
+def test_a_span_on_a_rule_deletion_is_removed_and_one_around_it_is_kept():
+    mapping = OffsetMap.build([Segment(3, 3, "keep"), Segment(4, 0, "delete", "sputnik/listen-live"),
+                               Segment(3, 3, "keep")])
+    assert mapping.map_span(3, 7).problem == "removed"
+    assert mapping.map_span(3, 7).rule == "sputnik/listen-live"
+    assert mapping.map_span(1, 5).problem == "removed"
+    whole = mapping.map_span(0, 10)
+    assert (whole.start, whole.end) == (0, 6)
+
+
+def test_a_span_ending_inside_a_replacement_is_cut():
+    mapping = OffsetMap.build([Segment(2, 2, "keep"), Segment(3, 1, "replace"), Segment(2, 2, "keep")])
+    assert mapping.map_span(0, 3).problem == "cut"
+    assert mapping.map_span(0, 3).at == 3
+    whole = mapping.map_span(0, 5)
+    assert (whole.start, whole.end) == (0, 3)
+
+
+MESSY = st.lists(st.sampled_from([*"ab.’“” \u00a0\t\u200b\u2009Â\u0301e", "â€œ", "â€\x9d", "â€™", "&amp;"]),
+                 max_size=20).map("".join)
+
+
+@settings(max_examples=400, deadline=None)
+@given(MESSY)
+def test_align_text_gives_normalize_text_and_a_map_between_them(value):
+    text, mapping = align_text(value)
+    assert text == normalize_text(value)
+    assert (mapping.src_len, mapping.dst_len) == (len(value), len(text))
+    # Characters the map keeps in place are the same characters (spaces of any kind become " ").
+    src = dst = 0
+    for segment in mapping.segments:
+        if segment.kind == "keep":
+            for offset in range(segment.src):
+                before, after = value[src + offset], text[dst + offset]
+                assert before == after or (before.isspace() and after == " "), (value, text, segment)
+        src += segment.src
+        dst += segment.dst
+
+
+def test_align_text_maps_words_around_repaired_mojibake():
+    value = "  the â€œquoteâ€\x9d  said\u00a0Feng"
+    text, mapping = align_text(value)
+    assert text == "the “quote” said Feng"
+    word = mapping.map_span(value.index("said"), value.index("said") + 4)
+    assert text[word.start:word.end] == "said"
+    quote = mapping.map_span(value.index("â€œ"), value.index("\x9d") + 1)
+    assert text[quote.start:quote.end] == "“quote”"
+    assert mapping.map_span(value.index("â€œ") + 1, value.index("q") + 1).problem == "cut"
