@@ -71,7 +71,7 @@ def _boundaries(segments: list[Segment], side: str) -> list[int]:
 
 
 def _split(segments: list[Segment], cuts: list[int], side: str) -> list[Segment]:
-    """Split keep and delete segments at the given offsets of their `side`; replacements stay whole."""
+    """Split keep, delete and insert segments at the given offsets of their `side`; replacements stay whole."""
     out: list[Segment] = []
     at, c = 0, 0
     for segment in segments:
@@ -79,17 +79,21 @@ def _split(segments: list[Segment], cuts: list[int], side: str) -> list[Segment]
         end = at + length
         while c < len(cuts) and cuts[c] <= at:
             c += 1
-        if segment.kind == "replace" or length == 0:
+        # An insertion (nothing on the source side) divides as freely as a keep or a deletion.
+        insertion = segment.kind == "replace" and side == "dst" and segment.src == 0
+        if (segment.kind == "replace" and not insertion) or length == 0:
             out.append(segment)
         else:
+            def piece(step: int) -> Segment:
+                if insertion:
+                    return Segment(0, step, "replace")
+                return Segment(step, step if segment.kind == "keep" else 0, segment.kind, segment.rule)
             start = at
             while c < len(cuts) and cuts[c] < end:
-                step = cuts[c] - start
-                out.append(Segment(step, step if segment.kind == "keep" else 0, segment.kind, segment.rule))
+                out.append(piece(cuts[c] - start))
                 start = cuts[c]
                 c += 1
-            step = end - start
-            out.append(Segment(step, step if segment.kind == "keep" else 0, segment.kind, segment.rule))
+            out.append(piece(end - start))
         at = end
     return out
 
@@ -194,40 +198,52 @@ class OffsetMap:
             for piece in from_first[:lo]:
                 if piece.dst == 0:
                     _append(out, Segment(piece.src, 0, "delete", piece.rule))
-            middle = sum(p.src for p in from_first[lo:hi])
             if dst == 0:
-                rule = next((p.rule for p in (*from_second, *from_first[lo:hi]) if p.kind == "delete" and p.rule), None)
-                _append(out, Segment(middle, 0, "delete", rule))
+                # All deleted: what the first map deleted keeps its rule, the rest takes the second's.
+                rule = next((p.rule for p in from_second if p.kind == "delete" and p.rule), None)
+                for piece in from_first[lo:hi]:
+                    _append(out, Segment(piece.src, 0, "delete", piece.rule if piece.dst == 0 else rule))
             else:
-                _append(out, Segment(middle, dst, "replace"))
+                _append(out, Segment(sum(p.src for p in from_first[lo:hi]), dst, "replace"))
             for piece in from_first[hi:]:
                 if piece.dst == 0:
                     _append(out, Segment(piece.src, 0, "delete", piece.rule))
         return OffsetMap(out)
 
     def _locate(self, offset: int, side: Literal["start", "end"]) -> int | None:
-        """The destination offset of a source offset; None if it falls strictly inside a replacement.
+        """The destination offset of a span's start or end; None if it falls strictly inside a replacement.
 
-        At a boundary, a start is placed before what follows it and an end after what
-        precedes it. An offset inside a deletion goes to the deletion's place.
+        A start goes to the first character at or after it that survives, an end to
+        the last one before it: deleted characters and characters inserted at the edge
+        are never part of a span.
         """
-        if offset == 0:
-            return 0
-        src = dst = 0
-        for segment in self.segments:
-            if side == "start" and offset == src:
-                return dst
-            if side == "end" and offset == src + segment.src and segment.src:
-                return dst + segment.dst
-            if src < offset < src + segment.src:
+        if side == "start":
+            src = dst = 0
+            for segment in self.segments:
+                if src + segment.src <= offset:  # wholly before the start (or inserted right at it)
+                    src += segment.src
+                    dst += segment.dst
+                    continue
                 if segment.kind == "keep":
                     return dst + offset - src
-                return dst if segment.kind == "delete" else None
-            src += segment.src
-            dst += segment.dst
-        if offset == src:
+                if segment.kind == "replace":
+                    return dst if offset == src else None
+                offset = src + segment.src  # deleted: the span starts after the deletion
+                src = offset
             return dst
-        raise ValueError(f"offset {offset} is outside the source text ({src} characters)")
+        src, dst = self.src_len, self.dst_len
+        for segment in reversed(self.segments):
+            if src - segment.src >= offset:  # wholly after the end (or inserted right at it)
+                src -= segment.src
+                dst -= segment.dst
+                continue
+            if segment.kind == "keep":
+                return dst - (src - offset)
+            if segment.kind == "replace":
+                return dst if offset == src else None
+            offset = src - segment.src  # deleted: the span ends before the deletion
+            src = offset
+        return dst
 
     def map_span(self, start: int, end: int) -> Mapped:
         """The destination span of source [start, end), or why there is none.
@@ -252,7 +268,7 @@ class OffsetMap:
         mapped_end = self._locate(end, "end")
         if mapped_end is None:
             return Mapped(problem="cut", at=end)
-        if mapped_end < mapped_start or (mapped_end == mapped_start and end > start):
+        if mapped_end <= mapped_start:
             return Mapped(problem="removed", at=start)
         return Mapped(start=mapped_start, end=mapped_end)
 
