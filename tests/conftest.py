@@ -3,6 +3,7 @@ so no test depends on the working directory or changes the repository."""
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import tempfile
@@ -19,6 +20,7 @@ from click.testing import CliRunner  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
 DATA = Path(__file__).resolve().parent / "data"
+VERSION = json.loads((REPO / "datapackage.json").read_text(encoding="utf-8"))["version"]  # the committed release's
 
 
 def copy_project(destination: Path) -> Path:
@@ -28,6 +30,12 @@ def copy_project(destination: Path) -> Path:
     shutil.copytree(REPO / "schema", destination / "schema")
     shutil.copytree(REPO / "raw", destination / "raw")
     return destination
+
+
+def set_version(project: Path, version: str) -> None:
+    descriptor = json.loads((project / "datapackage.json").read_text(encoding="utf-8"))
+    descriptor["version"] = version
+    (project / "datapackage.json").write_text(json.dumps(descriptor), encoding="utf-8")
 
 
 @pytest.fixture

@@ -27,7 +27,7 @@ def test_every_command_has_help_with_an_example_and_is_in_the_readme(command, ru
 def test_validate_is_valid_on_the_seeds_and_writes_nothing(project, runner):
     result = invoke(runner, "validate", "--project", str(project))
     assert result.exit_code == 0, result.output
-    assert "5 articles from 9 files: valid (0 errors, 0 warnings)" in result.output
+    assert "5 articles from 11 files: valid (0 errors, 0 warnings)" in result.output
     assert not (project / "dist").exists()
 
 
@@ -38,7 +38,7 @@ def test_json_report_shape(project, runner):
     report = json.loads(result.output)
     assert set(report) == {"format_version", "valid", "stats", "findings"}
     assert report["valid"] is False
-    assert report["stats"] == {"files": 10, "articles": 5, "errors": 1, "warnings": 0}
+    assert report["stats"] == {"files": 12, "articles": 5, "errors": 1, "warnings": 0}
     assert report["findings"] == [{"file": "raw/rt/empty.txt", "line": None, "code": "empty-file",
                                    "message": report["findings"][0]["message"], "severity": "error",
                                    "field": None}]

@@ -5,10 +5,11 @@ from __future__ import annotations
 import json
 
 from contributions import NEW_RT, write
-from conftest import invoke
+from conftest import invoke, set_version
 
 
 def test_diff_reports_exactly_an_added_article_and_a_fixed_typo(project, runner):
+    set_version(project, "1.0.0")
     assert invoke(runner, "build", "--project", str(project)).exit_code == 0
     write(project, "raw/rt/new.txt", NEW_RT)
     tass = project / "raw/tass/002_7aabf56efc3e79f2.txt"
@@ -26,7 +27,8 @@ def test_diff_reports_exactly_an_added_article_and_a_fixed_typo(project, runner)
     assert report["articles"]["removed"] == []
     [changed] = report["articles"]["changed"]
     assert changed["raw_path"] == "raw/tass/002_7aabf56efc3e79f2.txt"
-    assert changed["fields"] == ["raw_sha256", "text"]
+    # The fix lengthens the text, so the annotations after it move with it.
+    assert changed["fields"] == ["annotations", "raw_sha256", "text"]
     assert any(line.startswith("-") and "cardinal changes" in line for line in changed["text_diff"])
     assert any(line.startswith("+") and "fundamental changes" in line for line in changed["text_diff"])
     assert report["schema"] == {"added": [], "removed": [], "changed": []}
@@ -40,6 +42,7 @@ def test_diff_reports_exactly_an_added_article_and_a_fixed_typo(project, runner)
 
 
 def test_diff_of_something_that_is_not_a_release(project, runner, tmp_path):
+    set_version(project, "1.0.0")
     result = invoke(runner, "diff", "--project", str(project), "9.9.9", "1.0.0")
     assert result.exit_code == 2 and "neither a release folder nor a version" in result.output
     (tmp_path / "empty").mkdir()

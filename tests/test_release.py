@@ -16,7 +16,7 @@ from corpuspack import pipeline, project as project_mod
 from corpuspack.release import ReleaseError, ReleaseExists, write_release
 from corpuspack.release import hub
 
-from conftest import REPO, invoke
+from conftest import REPO, VERSION, invoke
 
 
 def files(folder: Path) -> dict[str, bytes]:
@@ -30,18 +30,20 @@ def card_yaml(release: Path) -> dict:
 
 @pytest.fixture(scope="module")
 def release(tmp_path_factory) -> Path:
-    out = tmp_path_factory.mktemp("release") / "1.0.0"
+    out = tmp_path_factory.mktemp("release") / VERSION
     result = pipeline.run(project_mod.load(REPO))
     project = project_mod.load(REPO)
-    write_release(project.descriptor, project.settings, result.schema, result.articles, out)
+    write_release(project.descriptor, project.settings, result.schema, result.articles, out,
+                  result.quotes_schema, result.vocabulary)
     return out
 
 
 def test_build_writes_the_release(project, runner):
     result = invoke(runner, "build", "--project", str(project))
     assert result.exit_code == 0, result.output
-    release = project / "dist" / "1.0.0"
-    assert sorted(files(release)) == ["README.md", "data/train-00000-of-00001.parquet", "datapackage.json"]
+    release = project / "dist" / VERSION
+    assert sorted(files(release)) == ["README.md", "data/train-00000-of-00001.parquet", "datapackage.json",
+                                      "quotes/train-00000-of-00001.parquet"]
     assert not [p for p in (project / "dist").iterdir() if p.name.startswith(".")]  # no staging left
 
 
@@ -52,30 +54,30 @@ def test_rebuild_is_byte_identical(project, runner, tmp_path):
 
 
 def test_committed_release_equals_a_fresh_build(release):
-    committed = REPO / "dist" / "1.0.0"
-    assert committed.is_dir(), "the repository must carry the release it builds (dist/1.0.0)"
+    committed = REPO / "dist" / VERSION
+    assert committed.is_dir(), f"the repository must carry the release it builds (dist/{VERSION})"
     assert files(committed) == files(release)
 
 
 def test_building_again_is_a_no_op(project, runner):
     invoke(runner, "build", "--project", str(project))
-    before = files(project / "dist" / "1.0.0")
+    before = files(project / "dist" / VERSION)
     result = invoke(runner, "build", "--project", str(project))
     assert result.exit_code == 0 and "up to date" in result.output
-    assert files(project / "dist" / "1.0.0") == before
+    assert files(project / "dist" / VERSION) == before
 
 
 def test_existing_different_release_is_never_touched(project, runner):
     invoke(runner, "build", "--project", str(project))
-    before = files(project / "dist" / "1.0.0")
+    before = files(project / "dist" / VERSION)
     capture = project / "raw/rt/004_f2e18ad958418c56.txt"
     capture.write_bytes(capture.read_bytes().replace(b"Wang said.", b"Wang Yi said."))
     result = invoke(runner, "build", "--project", str(project))
     assert result.exit_code == 1
     assert "data/train-00000-of-00001.parquet differs" in result.output
     assert "bump the version" in result.output
-    assert files(project / "dist" / "1.0.0") == before
-    assert [p.name for p in (project / "dist").iterdir()] == ["1.0.0"]
+    assert files(project / "dist" / VERSION) == before
+    assert [p.name for p in (project / "dist").iterdir()] == [VERSION]
 
 
 def test_failed_metadata_leaves_no_partial_release(project, runner):
@@ -88,8 +90,12 @@ def test_failed_metadata_leaves_no_partial_release(project, runner):
     assert not (project / "dist").exists() or not any((project / "dist").iterdir())
 
 
+def config_info(release: Path, name: str) -> dict:
+    return next(c for c in card_yaml(release)["dataset_info"] if c["config_name"] == name)
+
+
 def test_load_dataset_returns_the_declared_features(release):
-    declared = datasets.Features._from_yaml_list(card_yaml(release)["dataset_info"]["features"])
+    declared = datasets.Features._from_yaml_list(config_info(release, "articles")["features"])
     loaded = datasets.load_dataset(str(release), split="train")
     assert loaded.num_rows == 5
     assert loaded.features == declared
@@ -115,17 +121,27 @@ def test_parquet_is_zstd_sorted_and_typed_from_the_schema(release):
 def test_card_metadata_is_complete_and_allowed(release):
     meta = card_yaml(release)
     hub.check(meta)  # raises on any value the Hub would refuse
-    assert meta["configs"] == [{"config_name": "default", "default": True,
-                                "data_files": [{"split": "train", "path": "data/train-*.parquet"}]}]
-    assert meta["dataset_info"]["splits"][0]["num_examples"] == 5
-    assert meta["dataset_info"]["splits"][0]["num_bytes"] > 0
+    assert meta["configs"] == [{"config_name": "articles", "default": True,
+                                "data_files": [{"split": "train", "path": "data/train-*.parquet"}]},
+                               {"config_name": "quotes",
+                                "data_files": [{"split": "train", "path": "quotes/train-*.parquet"}]}]
+    articles, quotes = config_info(release, "articles"), config_info(release, "quotes")
+    assert articles["splits"][0]["num_examples"] == 5 and articles["splits"][0]["num_bytes"] > 0
+    assert quotes["splits"][0]["num_examples"] == 22 and quotes["splits"][0]["num_bytes"] > 0
     assert meta["size_categories"] == ["n<1K"] and meta["language"] == ["en"]
     body = (release / "README.md").read_text(encoding="utf-8").split("---\n", 2)[2]
-    for heading in ("## Loading", "## Fields", "## Contents", "## Provenance", "## Citation"):
+    for heading in ("## Loading", "## Fields", "### quotes", "## Annotations", "## Contents", "## Provenance",
+                    "## Citation"):
         assert heading in body
-    schema = json.loads((REPO / "schema/article.schema.json").read_text(encoding="utf-8"))
-    for field in schema["fields"]:  # the fields table is generated from the schema's descriptions
-        assert f"| `{field['name']}` |" in body and field["description"][:60] in body
+    for name in ("article", "quotes"):
+        schema = json.loads((REPO / f"schema/{name}.schema.json").read_text(encoding="utf-8"))
+        for field in schema["fields"]:  # the fields tables are generated from the schemas' descriptions
+            assert f"| `{field['name']}` |" in body and field["description"][:60] in body
+    assert 'load_dataset("path/to/dist/' + VERSION + '", "quotes", split="train")' in body
+    vocabulary = json.loads((REPO / "schema/annotations.schema.json").read_text(encoding="utf-8"))
+    for label in vocabulary["corpuspack:labels"]:
+        assert f"| `{label}` |" in body
+    assert "| `QUOTE` | quotation | QUOTATION | " in body and "| 0 | 22 |" in body
     assert "| Sputnik | 2 |" in body and "| 2022 | 2 |" in body
 
 
@@ -146,19 +162,20 @@ def test_release_datapackage_has_sizes_and_hashes(release):
     import hashlib
 
     assert resource["hash"] == "sha256:" + hashlib.sha256(data.read_bytes()).hexdigest()
-    assert descriptor["version"] == "1.0.0"
+    assert descriptor["version"] == VERSION
     package = Package(str(release / "datapackage.json"))
     assert package.get_resource("articles").format == "parquet"
 
 
 def test_release_into_an_existing_different_folder_raises(release, tmp_path):
-    target = tmp_path / "1.0.0"
+    target = tmp_path / VERSION
     shutil.copytree(release, target)
     (target / "README.md").write_text("edited", encoding="utf-8")
     project = project_mod.load(REPO)
     result = pipeline.run(project)
     with pytest.raises(ReleaseExists) as caught:
-        write_release(project.descriptor, project.settings, result.schema, result.articles, target)
+        write_release(project.descriptor, project.settings, result.schema, result.articles, target,
+                      result.quotes_schema, result.vocabulary)
     assert caught.value.differences == ["README.md differs"]
     assert isinstance(caught.value, ReleaseError)
     assert (target / "README.md").read_text(encoding="utf-8") == "edited"

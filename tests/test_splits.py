@@ -11,7 +11,7 @@ import yaml
 from corpuspack import splits
 
 from contributions import NEW_RT, write
-from conftest import invoke
+from conftest import invoke, set_version
 
 RATIOS = {"train": 0.6, "validation": 0.2, "test": 0.2}
 
@@ -30,8 +30,7 @@ def test_assignment_depends_on_the_id_only_and_follows_the_ratios():
 def set_splits(project, ratios, version=None):
     descriptor = json.loads((project / "datapackage.json").read_text(encoding="utf-8"))
     descriptor["corpuspack"]["splits"] = ratios
-    if version:
-        descriptor["version"] = version
+    descriptor["version"] = version or "1.0.0"
     (project / "datapackage.json").write_text(json.dumps(descriptor), encoding="utf-8")
 
 
@@ -40,7 +39,8 @@ def test_a_release_with_splits_loads_with_the_sizes_the_card_declares(project, r
     assert invoke(runner, "build", "--project", str(project)).exit_code == 0
     release = project / "dist/1.0.0"
     card = yaml.safe_load((release / "README.md").read_text(encoding="utf-8").split("---\n")[1])
-    declared = {s["name"]: s["num_examples"] for s in card["dataset_info"]["splits"]}
+    info = next(c for c in card["dataset_info"] if c["config_name"] == "articles")
+    declared = {s["name"]: s["num_examples"] for s in info["splits"]}
     expected = Counter(splits.assign(json_id, {"train": 0.5, "test": 0.5})
                        for json_id in datasets.load_dataset(str(release), split="train+test")["id"])
     assert declared == dict(expected) and sum(declared.values()) == 5
@@ -49,7 +49,8 @@ def test_a_release_with_splits_loads_with_the_sizes_the_card_declares(project, r
     for name in loaded:
         assert all(splits.assign(i, {"train": 0.5, "test": 0.5}) == name for i in loaded[name]["id"])
     package = json.loads((release / "datapackage.json").read_text(encoding="utf-8"))
-    assert sorted(r["name"] for r in package["resources"]) == sorted(f"articles-{n}" for n in declared)
+    assert sorted(r["name"] for r in package["resources"]) == sorted(
+        f"{table}-{n}" for n in declared for table in ("articles", "quotes"))
 
 
 def test_adding_articles_moves_no_existing_article(project, runner):
@@ -69,6 +70,7 @@ def test_shares_must_add_up_to_one(project, runner):
 
 
 def test_diff_reports_articles_that_changed_split(project, runner):
+    set_version(project, "1.0.0")
     assert invoke(runner, "build", "--project", str(project)).exit_code == 0
     set_splits(project, {"train": 0.5, "test": 0.5}, version="2.0.0")
     assert invoke(runner, "build", "--project", str(project)).exit_code == 0

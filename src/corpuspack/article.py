@@ -6,10 +6,11 @@ import datetime as dt
 import hashlib
 from dataclasses import dataclass, field
 
+from .annotations import Annotation
 
 RECORD_FIELDS = ("id", "outlet", "url", "title", "lead", "published", "published_date", "published_precision",
                  "published_original", "dateline", "language", "text", "keywords", "raw_path", "raw_sha256",
-                 "removed", "sidecar_notes")
+                 "removed", "sidecar_notes", "annotations")
 
 
 def article_id(raw_path: str) -> str:
@@ -48,6 +49,7 @@ class Article:
     raw_sha256: str
     removed: tuple[Removal, ...] = ()
     sidecar_notes: tuple[tuple[str, str], ...] = ()
+    annotations: tuple[Annotation, ...] = ()
     sidecar_path: str | None = field(default=None, compare=False)
     sidecar_lines: tuple[tuple[str, int], ...] = field(default=(), compare=False)
     page_lines: tuple[tuple[str, int], ...] = field(default=(), compare=False)  # field -> line in the capture
@@ -77,6 +79,7 @@ class Article:
         values["keywords"] = tuple(data["keywords"])
         values["removed"] = tuple(Removal(**r) for r in data["removed"])
         values["sidecar_notes"] = tuple((n["field"], n["note"]) for n in data["sidecar_notes"])
+        values["annotations"] = tuple(Annotation.from_row(a) for a in data["annotations"])
         values["sidecar_lines"] = tuple((f, line) for f, line in data["sidecar_lines"])
         values["page_lines"] = tuple((f, line) for f, line in data["page_lines"])
         return cls(**values)
@@ -101,4 +104,5 @@ class Article:
             "raw_sha256": self.raw_sha256,
             "removed": [{"rule": r.rule, "line": r.line, "text": r.text} for r in self.removed],
             "sidecar_notes": [{"field": f, "note": n} for f, n in self.sidecar_notes],
+            "annotations": [a.to_row() for a in self.annotations],
         }

@@ -1,7 +1,8 @@
 """A content-addressed cache of extraction results, so unchanged captures are not re-processed.
 
-An entry is keyed by the SHA-256 of the capture's bytes, its sidecar's bytes and a
-digest of corpuspack's own code and profiles (the rules that process them), so any
+An entry is keyed by the SHA-256 of the capture's bytes, its sidecar's and
+annotation files' bytes, the annotation vocabulary and a digest of corpuspack's
+own code and profiles (the rules that process them), so any
 change to any of these misses the cache. Entries are plain JSON (never pickle: a
 cache restored in CI must not be able to run code). The cache is safe to delete and
 never changes the output: a hit returns exactly what extraction would.
@@ -22,7 +23,7 @@ from . import __version__
 from .article import Article
 from .report import Finding
 
-FORMAT = 1
+FORMAT = 2
 
 
 @memoize
@@ -60,9 +61,15 @@ class Cache:
         self.misses = 0
 
     @staticmethod
-    def key(capture: bytes, sidecar: bytes | None, shown: str) -> str:
+    def key(inputs, shown: str, vocabulary) -> str:
+        """Digest of the rules, the vocabulary, the capture and every file that belongs to it."""
         digest = hashlib.sha256(rules_digest().encode())
-        for part in (shown.encode(), capture, b"\0" if sidecar is None else b"\1" + sidecar):
+        vocabulary_bytes = json.dumps(vocabulary.descriptor, sort_keys=True).encode()
+        parts = [shown.encode(), vocabulary_bytes, inputs.data,
+                 b"\0" if inputs.sidecar is None else b"\1" + inputs.sidecar]
+        for name, data in inputs.annotations:
+            parts += [name.encode(), data]
+        for part in parts:
             digest.update(hashlib.sha256(part).digest())
         return digest.hexdigest()
 

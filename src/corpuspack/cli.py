@@ -105,7 +105,8 @@ def build(project_dir: Path | None, out: Path | None, fmt: str, cache_dir: Path 
     from .release import ReleaseError, write_release  # datasets is slow to import: only for builds
 
     try:
-        outcome = write_release(project.descriptor, project.settings, result.schema, result.articles, target)
+        outcome = write_release(project.descriptor, project.settings, result.schema, result.articles, target,
+                                result.quotes_schema, result.vocabulary)
     except ReleaseError as exc:
         raise click.ClickException(str(exc)) from exc
     if fmt == "json":

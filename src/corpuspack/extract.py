@@ -14,7 +14,10 @@ from dataclasses import dataclass, field
 from . import dates
 from .article import Article, Removal, article_id
 from .ingest import RawDocument
+from . import annotations, normalize
+from .annotations import Annotation, Vocabulary
 from .normalize import normalize_text, split_lines
+from .offsets import OffsetMap, Segment
 from .profiles import LineRule, Profile, Registry
 from .report import Finding, error, warning
 
@@ -171,9 +174,13 @@ def _keywords(tag_line: str | None, extra: list[str] | None) -> tuple[str, ...]:
     return tuple(seen.values())
 
 
-def extract(doc: RawDocument, registry: Registry,
-            known_outlets: Collection[str]) -> tuple[Article | None, list[Finding]]:
-    """Turn one capture into an article record, or say why it cannot be."""
+def extract(doc: RawDocument, registry: Registry, known_outlets: Collection[str],
+            vocabulary: Vocabulary | None = None) -> tuple[Article | None, list[Finding]]:
+    """Turn one capture into an article record, or say why it cannot be.
+
+    People's annotation files beside the capture are carried onto the text through
+    the offset map of its normalisation (checked against the vocabulary).
+    """
     outlet, profile, findings = _resolve_outlet(doc, registry, known_outlets)
     if any(f.severity == "error" for f in findings):
         return None, findings
@@ -193,6 +200,7 @@ def extract(doc: RawDocument, registry: Registry,
     removed = list(page.removed)
 
     dateline = None
+    dateline_cut: tuple[int, int, str] | None = None  # (line, characters cut from its start, rule)
     date_source = page.timestamp
     lead = None
     page_lines: dict[str, int] = {}
@@ -204,6 +212,7 @@ def extract(doc: RawDocument, registry: Registry,
                 page_lines["dateline"] = number
                 rest = paragraph[match.end():].strip()
                 removed.append(Removal(f"{slug}/dateline", number, dateline))
+                dateline_cut = (number, len(paragraph) - len(rest), f"{slug}/dateline")
                 if "date" in match.groupdict() and date_source is None:
                     date_source = (number, match.group("date"))
                 if profile.lead == "before-dateline" and position > 0:
@@ -267,6 +276,21 @@ def extract(doc: RawDocument, registry: Registry,
     if any(f.severity == "error" for f in findings):
         return None, findings
 
+    person: tuple[Annotation, ...] = ()
+    if doc.annotation_files:
+        spans, problems = [], []
+        for shown, data in doc.annotation_files:
+            found, trouble = annotations.parse(data, shown)
+            spans += found
+            problems += trouble
+        mapping = _text_map(doc.text, paragraphs, dateline_cut, removed, text)
+        carried, trouble = annotations.carry(spans, doc.text, doc.path, normalize.line_spans(doc.text), mapping,
+                                             text, vocabulary or _no_vocabulary())
+        findings += problems + trouble
+        person = tuple(carried)
+        if any(f.severity == "error" for f in problems + trouble):
+            return None, findings
+
     notes = tuple((name, side.notes[name]) for name in side.values) if side else ()
     if page.title:
         page_lines["title"] = page.title[0]
@@ -292,8 +316,38 @@ def extract(doc: RawDocument, registry: Registry,
         raw_sha256=doc.sha256,
         removed=tuple(sorted(removed, key=lambda r: (r.line, r.rule))),
         sidecar_notes=notes,
+        annotations=person,
         sidecar_path=side.path if side else None,
         sidecar_lines=tuple((name, side.lines[name]) for name in side.values if side.lines.get(name)) if side else (),
         page_lines=tuple(sorted(page_lines.items())),
     )
     return article, findings
+
+
+def _no_vocabulary() -> Vocabulary:
+    raise ValueError("annotation files need a vocabulary: pass the project's to extract()")
+
+
+def _text_map(raw: str, paragraphs: list[tuple[int, str]], dateline_cut: tuple[int, int, str] | None,
+              removed: list[Removal], text: str) -> OffsetMap:
+    """The offset map from the raw capture to the article text, rebuilt line by line with align_text."""
+    spans = normalize.line_spans(raw)
+    maps = []
+    for number, paragraph in paragraphs:
+        start, end = spans[number - 1]
+        aligned, mapping = normalize.align_text(raw[start:end])
+        if dateline_cut and dateline_cut[0] == number:
+            cut = dateline_cut[1]
+            mapping = mapping.then(OffsetMap.build([Segment(cut, 0, "delete", dateline_cut[2]),
+                                                    Segment(len(aligned) - cut, len(aligned) - cut, "keep")]))
+            aligned = aligned[cut:]
+        if aligned != paragraph:
+            raise AssertionError(f"align_text and normalize_text disagree on line {number}: a bug in corpuspack")
+        maps.append((number, mapping))
+    rules: dict[int, str] = {}
+    for removal in removed:
+        rules.setdefault(removal.line, removal.rule)
+    mapping = annotations.article_map(raw, spans, maps, rules)
+    if mapping.dst_len != len(text):
+        raise AssertionError("the article's offset map does not end at its text's length: a bug in corpuspack")
+    return mapping

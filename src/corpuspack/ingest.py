@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from . import sidecar as sidecar_mod
+from .annotations import ANNOTATION_SUFFIXES
 from .report import Finding, error, warning
 
 CAPTURE_SUFFIX = ".txt"
@@ -48,6 +49,16 @@ class RawDocument:
     text: str
     sha256: str
     sidecar: sidecar_mod.Sidecar | None = None
+    annotation_files: tuple[tuple[str, bytes], ...] = ()  # (path as shown, bytes) of its standoff files
+
+
+@dataclass(frozen=True)
+class Inputs:
+    """The bytes of one capture and of the files that belong to it."""
+
+    data: bytes | None
+    sidecar: bytes | None
+    annotations: tuple[tuple[str, bytes], ...]
 
 
 @dataclass(frozen=True)
@@ -59,6 +70,12 @@ class Capture:
     outlet_dir: str | None
     sidecar: Path | None = None
     sidecar_shown: str | None = None
+    annotations: tuple[tuple[Path, str], ...] = ()  # standoff annotation files: (path, shown)
+
+    @property
+    def related(self) -> set[str]:
+        """The project-relative paths of the capture and every file that belongs to it."""
+        return {self.shown, *([self.sidecar_shown] if self.sidecar_shown else []), *(s for _, s in self.annotations)}
 
 
 @dataclass
@@ -90,6 +107,8 @@ def _walk(raw_dir: Path) -> Iterator[tuple[str, str]]:
                 subfolders.append(relative)
             elif entry.name.endswith(SIDECAR_SUFFIX):
                 yield relative, "sidecar"
+            elif entry.name.endswith(ANNOTATION_SUFFIXES):
+                yield relative, "annotations"
             elif entry.name.endswith(CAPTURE_SUFFIX):
                 yield relative, "capture"
             elif entry.name.lower().endswith((CAPTURE_SUFFIX, SIDECAR_SUFFIX)):
@@ -99,23 +118,24 @@ def _walk(raw_dir: Path) -> Iterator[tuple[str, str]]:
         stack.extend(reversed(subfolders))
 
 
-def read(capture: Capture, max_bytes: int) -> tuple[bytes | None, bytes | None, list[Finding]]:
-    """The bytes of a capture and its sidecar, refusing files over the size limit unread."""
+def read(capture: Capture, max_bytes: int) -> tuple[Inputs, list[Finding]]:
+    """The bytes of a capture, its sidecar and its annotation files, refusing files over the size limit unread."""
     findings = []
-    data = side = None
-    for path, shown in ((capture.path, capture.shown), (capture.sidecar, capture.sidecar_shown)):
-        if path is None:
-            continue
+    files = [(capture.path, capture.shown), *([(capture.sidecar, capture.sidecar_shown)] if capture.sidecar else []),
+             *capture.annotations]
+    contents: dict[str, bytes] = {}
+    for path, shown in files:
         size = path.stat().st_size
         if size > max_bytes:
             findings.append(error(shown, "file-too-large",
                                   f"{size:,} bytes is over the limit of {max_bytes:,}; split the file or raise "
                                   "\"max_file_bytes\" under \"corpuspack\" in datapackage.json"))
-        elif path is capture.path:
-            data = path.read_bytes()
         else:
-            side = path.read_bytes()
-    return data, side, findings
+            contents[shown] = path.read_bytes()
+    inputs = Inputs(data=contents.get(capture.shown),
+                    sidecar=contents.get(capture.sidecar_shown) if capture.sidecar_shown else None,
+                    annotations=tuple((shown, contents[shown]) for _, shown in capture.annotations if shown in contents))
+    return inputs, findings
 
 
 def decode_capture(data: bytes, shown: str) -> tuple[str, str] | Finding:
@@ -179,6 +199,7 @@ def scan(raw_dir: Path, root: Path) -> Scan:
     findings: list[Finding] = []
     captures: list[str] = []
     sidecars: dict[str, str] = {}  # capture's relative path -> sidecar's
+    standoff: dict[str, list[str]] = {}  # capture's relative path -> its annotation files
     seen = 0
     if not raw_dir.is_dir():
         shown = raw_dir.relative_to(root).as_posix() if raw_dir.is_relative_to(root) else str(raw_dir)
@@ -209,10 +230,14 @@ def scan(raw_dir: Path, root: Path) -> Scan:
             findings.append(error(shown, "non-portable-name", f"rename it to end in lowercase {CAPTURE_SUFFIX} or "
                                   f"{SIDECAR_SUFFIX}; as it is, it would be ignored"))
         elif kind == "other":
-            findings.append(warning(shown, "unexpected-file", f"not a capture ({CAPTURE_SUFFIX}) or a sidecar "
-                                    f"({SIDECAR_SUFFIX}); it is ignored"))
+            findings.append(warning(shown, "unexpected-file", f"not a capture ({CAPTURE_SUFFIX}), a sidecar "
+                                    f"({SIDECAR_SUFFIX}) or an annotation file ({', '.join(ANNOTATION_SUFFIXES)}); "
+                                    "it is ignored"))
         elif kind == "sidecar":
             sidecars[relative[: -len(SIDECAR_SUFFIX)] + CAPTURE_SUFFIX] = relative
+        elif kind == "annotations":
+            suffix = next(s for s in ANNOTATION_SUFFIXES if relative.endswith(s))
+            standoff.setdefault(relative[: -len(suffix)] + CAPTURE_SUFFIX, []).append(relative)
         else:
             captures.append(relative)
     known = set(captures)
@@ -221,26 +246,34 @@ def scan(raw_dir: Path, root: Path) -> Scan:
             findings.append(error(prefix + sidecar, "orphan-sidecar",
                                   f"no capture {capture.rsplit('/', 1)[-1]} beside this sidecar; add the capture or "
                                   "delete the sidecar"))
+    for capture, files in sorted(standoff.items()):
+        if capture not in known:
+            for name in files:
+                findings.append(error(prefix + name, "orphan-annotations",
+                                      f"no capture {capture.rsplit('/', 1)[-1]} beside this annotation file; its "
+                                      "offsets refer to that capture: add it, or rename the file to match one"))
     found = []
     for relative in sorted(captures):
         sidecar = sidecars.get(relative)
         found.append(Capture(path=raw_dir / relative, shown=prefix + relative,
                              outlet_dir=relative.split("/", 1)[0] if "/" in relative else None,
                              sidecar=raw_dir / sidecar if sidecar else None,
-                             sidecar_shown=prefix + sidecar if sidecar else None))
+                             sidecar_shown=prefix + sidecar if sidecar else None,
+                             annotations=tuple((raw_dir / name, prefix + name)
+                                               for name in sorted(standoff.get(relative, [])))))
     return Scan(captures=found, findings=findings, files_seen=seen)
 
 
-def load(capture: Capture, data: bytes, sidecar_data: bytes | None) -> tuple[RawDocument | None, list[Finding]]:
+def load(capture: Capture, inputs: Inputs) -> tuple[RawDocument | None, list[Finding]]:
     """Decode a capture and parse its sidecar: a pure function of their bytes."""
-    result = decode_capture(data, capture.shown)
+    result = decode_capture(inputs.data, capture.shown)
     if isinstance(result, Finding):
         return None, [result]
     text, digest = result
     parsed = None
-    if sidecar_data is not None:
-        parsed, problems = sidecar_mod.parse(sidecar_data, capture.sidecar_shown)
+    if inputs.sidecar is not None:
+        parsed, problems = sidecar_mod.parse(inputs.sidecar, capture.sidecar_shown)
         if parsed is None:
             return None, problems
     return RawDocument(path=capture.shown, outlet_dir=capture.outlet_dir, text=text, sha256=digest,
-                       sidecar=parsed), []
+                       sidecar=parsed, annotation_files=inputs.annotations), []

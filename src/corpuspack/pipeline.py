@@ -8,11 +8,13 @@ from __future__ import annotations
 import datetime as dt
 import multiprocessing
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from . import corpus, extract, ingest, profiles, validate
+from . import corpus, extract, ingest, profiles, quotations, validate
+from .annotations import Vocabulary, merge
+from .tables import QUOTE_FIELDS
 from .article import Article
 from .cache import Cache, Entry
 from .project import Project, ProjectError
@@ -29,15 +31,19 @@ class Result:
     report: Report
     schema: RecordSchema
     signatures: dict[str, np.ndarray] = field(default_factory=dict)
+    quotes_schema: RecordSchema | None = None
+    vocabulary: Vocabulary | None = None
 
 
-def process(capture: ingest.Capture, data: bytes, sidecar: bytes | None, registry: profiles.Registry,
-            known_outlets: list[str]) -> Entry:
-    """One capture from bytes to record, findings and near-duplicate signature: a pure function."""
-    document, findings = ingest.load(capture, data, sidecar)
+def process(capture: ingest.Capture, inputs: ingest.Inputs, registry: profiles.Registry,
+            known_outlets: list[str], vocabulary: Vocabulary) -> Entry:
+    """One capture from bytes to annotated record, findings and near-duplicate signature: a pure function."""
+    document, findings = ingest.load(capture, inputs)
     if document is None:
         return Entry(article=None, findings=findings, signature=None)
-    article, more = extract.extract(document, registry, known_outlets)
+    article, more = extract.extract(document, registry, known_outlets, vocabulary)
+    if article is not None:
+        article = replace(article, annotations=merge(article.annotations, quotations.annotate(article.text)))
     return Entry(article=article, findings=findings + more,
                  signature=corpus.signature(article.text) if article else None)
 
@@ -47,10 +53,11 @@ class _Process:
     """process() with the project's settings, picklable for worker processes."""
 
     known_outlets: tuple[str, ...]
+    vocabulary: Vocabulary
 
-    def batch(self, items: list[tuple[ingest.Capture, bytes, bytes | None]]) -> list[Entry]:
+    def batch(self, items: list[tuple[ingest.Capture, ingest.Inputs]]) -> list[Entry]:
         registry, known = profiles.registry(), list(self.known_outlets)
-        return [process(capture, data, sidecar, registry, known) for capture, data, sidecar in items]
+        return [process(capture, inputs, registry, known, self.vocabulary) for capture, inputs in items]
 
 
 class _Workers:
@@ -73,17 +80,13 @@ class _Workers:
         if self.pool:
             self.pool.shutdown()
 
-    def run(self, items: list[tuple[ingest.Capture, bytes, bytes | None]]) -> list[Entry]:
+    def run(self, items: list[tuple[ingest.Capture, ingest.Inputs]]) -> list[Entry]:
         """Entries for items, in order. Workers get bytes and return records: no file access."""
         if self.pool is None or len(items) < 2:
             return self.task.batch(items)
         size = max(1, min(256, len(items) // (self.jobs * 4)))
         batches = [items[i:i + size] for i in range(0, len(items), size)]
         return [entry for entries in self.pool.map(self.task.batch, batches) for entry in entries]
-
-
-def _related(capture: ingest.Capture) -> set[str]:
-    return {capture.shown, *([capture.sidecar_shown] if capture.sidecar_shown else [])}
 
 
 def run(project: Project, *, today: dt.date | None = None, focus: set[str] | None = None,
@@ -103,30 +106,33 @@ def run(project: Project, *, today: dt.date | None = None, focus: set[str] | Non
         raise ProjectError(f"datapackage.json: \"require\" names unknown field(s) {', '.join(unknown)}; "
                            f"fields are: {', '.join(schema.names)}")
     registry = profiles.registry()
+    vocabulary = project.load_vocabulary()
+    schema.check_annotations(vocabulary)
+    quotes_schema = RecordSchema(project.load_quotes_schema(), expected=QUOTE_FIELDS)
     known_outlets = schema.enum("outlet")
     scan = ingest.scan(project.raw_dir, project.root)
     report = Report(files_checked=scan.files_seen)
     report.extend(scan.findings)
     focus_captures = None
     if focus is not None:
-        focus_captures = {c.shown for c in scan.captures if _related(c) & focus}
+        focus_captures = {c.shown for c in scan.captures if c.related & focus}
     articles: list[Article] = []
     signatures: dict[str, np.ndarray] = {}
     captures = scan.captures
     # Captures are read and processed a batch at a time, so the bytes held at once stay bounded.
-    with _Workers(_Process(tuple(known_outlets)), jobs, len(captures)) as workers:
+    with _Workers(_Process(tuple(known_outlets), vocabulary), jobs, len(captures)) as workers:
         for start in range(0, len(captures), BATCH):
             entries: list[Entry | None] = []
-            misses: list[tuple[int, str | None, tuple[ingest.Capture, bytes, bytes | None]]] = []
+            misses: list[tuple[int, str | None, tuple[ingest.Capture, ingest.Inputs]]] = []
             for capture in captures[start:start + BATCH]:
-                data, sidecar, problems = ingest.read(capture, project.settings.max_file_bytes)
+                inputs, problems = ingest.read(capture, project.settings.max_file_bytes)
                 report.extend(problems)
-                if data is None or problems:
+                if inputs.data is None or problems:
                     continue
-                key = Cache.key(data, sidecar, capture.shown) if cache else None
+                key = Cache.key(inputs, capture.shown, vocabulary) if cache else None
                 entry = cache.get(key) if cache else None
                 if entry is None:
-                    misses.append((len(entries), key, (capture, data, sidecar)))
+                    misses.append((len(entries), key, (capture, inputs)))
                 entries.append(entry)
             computed = workers.run([item for _, _, item in misses])
             for (index, key, _), entry in zip(misses, computed, strict=True):
@@ -145,9 +151,10 @@ def run(project: Project, *, today: dt.date | None = None, focus: set[str] | Non
     report.extend(corpus.check(articles, signatures, project.settings, focus=focus_captures, today=today))
     if focus is not None:
         wanted = focus | focus_captures
-        wanted |= {c.sidecar_shown for c in scan.captures if c.shown in focus_captures and c.sidecar_shown}
+        wanted |= {path for c in scan.captures if c.shown in focus_captures for path in c.related}
         report.findings = [f for f in report.findings if f.file in wanted]
     # The same problem found twice (e.g. a duplicate id by frictionless and by the corpus check) is shown once.
     unique = {(f.file, f.line, f.code, f.field): f for f in report.findings}
     report.findings = list(unique.values())
-    return Result(articles=articles, report=report, schema=schema, signatures=signatures)
+    return Result(articles=articles, report=report, schema=schema, signatures=signatures,
+                  quotes_schema=quotes_schema, vocabulary=vocabulary)

@@ -123,6 +123,36 @@ class Project:
         except ValueError:
             return path.as_posix()
 
+    @property
+    def vocabulary_path(self) -> Path:
+        """The annotation vocabulary: the "annotations" resource's schema, or schema/annotations.schema.json."""
+        for resource in self.descriptor.get("resources", []):
+            if resource.get("name") == "annotations" and isinstance(resource.get("schema"), str):
+                return self.root / resource["schema"]
+        return self.root / "schema" / "annotations.schema.json"
+
+    @property
+    def quotes_schema_path(self) -> Path:
+        return self.root / "schema" / "quotes.schema.json"
+
+    def _read_json(self, path: Path, what: str) -> dict:
+        try:
+            return json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            raise ProjectError(f"{self.relative(path)}: cannot read the {what}: {exc}") from exc
+
+    def load_vocabulary(self):
+        from .annotations import Vocabulary, VocabularyError
+
+        try:
+            return Vocabulary.from_descriptor(self._read_json(self.vocabulary_path, "annotation vocabulary"),
+                                              self.relative(self.vocabulary_path))
+        except VocabularyError as exc:
+            raise ProjectError(str(exc)) from exc
+
+    def load_quotes_schema(self) -> dict:
+        return self._read_json(self.quotes_schema_path, "quotes Table Schema")
+
     def load_schema(self) -> dict:
         try:
             return json.loads(self.schema_path.read_text(encoding="utf-8"))

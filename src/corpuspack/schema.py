@@ -46,6 +46,7 @@ def _arrow_type(descriptor: dict, where: str) -> pa.DataType:
 @dataclass(frozen=True)
 class RecordSchema:
     descriptor: dict
+    expected: tuple[str, ...] | None = None  # the fields the rows have, in order; default: the article record's
 
     def __post_init__(self) -> None:
         """Refuse a schema frictionless cannot read, or whose fields are not the record's."""
@@ -53,6 +54,7 @@ class RecordSchema:
 
         from .article import RECORD_FIELDS
 
+        expected = self.expected if self.expected is not None else RECORD_FIELDS
         try:
             Schema.from_descriptor(self.descriptor)
             for item in self.fields:
@@ -61,12 +63,23 @@ class RecordSchema:
         except (FrictionlessException, re.error, KeyError, TypeError) as exc:
             raise SchemaError(f"the Table Schema is not valid: {exc}") from exc
         names = [f["name"] for f in self.fields]
-        if names != list(RECORD_FIELDS):
-            missing = [n for n in RECORD_FIELDS if n not in names]
-            unknown = [n for n in names if n not in RECORD_FIELDS]
+        if names != list(expected):
+            missing = [n for n in expected if n not in names]
+            unknown = [n for n in names if n not in expected]
             raise SchemaError("the Table Schema's fields must be the record's, in order: "
-                              f"{', '.join(RECORD_FIELDS)}" + (f"; missing: {', '.join(missing)}" if missing else "")
+                              f"{', '.join(expected)}" + (f"; missing: {', '.join(missing)}" if missing else "")
                               + (f"; unknown: {', '.join(unknown)}" if unknown else ""))
+
+    def check_annotations(self, vocabulary) -> None:
+        """The annotations column must have the vocabulary's fields (less article_id), so neither drifts."""
+        def shape(fields: list[dict]) -> list:
+            return [(f["name"], str(_arrow_type(f, f["name"]))) for f in fields]
+
+        item = self.field("annotations").get("arrayItem", {}).get("fields", [])
+        if shape(item) != shape(vocabulary.item_fields):
+            raise SchemaError("the article schema's annotations field must list the fields of "
+                              "schema/annotations.schema.json (less article_id), with the same types, in order: "
+                              + ", ".join(f"{n} {t}" for n, t in shape(vocabulary.item_fields)))
 
     @property
     def fields(self) -> list[dict]:

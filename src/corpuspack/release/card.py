@@ -44,34 +44,49 @@ def card_metadata(descriptor: dict, settings, *, count: int, languages: list[str
 
 
 def render(descriptor: dict, settings, schema: RecordSchema, articles: Sequence[Article],
-           *, sizes: dict[str, tuple[int, int]], data_files: list[str]) -> str:
-    """sizes: split -> (rows, in-memory Arrow bytes), in the configured order."""
+           *, sizes: dict[str, tuple[int, int]], data_files: dict[str, list[str]], quotes_schema: RecordSchema,
+           quote_sizes: dict[str, tuple[int, int]], vocabulary) -> str:
+    """sizes, quote_sizes: split -> (rows, in-memory Arrow bytes), in the configured order."""
     languages = sorted({a.language for a in articles if a.language})
     metadata = card_metadata(descriptor, settings, count=len(articles), languages=languages)
     data = DatasetCardData(
         **{k: v for k, v in metadata.items() if k not in {"license_name", "license_link"}},
-        configs=[{"config_name": "default", "default": True,
-                  "data_files": [{"split": name, "path": f"data/{name}-*.parquet"} for name in sizes]}],
+        configs=[{"config_name": "articles", "default": True,
+                  "data_files": [{"split": name, "path": f"data/{name}-*.parquet"} for name in sizes]},
+                 {"config_name": "quotes",
+                  "data_files": [{"split": name, "path": f"quotes/{name}-*.parquet"} for name in quote_sizes]}],
     )
     if "license_name" in metadata:
         data.license_name = metadata["license_name"]
     if "license_link" in metadata:
         data.license_link = metadata["license_link"]
-    info = DatasetInfo(
-        features=schema.features,
-        splits=SplitDict({name: SplitInfo(name=name, num_examples=rows, num_bytes=size)
-                          for name, (rows, size) in sizes.items()}),
-        dataset_name=descriptor["name"],
-        config_name="default",
-    )
-    DatasetInfosDict({"default": info}).to_dataset_card_data(data)
-    body = _body(descriptor, settings, schema, articles, data_files, sizes)
+    infos = {}
+    for config, table, split_sizes in (("articles", schema, sizes), ("quotes", quotes_schema, quote_sizes)):
+        infos[config] = DatasetInfo(
+            features=table.features,
+            splits=SplitDict({name: SplitInfo(name=name, num_examples=rows, num_bytes=size)
+                              for name, (rows, size) in split_sizes.items()}),
+            dataset_name=descriptor["name"],
+            config_name=config,
+        )
+    DatasetInfosDict(infos).to_dataset_card_data(data)
+    body = _body(descriptor, settings, schema, articles, data_files, sizes, quotes_schema, quote_sizes, vocabulary)
     card = DatasetCard(f"---\n{data.to_yaml()}\n---\n\n{body}")
     return str(card)
 
 
+def _fields_table(schema: RecordSchema, source: str) -> list[str]:
+    lines = [f"Generated from the Table Schema `{source}`.", "",
+             "| field | type | required | description |", "|---|---|---|---|"]
+    for row in schema.rows_table():
+        lines.append(f"| `{row['name']}` | {row['type']} | {'yes' if row['required'] else 'no'} | "
+                     f"{_escape(row['description'])} |")
+    return lines + [""]
+
+
 def _body(descriptor: dict, settings, schema: RecordSchema, articles: Sequence[Article],
-          data_files: list[str], sizes: dict[str, tuple[int, int]]) -> str:
+          data_files: dict[str, list[str]], sizes: dict[str, tuple[int, int]], quotes_schema: RecordSchema,
+          quote_sizes: dict[str, tuple[int, int]], vocabulary) -> str:
     name, version = descriptor["name"], descriptor["version"]
     title = settings.pretty_name or descriptor["title"]
     lines = [f"# {title}", "", descriptor.get("description", "").strip(), "",
@@ -84,20 +99,44 @@ def _body(descriptor: dict, settings, schema: RecordSchema, articles: Sequence[A
                   + ", ".join(f"{name} {share:g}" for name, share in settings.splits.items())
                   + "), so articles added later never move an existing article to another split.", ""]
 
-    lines += ["## Loading", "", "```python", "from datasets import load_dataset", "",
-              (f"articles = load_dataset(\"path/to/dist/{version}\", split=\"{next(iter(sizes))}\")  "
+    first = next(iter(sizes))
+    quotes = sum(rows for rows, _ in quote_sizes.values())
+    lines += ["## Loading", "",
+              "Two configurations: `articles` (the default), one row per article, and `quotes`, one row per "
+              "direct quotation with its speaker.", "", "```python", "from datasets import load_dataset", "",
+              (f"articles = load_dataset(\"path/to/dist/{version}\", split=\"{first}\")  "
                "# a local copy of this release" if len(sizes) == 1 else
                f"articles = load_dataset(\"path/to/dist/{version}\")  # a local copy of this release: "
                + ", ".join(f"articles[\"{name}\"]" for name in sizes)),
+              f"quotes = load_dataset(\"path/to/dist/{version}\", \"quotes\", split=\"{first}\")",
               "```", "",
               "Each release lives in its own folder named by its version and is never rewritten, so a path "
               "(or a Hub revision tag) names exactly one set of rows.", ""]
 
-    lines += ["## Fields", "", "Generated from the Table Schema `schema/article.schema.json`.", "",
-              "| field | type | required | description |", "|---|---|---|---|"]
-    for row in schema.rows_table():
-        lines.append(f"| `{row['name']}` | {row['type']} | {'yes' if row['required'] else 'no'} | "
-                     f"{_escape(row['description'])} |")
+    lines += ["## Fields", "", "### articles", ""] + _fields_table(schema, "schema/article.schema.json")
+    lines += ["### quotes", "",
+              f"{quotes} quotations. A quotation's rows follow its article into the same split."
+              , ""] + _fields_table(quotes_schema, "schema/quotes.schema.json")
+
+    counts = Counter((a.label, a.source) for article in articles for a in article.annotations)
+    entries = vocabulary.descriptor.get("corpuspack:labels", {})
+    lines += ["## Annotations", "",
+              "Each article's `annotations` are spans on its `text`: `text[start:end]` is the span "
+              "(Unicode code points, end exclusive). Spans with source `person` come from annotation files "
+              "beside the raw capture (JSONL or brat), whose offsets refer to the raw capture and are carried "
+              "through normalisation by an offset map; a span that normalisation would cut or that lies in "
+              "removed text stops the build instead of being shifted. Spans with source `rule` come from "
+              "corpuspack's rule-based quotation annotator: direct quotations (QUOTE, with the speaker resolved "
+              "to the fullest name the article gives) and the words that name the speaker (SPEAKER). Quoted "
+              "words no one is said to have said (scare quotes, quoted terms) are not annotated. Where a "
+              "person annotated a span of the same label, the rule's overlapping span is left out.", "",
+              "The vocabulary, generated from `schema/annotations.schema.json`:", "",
+              "| label | type | aliases | description | by people | by rule |", "|---|---|---|---|---|---|"]
+    for label, kind in vocabulary.labels.items():
+        entry = entries.get(label, {})
+        lines.append(f"| `{label}` | {kind} | {', '.join(entry.get('aliases', [])) or '-'} | "
+                     f"{_escape(entry.get('description', ''))} | {counts[(label, 'person')]} | "
+                     f"{counts[(label, 'rule')]} |")
     lines.append("")
 
     outlets = Counter(a.outlet for a in articles)
@@ -122,7 +161,8 @@ def _body(descriptor: dict, settings, schema: RecordSchema, articles: Sequence[A
               "`sidecar_notes` says, for each such value, where it comes from.", "",
               "| rule | lines removed or moved |", "|---|---|"]
     lines += [f"| `{rule}` | {n} |" for rule, n in sorted(removed.items())]
-    lines += ["", "Data files: " + ", ".join(f"`{f}`" for f in data_files) + ". Their sizes and SHA-256 "
+    lines += ["", "Data files: " + ", ".join(f"`{f}`" for files in data_files.values() for f in files)
+              + ". Their sizes and SHA-256 "
               "are in this release's `datapackage.json`.", ""]
 
     sources = descriptor.get("sources") or []

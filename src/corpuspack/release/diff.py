@@ -61,6 +61,8 @@ def _load(release: Path) -> tuple[dict, dict[str, dict], dict[str, str]]:
     rows: dict[str, dict] = {}
     splits: dict[str, str] = {}
     for resource in descriptor.get("resources", []):
+        if resource.get("name") != "articles" and not resource.get("name", "").startswith("articles-"):
+            continue  # the other configurations (quotes) are derived from the articles' rows
         path = release / resource["path"]
         split = Path(resource["path"]).name.split("-", 1)[0]
         for row in pq.read_table(path).to_pylist():

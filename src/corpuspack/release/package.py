@@ -25,23 +25,27 @@ def sha256_file(path: Path) -> str:
     return digest.hexdigest()
 
 
-def render(descriptor: dict, schema_descriptor: dict, release_dir: Path, data_files: list[str]) -> str:
-    """The release datapackage.json text, checked by frictionless before it is written."""
+def render(descriptor: dict, release_dir: Path, tables: list[tuple[str, dict, list[str]]]) -> str:
+    """The release datapackage.json text, checked by frictionless before it is written.
+
+    tables: (name, Table Schema, data files) per configuration; one resource per file.
+    """
     release = {key: descriptor[key] for key in _KEPT if key in descriptor}
     release["resources"] = []
-    schema = {k: v for k, v in schema_descriptor.items() if not k.startswith("$")}
-    for relative in data_files:
-        path = release_dir / relative
-        release["resources"].append({
-            "name": "articles" if len(data_files) == 1 else f"articles-{Path(relative).name.split('-', 1)[0]}",
-            "path": relative,
-            "format": "parquet",
-            "mediatype": "application/vnd.apache.parquet",
-            "encoding": "binary",
-            "bytes": path.stat().st_size,
-            "hash": f"sha256:{sha256_file(path)}",
-            "schema": schema,
-        })
+    for table, schema_descriptor, data_files in tables:
+        schema = {k: v for k, v in schema_descriptor.items() if not k.startswith("$")}
+        for relative in data_files:
+            path = release_dir / relative
+            release["resources"].append({
+                "name": table if len(data_files) == 1 else f"{table}-{Path(relative).name.split('-', 1)[0]}",
+                "path": relative,
+                "format": "parquet",
+                "mediatype": "application/vnd.apache.parquet",
+                "encoding": "binary",
+                "bytes": path.stat().st_size,
+                "hash": f"sha256:{sha256_file(path)}",
+                "schema": schema,
+            })
     release["corpuspack"] = {"version": __version__}
     try:
         # Frictionless checks the descriptor's structure against the Data Package profile.

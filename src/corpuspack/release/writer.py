@@ -16,10 +16,12 @@ import pyarrow.parquet as pq
 from .. import splits
 from ..article import Article
 from ..schema import RecordSchema
+from .. import tables
 from . import card, hub, package
 
-def data_file(split: str) -> str:
-    return f"data/{split}-00000-of-00001.parquet"
+def data_file(split: str, config: str = "articles") -> str:
+    folder = "data" if config == "articles" else config
+    return f"{folder}/{split}-00000-of-00001.parquet"
 
 
 class ReleaseError(Exception):
@@ -47,7 +49,10 @@ class Outcome:
 
 def write_parquet(articles: Sequence[Article], schema: RecordSchema, path: Path) -> int:
     """Write the rows sorted by id; returns the table's in-memory size (datasets' num_bytes)."""
-    rows = [a.to_row() for a in sorted(articles, key=lambda a: a.id)]
+    return write_rows([a.to_row() for a in sorted(articles, key=lambda a: a.id)], schema, path)
+
+
+def write_rows(rows: list[dict], schema: RecordSchema, path: Path) -> int:
     table = pa.Table.from_pylist(rows, schema=schema.arrow)
     path.parent.mkdir(parents=True, exist_ok=True)
     pq.write_table(table, path, compression="zstd", compression_level=9, use_dictionary=True,
@@ -68,8 +73,18 @@ def _differences(old: Path, new: Path) -> list[str]:
     return changed
 
 
+def _check_rows(rows: list[dict], schema: RecordSchema, what: str) -> None:
+    """Derived rows are validated like the articles: a failure here is a bug, and no release is written."""
+    from frictionless import Resource, Schema
+
+    report = Resource(data=rows, schema=Schema.from_descriptor(schema.descriptor)).validate(limit_errors=5)
+    if not report.valid:
+        raise package.PackageError(f"the {what} rows do not match their Table Schema: "
+                                   + "; ".join(str(e) for e in report.flatten(["rowNumber", "fieldName", "note"])))
+
+
 def write_release(descriptor: dict, settings, schema: RecordSchema, articles: Sequence[Article],
-                  target: Path) -> Outcome:
+                  target: Path, quotes_schema: RecordSchema, vocabulary) -> Outcome:
     """Write the release into target atomically.
 
     Everything is written into a hidden temporary folder beside target and renamed
@@ -84,15 +99,25 @@ def write_release(descriptor: dict, settings, schema: RecordSchema, articles: Se
         for article in articles:
             by_split[splits.assign(article.id, settings.splits)].append(article)
         sizes: dict[str, tuple[int, int]] = {}  # split -> (rows, bytes); empty splits are left out
+        quote_sizes: dict[str, tuple[int, int]] = {}
         for name, members in by_split.items():
             if members:
                 sizes[name] = (len(members), write_parquet(members, schema, staging / data_file(name)))
-        data_files = [data_file(name) for name in sizes]
+                quotes = tables.quote_rows(members)
+                _check_rows(quotes, quotes_schema, "quotes")
+                # Written even when empty, so every configuration has the same splits.
+                quote_sizes[name] = (len(quotes), write_rows(quotes, quotes_schema,
+                                                             staging / data_file(name, "quotes")))
+        data_files = {"articles": [data_file(name) for name in sizes],
+                      "quotes": [data_file(name, "quotes") for name in quote_sizes]}
         (staging / "README.md").write_text(
-            card.render(descriptor, settings, schema, articles, sizes=sizes, data_files=data_files),
+            card.render(descriptor, settings, schema, articles, sizes=sizes, data_files=data_files,
+                        quotes_schema=quotes_schema, quote_sizes=quote_sizes, vocabulary=vocabulary),
             encoding="utf-8")
         (staging / "datapackage.json").write_text(
-            package.render(descriptor, schema.descriptor, staging, data_files), encoding="utf-8")
+            package.render(descriptor, staging, [("articles", schema.descriptor, data_files["articles"]),
+                                                 ("quotes", quotes_schema.descriptor, data_files["quotes"])]),
+            encoding="utf-8")
         files = _listing(staging)
         if target.exists():
             differences = _differences(target, staging)
