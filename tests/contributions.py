@@ -88,6 +88,22 @@ CASES: dict[str, tuple[dict[str, bytes], tuple[str, str, int | None]]] = {
                        "raw/rt/004_f2e18ad958418c56.meta.yaml": NEW_RT_SIDECAR},
                       ("duplicate-url", "raw/rt/new.meta.yaml", 1)),
     "exact-duplicate": ({"raw/rt/copy.txt": None}, ("duplicate-text", "raw/rt/copy.txt", None)),
+    # Annotation files: offsets into the raw capture (TASS: "Wang Yi" is at [3438, 3445), "All news" at [0, 8)).
+    "annotation-bad-offsets": ({f"{TASS}.spans.jsonl": b'{"start": 3445, "end": 3438, "label": "PERSON"}\n'},
+                               ("span-out-of-range", f"{TASS}.spans.jsonl", 1)),
+    "annotation-unknown-label": ({f"{TASS}.spans.jsonl": b'{"start": 3438, "end": 3445, "label": "HUMAN"}\n'},
+                                 ("unknown-label", f"{TASS}.spans.jsonl", 1)),
+    "annotation-text-mismatch": ({f"{TASS}.spans.jsonl": b'{"start": 3438, "end": 3445, "label": "PER", '
+                                  b'"text": "Wang Yu"}\n'}, ("span-text-mismatch", f"{TASS}.spans.jsonl", 1)),
+    "annotation-overlap": ({f"{TASS}.spans.jsonl": b'{"start": 3438, "end": 3445, "label": "PERSON"}\n'
+                            b'{"start": 3421, "end": 3445, "label": "ORG"}\n'},
+                           ("span-overlap", f"{TASS}.spans.jsonl", 1)),
+    "annotation-in-furniture": ({f"{TASS}.spans.jsonl": b'{"start": 0, "end": 8, "label": "ORG", '
+                                 b'"text": "All news"}\n'}, ("span-in-removed-text", f"{TASS}.spans.jsonl", 1)),
+    "annotation-orphan": ({"raw/tass/missing.spans.jsonl": b'{"start": 0, "end": 1, "label": "ORG"}\n'},
+                          ("orphan-annotations", "raw/tass/missing.spans.jsonl", None)),
+    "annotation-brat-syntax": ({f"{TASS}.ann": b"T1 PERSON 3438 3445 Wang Yi\n"},
+                               ("annotation-syntax", f"{TASS}.ann", 1)),
 }
 
 # Contents filled from the seed captures at test time.

@@ -62,7 +62,7 @@ def rules() -> Rules:
     pronoun = f"(?:{_words([p.capitalize() for p in data['pronouns']] + data['pronouns'])})\\b"
     role = (f"(?:[Tt]he|[Aa]n?|[Hh]is|[Hh]er|[A-Z][\\w-]*[’']s)\\s+(?:[\\w’'-]+\\s+){{0,3}}?"
             f"(?:{_words(data['roles'])})\\b")
-    name = r"[A-Z][a-z][\w’'-]*(?:\s+[A-Z][a-z][\w’'-]*){0,3}"
+    name = f"(?!(?:{_words(data['not_names'])})\\b)" + r"[A-Z][a-z][\w’'-]*(?:\s+[A-Z][a-z][\w’'-]*){0,3}"
     speaker = f"(?P<speaker>{pronoun}|{role}|{name})"
     appositive = r"(?:,[^“”\"\n]{1,200}?,)?"
     said = f"{speaker}{appositive}{adverb}\\s+{verb}\\b"
@@ -71,7 +71,8 @@ def rules() -> Rules:
     return Rules(
         after=re.compile(f"[\\s,]*{said}"),
         after_inverted=re.compile(f"[\\s,]*(?:{bare_verbs})\\s+{speaker}"),
-        introducing=re.compile(f"{said}(?:\\s+that)?\\s*[:,]?\\s*$"),
+        # "X said that “", "X said: “", "X told reporters: “", "X said in an interview, “"
+        introducing=re.compile(f"{said}(?:\\s+that|\\s+[^“”\"\\n:,.]{{1,60}}?(?=\\s*[:,]))?\\s*[:,]?\\s*$"),
         introducing_paragraph=re.compile(f"{said}\\s*:\\s*$"),
         according=re.compile(f"\\b[Aa]ccording\\s+to\\s+{speaker}"),
         in_words=re.compile(r"\b[Ii]n\s+(?P<speaker>his|her|their)\s+words\b"),
