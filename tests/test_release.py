@@ -13,8 +13,8 @@ import yaml
 from frictionless import Package
 
 from corpuspack import pipeline, project as project_mod
-from corpuspack.release import ReleaseError, ReleaseExists, write_release
-from corpuspack.release import hub
+from corpuspack.release import ReleaseError, ReleaseExists
+from corpuspack.release import cut, hub, manifest
 
 from conftest import REPO, VERSION, invoke
 
@@ -31,10 +31,8 @@ def card_yaml(release: Path) -> dict:
 @pytest.fixture(scope="module")
 def release(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("release") / VERSION
-    result = pipeline.run(project_mod.load(REPO))
     project = project_mod.load(REPO)
-    write_release(project.descriptor, project.settings, result.schema, result.articles, out,
-                  result.quotes_schema, result.vocabulary)
+    cut.build(project, pipeline.run(project), out)
     return out
 
 
@@ -42,8 +40,8 @@ def test_build_writes_the_release(project, runner):
     result = invoke(runner, "build", "--project", str(project))
     assert result.exit_code == 0, result.output
     release = project / "dist" / VERSION
-    assert sorted(files(release)) == ["README.md", "data/train-00000-of-00001.parquet", "datapackage.json",
-                                      "quotes/train-00000-of-00001.parquet"]
+    assert sorted(files(release)) == ["CITATION.cff", "README.md", "data/train-00000-of-00001.parquet",
+                                      "datapackage.json", "manifest.json", "quotes/train-00000-of-00001.parquet"]
     assert not [p for p in (project / "dist").iterdir() if p.name.startswith(".")]  # no staging left
 
 
@@ -56,7 +54,11 @@ def test_rebuild_is_byte_identical(project, runner, tmp_path):
 def test_committed_release_equals_a_fresh_build(release):
     committed = REPO / "dist" / VERSION
     assert committed.is_dir(), f"the repository must carry the release it builds (dist/{VERSION})"
-    assert files(committed) == files(release)
+    ours, fresh = files(committed), files(release)
+    # The manifest names the commit it was built at; all else is byte for byte.
+    assert manifest.comparable(ours.pop("manifest.json").decode()) == manifest.comparable(
+        fresh.pop("manifest.json").decode())
+    assert ours == fresh
 
 
 def test_building_again_is_a_no_op(project, runner):
@@ -75,7 +77,7 @@ def test_existing_different_release_is_never_touched(project, runner):
     result = invoke(runner, "build", "--project", str(project))
     assert result.exit_code == 1
     assert "data/train-00000-of-00001.parquet differs" in result.output
-    assert "bump the version" in result.output
+    assert "bump to 1.1.1 (patch: 1 article(s) corrected) with `corpuspack release`" in result.output
     assert files(project / "dist" / VERSION) == before
     assert [p.name for p in (project / "dist").iterdir()] == [VERSION]
 
@@ -172,10 +174,8 @@ def test_release_into_an_existing_different_folder_raises(release, tmp_path):
     shutil.copytree(release, target)
     (target / "README.md").write_text("edited", encoding="utf-8")
     project = project_mod.load(REPO)
-    result = pipeline.run(project)
     with pytest.raises(ReleaseExists) as caught:
-        write_release(project.descriptor, project.settings, result.schema, result.articles, target,
-                      result.quotes_schema, result.vocabulary)
+        cut.build(project, pipeline.run(project), target)
     assert caught.value.differences == ["README.md differs"]
     assert isinstance(caught.value, ReleaseError)
     assert (target / "README.md").read_text(encoding="utf-8") == "edited"

@@ -75,49 +75,132 @@ def main() -> None:
     """
 
 
+strict_option = click.option("--strict", is_flag=True,
+                             help="Fail on warnings too (e.g. an empty section of the dataset card).")
+
+
+def _card_findings(project: project_mod.Project) -> list:
+    from .release.card import SECTIONS, missing_sections
+    from .report import warning
+
+    return [warning("datapackage.json", "card-section-missing",
+                    f"the dataset card has no \"{SECTIONS[key]}\" section: write it under corpuspack.card.{key}")
+            for key in missing_sections(project.settings)]
+
+
+def _release_result(project: project_mod.Project, fmt: str, strict: bool, cache_dir: Path | None,
+                    jobs: int) -> pipeline.Result:
+    """The pipeline's result, or an error (with the findings printed) when it may not be released."""
+    result = _run(project, cache_dir=cache_dir, jobs=jobs)
+    result.report.extend(_card_findings(project))
+    if not result.report.is_valid(strict=strict):
+        _emit(result.report, fmt, strict=strict)
+        raise click.ClickException("no release written: fix the " + ("errors and warnings" if strict else "errors")
+                                   + " above and build again")
+    return result
+
+
 @main.command()
 @project_option
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Release folder to write instead of dist/<version>/ (must not hold a different release).")
 @format_option
+@strict_option
 @cache_option
 @jobs_option
-def build(project_dir: Path | None, out: Path | None, fmt: str, cache_dir: Path | None, jobs: int) -> None:
+def build(project_dir: Path | None, out: Path | None, fmt: str, strict: bool, cache_dir: Path | None,
+          jobs: int) -> None:
     """Build the release dist/<version>/ from raw/.
 
     Extracts every capture with its outlet profile, validates every article
     against schema/ through frictionless, and, only if nothing is wrong, writes
-    Parquet, the dataset card (README.md) and datapackage.json atomically. The
-    version comes from datapackage.json. An existing release is never rewritten:
-    building the same inputs again is a no-op, building different ones into the
-    same version fails. Exit 0 on success, 1 on invalid input, 2 on a usage error.
+    Parquet, the dataset card (README.md), datapackage.json, croissant.json,
+    CITATION.cff and manifest.json atomically. The version comes from
+    datapackage.json. An existing release is never rewritten: building the same
+    inputs again is a no-op, building different ones into the same version fails
+    and names the version to bump to. Exit 0 on success, 1 on invalid input, 2 on
+    a usage error.
 
     \b
     Example:
         corpuspack build --project path/to/corpus --out /tmp/release
     """
     project = _load_project(project_dir)
-    result = _run(project, cache_dir=cache_dir, jobs=jobs)
-    if not result.report.valid:
-        _emit(result.report, fmt, strict=False)
-        raise click.ClickException("no release written: fix the errors above and build again")
+    result = _release_result(project, fmt, strict, cache_dir, jobs)
     target = out if out is not None else project.dist_dir / project.version
-    from .release import ReleaseError, write_release  # datasets is slow to import: only for builds
+    from .release import ReleaseError, cut  # datasets is slow to import: only for builds
 
     try:
-        outcome = write_release(project.descriptor, project.settings, result.schema, result.articles, target,
-                                result.quotes_schema, result.vocabulary)
+        outcome = cut.build(project, result, target)
     except ReleaseError as exc:
         raise click.ClickException(str(exc)) from exc
     if fmt == "json":
-        _emit(result.report, fmt, strict=False)
+        _emit(result.report, fmt, strict=strict)
         return
     if result.report.findings:
-        _emit(result.report, fmt, strict=False)
+        _emit(result.report, fmt, strict=strict)
     verb = "is up to date (identical bytes)" if outcome.unchanged else "written"
     click.echo(f"release {project.version}: {len(result.articles)} articles, {outcome.path} {verb}")
     for name in outcome.files:
         click.echo(f"  {name}")
+
+
+@main.command("release")
+@project_option
+@click.option("--bump", type=click.Choice(["major", "minor", "patch"]), default=None,
+              help="Which part of the version to bump. Default: the one the change calls for under the "
+                   "versioning policy (README, Versions); a smaller bump than the policy's is refused.")
+@click.option("--date", "date", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
+              help="Release date (YYYY-MM-DD) for datapackage.json's created, CITATION.cff and croissant.json. "
+                   "Default: today (UTC).")
+@click.option("--commit/--no-commit", default=True, show_default=True,
+              help="Commit datapackage.json and CHANGELOG.md as the release commit before building, so the "
+                   "release can be rebuilt from it (corpuspack verify --rebuild). Needs raw/ and schema/ "
+                   "committed.")
+@click.option("--dry-run", is_flag=True, help="Print the version and the CHANGELOG entry; change nothing.")
+@format_option
+@strict_option
+@cache_option
+@jobs_option
+def release_command(project_dir: Path | None, bump: str | None, date, commit: bool, dry_run: bool, fmt: str,
+                    strict: bool, cache_dir: Path | None, jobs: int) -> None:
+    """Cut a new release: bump the version, write the CHANGELOG entry, build.
+
+    Compares what raw/ would release now with the newest release in dist/ and
+    bumps the version as the change calls for (major: articles or fields removed
+    or redefined, split moves; minor: articles or fields added; patch:
+    corrections). Then writes the version and release date into
+    datapackage.json, adds a CHANGELOG.md entry generated from the diff, commits
+    both (in a git repository), and builds dist/<new version>/. With no release
+    in dist/, builds the version datapackage.json names. Exit 0 on success.
+
+    \b
+    Example:
+        corpuspack release --dry-run
+        corpuspack release --bump minor
+    """
+    project = _load_project(project_dir)
+    result = _release_result(project, fmt, strict, cache_dir, jobs)
+    from .release import ReleaseError, cut
+
+    today = (date.date() if date else dt.datetime.now(dt.timezone.utc).date())
+    try:
+        plan = cut.plan(project, result, bump=bump, date=today)
+        if dry_run:
+            click.echo(f"would release {plan.version}" + (f" ({plan.part}, after {plan.previous.name})"
+                                                          if plan.previous else " (first release)"))
+            click.echo(plan.entry)
+            return
+        outcome, made = cut.cut(project, result, plan, commit=commit)
+    except ReleaseError as exc:
+        raise click.ClickException(str(exc)) from exc
+    if result.report.findings:
+        _emit(result.report, fmt, strict=strict)
+    click.echo(f"release {plan.version}" + (f" ({plan.part} after {plan.previous.name})" if plan.previous else "")
+               + f": {len(result.articles)} articles, {outcome.path} written")
+    click.echo(f"  datapackage.json and {cut.CHANGELOG} updated" + (f", committed as {made[:12]}" if made else ""))
+    if made:
+        click.echo(f"  next: git add {project.relative(outcome.path)} && git commit -m 'Add release {plan.version}'")
 
 
 @main.command()
@@ -188,20 +271,119 @@ def diff_command(project_dir: Path | None, fmt: str, old: str, new: str) -> None
     """
     from .release.diff import DiffError, diff, render_text
 
-    folders = []
-    for given in (old, new):
-        path = Path(given)
-        if not path.is_dir():
-            project = _load_project(project_dir)
-            path = project.dist_dir / given
-            if not path.is_dir():
-                raise click.UsageError(f"{given}: neither a release folder nor a version in {project.dist_dir}")
-        folders.append(path)
+    folders = [_release_folder(given, project_dir) for given in (old, new)]
     try:
         result = diff(*folders)
     except DiffError as exc:
         raise click.ClickException(str(exc)) from exc
     click.echo(json.dumps(result.to_dict(), indent=2, ensure_ascii=False) if fmt == "json" else render_text(result))
+
+
+def _release_folder(given: str, project_dir: Path | None) -> Path:
+    """A RELEASE argument: a release folder, or a version in the project's dist/."""
+    path = Path(given)
+    if path.is_dir():
+        return path
+    project = _load_project(project_dir)
+    path = project.dist_dir / given
+    if not path.is_dir():
+        raise click.UsageError(f"{given}: neither a release folder nor a version in {project.dist_dir}")
+    return path
+
+
+@main.command("verify")
+@project_option
+@click.option("--rebuild", is_flag=True,
+              help="Also rebuild the release from the raw captures at its recorded commit (in a temporary git "
+                   "worktree of the project's repository) and compare every file's bytes.")
+@format_option
+@click.argument("release")
+def verify_command(project_dir: Path | None, rebuild: bool, fmt: str, release: str) -> None:
+    """Check that a release is what its manifest says it is.
+
+    RELEASE is a release folder, or a version of this corpus's dist/. Checks
+    every file's size and SHA-256 against manifest.json, that no file is missing
+    or added, that each Parquet file has the Arrow schema and the rows its Table
+    Schema allows (through frictionless), and the row counts. With --rebuild,
+    also proves the bytes come from the raw captures at the recorded commit.
+    Exit 0 verified, 1 not.
+
+    \b
+    Example:
+        corpuspack verify 1.2.0 --rebuild
+    """
+    from .release import cut, verify
+
+    folder = _release_folder(release, project_dir).resolve()
+    report = verify.check(folder)
+    if rebuild and (folder / "manifest.json").is_file():
+        repository = project_dir if project_dir is not None else _repository_of(folder)
+
+        def build_at(root: Path, out: Path) -> Report:
+            try:
+                project = project_mod.load(root)
+                result = pipeline.run(project)
+                if result.report.valid:
+                    cut.build(project, result, out)
+            except (project_mod.ProjectError, ProfileError, SchemaError, cut.ReleaseError) as exc:
+                result_report = Report()
+                result_report.extend([verify.error("datapackage.json", "rebuild-failed", str(exc))])
+                return result_report
+            return result.report
+
+        report.extend(verify.rebuild(folder, repository, build_at).findings)
+    if fmt != "text" or report.findings:
+        _emit(report, fmt, strict=False)
+    if not report.valid:
+        raise SystemExit(1)
+    if fmt == "text":
+        click.echo(f"{folder.name}: verified" + (" and rebuilt byte for byte from its commit" if rebuild else ""))
+
+
+@main.command("publish")
+@click.option("--repo-id", required=True, metavar="ORG/NAME", help="The dataset repository on the Hugging Face Hub.")
+@click.option("--dry-run", is_flag=True, help="Print what would be uploaded, where, and the tag; upload nothing.")
+@click.option("--no-verify", "skip_verify", is_flag=True,
+              help="Skip checking the release against its manifest before uploading.")
+@project_option
+@click.argument("release")
+def publish_command(repo_id: str, dry_run: bool, skip_verify: bool, project_dir: Path | None, release: str) -> None:
+    """Upload a release to the Hugging Face Hub and tag it with its version.
+
+    RELEASE is a release folder, or a version of this corpus's dist/. The
+    release is verified against its manifest, uploaded to the dataset
+    repository ORG/NAME in one commit (which also removes the previous
+    release's files), and that commit is tagged vX.Y.Z, so
+    load_dataset("ORG/NAME", revision="vX.Y.Z") gets exactly this release. An
+    existing tag is never moved. The token comes from the standard Hugging Face
+    configuration (HF_TOKEN, or `hf auth login`), never from the command line.
+
+    \b
+    Example:
+        corpuspack publish 1.2.0 --repo-id my-lab/china-russia-security-news --dry-run
+    """
+    from .release import publish, verify
+
+    folder = _release_folder(release, project_dir).resolve()
+    if not skip_verify:
+        report = verify.check(folder)
+        if not report.valid:
+            _emit(report, "text", strict=False)
+            raise click.ClickException(f"{folder} does not match its manifest: nothing was uploaded")
+    try:
+        plan = publish.plan(folder, repo_id)
+        if dry_run:
+            click.echo(publish.render_plan(plan))
+            return
+        url = publish.publish(plan, folder)
+    except publish.PublishError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"published {plan.version} to {plan.url} ({url}), tagged {plan.tag}")
+
+
+def _repository_of(release: Path) -> Path:
+    """The git repository to rebuild from: the one holding the release folder."""
+    return release.parent
 
 
 def _inside(project: project_mod.Project, path: Path) -> Path:

@@ -30,7 +30,10 @@ _SETTINGS = jsonschema.Draft202012Validator({
         "require": _STRINGS,
         "near_duplicate_threshold": {"type": "number", "exclusiveMinimum": 0, "maximum": 1},
         "near_duplicate_severity": {"enum": ["warning", "error"]},
-        "card": {"type": "object", "additionalProperties": {"type": "string"}},
+        "card": {"type": "object", "additionalProperties": False, "properties": {
+            key: {"type": "string"} for key in ("curation_rationale", "intended_uses", "out_of_scope_uses",
+                                                "biases_and_limitations", "personal_information",
+                                                "source_licensing")}},
         "splits": {"type": "object", "minProperties": 1,
                    "propertyNames": {"pattern": "^[a-z][a-z0-9_]*$"},
                    "additionalProperties": {"type": "number", "exclusiveMinimum": 0, "maximum": 1}},
@@ -134,6 +137,11 @@ class Project:
     @property
     def quotes_schema_path(self) -> Path:
         return self.root / "schema" / "quotes.schema.json"
+
+    @property
+    def schema_paths(self) -> list[Path]:
+        """Every schema a build reads: the article, annotation and quotation Table Schemas."""
+        return [self.schema_path, self.vocabulary_path, self.quotes_schema_path]
 
     def _read_json(self, path: Path, what: str) -> dict:
         try:

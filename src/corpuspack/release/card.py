@@ -20,6 +20,22 @@ from ..schema import RecordSchema
 from . import hub
 
 
+# The card's sections only a person can write: setting under corpuspack.card -> heading.
+SECTIONS = {
+    "curation_rationale": "Curation rationale",
+    "intended_uses": "Intended uses",
+    "out_of_scope_uses": "Out-of-scope uses",
+    "biases_and_limitations": "Biases and limitations",
+    "personal_information": "Personal information",
+    "source_licensing": "Licensing of the source texts",
+}
+
+
+def missing_sections(settings) -> list[str]:
+    """The settings under corpuspack.card that are empty: the card would lack those sections."""
+    return [key for key in SECTIONS if not settings.card.get(key, "").strip()]
+
+
 def _escape(cell: str) -> str:
     return cell.replace("|", "\\|").replace("\n", " ")
 
@@ -173,11 +189,8 @@ def _body(descriptor: dict, settings, schema: RecordSchema, articles: Sequence[A
 
     licence = (descriptor.get("licenses") or [{}])[0]
     lines += ["## Licence", "", licence.get("title") or licence.get("name", ""), ""]
-    for heading, key in (("Curation rationale", "curation_rationale"), ("Intended uses", "intended_uses"),
-                         ("Out-of-scope uses", "out_of_scope_uses"),
-                         ("Biases and limitations", "biases_and_limitations"),
-                         ("Personal information", "personal_information")):
-        if settings.card.get(key):
+    for key, heading in SECTIONS.items():
+        if settings.card.get(key, "").strip():
             lines += [f"## {heading}", "", settings.card[key].strip(), ""]
 
     authors = " and ".join(c.get("title", "") for c in descriptor.get("contributors", []) if c.get("title"))

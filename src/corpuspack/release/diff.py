@@ -36,6 +36,8 @@ class ReleaseDiff:
     schema_removed: list[str] = field(default_factory=list)
     schema_changed: list[str] = field(default_factory=list)
     split_moves: list[dict] = field(default_factory=list)  # {"id", "from", "to"}
+    old_fields: dict[str, dict] = field(default_factory=dict, repr=False)  # the articles' field descriptors
+    new_fields: dict[str, dict] = field(default_factory=dict, repr=False)
 
     @property
     def empty(self) -> bool:
@@ -94,6 +96,7 @@ def diff(old: Path, new: Path) -> ReleaseDiff:
             text_diff = [line for line in lines if not line.startswith(("---", "+++", "@@"))][:_TEXT_DIFF_LINES]
         result.changed.append(Changed(id=article_id, raw_path=after["raw_path"], fields=changed, text_diff=text_diff))
     old_fields, new_fields = _fields(old_descriptor), _fields(new_descriptor)
+    result.old_fields, result.new_fields = old_fields, new_fields
     result.schema_added = sorted(set(new_fields) - set(old_fields))
     result.schema_removed = sorted(set(old_fields) - set(new_fields))
     result.schema_changed = sorted(n for n in set(old_fields) & set(new_fields) if old_fields[n] != new_fields[n])

@@ -10,7 +10,7 @@ from frictionless import Package
 
 from .. import __version__
 
-_KEPT = ("name", "title", "description", "version", "licenses", "sources", "contributors", "keywords", "homepage")
+_KEPT = ("name", "title", "description", "version", "created", "licenses", "sources", "contributors", "keywords", "homepage")
 
 
 class PackageError(Exception):

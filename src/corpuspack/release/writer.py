@@ -17,7 +17,8 @@ from .. import splits
 from ..article import Article
 from ..schema import RecordSchema
 from .. import tables
-from . import card, hub, package
+from . import card, citation, hub, manifest, package
+from .manifest import Source
 
 def data_file(split: str, config: str = "articles") -> str:
     folder = "data" if config == "articles" else config
@@ -31,12 +32,12 @@ class ReleaseError(Exception):
 class ReleaseExists(ReleaseError):
     """The target folder holds a different release; it was not touched."""
 
-    def __init__(self, target: Path, differences: list[str]):
+    def __init__(self, target: Path, differences: list[str], suggestion: str = ""):
         self.target = target
         self.differences = differences
         super().__init__(
             f"{target} already holds a release that differs ({', '.join(differences)}); releases are never "
-            "rewritten: bump the version in datapackage.json, or build elsewhere with --out DIR"
+            f"rewritten: {suggestion or 'bump the version in datapackage.json'}, or build elsewhere with --out DIR"
         )
 
 
@@ -64,10 +65,19 @@ def _listing(folder: Path) -> list[str]:
     return sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file())
 
 
+def _same(old: Path, new: Path, name: str) -> bool:
+    if name == manifest.NAME:  # the same inputs read at another commit make the same release
+        try:
+            return manifest.comparable((old / name).read_text(encoding="utf-8")) == manifest.comparable(
+                (new / name).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return False
+    return filecmp.cmp(old / name, new / name, shallow=False)
+
+
 def _differences(old: Path, new: Path) -> list[str]:
     old_files, new_files = set(_listing(old)), set(_listing(new))
-    changed = [f"{name} differs" for name in sorted(old_files & new_files)
-               if not filecmp.cmp(old / name, new / name, shallow=False)]
+    changed = [f"{name} differs" for name in sorted(old_files & new_files) if not _same(old, new, name)]
     changed += [f"{name} would be added" for name in sorted(new_files - old_files)]
     changed += [f"{name} would be removed" for name in sorted(old_files - new_files)]
     return changed
@@ -83,8 +93,29 @@ def _check_rows(rows: list[dict], schema: RecordSchema, what: str) -> None:
                                    + "; ".join(str(e) for e in report.flatten(["rowNumber", "fieldName", "note"])))
 
 
+def _suggestion(old: Path, new: Path) -> str:
+    """Which version to bump to, under the versioning policy, from what differs."""
+    from .diff import DiffError, diff
+    from .versioning import bump, required
+
+    try:
+        change = diff(old, new)
+    except DiffError:
+        return ""
+    part, reasons = required(change)
+    part = part or "patch"  # the metadata changed, not the rows
+    return (f"bump to {bump(change.old, part)} ({part}: {'; '.join(reasons) or 'metadata changed'}) with "
+            f"`corpuspack release`")
+
+
+def release_date(descriptor: dict) -> str | None:
+    """The release date: the date of datapackage.json's "created", which `corpuspack release` sets."""
+    created = descriptor.get("created")
+    return str(created)[:10] if created else None
+
+
 def write_release(descriptor: dict, settings, schema: RecordSchema, articles: Sequence[Article],
-                  target: Path, quotes_schema: RecordSchema, vocabulary) -> Outcome:
+                  target: Path, quotes_schema: RecordSchema, vocabulary, source: Source) -> Outcome:
     """Write the release into target atomically.
 
     Everything is written into a hidden temporary folder beside target and renamed
@@ -118,15 +149,21 @@ def write_release(descriptor: dict, settings, schema: RecordSchema, articles: Se
             package.render(descriptor, staging, [("articles", schema.descriptor, data_files["articles"]),
                                                  ("quotes", quotes_schema.descriptor, data_files["quotes"])]),
             encoding="utf-8")
+        (staging / "CITATION.cff").write_text(citation.render(descriptor, release_date=release_date(descriptor)),
+                                              encoding="utf-8")
+        rows = {"articles": {name: n for name, (n, _) in sizes.items()},
+                "quotes": {name: n for name, (n, _) in quote_sizes.items()}}
+        # Last: it lists every other file with its hash.
+        (staging / manifest.NAME).write_text(manifest.render(descriptor, staging, source, rows), encoding="utf-8")
         files = _listing(staging)
         if target.exists():
             differences = _differences(target, staging)
             if differences:
-                raise ReleaseExists(target, differences)
+                raise ReleaseExists(target, differences, _suggestion(target, staging))
             return Outcome(path=target, files=files, unchanged=True)
         os.rename(staging, target)
         return Outcome(path=target, files=files, unchanged=False)
-    except (hub.MetadataError, package.PackageError) as exc:
+    except (hub.MetadataError, package.PackageError, citation.CitationError) as exc:
         raise ReleaseError(f"release metadata: {exc}") from exc
     except (pa.ArrowException, OSError) as exc:
         raise ReleaseError(f"could not write the release: {exc}") from exc

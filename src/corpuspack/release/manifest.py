@@ -1,0 +1,151 @@
+"""A release's manifest.json: what it holds and what it was built from.
+
+Every file with its size and SHA-256, row counts per configuration and split, the
+source commit, hashes of the raw tree and the schemas, corpuspack's version and the
+versions of the packages that wrote the bytes. `corpuspack verify` checks a release
+against it, and `verify --rebuild` rebuilds at the recorded commit.
+
+Of all of it only the source commit can differ between two builds of the same inputs
+(the same raw/, schema/ and datapackage.json at a later commit): `comparable` leaves
+it out when deciding whether an existing release folder already holds this release.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+from dataclasses import dataclass
+from importlib import metadata
+from pathlib import Path
+
+from packaging.requirements import Requirement
+
+from .. import __version__
+from .package import sha256_file
+
+NAME = "manifest.json"
+FORMAT_VERSION = 1
+# The inputs of a build, relative to the project root: what a commit must hold to rebuild a release.
+INPUTS = ("raw", "schema", "datapackage.json")
+
+
+@dataclass(frozen=True)
+class Source:
+    """Where a build's inputs come from: hashes of the trees and, in a git repository, the commit."""
+
+    raw_sha256: str
+    schema_sha256: str
+    descriptor_sha256: str
+    commit: str | None = None  # HEAD of the project's git repository, if it is one
+    path: str = "."  # the project's folder inside that repository
+    uncommitted: tuple[str, ...] = ()  # inputs that differ from HEAD: the commit alone cannot rebuild them
+
+    def to_dict(self) -> dict:
+        return {"commit": self.commit, "path": self.path, "uncommitted": list(self.uncommitted),
+                "raw_sha256": self.raw_sha256, "schema_sha256": self.schema_sha256,
+                "datapackage_sha256": self.descriptor_sha256}
+
+
+def tree_sha256(folder: Path) -> str:
+    """One hash of every file under folder: its relative path and its bytes' SHA-256, in sorted order.
+
+    Written by hand because git's tree ids cover only committed files and need git;
+    this hash is the same for the same files whatever tool or repository holds them.
+    Symlinks are hashed as the text of their target, never followed.
+    """
+    entries = []
+    for directory, folders, names in os.walk(folder, followlinks=False):
+        folders.sort()
+        for name in names:
+            path = Path(directory, name)
+            relative = path.relative_to(folder).as_posix()
+            if path.is_symlink():
+                digest = "symlink:" + hashlib.sha256(os.readlink(path).encode("utf-8", "surrogateescape")).hexdigest()
+            else:
+                digest = sha256_file(path)
+            entries.append(f"{digest}  {relative}\n")
+    return hashlib.sha256("".join(sorted(entries)).encode("utf-8", "surrogateescape")).hexdigest()
+
+
+def git(root: Path, *args: str) -> str | None:
+    """git's output, or None when git or the repository is unavailable. Hooks are disabled."""
+    executable = shutil.which("git")
+    if executable is None:
+        return None
+    env = {**os.environ, "GIT_OPTIONAL_LOCKS": "0", "GIT_TERMINAL_PROMPT": "0"}
+    done = subprocess.run([executable, "-c", "core.hooksPath=/dev/null", "-C", str(root), *args],
+                          capture_output=True, env=env, check=False)
+    return done.stdout.decode("utf-8", "surrogateescape") if done.returncode == 0 else None
+
+
+def source_of(root: Path, schema_paths: list[Path]) -> Source:
+    """The inputs' hashes and, where the project is in a git repository, its HEAD and what is uncommitted."""
+    schema = hashlib.sha256()
+    for path in sorted(schema_paths):
+        schema.update(f"{path.relative_to(root).as_posix()}\n".encode())
+        schema.update(bytes.fromhex(sha256_file(path)))
+    hashes = {"raw_sha256": tree_sha256(root / "raw"), "schema_sha256": schema.hexdigest(),
+              "descriptor_sha256": sha256_file(root / "datapackage.json")}
+    commit = git(root, "rev-parse", "--verify", "--quiet", "HEAD^{commit}")
+    prefix = git(root, "rev-parse", "--show-prefix")
+    if commit is None or prefix is None:
+        return Source(**hashes)
+    status = git(root, "status", "--porcelain=v1", "-z", "--untracked-files=all", "--no-renames", "--",
+                 *INPUTS) or ""
+    uncommitted = sorted({entry[3:] for entry in status.split("\0") if len(entry) > 3})
+    return Source(**hashes, commit=commit.strip(), path=prefix.strip().rstrip("/") or ".",
+                  uncommitted=tuple(uncommitted))
+
+
+def dependency_versions() -> dict[str, str]:
+    """Installed versions of corpuspack's dependencies and theirs: the packages whose code made the bytes."""
+    versions: dict[str, str] = {}
+    pending = ["corpuspack"]
+    while pending:
+        name = pending.pop()
+        try:
+            dist = metadata.distribution(name)
+        except metadata.PackageNotFoundError:
+            continue
+        key = dist.metadata["Name"].lower().replace("_", "-")
+        if key in versions:
+            continue
+        versions[key] = dist.version
+        for line in dist.requires or []:
+            requirement = Requirement(line)
+            # Optional extras and other platforms' packages are not part of what this build ran.
+            if requirement.marker is None or requirement.marker.evaluate({"extra": ""}):
+                pending.append(requirement.name)
+    versions.pop("corpuspack", None)
+    return dict(sorted(versions.items()))
+
+
+def render(descriptor: dict, release_dir: Path, source: Source, rows: dict[str, dict[str, int]]) -> str:
+    """manifest.json for the files already in release_dir (all but the manifest itself)."""
+    files = []
+    for path in sorted(release_dir.rglob("*")):
+        relative = path.relative_to(release_dir).as_posix()
+        if path.is_file() and relative != NAME:
+            files.append({"path": relative, "bytes": path.stat().st_size, "sha256": sha256_file(path)})
+    manifest = {
+        "format_version": FORMAT_VERSION,
+        "name": descriptor["name"],
+        "version": descriptor["version"],
+        "rows": rows,
+        "files": files,
+        "source": source.to_dict(),
+        "corpuspack_version": __version__,
+        "dependencies": dependency_versions(),
+    }
+    return json.dumps(manifest, indent=2, ensure_ascii=False) + "\n"
+
+
+def comparable(text: str) -> dict:
+    """A manifest without what two builds of the same inputs may differ in: the commit they were read at."""
+    manifest = json.loads(text)
+    for key in ("commit", "path", "uncommitted"):
+        manifest.get("source", {}).pop(key, None)
+    return manifest
