@@ -27,5 +27,5 @@ def test_jobs_and_cache_give_identical_bytes(tmp_path, runner):
                    "--jobs", "1", "--cache", str(tmp_path / "cache"))
     assert rerun.exit_code == 0
     assert out["serial"] == out["two"] == out["cached"] == files(tmp_path / "rerun")
-    assert sorted(out["serial"]) == ["CITATION.cff", "README.md", "data/train-00000-of-00001.parquet",
+    assert sorted(out["serial"]) == ["CITATION.cff", "README.md", "croissant.json", "data/train-00000-of-00001.parquet",
                                      "datapackage.json", "manifest.json", "quotes/train-00000-of-00001.parquet"]

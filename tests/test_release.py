@@ -40,7 +40,7 @@ def test_build_writes_the_release(project, runner):
     result = invoke(runner, "build", "--project", str(project))
     assert result.exit_code == 0, result.output
     release = project / "dist" / VERSION
-    assert sorted(files(release)) == ["CITATION.cff", "README.md", "data/train-00000-of-00001.parquet",
+    assert sorted(files(release)) == ["CITATION.cff", "README.md", "croissant.json", "data/train-00000-of-00001.parquet",
                                       "datapackage.json", "manifest.json", "quotes/train-00000-of-00001.parquet"]
     assert not [p for p in (project / "dist").iterdir() if p.name.startswith(".")]  # no staging left
 

@@ -260,6 +260,7 @@ def test_the_manifest_records_files_rows_and_sources(repo, runner):
 
 
 def test_empty_card_sections_warn_and_fail_with_strict(project, runner, tmp_path):
+    settings(project, card={"curation_rationale": "Why.", "intended_uses": "  "})
     result = invoke(runner, "build", "--project", str(project), "--out", str(tmp_path / "a"))
     assert result.exit_code == 0
     assert "[card-section-missing]" in result.output and "corpuspack.card.intended_uses" in result.output

@@ -193,8 +193,16 @@ def _body(descriptor: dict, settings, schema: RecordSchema, articles: Sequence[A
         if settings.card.get(key, "").strip():
             lines += [f"## {heading}", "", settings.card[key].strip(), ""]
 
-    authors = " and ".join(c.get("title", "") for c in descriptor.get("contributors", []) if c.get("title"))
-    lines += ["## Citation", "", "```bibtex", f"@misc{{{name.replace('-', '_')}_{version.replace('.', '_')},",
-              f"  title = {{{{{descriptor['title']}}}}},", f"  author = {{{authors or 'corpus maintainers'}}},",
-              f"  version = {{{version}}},", "  note = {Dataset built with corpuspack},", "}", "```", ""]
+    lines += ["## Citation", "", "```bibtex", bibtex(descriptor), "```", "",
+              "The release also carries `CITATION.cff` and `croissant.json` (MLCommons Croissant 1.1, with "
+              "the same citation).", ""]
     return "\n".join(lines)
+
+
+def bibtex(descriptor: dict) -> str:
+    """The release's BibTeX entry: the card's and croissant.json's citeAs."""
+    name, version = descriptor["name"], descriptor["version"]
+    authors = " and ".join(c.get("title", "") for c in descriptor.get("contributors", []) if c.get("title"))
+    return "\n".join([f"@misc{{{name.replace('-', '_')}_{version.replace('.', '_')},",
+                      f"  title = {{{{{descriptor['title']}}}}},", f"  author = {{{authors or 'corpus maintainers'}}},",
+                      f"  version = {{{version}}},", "  note = {Dataset built with corpuspack},", "}"])

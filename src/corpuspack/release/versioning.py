@@ -8,9 +8,9 @@ The policy (README, "Versions"): a release's version is MAJOR.MINOR.PATCH.
 - patch: the same articles, corrected: a changed value in existing articles (a typo
   fixed, a date completed, an annotation added); a field's description changed.
 The Frictionless data-package-version recipe calls an added field major and a corrected
-record patch; Croissant's guidance calls an added field minor. We follow Croissant on
-fields (readers select columns by name, so a new column breaks no one) and Frictionless
-on corrections (the rows and ids a paper used are all still there).
+record patch; Croissant 1.1 calls an added field minor and an edited record major. We
+follow Croissant on fields (readers select columns by name, so a new column breaks no
+one) and Frictionless on corrections (the rows and ids a paper used are all still there).
 """
 
 from __future__ import annotations

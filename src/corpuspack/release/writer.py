@@ -17,7 +17,7 @@ from .. import splits
 from ..article import Article
 from ..schema import RecordSchema
 from .. import tables
-from . import card, citation, hub, manifest, package
+from . import card, citation, croissant, hub, manifest, package
 from .manifest import Source
 
 def data_file(split: str, config: str = "articles") -> str:
@@ -149,6 +149,10 @@ def write_release(descriptor: dict, settings, schema: RecordSchema, articles: Se
             package.render(descriptor, staging, [("articles", schema.descriptor, data_files["articles"]),
                                                  ("quotes", quotes_schema.descriptor, data_files["quotes"])]),
             encoding="utf-8")
+        (staging / "croissant.json").write_text(
+            croissant.render(descriptor, staging, [("articles", schema, data_files["articles"]),
+                                                   ("quotes", quotes_schema, data_files["quotes"])],
+                             release_date=release_date(descriptor)), encoding="utf-8")
         (staging / "CITATION.cff").write_text(citation.render(descriptor, release_date=release_date(descriptor)),
                                               encoding="utf-8")
         rows = {"articles": {name: n for name, (n, _) in sizes.items()},
@@ -163,7 +167,8 @@ def write_release(descriptor: dict, settings, schema: RecordSchema, articles: Se
             return Outcome(path=target, files=files, unchanged=True)
         os.rename(staging, target)
         return Outcome(path=target, files=files, unchanged=False)
-    except (hub.MetadataError, package.PackageError, citation.CitationError) as exc:
+    except (hub.MetadataError, package.PackageError, citation.CitationError,
+            croissant.CroissantError) as exc:
         raise ReleaseError(f"release metadata: {exc}") from exc
     except (pa.ArrowException, OSError) as exc:
         raise ReleaseError(f"could not write the release: {exc}") from exc
