@@ -14,7 +14,7 @@ from frictionless import Package
 
 from corpuspack import pipeline, project as project_mod
 from corpuspack.release import ReleaseError, ReleaseExists
-from corpuspack.release import cut, hub, manifest
+from corpuspack.release import cut, hub, manifest, versioning
 
 from conftest import REPO, VERSION, invoke
 
@@ -77,7 +77,8 @@ def test_existing_different_release_is_never_touched(project, runner):
     result = invoke(runner, "build", "--project", str(project))
     assert result.exit_code == 1
     assert "data/train-00000-of-00001.parquet differs" in result.output
-    assert "bump to 1.1.1 (patch: 1 article(s) corrected) with `corpuspack release`" in result.output
+    next_patch = versioning.bump(VERSION, "patch")
+    assert f"bump to {next_patch} (patch: 1 article(s) corrected) with `corpuspack release`" in result.output
     assert files(project / "dist" / VERSION) == before
     assert [p.name for p in (project / "dist").iterdir()] == [VERSION]
 
@@ -179,3 +180,8 @@ def test_release_into_an_existing_different_folder_raises(release, tmp_path):
     assert caught.value.differences == ["README.md differs"]
     assert isinstance(caught.value, ReleaseError)
     assert (target / "README.md").read_text(encoding="utf-8") == "edited"
+
+
+def test_the_committed_release_matches_its_manifest(runner):
+    result = invoke(runner, "verify", str(REPO / "dist" / VERSION))
+    assert result.exit_code == 0, result.output
