@@ -118,6 +118,13 @@ def test_every_violation_is_found_as_frictionless_finds_it(seed_rows):
     assert used <= broken, used - broken
     assert ("url", "type-error") in {(f, k) for _, f, k in expected}
     assert ("id", "unique-error") in {(f, k) for _, f, k in expected}
+    assert cell_notes(check_table(table, ARTICLE_SCHEMA, notes=True)) == cell_notes(notes)
+
+
+def cell_notes(findings: list[tuple]) -> list[tuple]:
+    """The findings with notes, those whose notes name an earlier row (duplicates, blank rows) without."""
+    return [(row, field, kind, note if kind in ("type-error", "constraint-error") else None)
+            for row, field, kind, note in findings]
 
 
 def test_a_clean_table_has_no_findings(seed_rows):
@@ -234,6 +241,8 @@ def test_other_standard_constraints_match_frictionless_on_random_rows(seed):
     table = pa.Table.from_pylist(rows, schema=OTHER_ARROW)
     expected = frictionless_findings(table, OTHER_SCHEMA)
     assert check_table(table, OTHER_SCHEMA) == expected
+    assert cell_notes(check_table(table, OTHER_SCHEMA, notes=True)) == cell_notes(
+        frictionless_findings(table, OTHER_SCHEMA, with_notes=True))
     assert {kind for _, _, kind in expected} >= {"constraint-error", "type-error", "unique-error", "primary-key",
                                                  "blank-row"}
 

@@ -185,3 +185,20 @@ def test_release_into_an_existing_different_folder_raises(release, tmp_path):
 def test_the_committed_release_matches_its_manifest(runner):
     result = invoke(runner, "verify", str(REPO / "dist" / VERSION))
     assert result.exit_code == 0, result.output
+
+
+def test_derived_rows_that_break_their_schema_stop_the_release():
+    from corpuspack.release import package, writer
+    from corpuspack.schema import RecordSchema
+    from corpuspack.tables import QUOTE_FIELDS
+
+    quotes = RecordSchema(json.loads((REPO / "schema/quotes.schema.json").read_text(encoding="utf-8")),
+                          expected=QUOTE_FIELDS)
+    row = {"article_id": "0123456789abcdef", "speaker": None, "speaker_as_written": None, "quote": "",
+           "start": -1, "end": 3, "outlet": "TASS", "published": None, "published_date": None, "source": "oracle"}
+    with pytest.raises(package.PackageError) as caught:
+        writer._check_rows([row], quotes, "quotes")
+    message = str(caught.value)
+    assert 'row 2, quote: constraint-error constraint "minLength" is "1"' in message
+    assert "row 2, start" in message and "row 2, source" in message
+    writer._check_rows([dict(row, quote="x", start=0, source="rule")], quotes, "quotes")  # a valid row passes

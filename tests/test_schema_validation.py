@@ -1,10 +1,11 @@
-"""The Table Schema is enforced through frictionless, and each broken constraint has its code."""
+"""The Table Schema is enforced with frictionless's semantics, and each broken constraint has its code."""
 
 from __future__ import annotations
 
 import dataclasses
 import json
 
+import pyarrow as pa
 import pytest
 
 from corpuspack import pipeline, project as project_mod, validate
@@ -85,3 +86,28 @@ def test_the_record_the_code_produces_has_the_schemas_fields(good):
 
     articles, schema = good
     assert list(articles[0].to_row()) == list(RECORD_FIELDS) == [f["name"] for f in schema["fields"]]
+
+
+def test_arrow_checks_and_frictionless_give_the_same_findings(good, monkeypatch):
+    """validate runs the schema's constraints on Arrow; frictionless itself is the fallback and the reference."""
+    articles, schema = good
+    broken = list(articles)
+    for i, (case, (changes, _, _)) in enumerate(sorted(BROKEN.items())):
+        broken.append(dataclasses.replace(articles[i % len(articles)], raw_path=f"raw/x/{case}.txt",
+                                          id=f"{i:016x}", **changes))
+    broken.append(dataclasses.replace(articles[0], raw_path="raw/x/clash.txt"))  # a duplicate id
+    on_arrow = validate.validate_articles(broken, schema)
+    assert len({f.code for f in on_arrow}) >= 6
+    # The first run took the Arrow path: these rows fit the Arrow types and the schema is mirrored.
+    table = pa.Table.from_pylist([a.to_row() for a in broken], schema=RecordSchema(schema).arrow)
+    assert validate.arrow_checks.check_table(table, schema)
+
+    calls = []
+
+    def refuse(*args, **kwargs):
+        calls.append(1)
+        raise NotImplementedError("as for a schema arrow_checks does not mirror")
+
+    monkeypatch.setattr(validate.arrow_checks, "check_table", refuse)
+    assert validate.validate_articles(broken, schema) == on_arrow
+    assert calls

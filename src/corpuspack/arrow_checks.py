@@ -35,6 +35,10 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 Finding = tuple[int, str | None, str]  # (rowNumber, fieldName, error type), as report.flatten() gives them
+# With notes=True: (rowNumber, fieldName, error type, note). A cell's note is frictionless's
+# own wording; unique-error, primary-key and blank-row carry None (frictionless's notes
+# name the earlier row, which the bounded id index does not keep).
+NotedFinding = tuple[int, str | None, str, str | None]
 
 _DEFAULT_MISSING = [""]  # frictionless's default missingValues
 
@@ -63,6 +67,16 @@ _SUPPORTED = {
     "object": {"required"},
     "array": {"required", "minLength", "maxLength"},
 }
+# frictionless checks a cell's constraints in its field type's supported_constraints order.
+_ORDER = {
+    "string": ["required", "minLength", "maxLength", "pattern", "enum"],
+    "integer": ["required", "minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "enum"],
+    "number": ["required", "minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "enum"],
+    "date": ["required", "minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "enum"],
+    "datetime": ["required", "minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "enum"],
+    "boolean": ["required", "enum"],
+    "object": ["required", "minLength", "maxLength", "enum"],
+}
 _UNIQUE_TYPES = {"string", "integer", "date", "datetime", "boolean"}
 
 # rfc3986, as frictionless calls it for format "uri", only asks for a scheme: the
@@ -71,7 +85,7 @@ _URI = r"^[a-zA-Z][a-zA-Z0-9+.-]*:"
 
 
 def check_table(table: pa.Table, schema_descriptor: dict, *, row_offset: int = 0,
-                ids: UniqueIds | None = None) -> list[Finding]:
+                ids: UniqueIds | None = None, notes: bool = False) -> list[Finding] | list[NotedFinding]:
     """The findings frictionless reports for these rows, as (rowNumber, fieldName, type).
 
     row_offset is the number of rows before this table, so that batches are numbered
@@ -79,7 +93,7 @@ def check_table(table: pa.Table, schema_descriptor: dict, *, row_offset: int = 0
     and for ids.field across every table given the same `ids`, in order: check the
     batches of a corpus in order with one UniqueIds and the findings are those of the
     whole corpus as one table. Like validate.py, there is no limit on the number of
-    errors (frictionless stops at 1000 by default).
+    errors (frictionless stops at 1000 by default). notes=True adds each finding's note.
     """
     fields = schema_descriptor["fields"]
     names = [f["name"] for f in fields]
@@ -109,7 +123,7 @@ def check_table(table: pa.Table, schema_descriptor: dict, *, row_offset: int = 0
     blank = np.logical_and.reduce([c.blank for c in cells]) if cells else np.zeros(n, bool)
     flagged = blank.copy()
     for c in cells:
-        flagged |= c.typed | (c.count > 0)
+        flagged |= c.typed | (c.count() > 0)
     for mask in repeats.values():
         flagged |= mask
     key_null = cells[names.index(key)].value_null if key else np.zeros(n, bool)
@@ -121,7 +135,7 @@ def check_table(table: pa.Table, schema_descriptor: dict, *, row_offset: int = 0
     for r in np.flatnonzero(flagged).tolist():
         findings.extend(_row_findings(r, r + row_offset + 2, names, cells, blank[r], order, key_index,
                                       repeats, key_null[r]))
-    return findings
+    return findings if notes else [finding[:3] for finding in findings]
 
 
 class UniqueIds:
@@ -196,21 +210,41 @@ class _Cells:
 
     blank: np.ndarray  # null without a type error: counts towards a blank row
     typed: np.ndarray  # a "type-error"
-    count: np.ndarray  # number of "constraint-error"s
+    type_note: str
+    fails: list[tuple[str, np.ndarray]]  # (note, rows) per "constraint-error", in frictionless's order
     value: pa.Array | pa.ChunkedArray | None = None  # the values frictionless keeps: null where blank or typed
     value_null: np.ndarray | None = None
+    first: list[np.ndarray] | None = None  # array cells: the first failing item of each fail, per row
+
+    def count(self) -> np.ndarray:
+        return np.sum([rows for _, rows in self.fails], axis=0, dtype=np.int16) if self.fails else \
+            np.zeros(len(self.blank), np.int16)
+
+    def notes(self, r: int) -> list[str]:
+        """The row's constraint notes; for an array's items, ordered as frictionless meets them, item by item."""
+        failed = [(k, note) for k, (note, rows) in enumerate(self.fails) if rows[r]]
+        if self.first is not None:
+            failed.sort(key=lambda kn: (self.first[kn[0]][r], kn[0]))
+        return [note for _, note in failed]
 
 
 def _scalar_cells(column, spec: dict, missing: list, where: str) -> _Cells:
     value, blank, typed, fails = _scalar_checks(column, spec, missing, where)
-    count = np.sum(fails, axis=0, dtype=np.int16) if fails else np.zeros(len(blank), np.int16)
     if typed.any():
         value = pc.if_else(pa.array(typed), pa.nulls(len(typed), value.type), value)
-    return _Cells(blank, typed, count, value, blank | typed)
+    return _Cells(blank, typed, _type_note(spec), fails, value, blank | typed)
+
+
+def _type_note(spec: dict) -> str:
+    return f'type is "{spec.get("type", "any")}/{spec.get("format", "default")}"'
+
+
+def _constraint_note(spec: dict, name: str) -> str:
+    return f'constraint "{name}" is "{spec["constraints"][name]}"'  # str() of the descriptor's value
 
 
 def _scalar_checks(column, spec: dict, missing: list, where: str):
-    """(values less missing values, blank, type errors, one fail mask per constraint) for a non-array column."""
+    """(values less missing values, blank, type errors, (note, fail mask) per constraint) for a non-array column."""
     kind = spec.get("type")
     _check_kind(column.type, kind, where)
     constraints = _constraints(spec, kind, where)
@@ -227,20 +261,25 @@ def _scalar_checks(column, spec: dict, missing: list, where: str):
         raise NotImplementedError(f"{where}: string format {fmt!r}")
     fails = []
     ok = ~null & ~typed  # frictionless checks a value's constraints only when it reads as its type
-    if constraints.get("required"):
-        fails.append(null.copy())
-    for name, limit in constraints.items():
-        if name in ("minLength", "maxLength") and limit is not None:
+    # In the order frictionless checks them: its field type's supported_constraints.
+    for name in [c for c in _ORDER[kind] if constraints.get(c) is not None]:
+        limit = constraints[name]
+        if name == "required":
+            if limit:
+                fails.append((_constraint_note(spec, name), null.copy()))
+            continue
+        if name in ("minLength", "maxLength"):
             compare = pc.less if name == "minLength" else pc.greater
-            fails.append(ok & _mask(compare(pc.utf8_length(value), limit)))
-        elif name == "pattern" and limit is not None:
-            fails.append(ok & ~_matches(value, limit))
-        elif name == "enum" and limit is not None:
+            fail = ok & _mask(compare(pc.utf8_length(value), limit))
+        elif name == "pattern":
+            fail = ok & ~_matches(value, limit)
+        elif name == "enum":
             allowed = _enum(limit, kind, fmt, where)
-            fails.append(ok & ~_mask(pc.is_in(value, value_set=pa.array(allowed, value.type))))
-        elif name in _BOUNDS and limit is not None:
+            fail = ok & ~_mask(pc.is_in(value, value_set=pa.array(allowed, value.type)))
+        else:
             bound = pa.scalar(_bound(limit, kind, spec, where), type=value.type if kind != "number" else None)
-            fails.append(ok & ~_mask(_BOUNDS[name](value, bound)))
+            fail = ok & ~_mask(_BOUNDS[name](value, bound))
+        fails.append((_constraint_note(spec, name), fail))
     return value, null, typed, fails
 
 
@@ -250,15 +289,19 @@ def _array_cells(column, spec: dict, missing: list, n: int) -> _Cells:
     constraints = _constraints(spec, "array", where)
     _refuse_missing(missing, "array", where)
     null = ~_mask(pc.is_valid(column))
-    count = np.zeros(n, np.int16)
+    fails: list[tuple[str, np.ndarray]] = []
     if constraints.get("required"):
-        count += null
+        fails.append((_constraint_note(spec, "required"), null))
     lengths = pc.list_value_length(column)
     if constraints.get("minLength") is not None:
-        count += _mask(pc.less(lengths, constraints["minLength"]))
+        fails.append((_constraint_note(spec, "minLength"), _mask(pc.less(lengths, constraints["minLength"]))))
     if constraints.get("maxLength") is not None:
-        count += _mask(pc.greater(lengths, constraints["maxLength"]))
+        fails.append((_constraint_note(spec, "maxLength"), _mask(pc.greater(lengths, constraints["maxLength"]))))
+    count = np.sum([rows for _, rows in fails], axis=0, dtype=np.int16) if fails else np.zeros(n, np.int16)
+    own = len(fails)
     typed = np.zeros(n, bool)
+    type_note = _type_note(spec)
+    first = None
     item = spec.get("arrayItem")
     if item:
         item = {k: v for k, v in item.items() if k != "arrayItem"}  # frictionless drops nested arrayItems
@@ -273,9 +316,19 @@ def _array_cells(column, spec: dict, missing: list, n: int) -> _Cells:
             _, _, item_typed, item_fails = _scalar_checks(items, item, item.get("missingValues", _DEFAULT_MISSING),
                                                          item_where)
             typed = checked & _any_per_row(parents, item_typed, n)
-            for fail in item_fails:  # one error per constraint, however many items fail it
-                count += checked & _any_per_row(parents, fail & ~item_typed, n)
-    return _Cells(null, typed, count)
+            type_note = f"array item {_type_note(item)}"
+            # frictionless keeps the items' notes in a dict: one error per constraint, however many
+            # items fail it, ordered by the first item that fails each (the array's own come first).
+            first = [np.full(n, -1, np.int64)] * own
+            lengths = np.asarray(pc.fill_null(lengths, 0).to_numpy(zero_copy_only=False), np.int64)
+            position = np.arange(len(parents), dtype=np.int64) - np.repeat(np.cumsum(lengths) - lengths, lengths)
+            for note, fail in item_fails:
+                fail = fail & ~item_typed
+                fails.append((f"array item {note}", checked & _any_per_row(parents, fail, n)))
+                earliest = np.full(n, np.iinfo(np.int64).max, np.int64)
+                np.minimum.at(earliest, parents[fail], position[fail])
+                first.append(earliest)
+    return _Cells(null, typed, type_note, fails, first=first)
 
 
 def _row_findings(r: int, number: int, names: list[str], cells: list[_Cells], blank: bool, unique: list[int],
@@ -291,8 +344,8 @@ def _row_findings(r: int, number: int, names: list[str], cells: list[_Cells], bl
         read.add(j)
         c = cells[j]
         if c.typed[r]:
-            errors.append((number, names[j], "type-error"))
-        errors.extend([(number, names[j], "constraint-error")] * int(c.count[r]))
+            errors.append((number, names[j], "type-error", c.type_note))
+        errors.extend((number, names[j], "constraint-error", note) for note in c.notes(r))
 
     def read_row() -> None:
         nonlocal whole
@@ -301,19 +354,19 @@ def _row_findings(r: int, number: int, names: list[str], cells: list[_Cells], bl
         for j in range(len(cells)):
             read_cell(j)
         if blank:
-            errors[:] = [(number, None, "blank-row")]
+            errors[:] = [(number, None, "blank-row", None)]
         whole = True
 
     for j in unique:
         read_cell(j)
         if repeats[j][r]:
             read_row()
-            errors.append((number, names[j], "unique-error"))
+            errors.append((number, names[j], "unique-error", None))
     if key is not None:
         read_cell(key)
         if key_null or repeats[key][r]:
             read_row()
-            errors.append((number, None, "primary-key"))
+            errors.append((number, None, "primary-key", None))
     read_row()
     return errors
 

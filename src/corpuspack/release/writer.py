@@ -85,12 +85,13 @@ def _differences(old: Path, new: Path) -> list[str]:
 
 def _check_rows(rows: list[dict], schema: RecordSchema, what: str) -> None:
     """Derived rows are validated like the articles: a failure here is a bug, and no release is written."""
-    from frictionless import Resource, Schema
+    from ..validate import rows_findings
 
-    report = Resource(data=rows, schema=Schema.from_descriptor(schema.descriptor)).validate(limit_errors=5)
-    if not report.valid:
+    found = rows_findings(rows, schema.descriptor, schema.arrow)
+    if found:
         raise package.PackageError(f"the {what} rows do not match their Table Schema: "
-                                   + "; ".join(str(e) for e in report.flatten(["rowNumber", "fieldName", "note"])))
+                                   + "; ".join(f"row {row}, {field}: {kind} {note or ''}".rstrip()
+                                               for row, field, kind, note in found[:5]))
 
 
 def _suggestion(old: Path, new: Path) -> str:
