@@ -34,6 +34,7 @@ _SETTINGS = jsonschema.Draft202012Validator({
             key: {"type": "string"} for key in ("curation_rationale", "intended_uses", "out_of_scope_uses",
                                                 "biases_and_limitations", "personal_information",
                                                 "source_licensing")}},
+        "shard_rows": {"type": "integer", "minimum": 1},
         "splits": {"type": "object", "minProperties": 1,
                    "propertyNames": {"pattern": "^[a-z][a-z0-9_]*$"},
                    "additionalProperties": {"type": "number", "exclusiveMinimum": 0, "maximum": 1}},
@@ -59,6 +60,7 @@ class Settings:
     near_duplicate_threshold: float = 0.8
     near_duplicate_severity: str = "warning"  # or "error"
     splits: dict = field(default_factory=lambda: {"train": 1.0})  # split name -> share, in order
+    shard_rows: int = 50_000  # at most this many articles per Parquet file (see release/writer.py)
 
     @classmethod
     def from_descriptor(cls, raw: dict, path: Path) -> Settings:
@@ -69,7 +71,7 @@ class Settings:
             where = ".".join(str(p) for p in problems[0].absolute_path)
             raise ProjectError(f"{path}: setting corpuspack.{where}: {problems[0].message}")
         known = {"max_file_bytes", "pretty_name", "license_name", "task_categories", "task_ids", "card",
-                 "require", "near_duplicate_threshold", "near_duplicate_severity", "splits"}
+                 "require", "near_duplicate_threshold", "near_duplicate_severity", "splits", "shard_rows"}
         unknown = sorted(set(raw) - known)
         if unknown:
             raise ProjectError(

@@ -14,9 +14,21 @@ from collections.abc import Mapping
 DEFAULT = {"train": 1.0}
 
 
-def position(article_id: str) -> float:
-    digest = hashlib.sha256(f"corpuspack:split:{article_id}".encode()).digest()
+def position(article_id: str, purpose: str = "split") -> float:
+    digest = hashlib.sha256(f"corpuspack:{purpose}:{article_id}".encode()).digest()
     return int.from_bytes(digest[:8], "big") / 2 ** 64
+
+
+def shards(rows: int, shard_rows: int) -> int:
+    """How many Parquet files a split of this many rows is written as."""
+    return max(1, -(-rows // shard_rows))
+
+
+def shard(article_id: str, count: int) -> int:
+    """The file of its split an article is written to: a function of the id and the count alone, so
+    the files do not depend on batch sizes, workers or file-system order. Independent of the split
+    hash, so every shard of a split gets an even share."""
+    return min(count - 1, int(position(article_id, "shard") * count))
 
 
 def assign(article_id: str, ratios: Mapping[str, float]) -> str:

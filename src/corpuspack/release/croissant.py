@@ -144,8 +144,10 @@ def render(descriptor: dict, release_dir: Path, tables: list[tuple[str, RecordSc
             "@type": "cr:FileSet",
             "@id": file_set,
             "name": file_set,
-            "description": f"The Parquet files of the {config} configuration, one per split "
-                           "(each is also listed as a FileObject with its SHA-256).",
+            "description": f"The Parquet files of the {config} configuration, "
+                           + ("one per split " if all(f.endswith("-00000-of-00001.parquet") for f in data_files)
+                              else "one or more shards per split ")
+                           + "(each is also listed as a FileObject with its SHA-256).",
             "encodingFormat": PARQUET,
             "includes": list(data_files),
         })

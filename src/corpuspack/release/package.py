@@ -25,6 +25,14 @@ def sha256_file(path: Path) -> str:
     return digest.hexdigest()
 
 
+def _resource_name(table: str, relative: str, files: int) -> str:
+    """The table's name; with several files, the split's; with several shards of a split, the file's."""
+    stem = Path(relative).name.removesuffix(".parquet")
+    if files == 1:
+        return table
+    return f"{table}-{stem.split('-', 1)[0]}" if stem.endswith("-of-00001") else f"{table}-{stem}"
+
+
 def render(descriptor: dict, release_dir: Path, tables: list[tuple[str, dict, list[str]]]) -> str:
     """The release datapackage.json text, checked by frictionless before it is written.
 
@@ -37,7 +45,7 @@ def render(descriptor: dict, release_dir: Path, tables: list[tuple[str, dict, li
         for relative in data_files:
             path = release_dir / relative
             release["resources"].append({
-                "name": table if len(data_files) == 1 else f"{table}-{Path(relative).name.split('-', 1)[0]}",
+                "name": _resource_name(table, relative, len(data_files)),
                 "path": relative,
                 "format": "parquet",
                 "mediatype": "application/vnd.apache.parquet",

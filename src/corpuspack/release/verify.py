@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pyarrow.parquet as pq
 
+from .. import arrow_checks
 from ..report import Finding, Report, error, warning
 from ..schema import RecordSchema, SchemaError
 from . import manifest as manifest_mod
@@ -72,9 +73,25 @@ def _as_built(rows: list[dict]) -> list[dict]:
     return rows
 
 
-def _check_data(release: Path, data: dict) -> list[Finding]:
+def _table_findings(table, descriptor: dict) -> list[tuple]:
+    """The Table Schema's findings for a whole file: on Arrow, or through frictionless a chunk at a time."""
     from frictionless import Resource, Schema
 
+    try:
+        return arrow_checks.check_table(table, descriptor, notes=True)
+    except NotImplementedError:
+        pass
+    found = []
+    frictionless_schema = Schema.from_descriptor(descriptor)
+    for start in range(0, table.num_rows, FRICTIONLESS_CHUNK):
+        rows = _as_built(table.slice(start, FRICTIONLESS_CHUNK).to_pylist())
+        report = Resource(data=rows, schema=frictionless_schema).validate()
+        found += [(start + (row or 1), field, kind, note)
+                  for row, field, kind, note in report.flatten(["rowNumber", "fieldName", "type", "note"])]
+    return found
+
+
+def _check_data(release: Path, data: dict) -> list[Finding]:
     try:
         descriptor = json.loads((release / "datapackage.json").read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
@@ -91,17 +108,13 @@ def _check_data(release: Path, data: dict) -> list[Finding]:
         except (KeyError, SchemaError, OSError, ValueError) as exc:
             findings.append(error(name, "unreadable-data", f"cannot read it with its Table Schema: {exc}"))
             continue
-        counts.setdefault(config, {})[split] = table.num_rows
+        counts.setdefault(config, {})[split] = counts.get(config, {}).get(split, 0) + table.num_rows  # shards add up
         if not table.schema.equals(schema.arrow, check_metadata=False):
             findings.append(error(name, "arrow-schema-mismatch", "its Arrow schema is not the one its Table Schema "
                                   f"gives: {table.schema} instead of {schema.arrow}"))
             continue
-        frictionless_schema = Schema.from_descriptor(resource["schema"])
-        for start in range(0, table.num_rows, FRICTIONLESS_CHUNK):
-            rows = _as_built(table.slice(start, FRICTIONLESS_CHUNK).to_pylist())
-            report = Resource(data=rows, schema=frictionless_schema).validate()
-            for row_number, field, kind, note in report.flatten(["rowNumber", "fieldName", "type", "note"]):
-                findings.append(error(name, kind, f"row {start + (row_number or 1) - 1}: {note}", field=field or None))
+        for row_number, field, kind, note in _table_findings(table, resource["schema"]):
+            findings.append(error(name, kind, f"row {(row_number or 2) - 1}: {note or kind}", field=field or None))
     if counts != data.get("rows"):
         findings.append(error(manifest_mod.NAME, "row-count-mismatch",
                               f"the data files hold {counts} rows, the manifest says {data.get('rows')}"))

@@ -20,9 +20,10 @@ from .. import tables
 from . import card, citation, croissant, hub, manifest, package
 from .manifest import Source
 
-def data_file(split: str, config: str = "articles") -> str:
+def data_file(split: str, config: str = "articles", index: int = 0, count: int = 1) -> str:
+    """Hugging Face's naming, which datasets and the Hub read as the shards of a split."""
     folder = "data" if config == "articles" else config
-    return f"{folder}/{split}-00000-of-00001.parquet"
+    return f"{folder}/{split}-{index:05d}-of-{count:05d}.parquet"
 
 
 class ReleaseError(Exception):
@@ -56,8 +57,14 @@ def write_parquet(articles: Sequence[Article], schema: RecordSchema, path: Path)
 def write_rows(rows: list[dict], schema: RecordSchema, path: Path) -> int:
     table = pa.Table.from_pylist(rows, schema=schema.arrow)
     path.parent.mkdir(parents=True, exist_ok=True)
-    pq.write_table(table, path, compression="zstd", compression_level=9, use_dictionary=True,
-                   write_statistics=True, version="2.6", data_page_version="2.0")
+    options = dict(compression="zstd", compression_level=9, use_dictionary=True, write_statistics=True,
+                   version="2.6", data_page_version="2.0")
+    if table.num_rows:
+        pq.write_table(table, path, **options)
+    else:
+        # No row group at all: datasets reads a file with one empty row group with a batch size of 0 and fails.
+        with pq.ParquetWriter(path, schema.arrow, **options):
+            pass
     return table.nbytes
 
 
@@ -132,16 +139,32 @@ def write_release(descriptor: dict, settings, schema: RecordSchema, articles: Se
             by_split[splits.assign(article.id, settings.splits)].append(article)
         sizes: dict[str, tuple[int, int]] = {}  # split -> (rows, bytes); empty splits are left out
         quote_sizes: dict[str, tuple[int, int]] = {}
+        files: dict[str, list[str]] = {"articles": [], "quotes": []}
         for name, members in by_split.items():
-            if members:
-                sizes[name] = (len(members), write_parquet(members, schema, staging / data_file(name)))
-                quotes = tables.quote_rows(members)
+            if not members:
+                continue
+            # A split of more than shard_rows articles is written as several files, each article
+            # to the one its id hashes to, sorted by id within it; its quotes go with it.
+            count = splits.shards(len(members), settings.shard_rows)
+            shards: list[list[Article]] = [[] for _ in range(count)]
+            for article in members:
+                shards[splits.shard(article.id, count)].append(article)
+            rows = nbytes = quote_rows = quote_bytes = 0
+            for index, shard in enumerate(shards):
+                articles_file = data_file(name, "articles", index, count)
+                quotes_file = data_file(name, "quotes", index, count)
+                rows += len(shard)
+                nbytes += write_parquet(shard, schema, staging / articles_file)
+                quotes = tables.quote_rows(shard)
                 _check_rows(quotes, quotes_schema, "quotes")
                 # Written even when empty, so every configuration has the same splits.
-                quote_sizes[name] = (len(quotes), write_rows(quotes, quotes_schema,
-                                                             staging / data_file(name, "quotes")))
-        data_files = {"articles": [data_file(name) for name in sizes],
-                      "quotes": [data_file(name, "quotes") for name in quote_sizes]}
+                quote_rows += len(quotes)
+                quote_bytes += write_rows(quotes, quotes_schema, staging / quotes_file)
+                files["articles"].append(articles_file)
+                files["quotes"].append(quotes_file)
+            sizes[name] = (rows, nbytes)
+            quote_sizes[name] = (quote_rows, quote_bytes)
+        data_files = files
         (staging / "README.md").write_text(
             card.render(descriptor, settings, schema, articles, sizes=sizes, data_files=data_files,
                         quotes_schema=quotes_schema, quote_sizes=quote_sizes, vocabulary=vocabulary),
