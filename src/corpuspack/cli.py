@@ -5,11 +5,12 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import sys
 from pathlib import Path
 
 import click
 
-from . import __version__, changes, pipeline, render
+from . import __version__, changes, engines, pipeline, render
 from .cache import Cache
 from . import project as project_mod
 from .profiles import ProfileError
@@ -31,14 +32,44 @@ def _load_project(path: Path | None) -> project_mod.Project:
         raise ConfigError(str(exc)) from exc
 
 
-def _run(project: project_mod.Project, *, focus: set[str] | None = None,
-         cache_dir: Path | None = None, jobs: int = 1) -> pipeline.Result:
+class _Progress:
+    """Captures done, rate and time left on a terminal (stderr); nothing in CI logs, pipes or with --quiet."""
+
+    MININTERVAL = 0.5  # seconds between redraws
+
+    def __init__(self, quiet: bool):
+        self.enabled = not quiet and sys.stderr.isatty()
+        self.bar = None
+
+    def __call__(self, done: int, total: int) -> None:
+        if not self.enabled:
+            return
+        if self.bar is None:
+            from tqdm import tqdm
+
+            self.bar = tqdm(total=total, unit=" captures", file=sys.stderr, dynamic_ncols=True, leave=False,
+                            mininterval=self.MININTERVAL)
+        self.bar.update(done - self.bar.n)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+
+
+def _run(project: project_mod.Project, *, focus: set[str] | None = None, cache_dir: Path | None = None,
+         jobs: int = 1, engine: str = "local", scheduler: str | None = None, quiet: bool = True) -> pipeline.Result:
+    progress = _Progress(quiet)
     try:
         # The only use of the clock: a publication date after today is an error.
         return pipeline.run(project, today=dt.datetime.now(dt.timezone.utc).date(), focus=focus,
-                            cache=Cache(cache_dir) if cache_dir else None, jobs=jobs)
+                            cache=Cache(cache_dir) if cache_dir else None, jobs=jobs, engine=engine,
+                            scheduler=scheduler, progress=progress)
     except (project_mod.ProjectError, ProfileError, SchemaError) as exc:
         raise ConfigError(str(exc)) from exc
+    except engines.EngineError as exc:
+        raise click.ClickException(str(exc)) from exc
+    finally:
+        progress.close()
 
 
 def _emit(report: Report, fmt: str, strict: bool) -> None:
@@ -58,6 +89,25 @@ cache_option = click.option(
 jobs_option = click.option(
     "--jobs", "-j", type=click.IntRange(min=1), default=os.cpu_count() or 1, show_default="all cores",
     help="Processes that extract captures in parallel; the output is the same for any number.")
+engine_option = click.option(
+    "--engine", type=click.Choice(engines.ENGINES), default="local", show_default=True,
+    help="Where captures are processed: local processes (--jobs), or a Dask cluster (pip install "
+         "'corpuspack[dask]'); the release is byte-identical either way.")
+scheduler_option = click.option(
+    "--scheduler", metavar="ADDRESS", default=None,
+    help="With --engine dask: the scheduler to use (e.g. tcp://10.0.0.5:8786), whose workers have this "
+         "corpuspack installed. Default: start a local cluster of --jobs workers.")
+quiet_option = click.option(
+    "--quiet", "-q", is_flag=True,
+    help="No progress bar (it is shown only on a terminal, never in CI logs or pipes).")
+
+
+def scale_options(command):
+    for option in reversed([cache_option, jobs_option, engine_option, scheduler_option, quiet_option]):
+        command = option(command)
+    return command
+
+
 format_option = click.option(
     "--format", "fmt", type=click.Choice(sorted(render.RENDERERS)), default="text", show_default=True,
     help="How to print the findings.")
@@ -88,10 +138,9 @@ def _card_findings(project: project_mod.Project) -> list:
             for key in missing_sections(project.settings)]
 
 
-def _release_result(project: project_mod.Project, fmt: str, strict: bool, cache_dir: Path | None,
-                    jobs: int) -> pipeline.Result:
+def _release_result(project: project_mod.Project, fmt: str, strict: bool, **scale) -> pipeline.Result:
     """The pipeline's result, or an error (with the findings printed) when it may not be released."""
-    result = _run(project, cache_dir=cache_dir, jobs=jobs)
+    result = _run(project, **scale)
     result.report.extend(_card_findings(project))
     if not result.report.is_valid(strict=strict):
         _emit(result.report, fmt, strict=strict)
@@ -106,10 +155,8 @@ def _release_result(project: project_mod.Project, fmt: str, strict: bool, cache_
               help="Release folder to write instead of dist/<version>/ (must not hold a different release).")
 @format_option
 @strict_option
-@cache_option
-@jobs_option
-def build(project_dir: Path | None, out: Path | None, fmt: str, strict: bool, cache_dir: Path | None,
-          jobs: int) -> None:
+@scale_options
+def build(project_dir: Path | None, out: Path | None, fmt: str, strict: bool, **scale) -> None:
     """Build the release dist/<version>/ from raw/.
 
     Extracts every capture with its outlet profile, validates every article
@@ -126,7 +173,7 @@ def build(project_dir: Path | None, out: Path | None, fmt: str, strict: bool, ca
         corpuspack build --project path/to/corpus --out /tmp/release
     """
     project = _load_project(project_dir)
-    result = _release_result(project, fmt, strict, cache_dir, jobs)
+    result = _release_result(project, fmt, strict, **scale)
     target = out if out is not None else project.dist_dir / project.version
     from .release import ReleaseError, cut  # datasets is slow to import: only for builds
 
@@ -160,10 +207,9 @@ def build(project_dir: Path | None, out: Path | None, fmt: str, strict: bool, ca
 @click.option("--dry-run", is_flag=True, help="Print the version and the CHANGELOG entry; change nothing.")
 @format_option
 @strict_option
-@cache_option
-@jobs_option
+@scale_options
 def release_command(project_dir: Path | None, bump: str | None, date, commit: bool, dry_run: bool, fmt: str,
-                    strict: bool, cache_dir: Path | None, jobs: int) -> None:
+                    strict: bool, **scale) -> None:
     """Cut a new release: bump the version, write the CHANGELOG entry, build.
 
     Compares what raw/ would release now with the newest release in dist/ and
@@ -180,7 +226,7 @@ def release_command(project_dir: Path | None, bump: str | None, date, commit: bo
         corpuspack release --bump minor
     """
     project = _load_project(project_dir)
-    result = _release_result(project, fmt, strict, cache_dir, jobs)
+    result = _release_result(project, fmt, strict, **scale)
     from .release import ReleaseError, cut
 
     today = (date.date() if date else dt.datetime.now(dt.timezone.utc).date())
@@ -211,11 +257,10 @@ def release_command(project_dir: Path | None, bump: str | None, date, commit: bo
               help="Check only the files under raw/ added or changed since the merge base of the git ref REF "
                    "and HEAD (plus uncommitted ones), against the rest of the corpus. Falls back to a full "
                    "check, with a notice, when REF or git is unavailable.")
-@cache_option
-@jobs_option
+@scale_options
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
-def validate(project_dir: Path | None, fmt: str, strict: bool, ref: str | None, cache_dir: Path | None,
-             jobs: int, paths: tuple[Path, ...]) -> None:
+def validate(project_dir: Path | None, fmt: str, strict: bool, ref: str | None, paths: tuple[Path, ...],
+             **scale) -> None:
     """Run every check of the build and write nothing.
 
     With PATHS (captures, sidecars or folders under raw/) or --changed-since,
@@ -246,7 +291,7 @@ def validate(project_dir: Path | None, fmt: str, strict: bool, ref: str | None, 
         else:
             focus = changed if focus is None else focus & changed
             _notice(fmt, f"{len(changed)} file(s) under raw/ changed since {ref}")
-    result = _run(project, focus=focus, cache_dir=cache_dir, jobs=jobs)
+    result = _run(project, focus=focus, **scale)
     _emit(result.report, fmt, strict)
     if not result.report.is_valid(strict=strict):
         raise SystemExit(1)

@@ -6,13 +6,12 @@ Reads raw/ (through ingest) and nothing else; writes nothing but the optional ca
 from __future__ import annotations
 
 import datetime as dt
-import multiprocessing
-from concurrent.futures import ProcessPoolExecutor
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from . import corpus, extract, ingest, profiles, quotations, validate
+from . import corpus, engines, extract, ingest, profiles, quotations, validate
 from .annotations import Vocabulary, merge
 from .tables import QUOTE_FIELDS
 from .article import Article
@@ -60,37 +59,9 @@ class _Process:
         return [process(capture, inputs, registry, known, self.vocabulary) for capture, inputs in items]
 
 
-class _Workers:
-    """Process batches of captures in `jobs` processes (or in this one), keeping the pool open."""
-
-    def __init__(self, task: _Process, jobs: int, total: int):
-        self.task = task
-        # Starting a worker costs about a second of imports: small corpora run in this process.
-        self.parallel = jobs > 1 and total >= 200 * jobs
-        self.jobs = jobs
-        self.pool = None
-
-    def __enter__(self) -> _Workers:
-        if self.parallel:
-            # spawn, not fork: a forked child of a process that has started pyarrow's threads can hang.
-            self.pool = ProcessPoolExecutor(max_workers=self.jobs, mp_context=multiprocessing.get_context("spawn"))
-        return self
-
-    def __exit__(self, *exc) -> None:
-        if self.pool:
-            self.pool.shutdown()
-
-    def run(self, items: list[tuple[ingest.Capture, ingest.Inputs]]) -> list[Entry]:
-        """Entries for items, in order. Workers get bytes and return records: no file access."""
-        if self.pool is None or len(items) < 2:
-            return self.task.batch(items)
-        size = max(1, min(256, len(items) // (self.jobs * 4)))
-        batches = [items[i:i + size] for i in range(0, len(items), size)]
-        return [entry for entries in self.pool.map(self.task.batch, batches) for entry in entries]
-
-
 def run(project: Project, *, today: dt.date | None = None, focus: set[str] | None = None,
-        cache: Cache | None = None, jobs: int = 1) -> Result:
+        cache: Cache | None = None, jobs: int = 1, engine: str = "local", scheduler: str | None = None,
+        progress: Callable[[int, int], None] | None = None) -> Result:
     """Check the corpus.
 
     today (if given) makes publication dates after it errors. focus, a set of
@@ -120,7 +91,16 @@ def run(project: Project, *, today: dt.date | None = None, focus: set[str] | Non
     signatures: dict[str, np.ndarray] = {}
     captures = scan.captures
     # Captures are read and processed a batch at a time, so the bytes held at once stay bounded.
-    with _Workers(_Process(tuple(known_outlets), vocabulary), jobs, len(captures)) as workers:
+    done = 0
+
+    def advance(count: int) -> None:
+        nonlocal done
+        done += count
+        if progress:
+            progress(done, len(captures))
+
+    task = _Process(tuple(known_outlets), vocabulary).batch
+    with engines.start(engine, task, jobs=jobs, total=len(captures), scheduler=scheduler) as workers:
         for start in range(0, len(captures), BATCH):
             entries: list[Entry | None] = []
             misses: list[tuple[int, str | None, tuple[ingest.Capture, ingest.Inputs]]] = []
@@ -128,13 +108,16 @@ def run(project: Project, *, today: dt.date | None = None, focus: set[str] | Non
                 inputs, problems = ingest.read(capture, project.settings.max_file_bytes)
                 report.extend(problems)
                 if inputs.data is None or problems:
+                    advance(1)
                     continue
                 key = Cache.key(inputs, capture.shown, vocabulary) if cache else None
                 entry = cache.get(key) if cache else None
                 if entry is None:
                     misses.append((len(entries), key, (capture, inputs)))
+                else:
+                    advance(1)
                 entries.append(entry)
-            computed = workers.run([item for _, _, item in misses])
+            computed = workers.run([item for _, _, item in misses], advance)
             for (index, key, _), entry in zip(misses, computed, strict=True):
                 entries[index] = entry
                 if cache:

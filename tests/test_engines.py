@@ -1,0 +1,100 @@
+"""The release is the same bytes whatever runs the work: one process, a pool, or a Dask cluster."""
+
+from __future__ import annotations
+
+import io
+import json
+import sys
+
+import pytest
+from distributed import LocalCluster
+
+from corpuspack import cli, engines
+
+from conftest import REPO, invoke
+
+sys.path.insert(0, str(REPO / "benchmarks"))
+import synth  # noqa: E402
+from test_parallel import files  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory):
+    root = synth.generate(tmp_path_factory.mktemp("engines") / "corpus", 440)  # enough for two workers
+    descriptor = json.loads((root / "datapackage.json").read_text(encoding="utf-8"))
+    descriptor["corpuspack"]["shard_rows"] = 150  # three shards, so their assignment is compared too
+    (root / "datapackage.json").write_text(json.dumps(descriptor), encoding="utf-8")
+    return root
+
+
+@pytest.fixture(scope="module")
+def serial(corpus, tmp_path_factory):
+    from click.testing import CliRunner
+
+    out = tmp_path_factory.mktemp("serial") / "release"
+    result = invoke(CliRunner(), "build", "--project", str(corpus), "--out", str(out), "--jobs", "1")
+    assert result.exit_code == 0, result.output
+    built = files(out)
+    assert sum(name.startswith("data/") for name in built) == 3
+    return built
+
+
+def test_a_local_dask_cluster_of_two_workers_gives_the_same_bytes(corpus, serial, runner, tmp_path):
+    result = invoke(runner, "build", "--project", str(corpus), "--out", str(tmp_path / "dask"),
+                    "--engine", "dask", "--jobs", "2")
+    assert result.exit_code == 0, result.output
+    assert files(tmp_path / "dask") == serial
+
+
+def test_a_running_scheduler_is_used_by_address(corpus, serial, runner, tmp_path):
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
+        result = invoke(runner, "build", "--project", str(corpus), "--out", str(tmp_path / "remote"),
+                        "--engine", "dask", "--scheduler", cluster.scheduler_address)
+        assert result.exit_code == 0, result.output
+        # The work ran on the cluster's workers, not in this process.
+        assert any(cluster.scheduler.task_prefixes), "no task reached the scheduler"
+    assert files(tmp_path / "remote") == serial
+
+
+def test_two_local_processes_give_the_same_bytes(corpus, serial, runner, tmp_path):
+    result = invoke(runner, "build", "--project", str(corpus), "--out", str(tmp_path / "two"), "--jobs", "2")
+    assert result.exit_code == 0, result.output
+    assert files(tmp_path / "two") == serial
+
+
+def test_an_unreachable_scheduler_is_a_clear_error_and_writes_nothing(runner, tmp_path, monkeypatch):
+    from conftest import copy_project
+
+    project = copy_project(tmp_path / "corpus")
+    monkeypatch.setattr(engines.Dask, "CONNECT_TIMEOUT", "1s")
+    result = runner.invoke(cli.main, ["build", "--project", str(project), "--engine", "dask",
+                                      "--scheduler", "tcp://127.0.0.1:9"])
+    assert result.exit_code == 1
+    assert "could not connect to the Dask scheduler at tcp://127.0.0.1:9" in result.output
+    assert not (project / "dist").exists()
+
+
+def test_scheduler_needs_the_dask_engine(runner, project):
+    result = runner.invoke(cli.main, ["build", "--project", str(project), "--scheduler", "tcp://127.0.0.1:9"])
+    assert result.exit_code == 1 and "--scheduler is for --engine dask" in result.output
+
+
+def test_progress_shows_on_a_terminal_only(monkeypatch):
+    shown = io.StringIO()
+    shown.isatty = lambda: True
+    monkeypatch.setattr(sys, "stderr", shown)
+    monkeypatch.setattr(cli._Progress, "MININTERVAL", 0)
+    bar = cli._Progress(quiet=False)
+    for done in (100, 250, 400):
+        bar(done, 400)
+    bar.close()
+    assert "400/400" in shown.getvalue() and "captures" in shown.getvalue()
+
+    for quiet, tty in ((True, True), (False, False)):
+        silent = io.StringIO()
+        silent.isatty = lambda tty=tty: tty
+        monkeypatch.setattr(sys, "stderr", silent)
+        bar = cli._Progress(quiet=quiet)
+        bar(10, 400)
+        bar.close()
+        assert silent.getvalue() == ""
