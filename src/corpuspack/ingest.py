@@ -11,9 +11,10 @@ import hashlib
 import os
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
+from . import shards as shards_mod
 from . import sidecar as sidecar_mod
 from .annotations import ANNOTATION_SUFFIXES
 from .report import Finding, error, warning
@@ -71,11 +72,23 @@ class Capture:
     sidecar: Path | None = None
     sidecar_shown: str | None = None
     annotations: tuple[tuple[Path, str], ...] = ()  # standoff annotation files: (path, shown)
+    shard: str | None = None  # the JSONL shard (project-relative) it is a line of, if any
+    shard_line: int | None = None
 
     @property
     def related(self) -> set[str]:
         """The project-relative paths of the capture and every file that belongs to it."""
-        return {self.shown, *([self.sidecar_shown] if self.sidecar_shown else []), *(s for _, s in self.annotations)}
+        return {self.shown, *([self.sidecar_shown] if self.sidecar_shown else []), *(s for _, s in self.annotations),
+                *([self.shard] if self.shard else [])}
+
+
+@dataclass(frozen=True)
+class Shard:
+    """A JSONL file of captures (see shards.py), not yet read."""
+
+    path: Path
+    shown: str
+    outlet_dir: str | None
 
 
 @dataclass
@@ -83,6 +96,7 @@ class Scan:
     captures: list[Capture]
     findings: list[Finding]
     files_seen: int
+    shards: list[Shard] = field(default_factory=list)
 
 
 def _walk(raw_dir: Path) -> Iterator[tuple[str, str]]:
@@ -111,6 +125,8 @@ def _walk(raw_dir: Path) -> Iterator[tuple[str, str]]:
                 yield relative, "annotations"
             elif entry.name.endswith(CAPTURE_SUFFIX):
                 yield relative, "capture"
+            elif entry.name.endswith(shards_mod.SUFFIXES):
+                yield relative, "shard"
             elif entry.name.lower().endswith((CAPTURE_SUFFIX, SIDECAR_SUFFIX)):
                 yield relative, "wrong-case-suffix"
             else:
@@ -200,6 +216,7 @@ def scan(raw_dir: Path, root: Path) -> Scan:
     captures: list[str] = []
     sidecars: dict[str, str] = {}  # capture's relative path -> sidecar's
     standoff: dict[str, list[str]] = {}  # capture's relative path -> its annotation files
+    shard_list: list[Shard] = []
     seen = 0
     if not raw_dir.is_dir():
         shown = raw_dir.relative_to(root).as_posix() if raw_dir.is_relative_to(root) else str(raw_dir)
@@ -230,7 +247,8 @@ def scan(raw_dir: Path, root: Path) -> Scan:
             findings.append(error(shown, "non-portable-name", f"rename it to end in lowercase {CAPTURE_SUFFIX} or "
                                   f"{SIDECAR_SUFFIX}; as it is, it would be ignored"))
         elif kind == "other":
-            findings.append(warning(shown, "unexpected-file", f"not a capture ({CAPTURE_SUFFIX}), a sidecar "
+            findings.append(warning(shown, "unexpected-file", f"not a capture ({CAPTURE_SUFFIX}), a shard of captures "
+                                    f"({', '.join(shards_mod.SUFFIXES)}), a sidecar "
                                     f"({SIDECAR_SUFFIX}) or an annotation file ({', '.join(ANNOTATION_SUFFIXES)}); "
                                     "it is ignored"))
         elif kind == "sidecar":
@@ -238,6 +256,9 @@ def scan(raw_dir: Path, root: Path) -> Scan:
         elif kind == "annotations":
             suffix = next(s for s in ANNOTATION_SUFFIXES if relative.endswith(s))
             standoff.setdefault(relative[: -len(suffix)] + CAPTURE_SUFFIX, []).append(relative)
+        elif kind == "shard":
+            shard_list.append(Shard(path=raw_dir / relative, shown=shown,
+                                    outlet_dir=relative.split("/", 1)[0] if "/" in relative else None))
         else:
             captures.append(relative)
     known = set(captures)
@@ -261,7 +282,23 @@ def scan(raw_dir: Path, root: Path) -> Scan:
                              sidecar_shown=prefix + sidecar if sidecar else None,
                              annotations=tuple((raw_dir / name, prefix + name)
                                                for name in sorted(standoff.get(relative, [])))))
-    return Scan(captures=found, findings=findings, files_seen=seen)
+    return Scan(captures=found, findings=findings, files_seen=seen, shards=shard_list)
+
+
+def inputs(scan: Scan, max_bytes: int) -> Iterator[tuple[Capture | None, Inputs | None, list[Finding]]]:
+    """Every capture with its bytes (or the findings that stop it being read), files first, then shards' lines."""
+    for capture in scan.captures:
+        data, problems = read(capture, max_bytes)
+        yield capture, data, problems
+    for shard in scan.shards:
+        for member, data, sidecar, problems in shards_mod.read(shard.path, shard.shown, max_bytes):
+            if member is None:
+                yield None, None, problems
+                continue
+            capture = Capture(path=shard.path, shown=member.shown, outlet_dir=shard.outlet_dir,
+                              sidecar_shown=member.sidecar_shown if sidecar is not None else None, shard=shard.shown,
+                              shard_line=member.line)
+            yield capture, Inputs(data=data, sidecar=sidecar, annotations=()), []
 
 
 def load(capture: Capture, inputs: Inputs) -> tuple[RawDocument | None, list[Finding]]:

@@ -6,12 +6,13 @@ Reads raw/ (through ingest) and nothing else; writes nothing but the optional ca
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from . import corpus, engines, extract, ingest, profiles, quotations, validate
+from . import corpus, engines, extract, ingest, profiles, quotations, shards, validate
 from .annotations import Vocabulary, merge
 from .tables import QUOTE_FIELDS
 from .article import Article
@@ -84,30 +85,36 @@ def run(project: Project, *, today: dt.date | None = None, focus: set[str] | Non
     scan = ingest.scan(project.raw_dir, project.root)
     report = Report(files_checked=scan.files_seen)
     report.extend(scan.findings)
-    focus_captures = None
-    if focus is not None:
-        focus_captures = {c.shown for c in scan.captures if c.related & focus}
+    focus_captures: set[str] | None = None if focus is None else set()
+    focus_related: set[str] = set()  # every file of a focused capture (its shard, for one from a shard)
     articles: list[Article] = []
     signatures: dict[str, np.ndarray] = {}
-    captures = scan.captures
-    # Captures are read and processed a batch at a time, so the bytes held at once stay bounded.
+    members: dict[str, tuple[str, int]] = {}  # a shard's capture -> (shard, line), to point findings there
+    # Shards' lines are not counted ahead (that would read them twice): with shards, no total.
+    total = len(scan.captures) if not scan.shards else None
     done = 0
 
     def advance(count: int) -> None:
         nonlocal done
         done += count
         if progress:
-            progress(done, len(captures))
+            progress(done, total)
 
     task = _Process(tuple(known_outlets), vocabulary).batch
-    with engines.start(engine, task, jobs=jobs, total=len(captures), scheduler=scheduler) as workers:
-        for start in range(0, len(captures), BATCH):
+    stream = ingest.inputs(scan, project.settings.max_file_bytes)
+    # Captures are read and processed a batch at a time, so the bytes held at once stay bounded.
+    with engines.start(engine, task, jobs=jobs, total=total or BATCH, scheduler=scheduler) as workers:
+        while batch := list(itertools.islice(stream, BATCH)):
             entries: list[Entry | None] = []
             misses: list[tuple[int, str | None, tuple[ingest.Capture, ingest.Inputs]]] = []
-            for capture in captures[start:start + BATCH]:
-                inputs, problems = ingest.read(capture, project.settings.max_file_bytes)
+            for capture, inputs, problems in batch:
                 report.extend(problems)
-                if inputs.data is None or problems:
+                if capture is not None and capture.shard:
+                    members[capture.shown] = (capture.shard, capture.shard_line)
+                if focus is not None and capture is not None and capture.related & focus:
+                    focus_captures.add(capture.shown)
+                    focus_related.update(capture.related)
+                if capture is None or inputs.data is None or problems:
                     advance(1)
                     continue
                 key = Cache.key(inputs, capture.shown, vocabulary) if cache else None
@@ -133,11 +140,12 @@ def run(project: Project, *, today: dt.date | None = None, focus: set[str] | Non
     report.extend(validate.validate_articles(checked, schema.descriptor))
     report.extend(corpus.check(articles, signatures, project.settings, focus=focus_captures, today=today))
     if focus is not None:
-        wanted = focus | focus_captures
-        wanted |= {path for c in scan.captures if c.shown in focus_captures for path in c.related}
+        wanted = focus | focus_captures | focus_related
         report.findings = [f for f in report.findings if f.file in wanted]
     # The same problem found twice (e.g. a duplicate id by frictionless and by the corpus check) is shown once.
     unique = {(f.file, f.line, f.code, f.field): f for f in report.findings}
     report.findings = list(unique.values())
+    if members:
+        report.findings = shards.relocate(report.findings, members)
     return Result(articles=articles, report=report, schema=schema, signatures=signatures,
                   quotes_schema=quotes_schema, vocabulary=vocabulary)

@@ -1,0 +1,133 @@
+"""Captures that come as JSONL shards (plain, gzip, zstd) give the same articles, and findings name shard and line."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+import yaml
+import zstandard
+
+from corpuspack import pipeline, project as project_mod
+
+from conftest import REPO, copy_project, invoke
+
+COMPARED = ("outlet", "url", "title", "lead", "published", "published_date", "published_precision", "dateline",
+            "language", "text", "keywords", "raw_sha256", "sidecar_notes")
+
+
+def shard_lines(outlet: Path) -> list[bytes]:
+    lines = []
+    for capture in sorted(outlet.glob("*.txt")):
+        record = {"name": capture.name, "text": capture.read_text(encoding="utf-8")}
+        sidecar = capture.with_name(capture.name.removesuffix(".txt") + ".meta.yaml")
+        if sidecar.exists():
+            record["meta"] = yaml.safe_load(sidecar.read_text(encoding="utf-8"))
+        lines.append(json.dumps(record, default=str).encode() + b"\n")
+    return lines
+
+
+def write_shard(path: Path, lines: list[bytes]) -> None:
+    data = b"".join(lines)
+    if path.name.endswith(".gz"):
+        data = gzip.compress(data, mtime=0)
+    elif path.name.endswith(".zst"):
+        data = zstandard.ZstdCompressor().compress(data)
+    path.write_bytes(data)
+
+
+def as_shards(root: Path) -> dict[str, str]:
+    """raw/<outlet>/*.txt (+ sidecars) become one shard per outlet, a different compression each;
+    standoff annotation files stay beside nothing (they belong to single-file captures), so they go."""
+    suffixes = iter([".jsonl", ".jsonl.gz", ".jsonl.zst", ".jsonl.zst"])
+    names = {}
+    for outlet in sorted(p for p in (root / "raw").iterdir() if p.is_dir()):
+        shard = outlet / f"batch{next(suffixes)}"
+        write_shard(shard, shard_lines(outlet))
+        for path in outlet.iterdir():
+            if path != shard:
+                names[path.name] = f"raw/{outlet.name}/{shard.name}/{path.name}"
+                path.unlink()
+    return names
+
+
+@pytest.fixture(scope="module")
+def from_files():
+    return {a.raw_path.rsplit("/", 1)[-1]: a for a in pipeline.run(project_mod.load(REPO)).articles}
+
+
+def test_shards_give_the_articles_that_files_give(tmp_path, from_files):
+    root = copy_project(tmp_path / "corpus")
+    paths = as_shards(root)
+    result = pipeline.run(project_mod.load(root))
+    assert [f for f in result.report.findings if f.severity == "error"] == []
+    by_name = {a.raw_path.rsplit("/", 1)[-1]: a for a in result.articles}
+    assert sorted(by_name) == sorted(from_files)
+    for name, article in by_name.items():
+        assert article.raw_path == paths[name]
+        expected = from_files[name]
+        for field in COMPARED:
+            assert getattr(article, field) == getattr(expected, field), (name, field)
+        # Quotations are found on the text alone (the people's standoff files stayed with the files).
+        assert [a for a in article.annotations if a.source == "rule"] == [
+            a for a in expected.annotations if a.source == "rule"]
+
+
+def test_a_release_builds_from_shards(tmp_path, runner):
+    root = copy_project(tmp_path / "corpus")
+    as_shards(root)
+    result = invoke(runner, "build", "--project", str(root), "--out", str(tmp_path / "release"))
+    assert result.exit_code == 0, result.output
+    assert "5 articles" in result.output
+
+
+def test_bad_lines_are_findings_naming_the_shard_and_the_line(tmp_path):
+    root = copy_project(tmp_path / "corpus")
+    as_shards(root)
+    good = shard_lines(REPO / "raw/rt")
+    lines = [
+        good[0],                                                       # 1: fine
+        b"{not json\n",                                                # 2
+        b'["a list"]\n',                                               # 3
+        b'{"name": "../escape.txt", "text": "x"}\n',                   # 4
+        b'{"name": "a.txt", "text": "x", "html": "<p>"}\n',            # 5
+        good[0],                                                       # 6: the same name again
+        b"\n",                                                         # 7: blank, skipped
+        b'{"name": "empty.txt", "text": ""}\n',                        # 8: a capture with a problem
+        b'{"name": "bad_meta.txt", "text": "x", "meta": {"published": {"value": "2020-01-01"}}}\n',  # 9
+    ]
+    shard = root / "raw/rt/batch.jsonl.zst"
+    write_shard(shard, lines)
+    report = pipeline.run(project_mod.load(root)).report
+    found = {(f.line, f.code) for f in report.findings if f.file == "raw/rt/batch.jsonl.zst"}
+    assert {(2, "invalid-jsonl"), (3, "invalid-jsonl"), (4, "invalid-jsonl"), (5, "invalid-jsonl"),
+            (6, "duplicate-capture"), (8, "empty-file")} <= found
+    assert not any(line == 7 for line, _ in found)
+    empty = next(f for f in report.findings if f.line == 8 and f.file.endswith("batch.jsonl.zst"))
+    assert empty.message.startswith("empty.txt (text): ")
+    meta = [f for f in report.findings if f.file == "raw/rt/batch.jsonl.zst" and f.line == 9]
+    assert meta and all(f.message.startswith("bad_meta.txt (") for f in meta)
+    assert not [f for f in report.findings if ".jsonl.zst/" in f.file]  # nothing left on the inner path
+
+
+def test_a_truncated_shard_is_a_finding_and_nothing_is_lost_quietly(tmp_path):
+    root = copy_project(tmp_path / "corpus")
+    as_shards(root)
+    shard = next((root / "raw").glob("*/batch.jsonl.zst"))
+    shard.write_bytes(shard.read_bytes()[:-20])
+    report = pipeline.run(project_mod.load(root)).report
+    problems = [f for f in report.findings if f.code == "unreadable-shard"]
+    assert problems and problems[0].file == shard.relative_to(root).as_posix()
+    assert not report.valid
+
+
+def test_a_changed_shard_focuses_validation_on_its_captures(tmp_path, runner):
+    root = copy_project(tmp_path / "corpus")
+    as_shards(root)
+    shard = root / "raw/rt/batch.jsonl.gz"
+    result = invoke(runner, "validate", "--project", str(root), "--format", "json", str(shard))
+    report = json.loads(result.output)
+    assert report["stats"]["articles"] == 1
