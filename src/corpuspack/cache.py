@@ -47,6 +47,15 @@ def rules_digest() -> str:
     return digest.hexdigest()
 
 
+_serialised: list = [None, b""]  # (vocabulary, its JSON): one vocabulary per run, serialised once, not per capture
+
+
+def _vocabulary_bytes(vocabulary) -> bytes:
+    if _serialised[0] is not vocabulary:
+        _serialised[:] = [vocabulary, json.dumps(vocabulary.descriptor, sort_keys=True).encode()]
+    return _serialised[1]
+
+
 @dataclass
 class Entry:
     article: Article | None
@@ -64,7 +73,7 @@ class Cache:
     def key(inputs, shown: str, vocabulary) -> str:
         """Digest of the rules, the vocabulary, the capture and every file that belongs to it."""
         digest = hashlib.sha256(rules_digest().encode())
-        vocabulary_bytes = json.dumps(vocabulary.descriptor, sort_keys=True).encode()
+        vocabulary_bytes = _vocabulary_bytes(vocabulary)
         parts = [shown.encode(), vocabulary_bytes, inputs.data,
                  b"\0" if inputs.sidecar is None else b"\1" + inputs.sidecar]
         for name, data in inputs.annotations:
