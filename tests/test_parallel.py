@@ -29,3 +29,18 @@ def test_jobs_and_cache_give_identical_bytes(tmp_path, runner):
     assert out["serial"] == out["two"] == out["cached"] == files(tmp_path / "rerun")
     assert sorted(out["serial"]) == ["CITATION.cff", "README.md", "croissant.json", "data/train-00000-of-00001.parquet",
                                      "datapackage.json", "manifest.json", "quotes/train-00000-of-00001.parquet"]
+
+
+def test_a_changed_vocabulary_changes_every_cache_key():
+    import copy
+
+    from corpuspack import ingest, project as project_mod
+    from corpuspack.cache import Cache
+
+    vocabulary = project_mod.load(REPO).load_vocabulary()
+    other = copy.deepcopy(vocabulary)
+    other.descriptor["fields"] = other.descriptor.get("fields", []) + [{"name": "extra", "type": "string"}]
+    inputs = ingest.Inputs(data=b"text", sidecar=None, annotations=())
+    first = Cache.key(inputs, "raw/x/a.txt", vocabulary)
+    assert Cache.key(inputs, "raw/x/a.txt", other) != first
+    assert Cache.key(inputs, "raw/x/a.txt", vocabulary) == first
