@@ -54,7 +54,7 @@ class Local:
             return entries
         batches = _chunks(items, max(1, min(256, len(items) // (self.jobs * 4))))
         entries = []
-        for batch, done in zip(batches, self.pool.map(self.task, batches)):  # in order, as they finish
+        for batch, done in zip(batches, self.pool.map(self.task, batches)):  # results in input order
             entries.extend(done)
             if advance:
                 advance(len(batch))

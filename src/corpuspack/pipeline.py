@@ -103,6 +103,7 @@ def run(project: Project, *, today: dt.date | None = None, focus: set[str] | Non
     task = _Process(tuple(known_outlets), vocabulary).batch
     stream = ingest.inputs(scan, project.settings.max_file_bytes)
     # Captures are read and processed a batch at a time, so the bytes held at once stay bounded.
+    # With shards the count is unknown: taken as one full batch, enough to start the worker processes.
     with engines.start(engine, task, jobs=jobs, total=total or BATCH, scheduler=scheduler) as workers:
         while batch := list(itertools.islice(stream, BATCH)):
             entries: list[Entry | None] = []
