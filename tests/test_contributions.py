@@ -69,7 +69,7 @@ def test_each_hostile_contribution_fails_with_its_code_file_and_line(case, repo,
     github = check(runner, repo, "--format", "github")
     annotations = [line for line in github.stdout.splitlines() if line.startswith("::")]
     assert annotations and all(WORKFLOW_COMMAND.match(line) for line in annotations), annotations
-    assert any(line.startswith(f"::error file=") and f"title=corpuspack {expected[0]}::" in line
+    assert any(line.startswith("::error file=") and f"title=corpuspack {expected[0]}::" in line
                for line in annotations)
 
 

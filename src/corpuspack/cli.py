@@ -187,7 +187,7 @@ def build(project_dir: Path | None, out: Path | None, fmt: str, strict: bool, **
     if result.report.findings:
         _emit(result.report, fmt, strict=strict)
     verb = "is up to date (identical bytes)" if outcome.unchanged else "written"
-    click.echo(f"release {project.version}: {len(result.articles)} articles, {outcome.path} {verb}")
+    click.echo(f"release {project.version}: {result.count} articles, {outcome.path} {verb}")
     for name in outcome.files:
         click.echo(f"  {name}")
 
@@ -243,7 +243,7 @@ def release_command(project_dir: Path | None, bump: str | None, date, commit: bo
     if result.report.findings:
         _emit(result.report, fmt, strict=strict)
     click.echo(f"release {plan.version}" + (f" ({plan.part} after {plan.previous.name})" if plan.previous else "")
-               + f": {len(result.articles)} articles, {outcome.path} written")
+               + f": {result.count} articles, {outcome.path} written")
     click.echo(f"  datapackage.json and {cut.CHANGELOG} updated" + (f", committed as {made[:12]}" if made else ""))
     if made:
         click.echo(f"  next: git add {project.relative(outcome.path)} && git commit -m 'Add release {plan.version}'")

@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from urllib.parse import urlsplit, urlunsplit
 
 import numpy as np
+import pyarrow.compute as pc
 import xxhash
 from datasketch import MinHash, MinHashLSH
 
@@ -35,6 +36,10 @@ def _minhash(hashvalues=None) -> MinHash:
 # Candidates only; the exact containment decides. A trimmed copy half as long as
 # its original has a Jaccard similarity of 0.5, well above this.
 LSH_THRESHOLD = 0.3
+# The bands MinHashLSH uses at that threshold (37 bands of 3 values): a pair is a candidate when
+# any band of its two signatures is equal.
+BANDS: list[tuple[int, int]] = MinHashLSH(threshold=LSH_THRESHOLD, num_perm=NUM_PERM).hashranges
+ROWS_PER_BAND = BANDS[0][1] - BANDS[0][0]
 _WORD = re.compile(r"\w+")
 
 
@@ -121,12 +126,10 @@ def duplicate_texts(articles: Sequence[Article], focus: set[str] | None = None) 
             for first, second in _pairs({k: v for k, v in groups.items() if len(v) > 1}, focus)]
 
 
-def near_duplicates(articles: Sequence[Article], signatures: dict[str, list[int]], *, threshold: float,
+def near_duplicates(by_path: dict[str, Article], candidates: set[tuple[str, str]], *, threshold: float,
                     severity: Severity, focus: set[str] | None = None) -> list[Finding]:
-    """Pairs whose exact shingle containment is at least threshold (candidates from MinHash LSH)."""
-    by_path = {a.raw_path: a for a in articles}
+    """Candidate pairs (raw paths) whose exact shingle containment is at least threshold."""
     findings = []
-    candidates = _candidates(by_path, signatures) if focus is None else _candidates_of(by_path, signatures, focus)
     for left, right in sorted(candidates):
         for first, second in _order(by_path[left], by_path[right], focus):
             if first.text == second.text:
@@ -141,38 +144,28 @@ def near_duplicates(articles: Sequence[Article], signatures: dict[str, list[int]
     return findings
 
 
-def _candidates(by_path: dict[str, Article], signatures: dict[str, list[int]]) -> set[tuple[str, str]]:
-    """Every pair MinHash LSH puts in a common band."""
-    lsh = MinHashLSH(threshold=LSH_THRESHOLD, num_perm=NUM_PERM)
-    signature_of = {path: _minhash(signatures[path]) for path in by_path}
-    for path in sorted(by_path):
-        lsh.insert(path, signature_of[path])
-    candidates = set()
-    for path in sorted(by_path):
-        for other in lsh.query(signature_of[path]):
-            if other != path:
-                candidates.add(tuple(sorted((path, other))))
-    return candidates
+def band_pairs(keys: np.ndarray, focused: np.ndarray | None) -> set[tuple[int, int]]:
+    """Pairs of rows (positions) whose band keys are equal; with focused, only pairs with a focused row.
 
-
-def _candidates_of(by_path: dict[str, Article], signatures: dict[str, list[int]],
-                   focus: set[str]) -> set[tuple[str, str]]:
-    """Pairs of a focused article with any other whose MinHash estimate of Jaccard similarity
-    reaches LSH_THRESHOLD. For a handful of articles, comparing their signatures with all
-    others at once (numpy) is faster than building an LSH index of the whole corpus, and
-    misses nothing that banding would find."""
-    paths = sorted(by_path)
-    focused = [p for p in paths if p in focus]
-    if not focused:
+    keys: one row of ROWS_PER_BAND uint32 per record. Equal keys sit together once sorted, so
+    memory is that of the keys, not of a hash table of them."""
+    if len(keys) < 2:
         return set()
-    matrix = np.array([signatures[p] for p in paths], dtype=np.uint32)
-    candidates = set()
-    for path in focused:
-        estimate = (matrix == np.asarray(signatures[path], dtype=np.uint32)).mean(axis=1)
-        for index in np.flatnonzero(estimate >= LSH_THRESHOLD):
-            if paths[index] != path:
-                candidates.add(tuple(sorted((path, paths[index]))))
-    return candidates
+    order = np.lexsort(keys.T[::-1])
+    ordered = keys[order]
+    same = np.all(ordered[1:] == ordered[:-1], axis=1)
+    pairs: set[tuple[int, int]] = set()
+    starts = np.flatnonzero(same & ~np.r_[False, same[:-1]])
+    for start in starts:
+        end = start + 1
+        while end < len(same) and same[end]:
+            end += 1
+        members = sorted(int(m) for m in order[start:end + 1])
+        for i, a in enumerate(members):
+            for b in members[i + 1:]:
+                if focused is None or focused[a] or focused[b]:
+                    pairs.add((a, b))
+    return pairs
 
 
 def missing_metadata(articles: Sequence[Article], required: Sequence[str]) -> list[Finding]:
@@ -203,16 +196,39 @@ def future_dates(articles: Sequence[Article], today: dt.date) -> list[Finding]:
     return findings
 
 
-def check(articles: Sequence[Article], signatures: dict[str, list[int]], settings, *,
-          focus: set[str] | None = None, today: dt.date | None = None) -> list[Finding]:
-    """Corpus-level findings; with focus, only those involving the focused captures."""
-    focused = [a for a in articles if focus is None or a.raw_path in focus]
-    return [
-        *duplicate_ids(articles, focus),
-        *duplicate_urls(articles, focus),
-        *duplicate_texts(articles, focus),
-        *near_duplicates(articles, signatures, threshold=settings.near_duplicate_threshold,
-                         severity=settings.near_duplicate_severity, focus=focus),
-        *missing_metadata(focused, settings.require),
-        *(future_dates(focused, today) if today else []),
-    ]
+def check(store, settings, *, focus: set[str] | None = None) -> list[Finding]:
+    """Corpus-level findings over every record in the store; with focus, only those involving the
+    focused captures.
+
+    Repeats of ids, canonical urls and text digests are found on the store's columns
+    (pyarrow's value_counts), and only the records in a repeated group are rebuilt.
+    Near-duplicate candidates are the pairs MinHash LSH would put in a common bucket (equal
+    band keys, sorted band by band on the columns); each is then confirmed exactly.
+    """
+    findings: list[Finding] = []
+    if store.count == 0:
+        return findings
+    for column, repeats in (("id", duplicate_ids), ("_url_key", duplicate_urls), ("_text_sha", duplicate_texts)):
+        counts = pc.value_counts(store.column(column).drop_null())
+        repeated = counts.field("values").filter(pc.greater(counts.field("counts"), 1))
+        if len(repeated):
+            findings += repeats(store.where(column, repeated), focus)
+    focused = None if focus is None else store.column("_focus").to_numpy(zero_copy_only=False)
+    pairs: set[tuple[int, int]] = set()
+    for band in range(len(BANDS)):
+        column = store.column(f"_band{band:02d}").combine_chunks()
+        keys = np.frombuffer(column.buffers()[1], dtype="<u4", count=len(column) * ROWS_PER_BAND,
+                             offset=column.offset * ROWS_PER_BAND * 4).reshape(-1, ROWS_PER_BAND)
+        pairs |= band_pairs(keys, focused)
+    if pairs:
+        records = store.take([p for pair in pairs for p in pair])
+        by_path = {a.raw_path: a for a in records.values()}
+        candidates = {tuple(sorted((records[a].raw_path, records[b].raw_path))) for a, b in pairs}
+        findings += near_duplicates(by_path, candidates, threshold=settings.near_duplicate_threshold,
+                                    severity=settings.near_duplicate_severity, focus=focus)
+    return findings
+
+
+def record_checks(articles: Sequence[Article], settings, today: dt.date | None) -> list[Finding]:
+    """The per-record checks that need the project's settings: required metadata and future dates."""
+    return [*missing_metadata(articles, settings.require), *(future_dates(articles, today) if today else [])]

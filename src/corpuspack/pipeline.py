@@ -1,6 +1,9 @@
 """The build's middle: raw captures in, validated article records and a report out.
 
-Reads raw/ (through ingest) and nothing else; writes nothing but the optional cache.
+Reads raw/ (through ingest) and nothing else; writes nothing but the optional cache and
+the store's spill files in a temporary folder. Memory is bounded: captures are read and
+processed a batch at a time, each batch's records are validated, checked and spilled to
+the store, and the corpus-level checks run on the store's columns.
 """
 
 from __future__ import annotations
@@ -8,9 +11,9 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 
-import numpy as np
+import pyarrow as pa
 
 from . import corpus, engines, extract, ingest, profiles, quotations, shards, validate
 from .annotations import Vocabulary, merge
@@ -20,6 +23,7 @@ from .cache import Cache, Entry
 from .project import Project, ProjectError
 from .report import Report
 from .schema import RecordSchema
+from .store import Store
 
 
 BATCH = 4096  # captures read and processed at a time
@@ -27,12 +31,20 @@ BATCH = 4096  # captures read and processed at a time
 
 @dataclass
 class Result:
-    articles: list[Article]
+    store: Store
     report: Report
     schema: RecordSchema
-    signatures: dict[str, np.ndarray] = field(default_factory=dict)
     quotes_schema: RecordSchema | None = None
     vocabulary: Vocabulary | None = None
+
+    @property
+    def count(self) -> int:
+        return self.store.count
+
+    @property
+    def articles(self) -> list[Article]:
+        """Every record, by id, rebuilt from the store: for small corpora and tests (it holds them all)."""
+        return self.store.articles()
 
 
 def process(capture: ingest.Capture, inputs: ingest.Inputs, registry: profiles.Registry,
@@ -77,7 +89,7 @@ def run(project: Project, *, today: dt.date | None = None, focus: set[str] | Non
     if unknown:
         raise ProjectError(f"datapackage.json: \"require\" names unknown field(s) {', '.join(unknown)}; "
                            f"fields are: {', '.join(schema.names)}")
-    registry = profiles.registry()
+    profiles.registry()  # a broken outlet profile stops the build before any capture is read
     vocabulary = project.load_vocabulary()
     schema.check_annotations(vocabulary)
     quotes_schema = RecordSchema(project.load_quotes_schema(), expected=QUOTE_FIELDS)
@@ -87,8 +99,8 @@ def run(project: Project, *, today: dt.date | None = None, focus: set[str] | Non
     report.extend(scan.findings)
     focus_captures: set[str] | None = None if focus is None else set()
     focus_related: set[str] = set()  # every file of a focused capture (its shard, for one from a shard)
-    articles: list[Article] = []
-    signatures: dict[str, np.ndarray] = {}
+    store = Store(schema.arrow, project.settings.splits)
+    checked = 0
     members: dict[str, tuple[str, int]] = {}  # a shard's capture -> (shard, line), to point findings there
     # Shards' lines are not counted ahead (that would read them twice): with shards, no total.
     total = len(scan.captures) if not scan.shards else None
@@ -132,14 +144,11 @@ def run(project: Project, *, today: dt.date | None = None, focus: set[str] | Non
                     cache.put(key, entry)
             for entry in entries:
                 report.extend(entry.findings)
-                if entry.article is not None:
-                    articles.append(entry.article)
-                    signatures[entry.article.raw_path] = np.asarray(entry.signature, dtype=np.uint32)
-    articles.sort(key=lambda a: (a.id, a.raw_path))
-    checked = articles if focus_captures is None else [a for a in articles if a.raw_path in focus_captures]
-    report.articles_checked = len(checked)
-    report.extend(validate.validate_articles(checked, schema.descriptor))
-    report.extend(corpus.check(articles, signatures, project.settings, focus=focus_captures, today=today))
+            done_entries = [e for e in entries if e.article is not None]
+            checked += _keep(store, done_entries, schema, project.settings, report, focus_captures, today)
+    store.close()
+    report.articles_checked = checked
+    report.extend(corpus.check(store, project.settings, focus=focus_captures))
     if focus is not None:
         wanted = focus | focus_captures | focus_related
         report.findings = [f for f in report.findings if f.file in wanted]
@@ -148,5 +157,47 @@ def run(project: Project, *, today: dt.date | None = None, focus: set[str] | Non
     report.findings = list(unique.values())
     if members:
         report.findings = shards.relocate(report.findings, members)
-    return Result(articles=articles, report=report, schema=schema, signatures=signatures,
-                  quotes_schema=quotes_schema, vocabulary=vocabulary)
+    return Result(store=store, report=report, schema=schema, quotes_schema=quotes_schema, vocabulary=vocabulary)
+
+
+def _keep(store: Store, entries: list[Entry], schema: RecordSchema, settings, report: Report,
+          focus: set[str] | None, today: dt.date | None) -> int:
+    """Check a batch's records on their own and add them to the store; returns how many were checked.
+
+    Their rows become one Arrow table, used both to validate them (the focused ones) and
+    to spill them. Repeated ids are left to the corpus check, which sees every batch.
+    """
+    if not entries:
+        return 0
+    articles = [e.article for e in entries]
+    rows = [a.to_row() for a in articles]
+    table, fits = _table(rows, schema.arrow)
+    focused = [focus is None or a.raw_path in focus for a in articles]
+    picked = [i for i, f in enumerate(focused) if f]
+    if picked:
+        whole = len(picked) == len(articles)
+        chunk_table = table if whole and table is not None and len(fits) == len(rows) else None
+        found = validate.check_chunk([articles[i] for i in picked], [rows[i] for i in picked],
+                                     schema.descriptor, schema.arrow, chunk_table)
+        report.extend(f for f in found if f.code != "duplicate-id")
+        report.extend(corpus.record_checks([articles[i] for i in picked], settings, today))
+    if table is not None:
+        store.add([articles[i] for i in fits], table, [entries[i].signature for i in fits],
+                  [focused[i] for i in fits])
+    return len(picked)
+
+
+def _table(rows: list[dict], arrow_schema: pa.Schema) -> tuple[pa.Table | None, list[int]]:
+    """The rows as Arrow, and which rows that is: a row that does not fit the Arrow types (a
+    schema error, reported by validation) is left out of the store."""
+    try:
+        return pa.Table.from_pylist(rows, schema=arrow_schema), list(range(len(rows)))
+    except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError, ValueError, OverflowError):
+        fits, tables = [], []
+        for index, row in enumerate(rows):
+            try:
+                tables.append(pa.Table.from_pylist([row], schema=arrow_schema))
+                fits.append(index)
+            except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError, ValueError, OverflowError):
+                continue
+        return (pa.concat_tables(tables) if tables else None), fits

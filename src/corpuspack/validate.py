@@ -54,7 +54,8 @@ def _code(error_type: str, field: str | None, note: str) -> str:
 CHUNK = 5000  # rows checked at a time: bounds the memory of the row dicts
 
 
-def rows_findings(rows: list[dict], descriptor: dict, arrow_schema: pa.Schema | None = None) -> list[tuple]:
+def rows_findings(rows: list[dict], descriptor: dict, arrow_schema: pa.Schema | None = None,
+                  table: pa.Table | None = None) -> list[tuple]:
     """(rowNumber, fieldName, type, note) for rows, as frictionless reports them (first data row is 2).
 
     The constraints the schema uses are checked column by column on Arrow (arrow_checks,
@@ -64,7 +65,8 @@ def rows_findings(rows: list[dict], descriptor: dict, arrow_schema: pa.Schema | 
     frictionless itself.
     """
     try:
-        table = pa.Table.from_pylist(rows, schema=arrow_schema or RecordSchema(descriptor).arrow)
+        if table is None:
+            table = pa.Table.from_pylist(rows, schema=arrow_schema or RecordSchema(descriptor).arrow)
         return arrow_checks.check_table(table, descriptor, notes=True)
     except (NotImplementedError, pa.ArrowInvalid, pa.ArrowTypeError, TypeError, ValueError):
         report = Resource(data=rows, schema=Schema.from_descriptor(descriptor)).validate(limit_errors=10 ** 9)
@@ -86,29 +88,38 @@ def validate_articles(articles: Sequence[Article], schema_descriptor: dict) -> l
     findings: list[Finding] = []
     for start in range(0, len(articles), CHUNK):
         chunk = articles[start:start + CHUNK]
-        rows = [a.to_row() for a in chunk]
-        for row_number, field, kind, note in rows_findings(rows, schema_descriptor, arrow_schema):
-            if row_number is None:
-                findings.append(error("schema/article.schema.json", kind, note or kind))
-                continue
-            code = _code(kind, field, note or "")
-            article = chunk[row_number - 2]
-            if kind == "primary-key" and article.id is None:
-                continue  # reported as missing-id
-            if code == "duplicate-id":
-                others = [a.raw_path for a in chunk if a.id == article.id and a is not article]
-                message = (f"id {article.id} is already used by {', '.join(others)}; ids must be unique: "
-                           "pin a different id in the sidecar or move the capture")
-                field = "id"
-            elif kind == "unique-error":
-                message = f"{field} repeats the value of an earlier article; it must be unique"
-            else:
-                value = rows[row_number - 2].get(field) if field else None
-                shown = repr(value) if not isinstance(value, str) or len(value) < 80 else repr(value[:77] + "...")
-                hint = _HINTS.get(code, "fix the capture or its sidecar")
-                message = f"{field} = {shown}: {note}; {hint}"
-            file, line = article.source_of(field) if field else (article.raw_path, None)
-            finding = error(file, code, message, line=line, field=field)
+        for finding in check_chunk(chunk, [a.to_row() for a in chunk], schema_descriptor, arrow_schema):
             if finding not in findings:
                 findings.append(finding)
+    return findings
+
+
+def check_chunk(chunk: Sequence[Article], rows: list[dict], schema_descriptor: dict, arrow_schema: pa.Schema,
+                table: pa.Table | None = None) -> list[Finding]:
+    """Findings of one chunk of articles, given their rows (and, if already made, their Arrow table)."""
+    findings: list[Finding] = []
+    for row_number, field, kind, note in rows_findings(rows, schema_descriptor, arrow_schema, table):
+        if row_number is None:
+            findings.append(error("schema/article.schema.json", kind, note or kind))
+            continue
+        code = _code(kind, field, note or "")
+        article = chunk[row_number - 2]
+        if kind == "primary-key" and article.id is None:
+            continue  # reported as missing-id
+        if code == "duplicate-id":
+            others = [a.raw_path for a in chunk if a.id == article.id and a is not article]
+            message = (f"id {article.id} is already used by {', '.join(others)}; ids must be unique: "
+                       "pin a different id in the sidecar or move the capture")
+            field = "id"
+        elif kind == "unique-error":
+            message = f"{field} repeats the value of an earlier article; it must be unique"
+        else:
+            value = rows[row_number - 2].get(field) if field else None
+            shown = repr(value) if not isinstance(value, str) or len(value) < 80 else repr(value[:77] + "...")
+            hint = _HINTS.get(code, "fix the capture or its sidecar")
+            message = f"{field} = {shown}: {note}; {hint}"
+        file, line = article.source_of(field) if field else (article.raw_path, None)
+        finding = error(file, code, message, line=line, field=field)
+        if finding not in findings:
+            findings.append(finding)
     return findings

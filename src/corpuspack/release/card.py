@@ -7,15 +7,12 @@ library's own DatasetInfo serialisation (features, splits), so it is exactly wha
 
 from __future__ import annotations
 
-from collections import Counter
-from collections.abc import Sequence
-
 from datasets.info import DatasetInfo, DatasetInfosDict
 from datasets.splits import SplitDict, SplitInfo
 from huggingface_hub import DatasetCard, DatasetCardData
 
 from .. import __version__
-from ..article import Article
+from ..tables import Summary
 from ..schema import RecordSchema
 from . import hub
 
@@ -59,12 +56,11 @@ def card_metadata(descriptor: dict, settings, *, count: int, languages: list[str
     return metadata
 
 
-def render(descriptor: dict, settings, schema: RecordSchema, articles: Sequence[Article],
+def render(descriptor: dict, settings, schema: RecordSchema, summary: Summary,
            *, sizes: dict[str, tuple[int, int]], data_files: dict[str, list[str]], quotes_schema: RecordSchema,
            quote_sizes: dict[str, tuple[int, int]], vocabulary) -> str:
     """sizes, quote_sizes: split -> (rows, in-memory Arrow bytes), in the configured order."""
-    languages = sorted({a.language for a in articles if a.language})
-    metadata = card_metadata(descriptor, settings, count=len(articles), languages=languages)
+    metadata = card_metadata(descriptor, settings, count=summary.count, languages=sorted(summary.languages))
     data = DatasetCardData(
         **{k: v for k, v in metadata.items() if k not in {"license_name", "license_link"}},
         configs=[{"config_name": "articles", "default": True,
@@ -86,7 +82,7 @@ def render(descriptor: dict, settings, schema: RecordSchema, articles: Sequence[
             config_name=config,
         )
     DatasetInfosDict(infos).to_dataset_card_data(data)
-    body = _body(descriptor, settings, schema, articles, data_files, sizes, quotes_schema, quote_sizes, vocabulary)
+    body = _body(descriptor, settings, schema, summary, data_files, sizes, quotes_schema, quote_sizes, vocabulary)
     card = DatasetCard(f"---\n{data.to_yaml()}\n---\n\n{body}")
     return str(card)
 
@@ -100,13 +96,13 @@ def _fields_table(schema: RecordSchema, source: str) -> list[str]:
     return lines + [""]
 
 
-def _body(descriptor: dict, settings, schema: RecordSchema, articles: Sequence[Article],
+def _body(descriptor: dict, settings, schema: RecordSchema, summary: Summary,
           data_files: dict[str, list[str]], sizes: dict[str, tuple[int, int]], quotes_schema: RecordSchema,
           quote_sizes: dict[str, tuple[int, int]], vocabulary) -> str:
-    name, version = descriptor["name"], descriptor["version"]
+    version = descriptor["version"]
     title = settings.pretty_name or descriptor["title"]
     lines = [f"# {title}", "", descriptor.get("description", "").strip(), "",
-             f"Release **{version}**: {len(articles)} articles, "
+             f"Release **{version}**: {summary.count} articles, "
              + (f"one `{next(iter(sizes))}` split" if len(sizes) == 1 else
                 "in " + ", ".join(f"`{name}` ({rows})" for name, (rows, _) in sizes.items()))
              + f". Built by corpuspack {__version__} from the raw captures in the source repository.", ""]
@@ -134,7 +130,7 @@ def _body(descriptor: dict, settings, schema: RecordSchema, articles: Sequence[A
               f"{quotes} quotations. A quotation's rows follow its article into the same split."
               , ""] + _fields_table(quotes_schema, "schema/quotes.schema.json")
 
-    counts = Counter((a.label, a.source) for article in articles for a in article.annotations)
+    counts = summary.annotations
     entries = vocabulary.descriptor.get("corpuspack:labels", {})
     lines += ["## Annotations", "",
               "Each article's `annotations` are spans on its `text`: `text[start:end]` is the span "
@@ -155,9 +151,7 @@ def _body(descriptor: dict, settings, schema: RecordSchema, articles: Sequence[A
                      f"{counts[(label, 'rule')]} |")
     lines.append("")
 
-    outlets = Counter(a.outlet for a in articles)
-    years = Counter(str(a.published_date.year) if a.published_date else "unknown" for a in articles)
-    precision = Counter(a.published_precision for a in articles)
+    outlets, years, precision = summary.outlets, summary.years, summary.precision
     lines += ["## Contents", "", "| outlet | articles |", "|---|---|"]
     lines += [f"| {outlet} | {n} |" for outlet, n in sorted(outlets.items())]
     lines += ["", "| year published | articles |", "|---|---|"]
@@ -166,14 +160,13 @@ def _body(descriptor: dict, settings, schema: RecordSchema, articles: Sequence[A
     lines += [f"| {p} | {n} |" for p, n in sorted(precision.items())]
     lines.append("")
 
-    with_notes = sum(1 for a in articles if a.sidecar_notes)
-    removed = Counter(r.rule for a in articles for r in a.removed)
+    with_notes, removed = summary.with_notes, summary.removed
     lines += ["## Provenance", "",
               "Every record names the raw capture it was extracted from (`raw_path`) and that capture's "
               "SHA-256 (`raw_sha256`). Captures are kept byte for byte in the source repository's `raw/` "
               "folder and never modified by a build. Every line of a capture that is not in `text` is listed "
               "in `removed` with the rule that took it; the rules are corpuspack's outlet profiles.", "",
-              f"{with_notes} of {len(articles)} records take values from a maintainer-edited sidecar; "
+              f"{with_notes} of {summary.count} records take values from a maintainer-edited sidecar; "
               "`sidecar_notes` says, for each such value, where it comes from.", "",
               "| rule | lines removed or moved |", "|---|---|"]
     lines += [f"| `{rule}` | {n} |" for rule, n in sorted(removed.items())]

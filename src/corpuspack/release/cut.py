@@ -28,7 +28,7 @@ CHANGELOG = "CHANGELOG.md"
 def build(project: Project, result, target: Path, *, descriptor: dict | None = None,
           source: Source | None = None) -> Outcome:
     """Write the release of a pipeline result; descriptor and source default to the project's own."""
-    return write_release(descriptor or project.descriptor, project.settings, result.schema, result.articles,
+    return write_release(descriptor or project.descriptor, project.settings, result.schema, result.store,
                          target, result.quotes_schema, result.vocabulary,
                          source or manifest.source_of(project.root, project.schema_paths))
 

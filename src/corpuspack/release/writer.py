@@ -6,7 +6,6 @@ import filecmp
 import os
 import shutil
 import tempfile
-from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -14,8 +13,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from .. import splits
-from ..article import Article
 from ..schema import RecordSchema
+from ..store import Store
 from .. import tables
 from . import card, citation, croissant, hub, manifest, package
 from .manifest import Source
@@ -49,13 +48,12 @@ class Outcome:
     unchanged: bool
 
 
-def write_parquet(articles: Sequence[Article], schema: RecordSchema, path: Path) -> int:
-    """Write the rows sorted by id; returns the table's in-memory size (datasets' num_bytes)."""
-    return write_rows([a.to_row() for a in sorted(articles, key=lambda a: a.id)], schema, path)
-
-
 def write_rows(rows: list[dict], schema: RecordSchema, path: Path) -> int:
-    table = pa.Table.from_pylist(rows, schema=schema.arrow)
+    return write_table(pa.Table.from_pylist(rows, schema=schema.arrow), schema, path)
+
+
+def write_table(table: pa.Table, schema: RecordSchema, path: Path) -> int:
+    """Write one Parquet file; returns the table's in-memory size (datasets' num_bytes)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     options = dict(compression="zstd", compression_level=9, use_dictionary=True, write_statistics=True,
                    version="2.6", data_page_version="2.0")
@@ -65,7 +63,27 @@ def write_rows(rows: list[dict], schema: RecordSchema, path: Path) -> int:
         # No row group at all: datasets reads a file with one empty row group with a batch size of 0 and fails.
         with pq.ParquetWriter(path, schema.arrow, **options):
             pass
-    return table.nbytes
+    return sum(_unmasked(chunk).nbytes for column in table.columns for chunk in column.chunks)
+
+
+def _unmasked(array: pa.Array) -> pa.Array:
+    """The array without validity bitmaps where there are no nulls, as pyarrow builds it from Python
+    values. Arrays taken or filtered out of others carry such bitmaps, and pyarrow's nbytes counts
+    them: without this the card's num_bytes would depend on how the rows were gathered."""
+    buffers = array.buffers()[:array.type.num_buffers]
+    if array.null_count == 0:
+        buffers[0] = None
+    kind = array.type
+    if pa.types.is_struct(kind):
+        children = [_unmasked(array.field(i)) for i in range(kind.num_fields)]
+    elif pa.types.is_list(kind) or pa.types.is_large_list(kind):
+        children = [_unmasked(array.values)]
+    elif kind.num_fields:
+        raise NotImplementedError(f"the size of a {kind} column")  # no such field type in a Table Schema
+    else:
+        children = None
+    return pa.Array.from_buffers(kind, len(array), buffers, null_count=array.null_count, offset=array.offset,
+                                 children=children)
 
 
 def _listing(folder: Path) -> list[str]:
@@ -122,7 +140,7 @@ def release_date(descriptor: dict) -> str | None:
     return str(created)[:10] if created else None
 
 
-def write_release(descriptor: dict, settings, schema: RecordSchema, articles: Sequence[Article],
+def write_release(descriptor: dict, settings, schema: RecordSchema, store: Store,
                   target: Path, quotes_schema: RecordSchema, vocabulary, source: Source) -> Outcome:
     """Write the release into target atomically.
 
@@ -134,28 +152,25 @@ def write_release(descriptor: dict, settings, schema: RecordSchema, articles: Se
     target.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.partial-", dir=target.parent))
     try:
-        by_split: dict[str, list[Article]] = {name: [] for name in settings.splits}
-        for article in articles:
-            by_split[splits.assign(article.id, settings.splits)].append(article)
         sizes: dict[str, tuple[int, int]] = {}  # split -> (rows, bytes); empty splits are left out
         quote_sizes: dict[str, tuple[int, int]] = {}
         files: dict[str, list[str]] = {"articles": [], "quotes": []}
-        for name, members in by_split.items():
-            if not members:
+        for name in settings.splits:
+            if not store.split_rows[name]:
                 continue
             # A split of more than shard_rows articles is written as several files, each article
-            # to the one its id hashes to, sorted by id within it; its quotes go with it.
-            count = splits.shards(len(members), settings.shard_rows)
-            shards: list[list[Article]] = [[] for _ in range(count)]
-            for article in members:
-                shards[splits.shard(article.id, count)].append(article)
+            # to the one its id hashes to, sorted by id within it; its quotes go with it. The
+            # store reads one file's rows at a time.
+            count = splits.shards(store.split_rows[name], settings.shard_rows)
             rows = nbytes = quote_rows = quote_bytes = 0
-            for index, shard in enumerate(shards):
+            for index in range(count):
                 articles_file = data_file(name, "articles", index, count)
                 quotes_file = data_file(name, "quotes", index, count)
-                rows += len(shard)
-                nbytes += write_parquet(shard, schema, staging / articles_file)
-                quotes = tables.quote_rows(shard)
+                shard = store.shard(name, index, count)
+                rows += shard.num_rows
+                nbytes += write_table(shard, schema, staging / articles_file)
+                quotes = tables.quote_rows_of(shard)
+                del shard
                 _check_rows(quotes, quotes_schema, "quotes")
                 # Written even when empty, so every configuration has the same splits.
                 quote_rows += len(quotes)
@@ -166,7 +181,7 @@ def write_release(descriptor: dict, settings, schema: RecordSchema, articles: Se
             quote_sizes[name] = (quote_rows, quote_bytes)
         data_files = files
         (staging / "README.md").write_text(
-            card.render(descriptor, settings, schema, articles, sizes=sizes, data_files=data_files,
+            card.render(descriptor, settings, schema, store.summary, sizes=sizes, data_files=data_files,
                         quotes_schema=quotes_schema, quote_sizes=quote_sizes, vocabulary=vocabulary),
             encoding="utf-8")
         (staging / "datapackage.json").write_text(

@@ -1,0 +1,170 @@
+"""The build spills records to disk and reads them back a shard, a column or a few rows at a time:
+the release and every finding are the same whatever the batch, spill and bucket sizes."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import sys
+
+import numpy as np
+import pyarrow as pa
+import pytest
+from datasketch import MinHashLSH
+
+from corpuspack import corpus, pipeline, splits, store
+from corpuspack import project as project_mod
+from corpuspack.article import article_id
+from corpuspack.release import cut, writer
+from corpuspack.schema import RecordSchema
+from corpuspack.tables import QUOTE_FIELDS
+
+from conftest import REPO
+
+sys.path.insert(0, str(REPO / "benchmarks"))
+import synth  # noqa: E402
+from test_parallel import files  # noqa: E402
+
+NEAR = "rt/0000003.txt"  # the capture a trimmed copy is made of
+
+
+@pytest.fixture(scope="module")
+def corpus_root(tmp_path_factory):
+    """A synthetic corpus with every corpus-level problem, the copies far apart in the file order."""
+    root = synth.generate(tmp_path_factory.mktemp("store") / "corpus", 120)
+    descriptor = json.loads((root / "datapackage.json").read_text(encoding="utf-8"))
+    descriptor["corpuspack"]["shard_rows"] = 40  # several files, so shard reading is exercised
+    descriptor["corpuspack"]["splits"] = {"train": 0.8, "test": 0.2}
+    (root / "datapackage.json").write_text(json.dumps(descriptor), encoding="utf-8")
+    raw = root / "raw"
+    shutil.copy2(raw / "rt/0000007.txt", raw / "rt/zz-exact-copy.txt")  # duplicate-text
+    text = (raw / NEAR).read_text(encoding="utf-8")
+    (raw / "rt/zz-trimmed-copy.txt").write_text(text[: int(len(text) * 0.8)], encoding="utf-8")  # near-duplicate
+    (raw / "rt/zz-trimmed-copy.meta.yaml").write_text(  # duplicate-url with the next one
+        "url:\n  value: https://www.rt.com/news/1/\n  note: from the archive\n", encoding="utf-8")
+    shutil.copy2(raw / "rt/0000011.txt", raw / "rt/zz-same-url.txt")
+    (raw / "rt/zz-same-url.txt").write_text((raw / "rt/zz-same-url.txt").read_text(encoding="utf-8") + "\n\nUpdated.",
+                                         encoding="utf-8")
+    (raw / "rt/zz-same-url.meta.yaml").write_text(
+        "url:\n  value: https://WWW.rt.com/news/1\n  note: from the archive\n", encoding="utf-8")
+    first_id = article_id("raw/rt/0000015.txt")
+    (raw / "rt/0000019.meta.yaml").write_text(  # duplicate-id
+        f"id:\n  value: \"{first_id}\"\n  note: moved from another path\n", encoding="utf-8")
+    return root
+
+
+def build(root, out):
+    project = project_mod.load(root)
+    result = pipeline.run(project)
+    findings = sorted((f.file, f.line, f.code, f.field, f.message) for f in result.report.findings)
+    # Errors stop `corpuspack build`, but the writer itself writes whatever the store holds.
+    cut.build(project, result, out)
+    result.store.cleanup()
+    return findings, files(out)
+
+
+@pytest.fixture(scope="module")
+def reference(corpus_root, tmp_path_factory):
+    return build(corpus_root, tmp_path_factory.mktemp("reference") / "release")
+
+
+def test_the_corpus_problems_are_found(reference):
+    findings, built = reference
+    codes = {(file, code) for file, _, code, _, _ in findings}
+    assert ("raw/rt/zz-exact-copy.txt", "duplicate-text") in codes
+    assert ("raw/rt/zz-trimmed-copy.txt", "near-duplicate") in codes
+    assert ("raw/rt/zz-trimmed-copy.meta.yaml", "duplicate-url") in codes or \
+        ("raw/rt/zz-same-url.meta.yaml", "duplicate-url") in codes
+    assert ("raw/rt/0000019.meta.yaml", "duplicate-id") in codes
+    near = [m for file, _, code, _, m in findings if code == "near-duplicate"]
+    assert any(f"near-duplicate of raw/{NEAR}" in m for m in near)
+    assert sorted(name for name in built if name.startswith("data/")) == [
+        "data/test-00000-of-00001.parquet", *(f"data/train-{i:05d}-of-00003.parquet" for i in range(3))]
+
+
+@pytest.mark.parametrize("batch, flush, buckets", [(1, 1, 1), (7, 13, 3), (50, 10_000, 256)])
+def test_batch_spill_and_bucket_sizes_change_nothing(corpus_root, reference, tmp_path, monkeypatch,
+                                                     batch, flush, buckets):
+    monkeypatch.setattr(pipeline, "BATCH", batch)
+    monkeypatch.setattr(store, "FLUSH_ROWS", flush)
+    monkeypatch.setattr(store, "BUCKETS", buckets)
+    assert build(corpus_root, tmp_path / "release") == reference
+
+
+def test_a_shard_holds_exactly_its_rows_sorted_by_id(corpus_root):
+    result = pipeline.run(project_mod.load(corpus_root))
+    try:
+        seen = []
+        for split, count in (("train", 3), ("test", 1), ("train", 7)):
+            for index in range(count):
+                ids = result.store.shard(split, index, count).column("id").to_pylist()
+                assert ids == sorted(ids)
+                assert all(splits.shard(i, count) == index and splits.assign(i, {"train": .8, "test": .2}) == split
+                           for i in ids)
+                seen += [(count, i) for i in ids]
+        everything = [a.id for a in result.articles]
+        assert len(everything) > 100
+        assert sorted(i for c, i in seen if c in (3, 1)) == sorted(everything)  # each row once
+        assert sorted(i for c, i in seen if c == 7) == sorted(i for c, i in seen if c == 3)
+    finally:
+        result.store.cleanup()
+    assert not result.store.folder.exists()
+
+
+def test_records_come_back_exactly(corpus_root):
+    project = project_mod.load(corpus_root)
+    result = pipeline.run(project)
+    try:
+        rebuilt = {a.raw_path: a for a in result.articles}
+    finally:
+        result.store.cleanup()
+    from corpuspack import ingest, profiles
+    scan = ingest.scan(project.raw_dir, project.root)
+    registry, vocabulary = profiles.registry(), project.load_vocabulary()
+    outlets = RecordSchema(project.load_schema()).enum("outlet")
+    for capture, inputs, _ in list(ingest.inputs(scan, project.settings.max_file_bytes))[:30]:
+        original = pipeline.process(capture, inputs, registry, outlets, vocabulary).article
+        again = rebuilt[original.raw_path]
+        assert again == original
+        assert again.published == original.published  # the offset, not only the instant
+        assert (again.sidecar_path, again.sidecar_lines, again.page_lines) == (
+            original.sidecar_path, original.sidecar_lines, original.page_lines)
+
+
+def test_band_pairs_are_the_candidates_of_datasketchs_lsh():
+    rng = np.random.default_rng(7)
+    base = rng.integers(0, 2 ** 32, size=(60, corpus.NUM_PERM), dtype=np.uint32)
+    signatures = np.vstack([base, base[:20]])  # 20 near copies: most of their values kept
+    changed = rng.random(signatures[60:].shape) < 0.4
+    signatures[60:][changed] = rng.integers(0, 2 ** 32, size=changed.sum(), dtype=np.uint32)
+    signatures[70:75, :30] = 5  # and a few sharing only some bands
+    lsh = MinHashLSH(threshold=corpus.LSH_THRESHOLD, num_perm=corpus.NUM_PERM)
+    hashes = [corpus._minhash(s) for s in signatures]
+    for i, h in enumerate(hashes):
+        lsh.insert(i, h)
+    expected = {tuple(sorted((i, j))) for i, h in enumerate(hashes) for j in lsh.query(h) if i != j}
+    found = set()
+    for start, end in corpus.BANDS:
+        found |= corpus.band_pairs(np.ascontiguousarray(signatures[:, start:end]), None)
+    assert len(expected) > 20 and found == expected
+    focused = np.zeros(len(signatures), dtype=bool)
+    focused[65] = True
+    only = set()
+    for start, end in corpus.BANDS:
+        only |= corpus.band_pairs(np.ascontiguousarray(signatures[:, start:end]), focused)
+    assert only == {p for p in expected if 65 in p} and only
+
+
+def test_the_cards_sizes_do_not_depend_on_how_rows_were_gathered(tmp_path):
+    schema = RecordSchema(json.loads((REPO / "schema/quotes.schema.json").read_text(encoding="utf-8")),
+                          expected=QUOTE_FIELDS)
+    rows = [{"article_id": f"{i:016x}", "speaker": None if i % 3 else "A", "speaker_as_written": "a",
+             "quote": "q" * i, "start": i, "end": i + 1, "outlet": "RT", "published": None,
+             "published_date": None, "source": "rule"} for i in range(10)]
+    built = pa.Table.from_pylist(rows, schema=schema.arrow)
+    gathered = pa.concat_tables([built.slice(5), built.slice(0, 5)]).take(pa.array([5, 6, 7, 8, 9, 0, 1, 2, 3, 4]))
+    gathered = pa.Table.from_arrays(gathered.combine_chunks().columns, schema=schema.arrow)
+    assert gathered.equals(built)
+    assert writer.write_table(gathered, schema, tmp_path / "a.parquet") == built.nbytes
+    assert writer.write_table(built, schema, tmp_path / "b.parquet") == built.nbytes
+    assert (tmp_path / "a.parquet").read_bytes() == (tmp_path / "b.parquet").read_bytes()
