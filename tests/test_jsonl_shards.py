@@ -130,3 +130,17 @@ def test_a_changed_shard_focuses_validation_on_its_captures(tmp_path, runner):
     result = invoke(runner, "validate", "--project", str(root), "--format", "json", str(shard))
     report = json.loads(result.output)
     assert report["stats"]["articles"] == 1
+
+
+@pytest.mark.parametrize("batch", [1, pipeline.BATCH])
+def test_a_corpus_finding_on_a_shard_line_names_the_shard_and_the_line(tmp_path, monkeypatch, batch):
+    """Corpus-level checks run after the batches, on the store: their findings are moved onto the line too."""
+    monkeypatch.setattr(pipeline, "BATCH", batch)
+    root = copy_project(tmp_path / "corpus")
+    rt = next((root / "raw/rt").glob("*.txt"))
+    copy = json.dumps({"name": "copy.txt", "text": rt.read_text(encoding="utf-8")}).encode() + b"\n"
+    write_shard(root / "raw/rt/more.jsonl.gz", [b'{"name": "other.txt", "text": "Too short to matter."}\n', copy])
+    report = pipeline.run(project_mod.load(root)).report
+    duplicate = [f for f in report.findings if f.code == "duplicate-text"]
+    assert [(f.file, f.line) for f in duplicate] == [("raw/rt/more.jsonl.gz", 2)]
+    assert duplicate[0].message.startswith("copy.txt (text): the text is identical to raw/rt/")

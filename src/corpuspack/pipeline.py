@@ -96,12 +96,20 @@ def run(project: Project, *, today: dt.date | None = None, focus: set[str] | Non
     known_outlets = schema.enum("outlet")
     scan = ingest.scan(project.raw_dir, project.root)
     report = Report(files_checked=scan.files_seen)
-    report.extend(scan.findings)
     focus_captures: set[str] | None = None if focus is None else set()
     focus_related: set[str] = set()  # every file of a focused capture (its shard, for one from a shard)
     store = Store(schema.arrow, project.settings.splits)
     checked = 0
-    members: dict[str, tuple[str, int]] = {}  # a shard's capture -> (shard, line), to point findings there
+
+    def settle(findings: list, members: dict[str, tuple[str, int]]) -> list:
+        """Findings as reported: only the focused ones (with focus), each once, a shard's capture's
+        moved onto the shard and its line (members: capture -> (shard, line))."""
+        if focus is not None:
+            wanted = focus | focus_captures | focus_related
+            findings = [f for f in findings if f.file in wanted]
+        # The same problem found twice is shown once.
+        findings = list({(f.file, f.line, f.code, f.field): f for f in findings}.values())
+        return shards.relocate(findings, members) if members else findings
     # Shards' lines are not counted ahead (that would read them twice): with shards, no total.
     total = len(scan.captures) if not scan.shards else None
     done = 0
@@ -119,9 +127,11 @@ def run(project: Project, *, today: dt.date | None = None, focus: set[str] | Non
     with engines.start(engine, task, jobs=jobs, total=total or BATCH, scheduler=scheduler) as workers:
         while batch := list(itertools.islice(stream, BATCH)):
             entries: list[Entry | None] = []
+            found = []
+            members: dict[str, tuple[str, int]] = {}  # this batch's captures from shards -> (shard, line)
             misses: list[tuple[int, str | None, tuple[ingest.Capture, ingest.Inputs]]] = []
             for capture, inputs, problems in batch:
-                report.extend(problems)
+                found += problems
                 if capture is not None and capture.shard:
                     members[capture.shown] = (capture.shard, capture.shard_line)
                 if focus is not None and capture is not None and capture.related & focus:
@@ -143,25 +153,20 @@ def run(project: Project, *, today: dt.date | None = None, focus: set[str] | Non
                 if cache:
                     cache.put(key, entry)
             for entry in entries:
-                report.extend(entry.findings)
-            done_entries = [e for e in entries if e.article is not None]
-            checked += _keep(store, done_entries, schema, project.settings, report, focus_captures, today)
+                found += entry.findings
+            kept = [e for e in entries if e.article is not None]
+            checked += _keep(store, kept, members, schema, project.settings, found, focus_captures, today)
+            report.extend(settle(found, members))
     store.close()
     report.articles_checked = checked
-    report.extend(corpus.check(store, project.settings, focus=focus_captures))
-    if focus is not None:
-        wanted = focus | focus_captures | focus_related
-        report.findings = [f for f in report.findings if f.file in wanted]
-    # The same problem found twice (e.g. a duplicate id by frictionless and by the corpus check) is shown once.
-    unique = {(f.file, f.line, f.code, f.field): f for f in report.findings}
-    report.findings = list(unique.values())
-    if members:
-        report.findings = shards.relocate(report.findings, members)
+    # A capture's findings all come with its batch, but for those of the whole corpus.
+    found = scan.findings + corpus.check(store, project.settings, focus=focus_captures)
+    report.extend(settle(found, store.members({f.file for f in found})))
     return Result(store=store, report=report, schema=schema, quotes_schema=quotes_schema, vocabulary=vocabulary)
 
 
-def _keep(store: Store, entries: list[Entry], schema: RecordSchema, settings, report: Report,
-          focus: set[str] | None, today: dt.date | None) -> int:
+def _keep(store: Store, entries: list[Entry], members: dict[str, tuple[str, int]], schema: RecordSchema,
+          settings, found: list, focus: set[str] | None, today: dt.date | None) -> int:
     """Check a batch's records on their own and add them to the store; returns how many were checked.
 
     Their rows become one Arrow table, used both to validate them (the focused ones) and
@@ -177,13 +182,13 @@ def _keep(store: Store, entries: list[Entry], schema: RecordSchema, settings, re
     if picked:
         whole = len(picked) == len(articles)
         chunk_table = table if whole and table is not None and len(fits) == len(rows) else None
-        found = validate.check_chunk([articles[i] for i in picked], [rows[i] for i in picked],
+        checks = validate.check_chunk([articles[i] for i in picked], [rows[i] for i in picked],
                                      schema.descriptor, schema.arrow, chunk_table)
-        report.extend(f for f in found if f.code != "duplicate-id")
-        report.extend(corpus.record_checks([articles[i] for i in picked], settings, today))
+        found += [f for f in checks if f.code != "duplicate-id"]
+        found += corpus.record_checks([articles[i] for i in picked], settings, today)
     if table is not None:
         store.add([articles[i] for i in fits], table, [entries[i].signature for i in fits],
-                  [focused[i] for i in fits])
+                  [focused[i] for i in fits], [members.get(articles[i].raw_path) for i in fits])
     return len(picked)
 
 

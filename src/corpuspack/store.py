@@ -54,7 +54,8 @@ class Store:
         width = corpus.ROWS_PER_BAND * 4
         extra = [pa.field("_split", pa.string()), pa.field("_pos", pa.float64()), pa.field("_url_key", pa.string()),
                  pa.field("_text_sha", pa.binary(32)), pa.field("_focus", pa.bool_()),
-                 pa.field("_provenance", pa.string())]
+                 pa.field("_provenance", pa.string()), pa.field("_shard", pa.string()),
+                 pa.field("_line", pa.int64())]
         extra += [pa.field(_band_name(b), pa.binary(width)) for b in range(len(corpus.BANDS))]
         self.schema = pa.schema(list(record_schema) + extra)
         self.summary = Summary()
@@ -68,8 +69,9 @@ class Store:
     # -- writing ------------------------------------------------------------------------------
 
     def add(self, articles: Sequence[Article], table: pa.Table, signatures: Sequence[Sequence[int]],
-            focus: Sequence[bool]) -> None:
-        """Records with their rows (table, in the record schema), MinHash signatures and focus flags."""
+            focus: Sequence[bool], origins: Sequence[tuple[str, int] | None]) -> None:
+        """Records with their rows (table, in the record schema), MinHash signatures, focus flags and,
+        for a capture from a JSONL shard, (shard, line)."""
         if self._tables is not None:
             raise RuntimeError("the store is closed for writing")
         if not articles:
@@ -86,6 +88,8 @@ class Store:
             "_focus": pa.array(list(focus), pa.bool_()),
             "_provenance": pa.array([json.dumps(_provenance(a), separators=(",", ":")) for a in articles],
                                     pa.string()),
+            "_shard": pa.array([o[0] if o else None for o in origins], pa.string()),
+            "_line": pa.array([o[1] if o else None for o in origins], pa.int64()),
         }
         width = corpus.ROWS_PER_BAND * 4
         for band, (start, end) in enumerate(corpus.BANDS):
@@ -168,6 +172,19 @@ class Store:
         positions = np.flatnonzero(pc.fill_null(pc.is_in(self.column(name), value_set=values), False).to_numpy(
             zero_copy_only=False))
         return list(self.take(positions).values())
+
+    def members(self, files: set[str]) -> dict[str, tuple[str, int]]:
+        """(shard, line) of the captures from JSONL shards among files (a capture's sidecar names it too)."""
+        keys = set(files) | {f.removesuffix(".meta.yaml") + ".txt" for f in files if f.endswith(".meta.yaml")}
+        if not keys or self.count == 0:
+            return {}
+        found = {}
+        wanted = pa.array(sorted(keys), pa.string())
+        for _, table in self._buckets():
+            picked = table.select(["raw_path", "_shard", "_line"]).filter(
+                pc.and_(pc.is_in(table.column("raw_path"), value_set=wanted), pc.is_valid(table.column("_shard"))))
+            found.update((row["raw_path"], (row["_shard"], row["_line"])) for row in picked.to_pylist())
+        return found
 
     def articles(self) -> list[Article]:
         """Every record as an Article, by id: for small corpora and tests (it holds them all)."""
