@@ -26,7 +26,7 @@ from .schema import RecordSchema
 from .store import Store
 
 
-BATCH = 4096  # captures read and processed at a time
+BATCH = 512  # captures read and processed at a time: bounds the records and rows alive at once
 
 
 @dataclass

@@ -8,12 +8,13 @@ from the buckets that overlap that range, filtered to its split and range, and s
 id: one shard's rows (at most about shard_rows) are in memory at a time, and what is
 written depends on neither batch sizes, nor workers, nor file order.
 
-The corpus checks read single columns of the files through memory maps (ids, canonical
-urls, text digests, MinHash band keys) and rebuild Article records only for the rows a
+The corpus checks read single columns of the files (ids, canonical urls, text digests,
+MinHash band keys; Arrow IPC reads only the buffers of the fields asked for) and rebuild Article records only for the rows a
 finding involves. The card's counts are summed as records arrive (tables.Summary).
 
-Arrow IPC files on disk are the spill because pyarrow reads them back zero-copy and one
-column at a time; nothing else is needed. The files live in a temporary folder (under
+Arrow IPC files on disk are the spill because pyarrow reads them back one column at a time;
+nothing else is needed. They are read into memory, not memory-mapped: a mapped file's pages
+stay resident once touched, which would make the checks' footprint grow with the corpus. The files live in a temporary folder (under
 TMPDIR) that is removed when the store is closed or collected.
 """
 
@@ -35,7 +36,7 @@ from .article import RECORD_FIELDS, Article
 from .tables import Summary
 
 BUCKETS = 64  # spill files; a bucket holds about 1/64 of the corpus (16,000 rows of a million)
-FLUSH_ROWS = 8192  # records held before they are appended to the bucket files
+FLUSH_ROWS = 4096  # records held before they are appended to the bucket files
 _SORT = [("id", "ascending"), ("raw_path", "ascending")]
 
 
@@ -64,7 +65,8 @@ class Store:
         self._pending: list[pa.Table] = []
         self._pending_rows = 0
         self._writers: dict[int, pa.ipc.RecordBatchFileWriter] = {}
-        self._tables: list[pa.Table | None] | None = None
+        self._written: Counter[int] = Counter()  # bucket -> rows written
+        self._rows: dict[int, int] | None = None  # the same, once closed
 
     # -- writing ------------------------------------------------------------------------------
 
@@ -72,7 +74,7 @@ class Store:
             focus: Sequence[bool], origins: Sequence[tuple[str, int] | None]) -> None:
         """Records with their rows (table, in the record schema), MinHash signatures, focus flags and,
         for a capture from a JSONL shard, (shard, line)."""
-        if self._tables is not None:
+        if self._rows is not None:
             raise RuntimeError("the store is closed for writing")
         if not articles:
             return
@@ -121,21 +123,21 @@ class Store:
             if writer is None:
                 writer = self._writers[bucket] = pa.ipc.new_file(str(self._path(bucket)), self.schema)
             writer.write_table(table.slice(start, end - start))
+            self._written[bucket] += int(end - start)
 
     def close(self) -> None:
         """Finish writing; the store can be read from then on."""
-        if self._tables is not None:
+        if self._rows is not None:
             return
         self._flush()
         for writer in self._writers.values():
             writer.close()
-        self._tables = [pa.ipc.open_file(pa.memory_map(str(self._path(b)))).read_all()
-                        if b in self._writers else None for b in range(BUCKETS)]
+        self._rows = dict(self._written)
         self._writers = {}
 
     def cleanup(self) -> None:
         """Remove the spill files (the store is unusable afterwards)."""
-        self._tables = []
+        self._rows = {}
         self._temporary.cleanup()
 
     def _path(self, bucket: int) -> Path:
@@ -143,15 +145,22 @@ class Store:
 
     # -- reading ------------------------------------------------------------------------------
 
-    def _buckets(self) -> Iterator[tuple[int, pa.Table]]:
+    def _buckets(self, names: Sequence[str] | None = None) -> Iterator[tuple[int, pa.Table]]:
+        """(bucket, its rows) for every bucket that has rows, with only the columns names (or all)."""
         self.close()
-        for bucket, table in enumerate(self._tables):
-            if table is not None:
-                yield bucket, table
+        for bucket in sorted(self._rows):
+            yield bucket, self._read(bucket, names)
+
+    def _read(self, bucket: int, names: Sequence[str] | None = None) -> pa.Table:
+        options = None
+        if names is not None:
+            options = pa.ipc.IpcReadOptions(included_fields=[self.schema.get_field_index(n) for n in names])
+        with pa.OSFile(str(self._path(bucket))) as source:
+            return pa.ipc.open_file(source, options=options).read_all()
 
     def column(self, name: str) -> pa.ChunkedArray:
         """A column over every record, in the store's order (bucket by bucket); positions index take()."""
-        chunks = [chunk for _, table in self._buckets() for chunk in table.column(name).chunks]
+        chunks = [chunk for _, table in self._buckets([name]) for chunk in table.column(0).chunks]
         return pa.chunked_array(chunks, type=self.schema.field(name).type)
 
     def take(self, positions: Sequence[int] | np.ndarray) -> dict[int, Article]:
@@ -159,12 +168,13 @@ class Store:
         wanted = np.unique(np.asarray(positions, dtype=np.int64))
         found: dict[int, Article] = {}
         offset = 0
-        for _, table in self._buckets():
-            inside = wanted[(wanted >= offset) & (wanted < offset + table.num_rows)]
+        self.close()
+        for bucket, rows in sorted(self._rows.items()):
+            inside = wanted[(wanted >= offset) & (wanted < offset + rows)]
             if len(inside):
-                rows = table.take(pa.array(inside - offset)).to_pylist()
-                found.update((int(p), _article(row)) for p, row in zip(inside, rows))
-            offset += table.num_rows
+                picked = self._read(bucket).take(pa.array(inside - offset)).to_pylist()
+                found.update((int(p), _article(row)) for p, row in zip(inside, picked))
+            offset += rows
         return found
 
     def where(self, name: str, values: pa.Array) -> list[Article]:
@@ -180,8 +190,8 @@ class Store:
             return {}
         found = {}
         wanted = pa.array(sorted(keys), pa.string())
-        for _, table in self._buckets():
-            picked = table.select(["raw_path", "_shard", "_line"]).filter(
+        for _, table in self._buckets(["raw_path", "_shard", "_line"]):
+            picked = table.filter(
                 pc.and_(pc.is_in(table.column("raw_path"), value_set=wanted), pc.is_valid(table.column("_shard"))))
             found.update((row["raw_path"], (row["_shard"], row["_line"])) for row in picked.to_pylist())
         return found
@@ -199,9 +209,9 @@ class Store:
         first = max(0, int(index / count * BUCKETS) - 1)
         last = min(BUCKETS - 1, int((index + 1) / count * BUCKETS) + 1)
         parts = []
-        for bucket, table in self._buckets():
-            if not first <= bucket <= last:
-                continue
+        self.close()
+        for bucket in sorted(b for b in self._rows if first <= b <= last):
+            table = self._read(bucket)
             positions = table.column("_pos").to_numpy()
             member = np.minimum(count - 1, (positions * count).astype(np.int64)) == index
             mask = pc.and_(pc.equal(table.column("_split"), split), pa.array(member))

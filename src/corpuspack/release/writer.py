@@ -19,6 +19,9 @@ from .. import tables
 from . import card, citation, croissant, hub, manifest, package
 from .manifest import Source
 
+QUOTE_SLICE = 2000  # articles whose quote rows are made at a time
+
+
 def data_file(split: str, config: str = "articles", index: int = 0, count: int = 1) -> str:
     """Hugging Face's naming, which datasets and the Hub read as the shards of a split."""
     folder = "data" if config == "articles" else config
@@ -169,12 +172,17 @@ def write_release(descriptor: dict, settings, schema: RecordSchema, store: Store
                 shard = store.shard(name, index, count)
                 rows += shard.num_rows
                 nbytes += write_table(shard, schema, staging / articles_file)
-                quotes = tables.quote_rows_of(shard)
+                # Quote rows are made QUOTE_SLICE articles at a time, so few Python objects are alive at once.
+                quotes = []
+                for start in range(0, shard.num_rows, QUOTE_SLICE):
+                    piece = tables.quote_rows_of(shard.slice(start, QUOTE_SLICE))
+                    _check_rows(piece, quotes_schema, "quotes")
+                    quotes.append(pa.Table.from_pylist(piece, schema=quotes_schema.arrow))
                 del shard
-                _check_rows(quotes, quotes_schema, "quotes")
+                quote_table = (pa.concat_tables(quotes) if quotes else quotes_schema.arrow.empty_table()).combine_chunks()
                 # Written even when empty, so every configuration has the same splits.
-                quote_rows += len(quotes)
-                quote_bytes += write_rows(quotes, quotes_schema, staging / quotes_file)
+                quote_rows += quote_table.num_rows
+                quote_bytes += write_table(quote_table, quotes_schema, staging / quotes_file)
                 files["articles"].append(articles_file)
                 files["quotes"].append(quotes_file)
             sizes[name] = (rows, nbytes)
