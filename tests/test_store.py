@@ -168,3 +168,67 @@ def test_the_cards_sizes_do_not_depend_on_how_rows_were_gathered(tmp_path):
     assert writer.write_table(gathered, schema, tmp_path / "a.parquet") == built.nbytes
     assert writer.write_table(built, schema, tmp_path / "b.parquet") == built.nbytes
     assert (tmp_path / "a.parquet").read_bytes() == (tmp_path / "b.parquet").read_bytes()
+
+
+def spill_folders(root) -> list:
+    return [p.name for p in root.iterdir() if p.name.startswith("corpuspack-spill-")]
+
+
+def test_the_spill_goes_when_the_command_ends(project, runner, tmp_path, monkeypatch):
+    import tempfile
+
+    from conftest import invoke
+
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(scratch))
+    for command in (["build", "--out", str(tmp_path / "out")], ["validate"]):
+        result = invoke(runner, *command, "--project", str(project))
+        assert result.exit_code == 0, result.output
+        assert spill_folders(scratch) == []
+    (project / "raw/rt").joinpath("broken.txt").write_text("", encoding="utf-8")  # an error: nothing released
+    result = invoke(runner, "build", "--project", str(project), "--out", str(tmp_path / "again"))
+    assert result.exit_code != 0 and spill_folders(scratch) == []
+
+
+def test_no_room_for_the_spill_is_a_clear_error(project, runner, tmp_path, monkeypatch):
+    import tempfile
+
+    from conftest import invoke
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "missing"))
+    result = invoke(runner, "build", "--project", str(project), "--out", str(tmp_path / "out"))
+    assert result.exit_code != 0
+    assert "spill files" in result.output and "TMPDIR" in result.output
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_record_arrow_cannot_hold_is_an_error_not_a_quiet_gap(project, monkeypatch):
+    from corpuspack.article import Article
+
+    plain = Article.to_row
+
+    def odd(self):
+        row = plain(self)
+        if self.raw_path.startswith("raw/rt/"):
+            row["title"] = 12345  # what no extraction makes: a type Arrow refuses
+        return row
+
+    monkeypatch.setattr(Article, "to_row", odd)
+    result = pipeline.run(project_mod.load(project))
+    try:
+        codes = {(f.file.split("/")[1], f.code) for f in result.report.findings}
+        assert ("rt", "unrepresentable-record") in codes
+        assert not result.report.valid
+        assert result.count == 4 and all(not a.raw_path.startswith("raw/rt/") for a in result.articles)
+    finally:
+        result.store.cleanup()
+
+
+def test_an_unknown_number_of_captures_still_starts_the_workers():
+    from corpuspack import engines
+
+    assert engines.Local(list, jobs=4, total=None).parallel
+    assert not engines.Local(list, jobs=4, total=100).parallel
+    assert engines.Local(list, jobs=8, total=None).batch(pipeline.BATCH) >= 8 * 128
+    assert engines.Local(list, jobs=1, total=None).batch(pipeline.BATCH) == pipeline.BATCH

@@ -14,6 +14,7 @@ from . import __version__, changes, engines, pipeline, render
 from .cache import Cache
 from . import project as project_mod
 from .profiles import ProfileError
+from .store import StoreError
 from .report import Report
 from .schema import SchemaError
 
@@ -61,12 +62,17 @@ def _run(project: project_mod.Project, *, focus: set[str] | None = None, cache_d
     progress = _Progress(quiet)
     try:
         # The only use of the clock: a publication date after today is an error.
-        return pipeline.run(project, today=dt.datetime.now(dt.timezone.utc).date(), focus=focus,
-                            cache=Cache(cache_dir) if cache_dir else None, jobs=jobs, engine=engine,
-                            scheduler=scheduler, progress=progress)
+        result = pipeline.run(project, today=dt.datetime.now(dt.timezone.utc).date(), focus=focus,
+                              cache=Cache(cache_dir) if cache_dir else None, jobs=jobs, engine=engine,
+                              scheduler=scheduler, progress=progress)
+        # The spill files (a copy of the corpus) go when the command ends.
+        context = click.get_current_context(silent=True)
+        if context is not None:
+            context.call_on_close(result.store.cleanup)
+        return result
     except (project_mod.ProjectError, ProfileError, SchemaError) as exc:
         raise ConfigError(str(exc)) from exc
-    except engines.EngineError as exc:
+    except (engines.EngineError, StoreError) as exc:
         raise click.ClickException(str(exc)) from exc
     finally:
         progress.close()
@@ -368,9 +374,10 @@ def verify_command(project_dir: Path | None, rebuild: bool, fmt: str, release: s
             try:
                 project = project_mod.load(root)
                 result = pipeline.run(project)
-                if result.report.valid:
-                    cut.build(project, result, out)
-            except (project_mod.ProjectError, ProfileError, SchemaError, cut.ReleaseError) as exc:
+                with result.store:  # its spill files go when the rebuild is written
+                    if result.report.valid:
+                        cut.build(project, result, out)
+            except (project_mod.ProjectError, ProfileError, SchemaError, cut.ReleaseError, StoreError) as exc:
                 result_report = Report()
                 result_report.extend([verify.error("datapackage.json", "rebuild-failed", str(exc))])
                 return result_report

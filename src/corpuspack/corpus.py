@@ -161,6 +161,8 @@ def band_pairs(keys: np.ndarray, focused: np.ndarray | None) -> set[tuple[int, i
         while end < len(same) and same[end]:
             end += 1
         members = sorted(int(m) for m in order[start:end + 1])
+        if focused is not None and not focused[members].any():
+            continue
         for i, a in enumerate(members):
             for b in members[i + 1:]:
                 if focused is None or focused[a] or focused[b]:

@@ -29,10 +29,11 @@ def _chunks(items: Sequence, size: int) -> list[Sequence]:
 class Local:
     """Batches in `jobs` spawned processes (or in this one), keeping the pool open."""
 
-    def __init__(self, task: Callable[[Sequence], list], jobs: int, total: int):
+    def __init__(self, task: Callable[[Sequence], list], jobs: int, total: int | None):
         self.task = task
         # Starting a worker costs about a second of imports: small corpora run in this process.
-        self.parallel = jobs > 1 and total >= 200 * jobs
+        # An unknown total (captures in JSONL shards are not counted ahead) is taken as large.
+        self.parallel = jobs > 1 and (total is None or total >= 200 * jobs)
         self.jobs = jobs
         self.pool: ProcessPoolExecutor | None = None
 
@@ -45,6 +46,10 @@ class Local:
     def __exit__(self, *exc) -> None:
         if self.pool:
             self.pool.shutdown()
+
+    def batch(self, base: int) -> int:
+        """How many captures to hand over at a time: enough for every worker."""
+        return max(base, 128 * self.jobs) if self.parallel else base
 
     def run(self, items: Sequence, advance: Advance | None = None) -> list:
         if self.pool is None or len(items) < 2:
@@ -105,6 +110,11 @@ class Dask:
         if self.cluster is not None:
             self.cluster.close()
 
+    def batch(self, base: int) -> int:
+        """How many captures to hand over at a time: two tasks for every worker of the cluster."""
+        workers = len(self.client.scheduler_info().get("workers", {})) if self.client is not None else self.jobs
+        return max(base, 2 * self.BATCH * max(1, workers))
+
     def run(self, items: Sequence, advance: Advance | None = None) -> list:
         from distributed import as_completed
 
@@ -122,7 +132,7 @@ class Dask:
         return [entry for done in results for entry in done]
 
 
-def start(engine: str, task: Callable[[Sequence], list], *, jobs: int, total: int,
+def start(engine: str, task: Callable[[Sequence], list], *, jobs: int, total: int | None,
           scheduler: str | None = None) -> Local | Dask:
     if engine == "local":
         if scheduler:

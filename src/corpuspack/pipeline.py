@@ -8,6 +8,7 @@ the store, and the corpus-level checks run on the store's columns.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import itertools
 from collections.abc import Callable
@@ -21,7 +22,7 @@ from .tables import QUOTE_FIELDS
 from .article import Article
 from .cache import Cache, Entry
 from .project import Project, ProjectError
-from .report import Report
+from .report import Report, error
 from .schema import RecordSchema
 from .store import Store
 
@@ -122,10 +123,12 @@ def run(project: Project, *, today: dt.date | None = None, focus: set[str] | Non
 
     task = _Process(tuple(known_outlets), vocabulary).batch
     stream = ingest.inputs(scan, project.settings.max_file_bytes)
-    # Captures are read and processed a batch at a time, so the bytes held at once stay bounded.
-    # With shards the count is unknown: taken as one full batch, enough to start the worker processes.
-    with engines.start(engine, task, jobs=jobs, total=total or BATCH, scheduler=scheduler) as workers:
-        while batch := list(itertools.islice(stream, BATCH)):
+    # Captures are read and processed a batch at a time, so the bytes held at once stay bounded;
+    # a batch has work for every worker of the engine.
+    with store_cleaned_on_error(store), engines.start(engine, task, jobs=jobs, total=total,
+                                                      scheduler=scheduler) as workers:
+        size = workers.batch(BATCH)
+        while batch := list(itertools.islice(stream, size)):
             entries: list[Entry | None] = []
             found = []
             members: dict[str, tuple[str, int]] = {}  # this batch's captures from shards -> (shard, line)
@@ -160,9 +163,22 @@ def run(project: Project, *, today: dt.date | None = None, focus: set[str] | Non
     store.close()
     report.articles_checked = checked
     # A capture's findings all come with its batch, but for those of the whole corpus.
-    found = scan.findings + corpus.check(store, project.settings, focus=focus_captures)
-    report.extend(settle(found, store.members({f.file for f in found})))
+    with store_cleaned_on_error(store):
+        found = scan.findings + corpus.check(store, project.settings, focus=focus_captures)
+        report.extend(settle(found, store.members({f.file for f in found})))
+    # A finding about the whole table (not a row) can come from every batch: shown once.
+    report.findings = list({(f.file, f.line, f.code, f.field, f.message): f for f in report.findings}.values())
     return Result(store=store, report=report, schema=schema, quotes_schema=quotes_schema, vocabulary=vocabulary)
+
+
+@contextlib.contextmanager
+def store_cleaned_on_error(store: Store):
+    """Remove the spill files when the build stops with an error (they hold a copy of the corpus)."""
+    try:
+        yield
+    except BaseException:
+        store.cleanup()
+        raise
 
 
 def _keep(store: Store, entries: list[Entry], members: dict[str, tuple[str, int]], schema: RecordSchema,
@@ -186,6 +202,10 @@ def _keep(store: Store, entries: list[Entry], members: dict[str, tuple[str, int]
                                      schema.descriptor, schema.arrow, chunk_table)
         found += [f for f in checks if f.code != "duplicate-id"]
         found += corpus.record_checks([articles[i] for i in picked], settings, today)
+    for i in sorted(set(range(len(rows))) - set(fits)):
+        found.append(error(articles[i].raw_path, "unrepresentable-record", "the record does not fit the Arrow "
+                           "types of schema/article.schema.json, so it cannot be released; see the findings about "
+                           "its fields"))
     if table is not None:
         store.add([articles[i] for i in fits], table, [entries[i].signature for i in fits],
                   [focused[i] for i in fits], [members.get(articles[i].raw_path) for i in fits])
@@ -197,12 +217,12 @@ def _table(rows: list[dict], arrow_schema: pa.Schema) -> tuple[pa.Table | None, 
     schema error, reported by validation) is left out of the store."""
     try:
         return pa.Table.from_pylist(rows, schema=arrow_schema), list(range(len(rows)))
-    except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError, ValueError, OverflowError):
+    except (pa.ArrowException, TypeError, ValueError, OverflowError):
         fits, tables = [], []
         for index, row in enumerate(rows):
             try:
                 tables.append(pa.Table.from_pylist([row], schema=arrow_schema))
                 fits.append(index)
-            except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError, ValueError, OverflowError):
+            except (pa.ArrowException, TypeError, ValueError, OverflowError):
                 continue
         return (pa.concat_tables(tables) if tables else None), fits

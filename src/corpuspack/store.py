@@ -1,21 +1,21 @@
 """The build's spill: article records on disk between extraction and the release, so memory stays bounded.
 
-Records arrive batch by batch, in whatever order the workers finish them. Each is
-appended, as an Arrow row with a few bookkeeping columns, to one of BUCKETS
+Records arrive batch by batch, in whatever order the workers finish them. Each row (the
+record, its split, shard position and provenance) is appended to one of BUCKETS
 uncompressed Arrow IPC files, chosen by the record's shard position
 (splits.position(id, "shard")). A release shard is a range of positions, so it is read
 from the buckets that overlap that range, filtered to its split and range, and sorted by
 id: one shard's rows (at most about shard_rows) are in memory at a time, and what is
 written depends on neither batch sizes, nor workers, nor file order.
 
-The corpus checks read single columns of the files (ids, canonical urls, text digests,
-MinHash band keys; Arrow IPC reads only the buffers of the fields asked for) and rebuild Article records only for the rows a
+The corpus checks read single columns (ids, canonical urls, text digests, MinHash band
+keys), each kept in a file of its own, and rebuild Article records only for the rows a
 finding involves. The card's counts are summed as records arrive (tables.Summary).
 
-Arrow IPC files on disk are the spill because pyarrow reads them back one column at a time;
-nothing else is needed. They are read into memory, not memory-mapped: a mapped file's pages
-stay resident once touched, which would make the checks' footprint grow with the corpus. The files live in a temporary folder (under
-TMPDIR) that is removed when the store is closed or collected.
+Arrow IPC files are the spill because pyarrow writes and reads them fast and exactly;
+nothing else is needed. They are read into memory, not memory-mapped: a mapped file's
+pages stay resident once touched, which would make the footprint grow with the corpus.
+They live in a temporary folder (under TMPDIR) that is removed when the build ends.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ import hashlib
 import json
 import tempfile
 from collections import Counter
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -44,27 +44,46 @@ def _band_name(band: int) -> str:
     return f"_band{band:02d}"
 
 
+class StoreError(Exception):
+    """The spill files could not be written or read (a full disk, say); nothing was released."""
+
+
 class Store:
-    """Article records of one build, spilled to disk, readable by shard, by column or by row."""
+    """Article records of one build, spilled to disk, readable by shard, by column or by row.
+
+    Two kinds of file: BUCKETS bucket files of whole rows (the record, its split, shard
+    position and provenance), read a bucket at a time to write a shard or rebuild a few
+    records; and one file per checked column (ids, paths, canonical urls, text digests,
+    focus flags, shard lines, MinHash band keys, and where each row went), in arrival
+    order, so that reading a column reads that column's bytes and nothing else. (Arrow's
+    IPC reader reads a record batch's whole body even when asked for one field, and the
+    field's arrays keep that body alive: a column read out of the bucket files would hold
+    every text.)
+    """
 
     def __init__(self, record_schema: pa.Schema, ratios: Mapping[str, float]):
-        self._temporary = tempfile.TemporaryDirectory(prefix="corpuspack-spill-")
+        try:
+            self._temporary = tempfile.TemporaryDirectory(prefix="corpuspack-spill-")
+        except OSError as exc:
+            raise StoreError(f"could not make a folder for the build's spill files in {tempfile.gettempdir()} "
+                             f"(set TMPDIR to a writable folder): {exc}") from exc
         self.folder = Path(self._temporary.name)
         self.record_schema = record_schema
         self.ratios = dict(ratios)
         width = corpus.ROWS_PER_BAND * 4
-        extra = [pa.field("_split", pa.string()), pa.field("_pos", pa.float64()), pa.field("_url_key", pa.string()),
-                 pa.field("_text_sha", pa.binary(32)), pa.field("_focus", pa.bool_()),
-                 pa.field("_provenance", pa.string()), pa.field("_shard", pa.string()),
-                 pa.field("_line", pa.int64())]
-        extra += [pa.field(_band_name(b), pa.binary(width)) for b in range(len(corpus.BANDS))]
-        self.schema = pa.schema(list(record_schema) + extra)
+        self.schema = pa.schema(list(record_schema) + [
+            pa.field("_split", pa.string()), pa.field("_pos", pa.float64()), pa.field("_provenance", pa.string())])
+        self.columns = pa.schema([
+            pa.field("id", pa.string()), pa.field("raw_path", pa.string()), pa.field("_url_key", pa.string()),
+            pa.field("_text_sha", pa.binary(32)), pa.field("_focus", pa.bool_()), pa.field("_shard", pa.string()),
+            pa.field("_line", pa.int64()), pa.field("_where", pa.int64()),
+            *(pa.field(_band_name(b), pa.binary(width)) for b in range(len(corpus.BANDS)))])
         self.summary = Summary()
         self.split_rows: Counter[str] = Counter()
         self.count = 0
-        self._pending: list[pa.Table] = []
+        self._pending: list[tuple[pa.Table, dict[str, pa.Array]]] = []
         self._pending_rows = 0
-        self._writers: dict[int, pa.ipc.RecordBatchFileWriter] = {}
+        self._writers: dict[int | str, pa.ipc.RecordBatchFileWriter] = {}
         self._written: Counter[int] = Counter()  # bucket -> rows written
         self._rows: dict[int, int] | None = None  # the same, once closed
 
@@ -81,15 +100,16 @@ class Store:
         ids = [a.id for a in articles]
         split = [splits.assign(i, self.ratios) for i in ids]
         position = [splits.position(i, "shard") for i in ids]
+        rows = pa.Table.from_arrays([*table.columns, pa.array(split, pa.string()), pa.array(position, pa.float64()),
+                                     pa.array([json.dumps(_provenance(a), separators=(",", ":")) for a in articles],
+                                              pa.string())], schema=self.schema)
         matrix = np.asarray(signatures, dtype=np.uint32).reshape(len(articles), -1)
         columns = {
-            "_split": pa.array(split, pa.string()),
-            "_pos": pa.array(position, pa.float64()),
+            "id": table.column("id").combine_chunks(),
+            "raw_path": table.column("raw_path").combine_chunks(),
             "_url_key": pa.array([corpus.canonical_url(a.url) if a.url else None for a in articles], pa.string()),
             "_text_sha": pa.array([hashlib.sha256(a.text.encode()).digest() for a in articles], pa.binary(32)),
             "_focus": pa.array(list(focus), pa.bool_()),
-            "_provenance": pa.array([json.dumps(_provenance(a), separators=(",", ":")) for a in articles],
-                                    pa.string()),
             "_shard": pa.array([o[0] if o else None for o in origins], pa.string()),
             "_line": pa.array([o[1] if o else None for o in origins], pa.int64()),
         }
@@ -98,8 +118,7 @@ class Store:
             data = np.ascontiguousarray(matrix[:, start:end]).astype("<u4").tobytes()
             columns[_band_name(band)] = pa.FixedSizeBinaryArray.from_buffers(
                 pa.binary(width), len(articles), [None, pa.py_buffer(data)])
-        extended = pa.Table.from_arrays([*table.columns, *columns.values()], schema=self.schema)
-        self._pending.append(extended)
+        self._pending.append((rows, columns))
         self._pending_rows += len(articles)
         for article, name in zip(articles, split):
             self.summary.add(article)
@@ -111,70 +130,97 @@ class Store:
     def _flush(self) -> None:
         if not self._pending:
             return
-        table = pa.concat_tables(self._pending)
+        try:
+            self._write_pending()
+        except (OSError, pa.ArrowException) as exc:
+            raise StoreError(f"could not write the build's spill files in {self.folder} (set TMPDIR to a "
+                             f"folder with room for about twice the corpus's text): {exc}") from exc
+
+    def _write_pending(self) -> None:
+        table = pa.concat_tables([rows for rows, _ in self._pending])
+        columns = {name: pa.concat_arrays([c[name] for _, c in self._pending]) for name in self._pending[0][1]}
         self._pending, self._pending_rows = [], 0
         buckets = _buckets(table.column("_pos").to_numpy())
         order = np.argsort(buckets, kind="stable")
-        table, buckets = table.take(pa.array(order)), buckets[order]
-        edges = np.flatnonzero(np.diff(buckets)) + 1
-        for start, end in zip(np.r_[0, edges], np.r_[edges, len(buckets)]):
-            bucket = int(buckets[start])
-            writer = self._writers.get(bucket)
-            if writer is None:
-                writer = self._writers[bucket] = pa.ipc.new_file(str(self._path(bucket)), self.schema)
-            writer.write_table(table.slice(start, end - start))
+        table, ordered = table.take(pa.array(order)), buckets[order]
+        where = np.empty(len(buckets), dtype=np.int64)  # arrival row -> (bucket << 40) | row in the bucket
+        edges = np.flatnonzero(np.diff(ordered)) + 1
+        for start, end in zip(np.r_[0, edges], np.r_[edges, len(ordered)]):
+            bucket = int(ordered[start])
+            where[order[start:end]] = (bucket << 40) | (self._written[bucket] + np.arange(end - start))
+            self._writer(bucket, self._path(bucket), self.schema).write_table(table.slice(start, end - start))
             self._written[bucket] += int(end - start)
+        columns["_where"] = pa.array(where)
+        for field in self.columns:
+            self._writer(field.name, self._column_path(field.name), pa.schema([field])).write_table(
+                pa.Table.from_arrays([columns[field.name]], schema=pa.schema([field])))
+
+    def _writer(self, key: int | str, path: Path, schema: pa.Schema) -> pa.ipc.RecordBatchFileWriter:
+        writer = self._writers.get(key)
+        if writer is None:
+            writer = self._writers[key] = pa.ipc.new_file(str(path), schema)
+        return writer
 
     def close(self) -> None:
         """Finish writing; the store can be read from then on."""
         if self._rows is not None:
             return
         self._flush()
-        for writer in self._writers.values():
+        writers, self._writers = self._writers, {}
+        for writer in writers.values():
             writer.close()
         self._rows = dict(self._written)
-        self._writers = {}
 
     def cleanup(self) -> None:
         """Remove the spill files (the store is unusable afterwards)."""
-        self._rows = {}
+        for writer in self._writers.values():
+            try:
+                writer.close()
+            except (OSError, pa.ArrowException):
+                pass
+        self._writers, self._rows = {}, {}
         self._temporary.cleanup()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.cleanup()
 
     def _path(self, bucket: int) -> Path:
         return self.folder / f"bucket-{bucket:03d}.arrow"
 
+    def _column_path(self, name: str) -> Path:
+        return self.folder / f"column{name}.arrow"
+
     # -- reading ------------------------------------------------------------------------------
 
-    def _buckets(self, names: Sequence[str] | None = None) -> Iterator[tuple[int, pa.Table]]:
-        """(bucket, its rows) for every bucket that has rows, with only the columns names (or all)."""
+    def _read(self, path: Path) -> pa.Table:
         self.close()
-        for bucket in sorted(self._rows):
-            yield bucket, self._read(bucket, names)
-
-    def _read(self, bucket: int, names: Sequence[str] | None = None) -> pa.Table:
-        options = None
-        if names is not None:
-            options = pa.ipc.IpcReadOptions(included_fields=[self.schema.get_field_index(n) for n in names])
-        with pa.OSFile(str(self._path(bucket))) as source:
-            return pa.ipc.open_file(source, options=options).read_all()
+        try:
+            with pa.OSFile(str(path)) as source:
+                return pa.ipc.open_file(source).read_all()
+        except (OSError, pa.ArrowException) as exc:
+            raise StoreError(f"could not read the build's spill file {path}: {exc}") from exc
 
     def column(self, name: str) -> pa.ChunkedArray:
-        """A column over every record, in the store's order (bucket by bucket); positions index take()."""
-        chunks = [chunk for _, table in self._buckets([name]) for chunk in table.column(0).chunks]
-        return pa.chunked_array(chunks, type=self.schema.field(name).type)
+        """A column over every record, in arrival order; positions in it index take()."""
+        self.close()
+        if not self.count:
+            return pa.chunked_array([], type=self.columns.field(name).type)
+        return self._read(self._column_path(name)).column(0)
 
     def take(self, positions: Sequence[int] | np.ndarray) -> dict[int, Article]:
-        """The records at positions of column() order, rebuilt as Articles."""
+        """The records at positions of column() order, rebuilt as Articles; one bucket read at a time."""
         wanted = np.unique(np.asarray(positions, dtype=np.int64))
+        if not len(wanted):
+            return {}
+        where = self.column("_where").to_numpy()[wanted]
         found: dict[int, Article] = {}
-        offset = 0
-        self.close()
-        for bucket, rows in sorted(self._rows.items()):
-            inside = wanted[(wanted >= offset) & (wanted < offset + rows)]
-            if len(inside):
-                picked = self._read(bucket).take(pa.array(inside - offset)).to_pylist()
-                found.update((int(p), _article(row)) for p, row in zip(inside, picked))
-            offset += rows
+        for bucket in np.unique(where >> 40):
+            inside = (where >> 40) == bucket
+            rows = self._read(self._path(int(bucket))).take(pa.array(where[inside] & ((1 << 40) - 1))).to_pylist()
+            found.update((int(p), _article(row)) for p, row in zip(wanted[inside], rows))
         return found
 
     def where(self, name: str, values: pa.Array) -> list[Article]:
@@ -188,13 +234,10 @@ class Store:
         keys = set(files) | {f.removesuffix(".meta.yaml") + ".txt" for f in files if f.endswith(".meta.yaml")}
         if not keys or self.count == 0:
             return {}
-        found = {}
-        wanted = pa.array(sorted(keys), pa.string())
-        for _, table in self._buckets(["raw_path", "_shard", "_line"]):
-            picked = table.filter(
-                pc.and_(pc.is_in(table.column("raw_path"), value_set=wanted), pc.is_valid(table.column("_shard"))))
-            found.update((row["raw_path"], (row["_shard"], row["_line"])) for row in picked.to_pylist())
-        return found
+        paths, shards, lines = (self.column(n) for n in ("raw_path", "_shard", "_line"))
+        picked = pc.and_(pc.is_in(paths, value_set=pa.array(sorted(keys), pa.string())), pc.is_valid(shards))
+        table = pa.table({"raw_path": paths, "shard": shards, "line": lines}).filter(picked)
+        return {row["raw_path"]: (row["shard"], row["line"]) for row in table.to_pylist()}
 
     def articles(self) -> list[Article]:
         """Every record as an Article, by id: for small corpora and tests (it holds them all)."""
@@ -211,16 +254,22 @@ class Store:
         parts = []
         self.close()
         for bucket in sorted(b for b in self._rows if first <= b <= last):
-            table = self._read(bucket)
+            table = self._read(self._path(bucket))
             positions = table.column("_pos").to_numpy()
             member = np.minimum(count - 1, (positions * count).astype(np.int64)) == index
             mask = pc.and_(pc.equal(table.column("_split"), split), pa.array(member))
             parts.append(table.filter(mask))
         if not parts:
             return self.record_schema.empty_table()
-        table = pa.concat_tables(parts)
-        table = table.take(pc.sort_indices(table, sort_keys=_SORT)).select(list(self.record_schema.names))
-        return pa.Table.from_arrays(table.combine_chunks().columns, schema=self.record_schema)
+        table = pa.concat_tables(parts).select(list(self.record_schema.names))
+        del parts
+        order = pc.sort_indices(table, sort_keys=_SORT)
+        # Column by column, each source column let go once sorted: about one shard in memory, not two.
+        columns = []
+        for name in self.record_schema.names:
+            columns.append(table.column(name).take(order).combine_chunks())
+            table = table.drop_columns([name])
+        return pa.Table.from_arrays(columns, schema=self.record_schema)
 
 
 def _buckets(positions: np.ndarray) -> np.ndarray:

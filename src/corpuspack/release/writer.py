@@ -14,7 +14,7 @@ import pyarrow.parquet as pq
 
 from .. import splits
 from ..schema import RecordSchema
-from ..store import Store
+from ..store import Store, StoreError
 from .. import tables
 from . import card, citation, croissant, hub, manifest, package
 from .manifest import Source
@@ -217,7 +217,7 @@ def write_release(descriptor: dict, settings, schema: RecordSchema, store: Store
     except (hub.MetadataError, package.PackageError, citation.CitationError,
             croissant.CroissantError) as exc:
         raise ReleaseError(f"release metadata: {exc}") from exc
-    except (pa.ArrowException, OSError) as exc:
+    except (pa.ArrowException, OSError, StoreError) as exc:
         raise ReleaseError(f"could not write the release: {exc}") from exc
     finally:
         if staging.exists():
