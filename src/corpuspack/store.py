@@ -264,12 +264,15 @@ class Store:
         table = pa.concat_tables(parts).select(list(self.record_schema.names))
         del parts
         order = pc.sort_indices(table, sort_keys=_SORT)
-        # Column by column, each source column let go once sorted: about one shard in memory, not two.
-        columns = []
-        for name in self.record_schema.names:
-            columns.append(table.column(name).take(order).combine_chunks())
+        # Column by column, largest first, each made one array and let go of before it is sorted:
+        # Arrow's take on a chunked column would first make a third copy of it.
+        columns = {}
+        for name in sorted(table.column_names, key=lambda n: -table.column(n).nbytes):
+            whole = table.column(name).combine_chunks()
             table = table.drop_columns([name])
-        return pa.Table.from_arrays(columns, schema=self.record_schema)
+            columns[name] = whole.take(order)
+            del whole
+        return pa.Table.from_arrays([columns[n] for n in self.record_schema.names], schema=self.record_schema)
 
 
 def _buckets(positions: np.ndarray) -> np.ndarray:
