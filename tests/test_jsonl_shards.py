@@ -106,7 +106,7 @@ def test_bad_lines_are_findings_naming_the_shard_and_the_line(tmp_path):
             (6, "duplicate-capture"), (8, "empty-file")} <= found
     assert not any(line == 7 for line, _ in found)
     empty = next(f for f in report.findings if f.line == 8 and f.file.endswith("batch.jsonl.zst"))
-    assert empty.message.startswith("empty.txt (text): ")
+    assert empty.message.startswith("empty.txt (text): ") and empty.message.endswith("drop its line from the shard")
     meta = [f for f in report.findings if f.file == "raw/rt/batch.jsonl.zst" and f.line == 9]
     assert meta and all(f.message.startswith("bad_meta.txt (") for f in meta)
     assert not [f for f in report.findings if ".jsonl.zst/" in f.file]  # nothing left on the inner path
