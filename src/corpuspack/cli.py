@@ -166,9 +166,11 @@ def build(project_dir: Path | None, out: Path | None, fmt: str, strict: bool, **
     """Build the release dist/<version>/ from raw/.
 
     Extracts every capture with its outlet profile, validates every article
-    against schema/ through frictionless, and, only if nothing is wrong, writes
-    Parquet, the dataset card (README.md), datapackage.json, croissant.json,
-    CITATION.cff and manifest.json atomically. The version comes from
+    against schema/ (frictionless's rules, checked on Arrow), and, only if
+    nothing is wrong, writes Parquet, the dataset card (README.md),
+    datapackage.json, croissant.json, CITATION.cff and manifest.json
+    atomically. While it runs, the records are kept in a temporary folder under
+    $TMPDIR (about twice the corpus's text), not in memory. The version comes from
     datapackage.json. An existing release is never rewritten: building the same
     inputs again is a no-op, building different ones into the same version fails
     and names the version to bump to. Exit 0 on success, 1 on invalid input, 2 on

@@ -160,10 +160,10 @@ def run(project: Project, *, today: dt.date | None = None, focus: set[str] | Non
             kept = [e for e in entries if e.article is not None]
             checked += _keep(store, kept, members, schema, project.settings, found, focus_captures, today)
             report.extend(settle(found, members))
-    store.close()
     report.articles_checked = checked
     # A capture's findings all come with its batch, but for those of the whole corpus.
     with store_cleaned_on_error(store):
+        store.close()
         found = scan.findings + corpus.check(store, project.settings, focus=focus_captures)
         report.extend(settle(found, store.members({f.file for f in found})))
     # A finding about the whole table (not a row) can come from every batch: shown once.
@@ -196,8 +196,9 @@ def _keep(store: Store, entries: list[Entry], members: dict[str, tuple[str, int]
     focused = [focus is None or a.raw_path in focus for a in articles]
     picked = [i for i, f in enumerate(focused) if f]
     if picked:
-        whole = len(picked) == len(articles)
-        chunk_table = table if whole and table is not None and len(fits) == len(rows) else None
+        chunk_table = None  # made again from the rows if some did not fit the Arrow types
+        if table is not None and len(fits) == len(rows):
+            chunk_table = table if len(picked) == len(rows) else table.take(pa.array(picked))
         checks = validate.check_chunk([articles[i] for i in picked], [rows[i] for i in picked],
                                      schema.descriptor, schema.arrow, chunk_table)
         found += [f for f in checks if f.code != "duplicate-id"]
