@@ -1,11 +1,30 @@
 """A content-addressed cache of extraction results, so unchanged captures are not re-processed.
 
 An entry is keyed by the SHA-256 of the capture's bytes, its sidecar's and
-annotation files' bytes, the annotation vocabulary and a digest of corpuspack's
-own code and profiles (the rules that process them), so any
-change to any of these misses the cache. Entries are plain JSON (never pickle: a
-cache restored in CI must not be able to run code). The cache is safe to delete and
-never changes the output: a hit returns exactly what extraction would.
+annotation files' bytes, its path, the annotation vocabulary and a digest of
+corpuspack's own code, profiles and the versions of the libraries it runs on (the
+rules that process them), so any change to any of these misses the cache. The cache
+is safe to delete and never changes the output: a hit returns exactly what
+extraction would.
+
+Entries are kept in Arrow, the form the build's store takes them in, so a hit is
+never turned into Python objects (at 100,000 articles, parsing one JSON entry per
+capture and rebuilding its record cost more than the rest of a rebuild):
+
+- packs/<layout>/pack-*.arrow: entries, one row each (the record's row in the
+  record schema, its provenance, canonical url, text digest, MinHash signature and
+  the extraction's findings as JSON), in record batches of PACK_BATCH rows, so a
+  hit reads one batch, not the pack; beside each, pack-*.keys.arrow lists its keys.
+  <layout> is a digest of the rules and of the Arrow record schema, which
+  schema/article.schema.json decides. A build writes one pack of the entries it
+  computed; once there are more than MAX_PACKS, the entries the build used are
+  rewritten into one pack and the rest deleted.
+- files.arrow: the SHA-256 of each file of raw/ last seen, with its size, inode,
+  modification and change times, so an unchanged capture's key is known from a stat
+  and the capture is not read at all (git's index does the same for `git status`).
+
+Files are data only (Arrow IPC; never pickle: a cache restored in CI must not be
+able to run code), written to a temporary name and renamed into place.
 """
 
 from __future__ import annotations
@@ -13,22 +32,33 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import tempfile
+import time
+import uuid
 from dataclasses import asdict, dataclass
 from functools import cache as memoize
-from importlib import resources
+from importlib import metadata, resources
 from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from . import __version__
 from .article import Article
 from .report import Finding
 
-FORMAT = 2
+FORMAT = 3
+PACK_BATCH = 1024  # entries per record batch of a pack: what a hit reads
+MAX_PACKS = 8  # packs kept before the used entries are compacted into one
+RACY_NS = 2_000_000_000  # a file modified this close to the build's start is hashed again next time
 
 
 @memoize
 def rules_digest() -> str:
-    """Digest of every source and data file of the installed corpuspack package."""
+    """Digest of every source and data file of the installed corpuspack package and of the
+    versions of the libraries it depends on (ftfy, datasketch, pyarrow... decide the results too)."""
     digest = hashlib.sha256(f"{FORMAT}:{__version__}".encode())
     root = resources.files(__package__)
     stack = [root]
@@ -44,16 +74,33 @@ def rules_digest() -> str:
     for entry in sorted(files, key=lambda e: str(e)):
         digest.update(str(entry).rsplit("corpuspack", 1)[-1].encode())
         digest.update(entry.read_bytes())
+    for name in sorted(_dependencies()):
+        try:
+            digest.update(f"{name}=={metadata.version(name)}".encode())
+        except metadata.PackageNotFoundError:
+            digest.update(f"{name}: absent".encode())
     return digest.hexdigest()
 
 
-_serialised: list = [None, b""]  # (vocabulary, its JSON): one vocabulary per run, serialised once, not per capture
+def _dependencies() -> set[str]:
+    try:
+        requires = metadata.requires("corpuspack") or []
+    except metadata.PackageNotFoundError:
+        return set()
+    return {re.split(r"[\s<>=!~;\[(]", r, maxsplit=1)[0].lower() for r in requires if "extra ==" not in r}
 
 
-def _vocabulary_bytes(vocabulary) -> bytes:
+_serialised: list = [None, b""]  # (vocabulary, its digest): one vocabulary per run, digested once, not per capture
+
+
+def _vocabulary_digest(vocabulary) -> bytes:
     if _serialised[0] is not vocabulary:
-        _serialised[:] = [vocabulary, json.dumps(vocabulary.descriptor, sort_keys=True).encode()]
+        _serialised[:] = [vocabulary, hashlib.sha256(json.dumps(vocabulary.descriptor, sort_keys=True).encode()).digest()]
     return _serialised[1]
+
+
+def sha256(data: bytes) -> bytes:
+    return hashlib.sha256(data).digest()
 
 
 @dataclass
@@ -63,45 +110,362 @@ class Entry:
     signature: list[int] | None
 
 
+class CacheError(Exception):
+    """The cache folder cannot be used (not writable, say); delete it or pick another."""
+
+
+class FileIndex:
+    """SHA-256 digests of files, trusted while a file's size, inode, modification and change times
+    are those it was hashed with.
+
+    Written by hand: this is what git's index does for `git status`, and no library offers it
+    apart from a version control system. A file modified within RACY_NS of the build's start is
+    not remembered (its next change could keep the same times), and the change time (which no
+    program can set back) is part of the match, so a remembered digest is that of the file.
+    """
+
+    SCHEMA = pa.schema([pa.field("path", pa.string()), pa.field("size", pa.int64()), pa.field("ino", pa.int64()),
+                        pa.field("mtime_ns", pa.int64()), pa.field("ctime_ns", pa.int64()),
+                        pa.field("sha256", pa.binary(32))])
+
+    def __init__(self, path: Path):
+        self.path = path
+        self.started = time.time_ns()
+        self.known: dict[str, tuple[tuple[int, int, int, int], bytes]] = {}
+        self.seen: dict[str, tuple[tuple[int, int, int, int], bytes]] = {}
+        self.hashed = 0  # files read and hashed (the others' digests were known)
+        try:
+            with pa.OSFile(str(path)) as source:
+                table = pa.ipc.open_file(source).read_all()
+            if table.schema.equals(self.SCHEMA):
+                columns = [table.column(n).to_pylist() for n in self.SCHEMA.names]
+                for path_, size, ino, mtime, ctime, digest in zip(*columns):
+                    self.known[path_] = ((size, ino, mtime, ctime), digest)
+        except (OSError, pa.ArrowException):
+            pass  # no index yet, or a damaged one: every file is read and hashed
+
+    @staticmethod
+    def _stamp(status: os.stat_result) -> tuple[int, int, int, int]:
+        return status.st_size, status.st_ino, status.st_mtime_ns, status.st_ctime_ns
+
+    def digest(self, path: Path, status: os.stat_result | None = None) -> tuple[bytes, bytes | None]:
+        """(SHA-256 of the file, its bytes if they had to be read, else None)."""
+        status = status or os.stat(path, follow_symlinks=False)
+        stamp = self._stamp(status)
+        key = str(path)
+        known = self.known.get(key)
+        if known is not None and known[0] == stamp:
+            self.seen[key] = known
+            return known[1], None
+        data = path.read_bytes()
+        digest = sha256(data)
+        self.hashed += 1
+        self.seen[key] = (stamp, digest)
+        return digest, data
+
+    def remember(self, path: Path, data: bytes, status: os.stat_result) -> None:
+        """Remember the digest of bytes read (and stat'ed) elsewhere."""
+        self.seen[str(path)] = (self._stamp(status), sha256(data))
+
+    def save(self) -> None:
+        """Keep the digests of files seen in this build (only those: a deleted file is forgotten)."""
+        limit = self.started - RACY_NS
+        kept = sorted((p, s, d) for p, (s, d) in self.seen.items() if s[2] < limit and s[3] < limit)
+        table = pa.Table.from_arrays([
+            pa.array([p for p, _, _ in kept], pa.string()),
+            *(pa.array([s[i] for _, s, _ in kept], pa.int64()) for i in range(4)),
+            pa.array([d for _, _, d in kept], pa.binary(32))], schema=self.SCHEMA)
+        _write_atomically(self.path, lambda sink: _write_ipc(sink, table))
+
+
+def _write_ipc(sink, table: pa.Table) -> None:
+    with pa.ipc.new_file(sink, table.schema) as writer:
+        writer.write_table(table)
+
+
+def _write_atomically(path: Path, write) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
+    try:
+        with os.fdopen(handle, "wb") as out:
+            write(out)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+def entry_schema(record_schema: pa.Schema) -> pa.Schema:
+    """A pack's rows: the cache key, the extraction's findings, whether it made a record, the record's
+    row (null when it did not) and what the store keeps besides (store.extras)."""
+    from .store import SIGNATURE
+
+    return pa.schema([pa.field("_key", pa.binary(32)), pa.field("_findings", pa.string()),
+                      pa.field("_ok", pa.bool_()), *(f.with_nullable(True) for f in record_schema),
+                      pa.field("_provenance", pa.string()), pa.field("_url_key", pa.string()),
+                      pa.field("_text_sha", pa.binary(32)), pa.field("_signature", SIGNATURE)])
+
+
+def findings_json(findings: list[Finding]) -> str:
+    return json.dumps([asdict(f) for f in findings], separators=(",", ":"))
+
+
+def findings_of(text: str) -> list[Finding]:
+    return [] if text == "[]" else [Finding(**f) for f in json.loads(text)]
+
+
 class Cache:
     def __init__(self, folder: Path):
         self.folder = folder
         self.hits = 0
         self.misses = 0
+        self._files: FileIndex | None = None
+        self._schema: pa.Schema | None = None
+        self._packs: list[Path] = []
+        # Every pack's keys, sorted by their first 8 bytes (as a number, for searchsorted), the whole
+        # keys and where each is, in the same order. (numpy's bytes type would drop trailing NULs.)
+        self._prefixes = np.empty(0, dtype=np.uint64)
+        self._keys = np.empty((0, 32), dtype=np.uint8)
+        self._where = np.empty(0, dtype=np.int64)  # (pack << 40) | row
+        self._readers: dict[int, pa.ipc.RecordBatchFileReader] = {}
+        self._sources: list[pa.OSFile] = []
+        self._batches: dict[tuple[int, int], pa.RecordBatch] = {}
+        self._pending: list[pa.Table] = []
+        self._writer: pa.ipc.RecordBatchFileWriter | None = None
+        self._written_keys: list[bytes] = []
+        self._new_pack: Path | None = None
+        self._used: list[bytes] = []
+
+    @property
+    def entry_schema(self) -> pa.Schema:
+        """The packs' rows (entry_schema() of the record schema given to open())."""
+        return self._schema
+
+    # -- keys -----------------------------------------------------------------------------------
 
     @staticmethod
-    def key(inputs, shown: str, vocabulary) -> str:
-        """Digest of the rules, the vocabulary, the capture and every file that belongs to it."""
+    def key_of(shown: str, vocabulary, capture: bytes, sidecar: bytes | None,
+               annotations: tuple[tuple[str, bytes], ...]) -> bytes:
+        """The key from the digests (SHA-256) of the capture, its sidecar (if any) and its annotation
+        files (with their paths)."""
         digest = hashlib.sha256(rules_digest().encode())
-        vocabulary_bytes = _vocabulary_bytes(vocabulary)
-        parts = [shown.encode(), vocabulary_bytes, inputs.data,
-                 b"\0" if inputs.sidecar is None else b"\1" + inputs.sidecar]
-        for name, data in inputs.annotations:
-            parts += [name.encode(), data]
-        for part in parts:
-            digest.update(hashlib.sha256(part).digest())
-        return digest.hexdigest()
+        digest.update(sha256(shown.encode()))
+        digest.update(_vocabulary_digest(vocabulary))
+        digest.update(capture)
+        digest.update(b"\0" * 32 if sidecar is None else sha256(b"sidecar" + sidecar))
+        for name, data_digest in annotations:
+            digest.update(sha256(name.encode()))
+            digest.update(data_digest)
+        return digest.digest()
 
-    def _path(self, key: str) -> Path:
-        return self.folder / f"v{FORMAT}" / key[:2] / f"{key}.json"
+    @classmethod
+    def key(cls, inputs, shown: str, vocabulary) -> bytes:
+        """Digest of the rules, the vocabulary, the capture and every file that belongs to it."""
+        return cls.key_of(shown, vocabulary, sha256(inputs.data),
+                          None if inputs.sidecar is None else sha256(inputs.sidecar),
+                          tuple((name, sha256(data)) for name, data in inputs.annotations))
 
-    def get(self, key: str) -> Entry | None:
+    @property
+    def files(self) -> FileIndex:
+        if self._files is None:
+            self._files = FileIndex(self.folder / f"v{FORMAT}" / "files.arrow")
+        return self._files
+
+    def file_key(self, capture, vocabulary, max_bytes: int) -> bytes | None:
+        """The key of a capture stored as files, from the file index: its files are read only if
+        the index does not know them. None if one is over max_bytes (reading it is a finding)."""
+        paths = [capture.path, *([capture.sidecar] if capture.sidecar else []), *(p for p, _ in capture.annotations)]
+        digests = []
+        for path in paths:
+            try:
+                status = os.stat(path, follow_symlinks=False)
+            except OSError:
+                return None  # gone since the scan: reading it says so
+            if status.st_size > max_bytes:
+                return None
+            digests.append(self.files.digest(path, status)[0])
+        sidecar = digests[1] if capture.sidecar else None
+        annotations = tuple((shown, d) for (_, shown), d in zip(capture.annotations, digests[1 + bool(capture.sidecar):]))
+        return self.key_of(capture.shown, vocabulary, digests[0], sidecar, annotations)
+
+    # -- packs ----------------------------------------------------------------------------------
+
+    def open(self, record_schema: pa.Schema) -> None:
+        """Use the packs made for this record schema (and these rules)."""
+        self._schema = entry_schema(record_schema)
+        layout = hashlib.sha256(rules_digest().encode() + self._schema.serialize().to_pybytes()).hexdigest()[:24]
+        self.packs_dir = self.folder / f"v{FORMAT}" / "packs" / layout
+        keys, where = [], []
+        for number, keys_path in enumerate(sorted(self.packs_dir.glob("pack-*.keys.arrow"))):
+            pack = keys_path.with_name(keys_path.name.removesuffix(".keys.arrow") + ".arrow")
+            try:
+                with pa.OSFile(str(keys_path)) as source:
+                    column = pa.ipc.open_file(source).read_all().column("_key").combine_chunks()
+            except (OSError, pa.ArrowException, KeyError):
+                continue  # a damaged pack is left out: its entries are computed again
+            self._packs.append(pack)
+            index = len(self._packs) - 1
+            keys.append(np.frombuffer(column.buffers()[1], dtype=np.uint8, count=len(column) * 32,
+                                      offset=column.offset * 32).reshape(-1, 32))
+            where.append((np.int64(index) << 40) | np.arange(len(column), dtype=np.int64))
+        if keys:
+            all_keys, all_where = np.concatenate(keys), np.concatenate(where)
+            prefixes = np.ascontiguousarray(all_keys[:, :8]).view(">u8").ravel().astype(np.uint64)
+            order = np.argsort(prefixes, kind="stable")
+            self._prefixes, self._keys, self._where = prefixes[order], all_keys[order], all_where[order]
+
+    def _locate(self, key: bytes) -> int | None:
+        prefix = np.uint64(int.from_bytes(key[:8], "big"))
+        first = int(np.searchsorted(self._prefixes, prefix, side="left"))
+        last = int(np.searchsorted(self._prefixes, prefix, side="right"))
+        for at in range(first, last):
+            if self._keys[at].tobytes() == key:
+                return int(self._where[at])
+        return None
+
+    def holds(self, key: bytes) -> bool:
+        return self._locate(key) is not None
+
+    def fetch(self, keys: list[bytes]) -> tuple[pa.Table, list[int]]:
+        """The entries of keys, in that order, and the positions (in keys) of those that could not
+        be read (a pack deleted meanwhile by another build's compaction, say): compute those."""
+        pieces: list[pa.RecordBatch] = []
+        lost: list[int] = []
+        run: list = []  # [batch, first row, rows]: consecutive rows of one batch are taken as one slice
+        for position, key in enumerate(keys):
+            where = self._locate(key)
+            row = where & ((1 << 40) - 1) if where is not None else 0
+            batch = self._batch(where >> 40, row // PACK_BATCH) if where is not None else None
+            if batch is None:
+                lost.append(position)
+                continue
+            if run and run[0] is batch and run[1] + run[2] == row % PACK_BATCH:
+                run[2] += 1
+            else:
+                if run:
+                    pieces.append(run[0].slice(run[1], run[2]))
+                run = [batch, row % PACK_BATCH, 1]
+        if run:
+            pieces.append(run[0].slice(run[1], run[2]))
+        missing = set(lost)
+        self._used += [k for i, k in enumerate(keys) if i not in missing]
+        self.hits += len(keys) - len(lost)
+        table = pa.Table.from_batches(pieces, schema=self._schema) if pieces else self._schema.empty_table()
+        return table.combine_chunks(), lost
+
+    def _batch(self, pack: int, index: int) -> pa.RecordBatch | None:
+        found = self._batches.get((pack, index))
+        if found is not None:
+            return found
         try:
-            data = json.loads(self._path(key).read_text(encoding="utf-8"))
-            entry = Entry(article=Article.from_json(data["article"]) if data["article"] else None,
-                          findings=[Finding(**f) for f in data["findings"]], signature=data["signature"])
-        except (OSError, ValueError, KeyError, TypeError):
-            self.misses += 1
-            return None  # a missing or damaged entry is simply recomputed
-        self.hits += 1
-        return entry
+            reader = self._readers.get(pack)
+            if reader is None:
+                source = pa.OSFile(str(self._packs[pack]))
+                self._sources.append(source)
+                reader = self._readers[pack] = pa.ipc.open_file(source)
+            batch = reader.get_batch(index)
+            if not batch.schema.equals(self._schema):
+                return None
+        except (OSError, pa.ArrowException):
+            return None
+        if len(self._batches) >= 4:  # captures come in the order they were written: a few batches suffice
+            self._batches.pop(next(iter(self._batches)))
+        self._batches[(pack, index)] = batch
+        return batch
 
-    def put(self, key: str, entry: Entry) -> None:
-        path = self._path(key)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        payload = json.dumps({"article": entry.article.to_json() if entry.article else None,
-                              "findings": [asdict(f) for f in entry.findings], "signature": entry.signature})
-        handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
-        with os.fdopen(handle, "w", encoding="utf-8") as out:
-            out.write(payload)
-        os.replace(temporary, path)
+    def put(self, entries: pa.Table) -> None:
+        """Add computed entries (rows of entry_schema) to this build's new pack."""
+        if not entries.num_rows:
+            return
+        self.misses += entries.num_rows
+        self._pending.append(entries)
+        self._written_keys += entries.column("_key").to_pylist()
+        if sum(t.num_rows for t in self._pending) >= PACK_BATCH:
+            self._flush()
+
+    def _flush(self, final: bool = False) -> None:
+        if not self._pending:
+            return
+        table = pa.concat_tables(self._pending).combine_chunks()
+        cut = table.num_rows if final else table.num_rows - table.num_rows % PACK_BATCH
+        if self._writer is None:
+            self.packs_dir.mkdir(parents=True, exist_ok=True)
+            self._new_pack = self.packs_dir / f".tmp-pack-{uuid.uuid4().hex}.arrow"
+            self._writer = pa.ipc.new_file(str(self._new_pack), self._schema)
+        for start in range(0, cut, PACK_BATCH):
+            self._writer.write_batch(table.slice(start, PACK_BATCH).to_batches(max_chunksize=PACK_BATCH)[0])
+        self._pending = [table.slice(cut)] if cut < table.num_rows else []
+
+    def close(self) -> None:
+        """Finish the new pack and the file index (after a build that completed)."""
+        for source in self._sources:
+            source.close()
+        self._readers, self._batches, self._sources = {}, {}, []
+        if self._schema is not None:
+            self._flush(final=True)
+            if self._writer is not None:
+                self._writer.close()
+                self._writer = None
+                name = f"pack-{time.time_ns():020d}-{uuid.uuid4().hex[:8]}"
+                keys = pa.table({"_key": pa.array(self._written_keys, pa.binary(32))})
+                os.replace(self._new_pack, self.packs_dir / f"{name}.arrow")
+                _write_atomically(self.packs_dir / f"{name}.keys.arrow", lambda sink: _write_ipc(sink, keys))
+            if len(self._packs) + 1 > MAX_PACKS:
+                self._compact()
+        if self._files is not None:
+            self._files.save()
+
+    def discard(self) -> None:
+        """Drop the new pack of a build that failed."""
+        if self._writer is not None:
+            try:
+                self._writer.close()
+            except (OSError, pa.ArrowException):
+                pass
+            self._writer = None
+        if self._new_pack is not None:
+            self._new_pack.unlink(missing_ok=True)
+
+    def _compact(self) -> None:
+        """Rewrite the entries this build used into one pack; delete every other pack."""
+        used = pa.array(sorted(set(self._used) | set(self._written_keys)), pa.binary(32))
+        packs = sorted(self.packs_dir.glob("pack-*.keys.arrow"))
+        name = f"pack-{time.time_ns():020d}-{uuid.uuid4().hex[:8]}"
+        temporary = self.packs_dir / f".tmp-{name}.arrow"
+        kept: list[bytes] = []
+        seen: set[bytes] = set()
+
+        try:
+            with pa.ipc.new_file(str(temporary), self._schema) as writer:
+                pending: list[pa.Table] = []
+                for keys_path in packs:
+                    pack = keys_path.with_name(keys_path.name.removesuffix(".keys.arrow") + ".arrow")
+                    with pa.OSFile(str(pack)) as source:
+                        reader = pa.ipc.open_file(source)
+                        for index in range(reader.num_record_batches):
+                            batch = reader.get_batch(index)
+                            live = batch.filter(pc.is_in(batch.column("_key"), value_set=used))
+                            # An entry computed twice (by two builds at once) is kept once.
+                            fresh = [k not in seen for k in live.column("_key").to_pylist()]
+                            live = live.filter(pa.array(fresh, pa.bool_()))
+                            if live.num_rows:
+                                pending.append(pa.Table.from_batches([live]))
+                                kept += live.column("_key").to_pylist()
+                                seen.update(kept[-live.num_rows:])
+                            if sum(t.num_rows for t in pending) >= PACK_BATCH:
+                                table = pa.concat_tables(pending).combine_chunks()
+                                whole = table.num_rows - table.num_rows % PACK_BATCH
+                                for start in range(0, whole, PACK_BATCH):
+                                    writer.write_table(table.slice(start, PACK_BATCH))
+                                pending = [table.slice(whole)] if whole < table.num_rows else []
+                if pending:
+                    writer.write_table(pa.concat_tables(pending).combine_chunks())
+        except (OSError, pa.ArrowException):
+            temporary.unlink(missing_ok=True)
+            return  # compaction is an economy: the packs as they were still work
+        keys = pa.table({"_key": pa.array(kept, pa.binary(32))})
+        os.replace(temporary, self.packs_dir / f"{name}.arrow")
+        _write_atomically(self.packs_dir / f"{name}.keys.arrow", lambda sink: _write_ipc(sink, keys))
+        for keys_path in packs:
+            keys_path.unlink(missing_ok=True)
+            keys_path.with_name(keys_path.name.removesuffix(".keys.arrow") + ".arrow").unlink(missing_ok=True)

@@ -234,3 +234,27 @@ def check(store, settings, *, focus: set[str] | None = None) -> list[Finding]:
 def record_checks(articles: Sequence[Article], settings, today: dt.date | None) -> list[Finding]:
     """The per-record checks that need the project's settings: required metadata and future dates."""
     return [*missing_metadata(articles, settings.require), *(future_dates(articles, today) if today else [])]
+
+
+def record_check_suspects(table, settings, today: dt.date | None) -> list[int]:
+    """Rows of an Arrow table of records that record_checks could report on (a superset: a required
+    field empty, or a publication date after today), found on the columns, so only those rows'
+    records need rebuilding."""
+    import pyarrow as pa
+
+    suspect = np.zeros(table.num_rows, dtype=bool)
+    for name in settings.require:
+        if name not in table.column_names:
+            continue
+        column = table.column(name)
+        empty = pc.is_null(column)
+        if pa.types.is_string(column.type) or pa.types.is_large_string(column.type):
+            empty = pc.or_(empty, pc.fill_null(pc.equal(column, ""), False))
+        elif pa.types.is_list(column.type) or pa.types.is_large_list(column.type):
+            empty = pc.or_(empty, pc.fill_null(pc.equal(pc.list_value_length(column), 0), False))
+        suspect |= empty.to_numpy(zero_copy_only=False)
+    if today is not None:
+        latest = pa.scalar(today + dt.timedelta(days=1), pa.date32())
+        later = pc.fill_null(pc.greater(pc.cast(table.column("published_date"), pa.date32()), latest), False)
+        suspect |= later.to_numpy(zero_copy_only=False)
+    return np.flatnonzero(suspect).tolist()

@@ -290,6 +290,11 @@ def inputs(scan: Scan, max_bytes: int) -> Iterator[tuple[Capture | None, Inputs 
     for capture in scan.captures:
         data, problems = read(capture, max_bytes)
         yield capture, data, problems
+    yield from shard_inputs(scan, max_bytes)
+
+
+def shard_inputs(scan: Scan, max_bytes: int) -> Iterator[tuple[Capture | None, Inputs | None, list[Finding]]]:
+    """Every capture of the scan's JSONL shards with its bytes, or the findings about an unusable line."""
     for shard in scan.shards:
         for member, data, sidecar, problems in shards_mod.read(shard.path, shard.shown, max_bytes):
             if member is None:

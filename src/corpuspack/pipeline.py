@@ -16,7 +16,9 @@ from dataclasses import dataclass, replace
 
 import pyarrow as pa
 
+from . import cache as cache_mod
 from . import corpus, engines, extract, ingest, profiles, quotations, shards, validate
+from . import store as store_mod
 from .annotations import Vocabulary, merge
 from .tables import QUOTE_FIELDS
 from .article import Article
@@ -37,6 +39,7 @@ class Result:
     schema: RecordSchema
     quotes_schema: RecordSchema | None = None
     vocabulary: Vocabulary | None = None
+    cache: Cache | None = None  # the build's cache (its file index hashes raw/ for the manifest)
 
     @property
     def count(self) -> int:
@@ -122,77 +125,111 @@ def run(project: Project, *, today: dt.date | None = None, focus: set[str] | Non
             progress(done, total)
 
     task = _Process(tuple(known_outlets), vocabulary).batch
-    stream = ingest.inputs(scan, project.settings.max_file_bytes)
+    max_bytes = project.settings.max_file_bytes
+    if cache is not None:
+        cache.open(schema.arrow)
+    stream = _captures(scan, max_bytes, cache, vocabulary)
     # Captures are read and processed a batch at a time, so the bytes held at once stay bounded;
     # a batch has work for every worker of the engine.
-    with store_cleaned_on_error(store), engines.start(engine, task, jobs=jobs, total=total,
-                                                      scheduler=scheduler) as workers:
+    with store_cleaned_on_error(store, cache), engines.start(engine, task, jobs=jobs, total=total,
+                                                             scheduler=scheduler) as workers:
         size = workers.batch(BATCH)
         while batch := list(itertools.islice(stream, size)):
-            entries: list[Entry | None] = []
             found = []
             members: dict[str, tuple[str, int]] = {}  # this batch's captures from shards -> (shard, line)
-            misses: list[tuple[int, str | None, tuple[ingest.Capture, ingest.Inputs]]] = []
-            for capture, inputs, problems in batch:
+            hits: list[tuple[ingest.Capture, bytes]] = []
+            misses: list[tuple[ingest.Capture, ingest.Inputs, bytes | None]] = []
+            for capture, inputs, problems, key in batch:
                 found += problems
                 if capture is not None and capture.shard:
                     members[capture.shown] = (capture.shard, capture.shard_line)
                 if focus is not None and capture is not None and capture.related & focus:
                     focus_captures.add(capture.shown)
                     focus_related.update(capture.related)
-                if capture is None or inputs.data is None or problems:
+                if capture is None or problems:
                     advance(1)
-                    continue
-                key = Cache.key(inputs, capture.shown, vocabulary) if cache else None
-                entry = cache.get(key) if cache else None
-                if entry is None:
-                    misses.append((len(entries), key, (capture, inputs)))
+                elif inputs is None:  # known to the cache from the file index, not read
+                    hits.append((capture, key))
                 else:
-                    advance(1)
-                entries.append(entry)
-            computed = workers.run([item for _, _, item in misses], advance)
-            for (index, key, _), entry in zip(misses, computed, strict=True):
-                entries[index] = entry
-                if cache:
-                    cache.put(key, entry)
-            for entry in entries:
-                found += entry.findings
-            kept = [e for e in entries if e.article is not None]
-            checked += _keep(store, kept, members, schema, project.settings, found, focus_captures, today)
+                    # A read capture's key is made from the bytes read, never from the file index.
+                    key = Cache.key(inputs, capture.shown, vocabulary) if cache is not None else None
+                    if cache is not None and cache.holds(key):
+                        hits.append((capture, key))
+                    else:
+                        misses.append((capture, inputs, key))
+            if hits:
+                entries, lost = cache.fetch([key for _, key in hits])
+                for index in lost:  # read and computed after all
+                    capture = hits[index][0]
+                    inputs, problems = ingest.read(capture, max_bytes)
+                    if problems:
+                        found += problems
+                        advance(1)
+                    else:
+                        misses.append((capture, inputs, Cache.key(inputs, capture.shown, vocabulary)))
+                advance(entries.num_rows)
+                checked += _keep_hits(store, entries, members, schema, project.settings, found, focus_captures,
+                                      today)
+            computed = workers.run([(capture, inputs) for capture, inputs, _ in misses], advance)
+            checked += _keep(store, computed, [key for _, _, key in misses], members, schema, project.settings,
+                             found, focus_captures, today, cache)
             report.extend(settle(found, members))
     report.articles_checked = checked
     # A capture's findings all come with its batch, but for those of the whole corpus.
-    with store_cleaned_on_error(store):
+    with store_cleaned_on_error(store, cache):
         store.close()
         found = scan.findings + corpus.check(store, project.settings, focus=focus_captures)
         report.extend(settle(found, store.members({f.file for f in found})))
+        if cache is not None:
+            cache.close()
     # A finding about the whole table (not a row) can come from every batch: shown once.
     report.findings = list({(f.file, f.line, f.code, f.field, f.message): f for f in report.findings}.values())
-    return Result(store=store, report=report, schema=schema, quotes_schema=quotes_schema, vocabulary=vocabulary)
+    return Result(store=store, report=report, schema=schema, quotes_schema=quotes_schema, vocabulary=vocabulary,
+                  cache=cache)
+
+
+def _captures(scan: ingest.Scan, max_bytes: int, cache: Cache | None, vocabulary: Vocabulary):
+    """(capture, inputs, problems, key) for every capture: a capture file the cache holds (known by its
+    key, from the file index) is not read and comes with inputs None."""
+    for capture in scan.captures:
+        key = cache.file_key(capture, vocabulary, max_bytes) if cache is not None else None
+        if key is not None and cache.holds(key):
+            yield capture, None, [], key
+            continue
+        inputs, problems = ingest.read(capture, max_bytes)
+        yield capture, inputs, problems, None
+    for capture, inputs, problems in ingest.shard_inputs(scan, max_bytes):
+        yield capture, inputs, problems, None
 
 
 @contextlib.contextmanager
-def store_cleaned_on_error(store: Store):
-    """Remove the spill files when the build stops with an error (they hold a copy of the corpus)."""
+def store_cleaned_on_error(store: Store, cache: Cache | None = None):
+    """Remove the spill files when the build stops with an error (they hold a copy of the corpus),
+    and the cache's unfinished pack."""
     try:
         yield
     except BaseException:
         store.cleanup()
+        if cache is not None:
+            cache.discard()
         raise
 
 
-def _keep(store: Store, entries: list[Entry], members: dict[str, tuple[str, int]], schema: RecordSchema,
-          settings, found: list, focus: set[str] | None, today: dt.date | None) -> int:
-    """Check a batch's records on their own and add them to the store; returns how many were checked.
+def _keep(store: Store, entries: list[Entry], keys: list[bytes | None], members: dict[str, tuple[str, int]],
+          schema: RecordSchema, settings, found: list, focus: set[str] | None, today: dt.date | None,
+          cache: Cache | None) -> int:
+    """Check a batch's computed records on their own, add them to the store and the cache; returns how
+    many were checked.
 
     Their rows become one Arrow table, used both to validate them (the focused ones) and
     to spill them. Repeated ids are left to the corpus check, which sees every batch.
     """
-    if not entries:
-        return 0
-    articles = [e.article for e in entries]
+    for entry in entries:
+        found += entry.findings
+    with_record = [i for i, e in enumerate(entries) if e.article is not None]
+    articles = [entries[i].article for i in with_record]
     rows = [a.to_row() for a in articles]
-    table, fits = _table(rows, schema.arrow)
+    table, fits = _table(rows, schema.arrow) if rows else (None, [])
     focused = [focus is None or a.raw_path in focus for a in articles]
     picked = [i for i, f in enumerate(focused) if f]
     if picked:
@@ -207,9 +244,74 @@ def _keep(store: Store, entries: list[Entry], members: dict[str, tuple[str, int]
         found.append(error(articles[i].raw_path, "unrepresentable-record", "the record does not fit the Arrow "
                            "types of schema/article.schema.json, so it cannot be released; see the findings about "
                            "its fields"))
+    extra = None
     if table is not None:
-        store.add([articles[i] for i in fits], table, [entries[i].signature for i in fits],
-                  [focused[i] for i in fits], [members.get(articles[i].raw_path) for i in fits])
+        extra = store_mod.extras([articles[i] for i in fits], [entries[with_record[i]].signature for i in fits])
+        store.add_rows(table, extra, [focused[i] for i in fits], [members.get(articles[i].raw_path) for i in fits],
+                       [keys[with_record[i]] for i in fits])
+    if cache is not None:
+        # A record Arrow cannot hold is not kept: it is computed again, and reported again, next time.
+        without = [i for i, e in enumerate(entries) if e.article is None]
+        cache.put(_entry_table(cache, [keys[i] for i in without], [entries[i].findings for i in without],
+                               None, None))
+        if table is not None:
+            cache.put(_entry_table(cache, [keys[with_record[i]] for i in fits],
+                                   [entries[with_record[i]].findings for i in fits], table, extra))
+    return len(picked)
+
+
+def _entry_table(cache: Cache, keys: list, findings: list[list], table: pa.Table | None,
+                 extra: dict | None) -> pa.Table:
+    """Cache entries: with their records' rows and extras, or (table None) of captures that made none."""
+    schema = cache.entry_schema
+    count = len(keys)
+    columns = {"_key": pa.array(keys, pa.binary(32)),
+               "_findings": pa.array([cache_mod.findings_json(f) for f in findings], pa.string()),
+               "_ok": pa.array([table is not None] * count, pa.bool_())}
+    for field in schema:
+        if field.name in columns:
+            continue
+        if table is None:
+            columns[field.name] = pa.nulls(count, field.type)
+        elif field.name in extra:
+            columns[field.name] = extra[field.name]
+        else:
+            columns[field.name] = table.column(field.name)
+    return pa.Table.from_arrays([columns[f.name] for f in schema], schema=schema)
+
+
+_EXTRAS = ("_provenance", "_url_key", "_text_sha", "_signature")
+
+
+def _keep_hits(store: Store, entries: pa.Table, members: dict[str, tuple[str, int]], schema: RecordSchema,
+               settings, found: list, focus: set[str] | None, today: dt.date | None) -> int:
+    """The cache's entries for a batch (rows of cache.entry_schema), checked as _keep checks computed
+    ones and added to the store, in Arrow: a record is rebuilt only for a row with a finding."""
+    for text in entries.column("_findings").to_pylist():
+        found += cache_mod.findings_of(text)
+    entries = entries.filter(entries.column("_ok"))
+    if not entries.num_rows:
+        return 0
+    table = pa.Table.from_arrays([entries.column(n) for n in schema.arrow.names], schema=schema.arrow)
+    extra = {name: entries.column(name).combine_chunks() for name in _EXTRAS}
+    paths = table.column("raw_path").to_pylist()
+    focused = [focus is None or p in focus for p in paths]
+    picked = [i for i, f in enumerate(focused) if f]
+    provenance = extra["_provenance"]
+
+    def record(i: int) -> Article:
+        row = table.slice(i, 1).to_pylist()[0]
+        row["_provenance"] = provenance[i].as_py()
+        return store_mod.record_of(row)
+
+    if picked:
+        subset = table if len(picked) == table.num_rows else table.take(pa.array(picked))
+        checks = validate.check_records(subset, schema.descriptor, lambda i: record(picked[i]))
+        found += [f for f in checks if f.code != "duplicate-id"]
+        suspects = corpus.record_check_suspects(subset, settings, today)
+        if suspects:
+            found += corpus.record_checks([record(picked[i]) for i in suspects], settings, today)
+    store.add_rows(table, extra, focused, [members.get(p) for p in paths], entries.column("_key").to_pylist())
     return len(picked)
 
 

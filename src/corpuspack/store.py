@@ -38,6 +38,7 @@ from .tables import Summary
 BUCKETS = 64  # spill files; a bucket holds about 1/64 of the corpus (16,000 rows of a million)
 FLUSH_ROWS = 4096  # records held before they are appended to the bucket files
 _SORT = [("id", "ascending"), ("raw_path", "ascending")]
+SIGNATURE = pa.binary(corpus.NUM_PERM * 4)  # a MinHash signature: NUM_PERM little-endian uint32
 
 
 def _band_name(band: int) -> str:
@@ -76,7 +77,8 @@ class Store:
         self.columns = pa.schema([
             pa.field("id", pa.string()), pa.field("raw_path", pa.string()), pa.field("_url_key", pa.string()),
             pa.field("_text_sha", pa.binary(32)), pa.field("_focus", pa.bool_()), pa.field("_shard", pa.string()),
-            pa.field("_line", pa.int64()), pa.field("_where", pa.int64()),
+            pa.field("_line", pa.int64()), pa.field("_key", pa.binary(32)), pa.field("_split", pa.string()),
+            pa.field("_pos", pa.float64()), pa.field("_where", pa.int64()),
             *(pa.field(_band_name(b), pa.binary(width)) for b in range(len(corpus.BANDS)))])
         self.summary = Summary()
         self.split_rows: Counter[str] = Counter()
@@ -90,40 +92,51 @@ class Store:
     # -- writing ------------------------------------------------------------------------------
 
     def add(self, articles: Sequence[Article], table: pa.Table, signatures: Sequence[Sequence[int]],
-            focus: Sequence[bool], origins: Sequence[tuple[str, int] | None]) -> None:
+            focus: Sequence[bool], origins: Sequence[tuple[str, int] | None],
+            keys: Sequence[bytes | None] | None = None) -> None:
         """Records with their rows (table, in the record schema), MinHash signatures, focus flags and,
-        for a capture from a JSONL shard, (shard, line)."""
+        for a capture from a JSONL shard, (shard, line); keys are their cache keys, if any."""
+        self.add_rows(table, extras(articles, signatures), focus, origins, keys)
+
+    def add_rows(self, table: pa.Table, extra: Mapping[str, pa.Array], focus: Sequence[bool],
+                 origins: Sequence[tuple[str, int] | None], keys: Sequence[bytes | None] | None = None) -> None:
+        """Rows already in Arrow (table, in the record schema) with what extras() makes of their records:
+        the cache's hits come this way, never turned into Python objects."""
         if self._rows is not None:
             raise RuntimeError("the store is closed for writing")
-        if not articles:
+        count = table.num_rows
+        if not count:
             return
-        ids = [a.id for a in articles]
+        ids = table.column("id").to_pylist()
         split = [splits.assign(i, self.ratios) for i in ids]
-        position = [splits.position(i, "shard") for i in ids]
-        rows = pa.Table.from_arrays([*table.columns, pa.array(split, pa.string()), pa.array(position, pa.float64()),
-                                     pa.array([json.dumps(_provenance(a), separators=(",", ":")) for a in articles],
-                                              pa.string())], schema=self.schema)
-        matrix = np.asarray(signatures, dtype=np.uint32).reshape(len(articles), -1)
+        position = pa.array([splits.position(i, "shard") for i in ids], pa.float64())
+        split_array = pa.array(split, pa.string())
+        rows = pa.Table.from_arrays([*table.columns, split_array, position, extra["_provenance"]],
+                                    schema=self.schema)
+        matrix = np.frombuffer(extra["_signature"].buffers()[1], dtype="<u4", count=count * corpus.NUM_PERM,
+                               offset=extra["_signature"].offset * corpus.NUM_PERM * 4).reshape(count, -1)
         columns = {
             "id": table.column("id").combine_chunks(),
             "raw_path": table.column("raw_path").combine_chunks(),
-            "_url_key": pa.array([corpus.canonical_url(a.url) if a.url else None for a in articles], pa.string()),
-            "_text_sha": pa.array([hashlib.sha256(a.text.encode()).digest() for a in articles], pa.binary(32)),
+            "_url_key": extra["_url_key"],
+            "_text_sha": extra["_text_sha"],
             "_focus": pa.array(list(focus), pa.bool_()),
             "_shard": pa.array([o[0] if o else None for o in origins], pa.string()),
             "_line": pa.array([o[1] if o else None for o in origins], pa.int64()),
+            "_key": pa.array(list(keys) if keys is not None else [None] * count, pa.binary(32)),
+            "_split": split_array,
+            "_pos": position,
         }
         width = corpus.ROWS_PER_BAND * 4
         for band, (start, end) in enumerate(corpus.BANDS):
             data = np.ascontiguousarray(matrix[:, start:end]).astype("<u4").tobytes()
             columns[_band_name(band)] = pa.FixedSizeBinaryArray.from_buffers(
-                pa.binary(width), len(articles), [None, pa.py_buffer(data)])
+                pa.binary(width), count, [None, pa.py_buffer(data)])
         self._pending.append((rows, columns))
-        self._pending_rows += len(articles)
-        for article, name in zip(articles, split):
-            self.summary.add(article)
-            self.split_rows[name] += 1
-        self.count += len(articles)
+        self._pending_rows += count
+        self.summary.add_table(table)
+        self.split_rows.update(split)
+        self.count += count
         if self._pending_rows >= FLUSH_ROWS:
             self._flush()
 
@@ -220,7 +233,7 @@ class Store:
         for bucket in np.unique(where >> 40):
             inside = (where >> 40) == bucket
             rows = self._read(self._path(int(bucket))).take(pa.array(where[inside] & ((1 << 40) - 1))).to_pylist()
-            found.update((int(p), _article(row)) for p, row in zip(wanted[inside], rows))
+            found.update((int(p), record_of(row)) for p, row in zip(wanted[inside], rows))
         return found
 
     def where(self, name: str, values: pa.Array) -> list[Article]:
@@ -279,6 +292,19 @@ def _buckets(positions: np.ndarray) -> np.ndarray:
     return np.minimum(BUCKETS - 1, (positions * BUCKETS).astype(np.int64))
 
 
+def extras(articles: Sequence[Article], signatures: Sequence[Sequence[int]]) -> dict[str, pa.Array]:
+    """What the store keeps of each record besides its row: its provenance (JSON), canonical url,
+    text digest and MinHash signature. The cache keeps the same, so a hit needs no Article."""
+    matrix = np.asarray(signatures, dtype=np.uint32).reshape(len(articles), corpus.NUM_PERM)
+    return {
+        "_provenance": pa.array([json.dumps(_provenance(a), separators=(",", ":")) for a in articles], pa.string()),
+        "_url_key": pa.array([corpus.canonical_url(a.url) if a.url else None for a in articles], pa.string()),
+        "_text_sha": pa.array([hashlib.sha256(a.text.encode()).digest() for a in articles], pa.binary(32)),
+        "_signature": pa.FixedSizeBinaryArray.from_buffers(
+            SIGNATURE, len(articles), [None, pa.py_buffer(matrix.astype("<u4").tobytes())]),
+    }
+
+
 def _provenance(article: Article) -> dict:
     """What the row does not hold but findings need: the exact published value and where fields came from."""
     return {"published": article.published.isoformat() if article.published else None,
@@ -286,7 +312,7 @@ def _provenance(article: Article) -> dict:
             "page_lines": [list(i) for i in article.page_lines]}
 
 
-def _article(row: dict) -> Article:
+def record_of(row: dict) -> Article:
     provenance = json.loads(row["_provenance"])
     data = {name: row[name] for name in RECORD_FIELDS}
     data["published"] = provenance["published"]

@@ -61,6 +61,37 @@ class Summary:
         self.with_notes += bool(article.sidecar_notes)
         self.removed.update(r.rule for r in article.removed)
 
+    def add_table(self, table) -> None:
+        """The same as add() for every row of an Arrow table in the record schema, counted with
+        pyarrow.compute: rows from the cache are never made Python objects."""
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        def counts(array) -> Counter:
+            found = pc.value_counts(array)
+            return Counter(dict(zip(found.field("values").to_pylist(), found.field("counts").to_pylist())))
+
+        self.count += table.num_rows
+        language = table.column("language")
+        self.languages.update(pc.unique(pc.filter(language, pc.fill_null(pc.not_equal(language, ""), False)))
+                              .to_pylist())
+        spans = pc.list_flatten(table.column("annotations"))
+        if len(spans):
+            pairs = pa.table({"label": pc.struct_field(spans, "label"), "source": pc.struct_field(spans, "source")})
+            grouped = pairs.group_by(["label", "source"]).aggregate([([], "count_all")])
+            self.annotations.update(dict(zip(zip(grouped.column("label").to_pylist(),
+                                                 grouped.column("source").to_pylist()),
+                                             grouped.column("count_all").to_pylist())))
+        self.outlets.update(counts(table.column("outlet")))
+        years = pc.cast(pc.year(table.column("published_date")), pa.string())
+        self.years.update(counts(pc.fill_null(years, "unknown")))
+        self.precision.update(counts(table.column("published_precision")))
+        self.with_notes += pc.sum(pc.greater(pc.fill_null(pc.list_value_length(table.column("sidecar_notes")), 0),
+                                             0)).as_py() or 0
+        removed = pc.list_flatten(table.column("removed"))
+        if len(removed):
+            self.removed.update(counts(pc.struct_field(removed, "rule")))
+
     @classmethod
     def of(cls, articles: Iterable[Article]) -> Summary:
         summary = cls()

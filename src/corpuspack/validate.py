@@ -9,7 +9,7 @@ sidecar that supplied the value, with a stable code.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import pyarrow as pa
 from frictionless import Resource, Schema
@@ -54,7 +54,7 @@ def _code(error_type: str, field: str | None, note: str) -> str:
 CHUNK = 5000  # rows checked at a time: bounds the memory of the row dicts
 
 
-def rows_findings(rows: list[dict], descriptor: dict, arrow_schema: pa.Schema | None = None,
+def rows_findings(rows: list[dict] | None, descriptor: dict, arrow_schema: pa.Schema | None = None,
                   table: pa.Table | None = None) -> list[tuple]:
     """(rowNumber, fieldName, type, note) for rows, as frictionless reports them (first data row is 2).
 
@@ -69,6 +69,8 @@ def rows_findings(rows: list[dict], descriptor: dict, arrow_schema: pa.Schema | 
             table = pa.Table.from_pylist(rows, schema=arrow_schema or RecordSchema(descriptor).arrow)
         return arrow_checks.check_table(table, descriptor, notes=True)
     except (NotImplementedError, pa.ArrowInvalid, pa.ArrowTypeError, TypeError, ValueError):
+        if rows is None:
+            rows = table.to_pylist()
         report = Resource(data=rows, schema=Schema.from_descriptor(descriptor)).validate(limit_errors=10 ** 9)
         found = []
         for task in report.tasks:
@@ -97,25 +99,42 @@ def validate_articles(articles: Sequence[Article], schema_descriptor: dict) -> l
 def check_chunk(chunk: Sequence[Article], rows: list[dict], schema_descriptor: dict, arrow_schema: pa.Schema,
                 table: pa.Table | None = None) -> list[Finding]:
     """Findings of one chunk of articles, given their rows (and, if already made, their Arrow table)."""
+    return _findings(rows_findings(rows, schema_descriptor, arrow_schema, table), chunk.__getitem__,
+                     lambda i, field: rows[i].get(field),
+                     lambda article: [a.raw_path for a in chunk if a.id == article.id and a is not article])
+
+
+def check_records(table: pa.Table, schema_descriptor: dict, record: Callable[[int], Article]) -> list[Finding]:
+    """Findings of rows already in Arrow (the cache's): record(i) rebuilds the record of row i, which is
+    done only for a row with a finding."""
+    ids, paths = table.column("id").to_pylist(), table.column("raw_path").to_pylist()
+    return _findings(rows_findings(None, schema_descriptor, table.schema, table), record,
+                     lambda i, field: table.column(field)[i].as_py(),
+                     lambda article: [p for i, p in zip(ids, paths) if i == article.id and p != article.raw_path])
+
+
+def _findings(found: list[tuple], record: Callable[[int], Article], value: Callable[[int, str], object],
+              others: Callable[[Article], list[str]]) -> list[Finding]:
+    """Findings of (rowNumber, fieldName, type, note) tuples, told against the file (and line) to fix."""
     findings: list[Finding] = []
-    for row_number, field, kind, note in rows_findings(rows, schema_descriptor, arrow_schema, table):
+    for row_number, field, kind, note in found:
         if row_number is None:
             findings.append(error("schema/article.schema.json", kind, note or kind))
             continue
         code = _code(kind, field, note or "")
-        article = chunk[row_number - 2]
+        article = record(row_number - 2)
         if kind == "primary-key" and article.id is None:
             continue  # reported as missing-id
         if code == "duplicate-id":
-            others = [a.raw_path for a in chunk if a.id == article.id and a is not article]
-            message = (f"id {article.id} is already used by {', '.join(others)}; ids must be unique: "
+            message = (f"id {article.id} is already used by {', '.join(others(article))}; ids must be unique: "
                        "pin a different id in the sidecar or move the capture")
             field = "id"
         elif kind == "unique-error":
             message = f"{field} repeats the value of an earlier article; it must be unique"
         else:
-            value = rows[row_number - 2].get(field) if field else None
-            shown = repr(value) if not isinstance(value, str) or len(value) < 80 else repr(value[:77] + "...")
+            value_shown = value(row_number - 2, field) if field else None
+            shown = (repr(value_shown) if not isinstance(value_shown, str) or len(value_shown) < 80
+                     else repr(value_shown[:77] + "..."))
             hint = _HINTS.get(code, "fix the capture or its sidecar")
             message = f"{field} = {shown}: {note}; {hint}"
         file, line = article.source_of(field) if field else (article.raw_path, None)

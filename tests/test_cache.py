@@ -1,0 +1,148 @@
+"""The cache: a rebuild re-processes only what changed, reads no unchanged capture, and gives exactly
+the findings and bytes of a build without it, whatever state the cache is in."""
+
+from __future__ import annotations
+
+import os
+import shutil
+
+import pyarrow as pa
+import pytest
+
+from corpuspack import cache as cache_mod
+from corpuspack import ingest, pipeline
+from corpuspack import project as project_mod
+from corpuspack.cache import Cache
+from corpuspack.release import cut
+from corpuspack.tables import Summary
+
+from test_parallel import files
+from test_store import corpus_root, reference  # noqa: F401 (fixtures: a synthetic corpus with every problem)
+
+
+def build(root, out, cache=None):
+    project = project_mod.load(root)
+    result = pipeline.run(project, cache=cache)
+    findings = sorted((f.file, f.line, f.code, f.field, f.message) for f in result.report.findings)
+    cut.build(project, result, out)
+    result.store.cleanup()
+    return findings, files(out)
+
+
+@pytest.fixture
+def reads(monkeypatch):
+    """The captures read from disk during a build."""
+    seen = []
+    original = ingest.read
+
+    def read(capture, max_bytes):
+        seen.append(capture.shown)
+        return original(capture, max_bytes)
+
+    monkeypatch.setattr(ingest, "read", read)
+    return seen
+
+
+@pytest.fixture
+def corpus_copy(corpus_root, tmp_path):  # noqa: F811
+    return shutil.copytree(corpus_root, tmp_path / "corpus")
+
+
+def test_a_warm_cache_reads_no_capture_and_changes_nothing(corpus_copy, reference, tmp_path, monkeypatch,  # noqa: F811
+                                                           reads):
+    monkeypatch.setattr(cache_mod, "RACY_NS", 0)  # the files were written a moment ago
+    folder = tmp_path / "cache"
+    cold = Cache(folder)
+    assert build(corpus_copy, tmp_path / "cold", cold) == reference
+    assert cold.hits == 0 and cold.misses > 120
+    captured = len(reads)
+    assert captured > 120
+    warm = Cache(folder)
+    assert build(corpus_copy, tmp_path / "warm", warm) == reference
+    assert (warm.hits, warm.misses) == (cold.misses, 0)
+    assert len(reads) == captured and warm.files.hashed == 0  # not one capture read again
+
+
+def test_one_changed_capture_is_the_only_one_processed(corpus_copy, tmp_path, monkeypatch, reads):
+    monkeypatch.setattr(cache_mod, "RACY_NS", 0)
+    folder = tmp_path / "cache"
+    build(corpus_copy, tmp_path / "first", Cache(folder))
+    changed = corpus_copy / "raw/rt/0000023.txt"
+    text = changed.read_text(encoding="utf-8")
+    word = next(w for w in text.split() if len(w) > 6 and w.isalpha())
+    # The same size and the same modification time: the change time still tells.
+    status = changed.stat()
+    changed.write_text(text.replace(word, word[::-1], 1), encoding="utf-8")
+    os.utime(changed, ns=(status.st_atime_ns, status.st_mtime_ns))
+    assert changed.stat().st_size == status.st_size
+    del reads[:]
+    again = Cache(folder)
+    rebuilt = build(corpus_copy, tmp_path / "second", again)
+    assert reads == ["raw/rt/0000023.txt"]
+    assert again.misses == 1 and again.hits > 120
+    assert rebuilt == build(corpus_copy, tmp_path / "uncached")  # the same as no cache at all
+    assert rebuilt[1] != files(tmp_path / "first")
+
+
+def test_files_changed_just_before_a_build_are_read_again(corpus_copy, tmp_path, reads):
+    folder = tmp_path / "cache"
+    build(corpus_copy, tmp_path / "first", Cache(folder))
+    del reads[:]
+    warm = Cache(folder)
+    build(corpus_copy, tmp_path / "second", warm)
+    # Written less than RACY_NS before the first build: their times cannot vouch for their bytes,
+    # so they are hashed again (their entries are still found by content).
+    assert warm.files.hashed > 120 and warm.misses == 0 and not reads
+
+
+def test_a_damaged_or_deleted_cache_changes_nothing(corpus_copy, reference, tmp_path, monkeypatch):  # noqa: F811
+    monkeypatch.setattr(cache_mod, "RACY_NS", 0)
+    folder = tmp_path / "cache"
+    build(corpus_copy, tmp_path / "first", Cache(folder))
+    packs = sorted(folder.rglob("pack-*.arrow"))
+    data = next(p for p in packs if not p.name.endswith(".keys.arrow"))
+    data.write_bytes(data.read_bytes()[: data.stat().st_size // 2])  # cut short
+    (folder / "v3" / "files.arrow").write_bytes(b"not arrow")
+    damaged = Cache(folder)
+    assert build(corpus_copy, tmp_path / "damaged", damaged) == reference
+    assert damaged.misses > 120  # every entry was computed again
+    shutil.rmtree(folder)
+    assert build(corpus_copy, tmp_path / "deleted", Cache(folder)) == reference
+
+
+def test_packs_are_compacted_to_the_entries_in_use(corpus_copy, tmp_path, monkeypatch):
+    monkeypatch.setattr(cache_mod, "RACY_NS", 0)
+    monkeypatch.setattr(cache_mod, "MAX_PACKS", 3)
+    folder = tmp_path / "cache"
+    changed = corpus_copy / "raw/rt/0000031.txt"
+    original = changed.read_text(encoding="utf-8")
+
+    def entries() -> tuple[int, int]:
+        keys = list(folder.rglob("pack-*.keys.arrow"))
+        return len(keys), sum(pa.ipc.open_file(str(p)).read_all().num_rows for p in keys)
+
+    counts = []
+    for round_ in range(4):  # each build computes one new entry, so adds one pack
+        changed.write_text(original + f"\n\nUpdate {round_}.", encoding="utf-8")
+        cache = Cache(folder)
+        expected = build(corpus_copy, tmp_path / f"out{round_}", cache)
+        counts.append((entries(), cache.hits, cache.misses))
+    (first, _, misses), *_ = counts
+    assert first == (1, misses) and misses > 120
+    assert [packs for (packs, _), _, _ in counts] == [1, 2, 3, 1]
+    # The fourth build had four packs: they became one, of the entries that build used.
+    (_, kept), hits, misses = counts[3]
+    assert (hits, misses) == (first[1] - 1, 1) and kept == hits + misses
+    assert build(corpus_copy, tmp_path / "uncached") == expected
+    final = Cache(folder)
+    assert build(corpus_copy, tmp_path / "final", final) == expected
+    assert final.misses == 0
+
+
+def test_the_cards_counts_from_arrow_are_those_of_the_records(corpus_root):  # noqa: F811
+    result = pipeline.run(project_mod.load(corpus_root))
+    try:
+        assert result.store.summary == Summary.of(result.articles)
+        assert result.store.summary.annotations and result.store.summary.removed
+    finally:
+        result.store.cleanup()
