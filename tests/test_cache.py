@@ -61,6 +61,8 @@ def test_a_warm_cache_reads_no_capture_and_changes_nothing(corpus_copy, referenc
     assert build(corpus_copy, tmp_path / "warm", warm) == reference
     assert (warm.hits, warm.misses) == (cold.misses, 0)
     assert len(reads) == captured and warm.files.hashed == 0  # not one capture read again
+    # Every Parquet file (4 of articles, each with its file of quotes) is copied, not written.
+    assert (cold.release.reused, warm.release.reused) == (0, 4)
 
 
 def test_one_changed_capture_is_the_only_one_processed(corpus_copy, tmp_path, monkeypatch, reads):
@@ -80,6 +82,7 @@ def test_one_changed_capture_is_the_only_one_processed(corpus_copy, tmp_path, mo
     rebuilt = build(corpus_copy, tmp_path / "second", again)
     assert reads == ["raw/rt/0000023.txt"]
     assert again.misses == 1 and again.hits > 120
+    assert again.release.reused == 3  # only the file with the changed article is written again
     assert rebuilt == build(corpus_copy, tmp_path / "uncached")  # the same as no cache at all
     assert rebuilt[1] != files(tmp_path / "first")
 
@@ -122,17 +125,20 @@ def test_packs_are_compacted_to_the_entries_in_use(corpus_copy, tmp_path, monkey
         return len(keys), sum(pa.ipc.open_file(str(p)).read_all().num_rows for p in keys)
 
     counts = []
-    for round_ in range(4):  # each build computes one new entry, so adds one pack
+    for round_ in range(6):  # each build computes one new entry, so adds one pack
         changed.write_text(original + f"\n\nUpdate {round_}.", encoding="utf-8")
         cache = Cache(folder)
         expected = build(corpus_copy, tmp_path / f"out{round_}", cache)
         counts.append((entries(), cache.hits, cache.misses))
     (first, _, misses), *_ = counts
     assert first == (1, misses) and misses > 120
-    assert [packs for (packs, _), _, _ in counts] == [1, 2, 3, 1]
+    assert [packs for (packs, _), _, _ in counts] == [1, 2, 3, 1, 2, 3]
     # The fourth build had four packs: they became one, of the entries that build used.
     (_, kept), hits, misses = counts[3]
     assert (hits, misses) == (first[1] - 1, 1) and kept == hits + misses
+    # Each build wrote one Parquet file of articles anew (and its quotes): the files of the last
+    # build's 4 are kept, and as many others, the most recently used.
+    assert len(list((folder / "v3" / "release").iterdir())) == 8
     assert build(corpus_copy, tmp_path / "uncached") == expected
     final = Cache(folder)
     assert build(corpus_copy, tmp_path / "final", final) == expected

@@ -235,6 +235,7 @@ class Cache:
         self._written_keys: list[bytes] = []
         self._new_pack: Path | None = None
         self._used: list[bytes] = []
+        self.release = ReleaseFiles(folder)
 
     @property
     def entry_schema(self) -> pa.Schema:
@@ -270,6 +271,10 @@ class Cache:
         if self._files is None:
             self._files = FileIndex(self.folder / f"v{FORMAT}" / "files.arrow")
         return self._files
+
+    def digest_hex(self, path: Path) -> str:
+        """SHA-256 (hex) of any file, from the file index when it knows the file."""
+        return self.files.digest(Path(path))[0].hex()
 
     def file_key(self, capture, vocabulary, max_bytes: int) -> bytes | None:
         """The key of a capture stored as files, from the file index: its files are read only if
@@ -469,3 +474,76 @@ class Cache:
         for keys_path in packs:
             keys_path.unlink(missing_ok=True)
             keys_path.with_name(keys_path.name.removesuffix(".keys.arrow") + ".arrow").unlink(missing_ok=True)
+
+
+class ReleaseFiles:
+    """Parquet files of earlier releases, keyed by what decides their bytes, so a rebuild copies the
+    files of shards with no changed article instead of encoding them again.
+
+    A file's key is a digest of the rules (corpuspack's code, which includes the writer, and the
+    libraries' versions), the Arrow schemas and the cache keys of its rows in order: the rows are
+    a function of their keys, so the same key means the same bytes. Each entry is a folder of the
+    files and their sizes (sizes.json: what the card reports). Kept: the entries the last build
+    used and, of the others, the most recently used, up to as many again.
+    """
+
+    def __init__(self, folder: Path):
+        self.folder = folder / f"v{FORMAT}" / "release"
+        self.used: set[str] = set()
+        self.reused = 0
+
+    @staticmethod
+    def key(keys: list[bytes], *schemas: pa.Schema) -> str:
+        digest = hashlib.sha256(f"release:{rules_digest()}".encode())
+        for schema in schemas:
+            digest.update(sha256(schema.serialize().to_pybytes()))
+        digest.update(len(keys).to_bytes(8, "big"))
+        for key in keys:
+            digest.update(key)
+        return digest.hexdigest()
+
+    def get(self, key: str, names: list[str]) -> tuple[dict, dict[str, Path]] | None:
+        """(sizes, {name: path}) of a kept entry, or None."""
+        entry = self.folder / key
+        try:
+            sizes = json.loads((entry / "sizes.json").read_text(encoding="utf-8"))
+            paths = {name: entry / name for name in names}
+            if not all(path.is_file() for path in paths.values()):
+                return None
+            os.utime(entry)  # used now: kept longest
+        except (OSError, ValueError):
+            return None
+        self.used.add(key)
+        self.reused += 1
+        return sizes, paths
+
+    def put(self, key: str, files: dict[str, Path], sizes: dict) -> None:
+        """Keep copies of files (name -> path) and their sizes; a cache that cannot be written is skipped."""
+        import shutil
+
+        temporary = self.folder / f".tmp-{key}-{uuid.uuid4().hex[:8]}"
+        try:
+            temporary.mkdir(parents=True)
+            for name, path in files.items():
+                shutil.copyfile(path, temporary / name)
+            (temporary / "sizes.json").write_text(json.dumps(sizes), encoding="utf-8")
+            os.replace(temporary, self.folder / key)
+            self.used.add(key)
+        except OSError:
+            shutil.rmtree(temporary, ignore_errors=True)  # already there (another build), or no room
+
+    def prune(self) -> None:
+        """Keep the entries this build used and as many others again, the most recently used first."""
+        import shutil
+
+        if not self.used or not self.folder.is_dir():
+            return
+        others = []
+        for entry in self.folder.iterdir():
+            if entry.name not in self.used:
+                try:
+                    others.append((entry.stat().st_mtime_ns, entry))
+                except OSError:
+                    continue
+        for _, entry in sorted(others, reverse=True)[len(self.used):]:
+            shutil.rmtree(entry, ignore_errors=True)

@@ -257,6 +257,18 @@ class Store:
         found = list(self.take(np.arange(self.count)).values())
         return sorted(found, key=lambda a: (a.id, a.raw_path))
 
+    def shard_keys(self, split: str, index: int, count: int) -> list[bytes] | None:
+        """The cache keys of one release file's rows in the order shard() gives them, read from the
+        columns alone; None if a row has none (built without a cache)."""
+        if not self.count:
+            return []
+        table = pa.table({name: self.column(name) for name in ("id", "raw_path", "_key", "_split", "_pos")})
+        member = np.minimum(count - 1, (table.column("_pos").to_numpy() * count).astype(np.int64)) == index
+        table = table.filter(pc.and_(pc.equal(table.column("_split"), split), pa.array(member)))
+        if table.column("_key").null_count:
+            return None
+        return table.take(pc.sort_indices(table, sort_keys=_SORT)).column("_key").to_pylist()
+
     def shard(self, split: str, index: int, count: int) -> pa.Table:
         """The rows of one release file, sorted by id, in the record schema, as one chunk.
 

@@ -28,9 +28,16 @@ CHANGELOG = "CHANGELOG.md"
 def build(project: Project, result, target: Path, *, descriptor: dict | None = None,
           source: Source | None = None) -> Outcome:
     """Write the release of a pipeline result; descriptor and source default to the project's own."""
-    return write_release(descriptor or project.descriptor, project.settings, result.schema, result.store,
-                         target, result.quotes_schema, result.vocabulary,
-                         source or manifest.source_of(project.root, project.schema_paths))
+    cache = getattr(result, "cache", None)
+    digest = cache.digest_hex if cache is not None else None
+    outcome = write_release(descriptor or project.descriptor, project.settings, result.schema, result.store,
+                            target, result.quotes_schema, result.vocabulary,
+                            source or manifest.source_of(project.root, project.schema_paths, digest=digest),
+                            cache=cache)
+    if cache is not None:
+        cache.release.prune()
+        cache.files.save()  # with the digests of raw/'s other files, hashed for the manifest
+    return outcome
 
 
 def releases(dist: Path) -> list[Path]:

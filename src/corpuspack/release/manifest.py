@@ -49,12 +49,13 @@ class Source:
                 "datapackage_sha256": self.descriptor_sha256}
 
 
-def tree_sha256(folder: Path) -> str:
+def tree_sha256(folder: Path, digest=None) -> str:
     """One hash of every file under folder: its relative path and its bytes' SHA-256, in sorted order.
 
     Written by hand because git's tree ids cover only committed files and need git;
     this hash is the same for the same files whatever tool or repository holds them.
-    Symlinks are hashed as the text of their target, never followed.
+    Symlinks are hashed as the text of their target, never followed. digest(path), if given,
+    gives a file's SHA-256 (hex) in place of reading it (the build cache's file index).
     """
     entries = []
     for directory, folders, names in os.walk(folder, followlinks=False):
@@ -63,10 +64,10 @@ def tree_sha256(folder: Path) -> str:
             path = Path(directory, name)
             relative = path.relative_to(folder).as_posix()
             if path.is_symlink():
-                digest = "symlink:" + hashlib.sha256(os.readlink(path).encode("utf-8", "surrogateescape")).hexdigest()
+                hashed = "symlink:" + hashlib.sha256(os.readlink(path).encode("utf-8", "surrogateescape")).hexdigest()
             else:
-                digest = sha256_file(path)
-            entries.append(f"{digest}  {relative}\n")
+                hashed = digest(path) if digest is not None else sha256_file(path)
+            entries.append(f"{hashed}  {relative}\n")
     return hashlib.sha256("".join(sorted(entries)).encode("utf-8", "surrogateescape")).hexdigest()
 
 
@@ -81,13 +82,13 @@ def git(root: Path, *args: str) -> str | None:
     return done.stdout.decode("utf-8", "surrogateescape") if done.returncode == 0 else None
 
 
-def source_of(root: Path, schema_paths: list[Path]) -> Source:
+def source_of(root: Path, schema_paths: list[Path], digest=None) -> Source:
     """The inputs' hashes and, where the project is in a git repository, its HEAD and what is uncommitted."""
     schema = hashlib.sha256()
     for path in sorted(schema_paths):
         schema.update(f"{path.relative_to(root).as_posix()}\n".encode())
         schema.update(bytes.fromhex(sha256_file(path)))
-    hashes = {"raw_sha256": tree_sha256(root / "raw"), "schema_sha256": schema.hexdigest(),
+    hashes = {"raw_sha256": tree_sha256(root / "raw", digest), "schema_sha256": schema.hexdigest(),
               "descriptor_sha256": sha256_file(root / "datapackage.json")}
     commit = git(root, "rev-parse", "--verify", "--quiet", "HEAD^{commit}")
     prefix = git(root, "rev-parse", "--show-prefix")

@@ -137,6 +137,40 @@ def _suggestion(old: Path, new: Path) -> str:
             f"`corpuspack release`")
 
 
+def _write_shard(store: Store, split: str, index: int, count: int, schema: RecordSchema,
+                 quotes_schema: RecordSchema, articles_path: Path, quotes_path: Path, cache) -> dict:
+    """Write one release file of articles and its file of quotes; returns their rows and sizes.
+
+    With a cache that kept the files of the same rows (by their cache keys), they are copied
+    instead: the same keys and rules make the same bytes."""
+    keys = store.shard_keys(split, index, count) if cache is not None else None
+    key = cache.release.key(keys, schema.arrow, quotes_schema.arrow) if keys is not None else None
+    names = ["articles.parquet", "quotes.parquet"]
+    kept = cache.release.get(key, names) if key is not None else None
+    if kept is not None:
+        sizes, paths = kept
+        for path, target in zip((paths[n] for n in names), (articles_path, quotes_path)):
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(path, target)
+        return sizes
+    shard = store.shard(split, index, count)
+    sizes = {"rows": shard.num_rows, "bytes": write_table(shard, schema, articles_path)}
+    # Quote rows are made QUOTE_SLICE articles at a time, so few Python objects are alive at once.
+    quotes = []
+    for start in range(0, shard.num_rows, QUOTE_SLICE):
+        piece = tables.quote_rows_of(shard.slice(start, QUOTE_SLICE))
+        _check_rows(piece, quotes_schema, "quotes")
+        quotes.append(pa.Table.from_pylist(piece, schema=quotes_schema.arrow))
+    del shard
+    quote_table = (pa.concat_tables(quotes) if quotes else quotes_schema.arrow.empty_table()).combine_chunks()
+    # Written even when empty, so every configuration has the same splits.
+    sizes["quote_rows"] = quote_table.num_rows
+    sizes["quote_bytes"] = write_table(quote_table, quotes_schema, quotes_path)
+    if key is not None:
+        cache.release.put(key, dict(zip(names, (articles_path, quotes_path))), sizes)
+    return sizes
+
+
 def release_date(descriptor: dict) -> str | None:
     """The release date: the date of datapackage.json's "created", which `corpuspack release` sets."""
     created = descriptor.get("created")
@@ -144,12 +178,14 @@ def release_date(descriptor: dict) -> str | None:
 
 
 def write_release(descriptor: dict, settings, schema: RecordSchema, store: Store,
-                  target: Path, quotes_schema: RecordSchema, vocabulary, source: Source) -> Outcome:
+                  target: Path, quotes_schema: RecordSchema, vocabulary, source: Source, cache=None) -> Outcome:
     """Write the release into target atomically.
 
     Everything is written into a hidden temporary folder beside target and renamed
     into place only once complete; on any failure the temporary folder is removed.
     If target exists with identical bytes nothing changes; if it differs, ReleaseExists.
+    With a cache (cache.Cache), the Parquet files of shards whose rows are unchanged are
+    copied from it.
     """
     target = target.resolve()
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -169,20 +205,12 @@ def write_release(descriptor: dict, settings, schema: RecordSchema, store: Store
             for index in range(count):
                 articles_file = data_file(name, "articles", index, count)
                 quotes_file = data_file(name, "quotes", index, count)
-                shard = store.shard(name, index, count)
-                rows += shard.num_rows
-                nbytes += write_table(shard, schema, staging / articles_file)
-                # Quote rows are made QUOTE_SLICE articles at a time, so few Python objects are alive at once.
-                quotes = []
-                for start in range(0, shard.num_rows, QUOTE_SLICE):
-                    piece = tables.quote_rows_of(shard.slice(start, QUOTE_SLICE))
-                    _check_rows(piece, quotes_schema, "quotes")
-                    quotes.append(pa.Table.from_pylist(piece, schema=quotes_schema.arrow))
-                del shard
-                quote_table = (pa.concat_tables(quotes) if quotes else quotes_schema.arrow.empty_table()).combine_chunks()
-                # Written even when empty, so every configuration has the same splits.
-                quote_rows += quote_table.num_rows
-                quote_bytes += write_table(quote_table, quotes_schema, staging / quotes_file)
+                done = _write_shard(store, name, index, count, schema, quotes_schema, staging / articles_file,
+                                    staging / quotes_file, cache)
+                rows += done["rows"]
+                nbytes += done["bytes"]
+                quote_rows += done["quote_rows"]
+                quote_bytes += done["quote_bytes"]
                 files["articles"].append(articles_file)
                 files["quotes"].append(quotes_file)
             sizes[name] = (rows, nbytes)
