@@ -152,3 +152,22 @@ def test_the_cards_counts_from_arrow_are_those_of_the_records(corpus_root):  # n
         assert result.store.summary.annotations and result.store.summary.removed
     finally:
         result.store.cleanup()
+
+
+def test_the_file_index_hashes_raw_as_reading_every_file_does(corpus_copy, tmp_path, monkeypatch):
+    from corpuspack.release.manifest import tree_sha256
+
+    monkeypatch.setattr(cache_mod, "RACY_NS", 0)
+    raw = corpus_copy / "raw"
+    (raw / "rt" / "deeper").mkdir()
+    (raw / "rt" / "deeper" / "notes.md").write_text("a stray file", encoding="utf-8")
+    os.symlink("/etc/hostname", raw / "rt" / "link.txt")
+    os.symlink("/etc", raw / "linked-folder")
+    cache = Cache(tmp_path / "cache")
+    assert tree_sha256(raw, cache.digest_hex) == tree_sha256(raw)
+    assert cache.files.hashed > 120
+    cache.files.save()
+    (raw / "rt" / "deeper" / "notes.md").write_text("a stray file, changed", encoding="utf-8")
+    again = Cache(tmp_path / "cache")
+    assert tree_sha256(raw, again.digest_hex) == tree_sha256(raw)
+    assert again.files.hashed == 1  # the changed file; the others' digests were known

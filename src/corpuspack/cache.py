@@ -148,7 +148,7 @@ class FileIndex:
     def _stamp(status: os.stat_result) -> tuple[int, int, int, int]:
         return status.st_size, status.st_ino, status.st_mtime_ns, status.st_ctime_ns
 
-    def digest(self, path: Path, status: os.stat_result | None = None) -> tuple[bytes, bytes | None]:
+    def digest(self, path: Path | str, status: os.stat_result | None = None) -> tuple[bytes, bytes | None]:
         """(SHA-256 of the file, its bytes if they had to be read, else None)."""
         status = status or os.stat(path, follow_symlinks=False)
         stamp = self._stamp(status)
@@ -157,7 +157,8 @@ class FileIndex:
         if known is not None and known[0] == stamp:
             self.seen[key] = known
             return known[1], None
-        data = path.read_bytes()
+        with open(path, "rb") as handle:
+            data = handle.read()
         digest = sha256(data)
         self.hashed += 1
         self.seen[key] = (stamp, digest)
@@ -235,6 +236,7 @@ class Cache:
         self._written_keys: list[bytes] = []
         self._new_pack: Path | None = None
         self._used: list[bytes] = []
+        self._located: dict[bytes, int] = {}
         self.release = ReleaseFiles(folder)
 
     @property
@@ -272,9 +274,9 @@ class Cache:
             self._files = FileIndex(self.folder / f"v{FORMAT}" / "files.arrow")
         return self._files
 
-    def digest_hex(self, path: Path) -> str:
+    def digest_hex(self, path: Path | str, status: os.stat_result | None = None) -> str:
         """SHA-256 (hex) of any file, from the file index when it knows the file."""
-        return self.files.digest(Path(path))[0].hex()
+        return self.files.digest(path, status)[0].hex()
 
     def file_key(self, capture, vocabulary, max_bytes: int) -> bytes | None:
         """The key of a capture stored as files, from the file index: its files are read only if
@@ -329,7 +331,10 @@ class Cache:
         return None
 
     def holds(self, key: bytes) -> bool:
-        return self._locate(key) is not None
+        where = self._locate(key)
+        if where is not None:
+            self._located[key] = where  # fetch() follows for the same key
+        return where is not None
 
     def fetch(self, keys: list[bytes]) -> tuple[pa.Table, list[int]]:
         """The entries of keys, in that order, and the positions (in keys) of those that could not
@@ -338,7 +343,9 @@ class Cache:
         lost: list[int] = []
         run: list = []  # [batch, first row, rows]: consecutive rows of one batch are taken as one slice
         for position, key in enumerate(keys):
-            where = self._locate(key)
+            where = self._located.pop(key, None)
+            if where is None:
+                where = self._locate(key)
             row = where & ((1 << 40) - 1) if where is not None else 0
             batch = self._batch(where >> 40, row // PACK_BATCH) if where is not None else None
             if batch is None:

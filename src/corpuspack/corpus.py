@@ -243,16 +243,23 @@ def record_check_suspects(table, settings, today: dt.date | None) -> list[int]:
     import pyarrow as pa
 
     suspect = np.zeros(table.num_rows, dtype=bool)
+    notes = table.column("sidecar_notes").combine_chunks()
+    noted_rows = pc.list_parent_indices(notes).to_numpy()
+    noted_fields = pc.struct_field(pc.list_flatten(notes), "field").to_numpy(zero_copy_only=False)
     for name in settings.require:
         if name not in table.column_names:
             continue
+        # A field acknowledged as unknown in a sidecar note is not missing.
+        acknowledged = {name, "published"} if name == "published_date" else {name}
+        noted = np.zeros(table.num_rows, dtype=bool)
+        noted[noted_rows[np.isin(noted_fields, list(acknowledged))]] = True
         column = table.column(name)
         empty = pc.is_null(column)
         if pa.types.is_string(column.type) or pa.types.is_large_string(column.type):
             empty = pc.or_(empty, pc.fill_null(pc.equal(column, ""), False))
         elif pa.types.is_list(column.type) or pa.types.is_large_list(column.type):
             empty = pc.or_(empty, pc.fill_null(pc.equal(pc.list_value_length(column), 0), False))
-        suspect |= empty.to_numpy(zero_copy_only=False)
+        suspect |= empty.to_numpy(zero_copy_only=False) & ~noted
     if today is not None:
         latest = pa.scalar(today + dt.timedelta(days=1), pa.date32())
         later = pc.fill_null(pc.greater(pc.cast(table.column("published_date"), pa.date32()), latest), False)

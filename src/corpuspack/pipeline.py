@@ -299,18 +299,19 @@ def _keep_hits(store: Store, entries: pa.Table, members: dict[str, tuple[str, in
     picked = [i for i, f in enumerate(focused) if f]
     provenance = extra["_provenance"]
 
-    def record(i: int) -> Article:
-        row = table.slice(i, 1).to_pylist()[0]
-        row["_provenance"] = provenance[i].as_py()
-        return store_mod.record_of(row)
+    def records(positions: list[int]) -> list[Article]:
+        rows = table.take(pa.array(positions, pa.int64())).to_pylist()
+        for row, position in zip(rows, positions):
+            row["_provenance"] = provenance[position].as_py()
+        return [store_mod.record_of(row) for row in rows]
 
     if picked:
         subset = table if len(picked) == table.num_rows else table.take(pa.array(picked))
-        checks = validate.check_records(subset, schema.descriptor, lambda i: record(picked[i]))
+        checks = validate.check_records(subset, schema.descriptor, lambda i: records([picked[i]])[0])
         found += [f for f in checks if f.code != "duplicate-id"]
         suspects = corpus.record_check_suspects(subset, settings, today)
         if suspects:
-            found += corpus.record_checks([record(picked[i]) for i in suspects], settings, today)
+            found += corpus.record_checks(records([picked[i] for i in suspects]), settings, today)
     store.add_rows(table, extra, focused, [members.get(p) for p in paths], entries.column("_key").to_pylist())
     return len(picked)
 
