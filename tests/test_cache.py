@@ -171,3 +171,14 @@ def test_the_file_index_hashes_raw_as_reading_every_file_does(corpus_copy, tmp_p
     again = Cache(tmp_path / "cache")
     assert tree_sha256(raw, again.digest_hex) == tree_sha256(raw)
     assert again.files.hashed == 1  # the changed file; the others' digests were known
+
+
+def test_packs_of_other_rules_are_dropped(corpus_copy, tmp_path):
+    folder = tmp_path / "cache"
+    build(corpus_copy, tmp_path / "first", Cache(folder))
+    (layout,) = (folder / "v3" / "packs").iterdir()
+    stale = layout.with_name("0" * 24)  # as left by an older corpuspack or another record schema
+    shutil.copytree(layout, stale)
+    again = Cache(folder)
+    build(corpus_copy, tmp_path / "second", again)
+    assert again.misses == 0 and not stale.exists() and layout.exists()

@@ -18,7 +18,8 @@ capture and rebuilding its record cost more than the rest of a rebuild):
   <layout> is a digest of the rules and of the Arrow record schema, which
   schema/article.schema.json decides. A build writes one pack of the entries it
   computed; once there are more than MAX_PACKS, the entries the build used are
-  rewritten into one pack and the rest deleted.
+  rewritten into one pack and the rest deleted. Packs of another layout go at the end
+  of a build (they were made by other rules and cannot be hit again by these).
 - files.arrow: the SHA-256 of each file of raw/ last seen, with its size, inode,
   modification and change times, so an unchanged capture's key is known from a stat
   and the capture is not read at all (git's index does the same for `git status`).
@@ -424,8 +425,20 @@ class Cache:
                 _write_atomically(self.packs_dir / f"{name}.keys.arrow", lambda sink: _write_ipc(sink, keys))
             if len(self._packs) + 1 > MAX_PACKS:
                 self._compact()
+            self._drop_other_layouts()
         if self._files is not None:
             self._files.save()
+
+    def _drop_other_layouts(self) -> None:
+        """Packs made by other rules or for another record schema (an upgrade of corpuspack, a changed
+        schema) would never be read by this build's rules again: they go, as compaction's do."""
+        import shutil
+
+        if not self.packs_dir.parent.is_dir():
+            return
+        for other in self.packs_dir.parent.iterdir():
+            if other != self.packs_dir and other.is_dir():
+                shutil.rmtree(other, ignore_errors=True)
 
     def discard(self) -> None:
         """Drop the new pack of a build that failed."""

@@ -90,8 +90,9 @@ project_option = click.option(
          "current folder.")
 cache_option = click.option(
     "--cache", "cache_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
-    help="Folder for a cache of extraction results keyed by content; unchanged captures are not processed "
-         "again. Safe to delete; never changes the output.")
+    help="Folder for a cache of extraction results keyed by content: unchanged captures are neither read "
+         "nor processed again, and Parquet files of unchanged shards are copied. Safe to delete; never "
+         "changes the output.")
 jobs_option = click.option(
     "--jobs", "-j", type=click.IntRange(min=1), default=os.cpu_count() or 1, show_default="all cores",
     help="Processes that extract captures in parallel; the output is the same for any number.")
