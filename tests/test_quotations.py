@@ -5,6 +5,8 @@ from __future__ import annotations
 import sys
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from conftest import DATA, REPO
 from corpuspack import pipeline, project as project_mod
@@ -100,3 +102,56 @@ def test_a_pronoun_with_no_one_named_before_keeps_no_speaker():
 def test_an_unmatched_mark_is_a_stray_not_a_quotation():
     text = "He said “this is never closed.\n\nThen “a real quote,” Wang Yi said."
     assert attributed(text) == [("a real quote,", "Wang Yi", "Wang Yi", "after")]
+
+
+def stepped_find_quotations(text: str, max_paragraphs: int) -> list[tuple[int, int]]:
+    """The quotation finder's rules, stepped one character at a time: the plain statement of what
+    find_quotations does by jumping between marks with regular expressions."""
+    def close_double(opening: int) -> int | None:
+        closer = "”" if text[opening] == "“" else "\""
+        paragraphs, at = 0, opening + 1
+        while at < len(text):
+            if text[at] == closer:
+                return at
+            if text.startswith("\n\n", at):
+                paragraphs += 1
+                if paragraphs >= max_paragraphs:
+                    return None
+                at += 2
+                if text.startswith(text[opening], at):
+                    at += 1
+                continue
+            if text[at] == "“" and closer == "”":
+                return None
+            at += 1
+        return None
+
+    found, at = [], 0
+    while at < len(text):
+        close = None
+        if text[at] in "“\"":
+            close = close_double(at)
+        elif text[at] == "‘" and (at == 0 or not text[at - 1].isalnum()):
+            end = text.find("\n\n", at)
+            end = len(text) if end < 0 else end
+            close = next((i for i in range(at + 1, end)
+                          if text[i] == "’" and not (i + 1 < len(text) and text[i + 1].isascii()
+                                                     and text[i + 1].isalpha())), None)
+        if close is not None and text[at + 1:close].strip():
+            found.append((at + 1, close))
+            at = close + 1
+        else:
+            at += 1
+    return found
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.sampled_from(["“", "”", "\"", "‘", "’", "\n", "\n\n", " ", "a", "B", "s", ".", "é"]),
+                max_size=40).map("".join), st.integers(1, 4))
+def test_the_finder_jumps_to_what_a_character_by_character_reading_finds(text, max_paragraphs):
+    assert find_quotations(text, max_paragraphs) == stepped_find_quotations(text, max_paragraphs)
+
+
+def test_the_finder_on_the_seeds_is_the_stepped_reading(articles):
+    for article in articles.values():
+        assert find_quotations(article.text) == stepped_find_quotations(article.text, 6)
