@@ -182,3 +182,23 @@ def test_packs_of_other_rules_are_dropped(corpus_copy, tmp_path):
     again = Cache(folder)
     build(corpus_copy, tmp_path / "second", again)
     assert again.misses == 0 and not stale.exists() and layout.exists()
+
+
+@pytest.mark.parametrize("batch, hits, lookup", [(5, 7, 3), (1, 1, 1), (512, 100_000, 100_000)])
+def test_batch_hit_and_lookup_sizes_change_nothing(corpus_copy, reference, tmp_path, monkeypatch,  # noqa: F811
+                                                   batch, hits, lookup):
+    monkeypatch.setattr(cache_mod, "RACY_NS", 0)
+    folder = tmp_path / "cache"
+    build(corpus_copy, tmp_path / "first", Cache(folder))
+    changed = corpus_copy / "raw/global-times/0000010.txt"
+    text = changed.read_text(encoding="utf-8")
+    changed.write_text(text + "\n\nAn added paragraph.", encoding="utf-8")
+    expected = build(corpus_copy, tmp_path / "uncached")
+    monkeypatch.setattr(pipeline, "BATCH", batch)
+    monkeypatch.setattr(pipeline, "HITS", hits)
+    monkeypatch.setattr(pipeline, "LOOKUP", lookup)
+    mixed = Cache(folder)  # one capture computed among the cached ones
+    assert build(corpus_copy, tmp_path / "mixed", mixed) == expected
+    assert mixed.misses == 1
+    changed.write_text(text, encoding="utf-8")
+    assert build(corpus_copy, tmp_path / "back", Cache(folder)) == reference

@@ -78,3 +78,27 @@ def test_diff_reports_articles_that_changed_split(project, runner):
     test_ids = datasets.load_dataset(str(project / "dist/2.0.0"), split="test")["id"]
     assert result["splits"]["moved"] == [{"id": i, "from": "train", "to": "test"} for i in sorted(test_ids)]
     assert result["articles"] == {"added": [], "removed": [], "changed": []}
+
+
+def test_splits_assigned_in_bulk_are_those_assigned_one_by_one():
+    import numpy as np
+
+    from corpuspack import splits
+
+    ids = [f"{i:016x}" for i in range(5000)]
+    points = np.array([splits.position(i) for i in ids])
+    edges = np.array([0.0, 0.1, 0.3, 0.7, 0.8, 0.9, 1.0 - 2 ** -53, 0.1 + 0.2])  # on and around the cuts
+    for ratios in ({"train": 1.0}, {"train": 0.8, "test": 0.2}, {"train": 0.7, "validation": 0.1, "test": 0.2},
+                   {"a": 0.1, "b": 0.0, "c": 0.2, "d": 0.7}, {"a": 0.3, "b": 0.3, "c": 0.3}):
+        assert splits.assign_positions(points, ratios) == [splits.assign(i, ratios) for i in ids]
+        by_point = []
+        for point in edges:
+            cumulative = 0.0
+            for name in ratios:
+                cumulative += ratios[name]
+                if point < cumulative:
+                    by_point.append(name)
+                    break
+            else:
+                by_point.append(list(ratios)[-1])
+        assert splits.assign_positions(edges, ratios) == by_point

@@ -139,6 +139,7 @@ def test_band_pairs_are_the_candidates_of_datasketchs_lsh():
     signatures[60:][changed] = rng.integers(0, 2 ** 32, size=changed.sum(), dtype=np.uint32)
     signatures[70:75, :30] = 5  # and a few sharing only some bands
     lsh = MinHashLSH(threshold=corpus.LSH_THRESHOLD, num_perm=corpus.NUM_PERM)
+    assert corpus.BANDS == lsh.hashranges  # written out in corpus.py, so datasketch is imported on use only
     hashes = [corpus._minhash(s) for s in signatures]
     for i, h in enumerate(hashes):
         lsh.insert(i, h)

@@ -91,13 +91,15 @@ def _dependencies() -> set[str]:
     return {re.split(r"[\s<>=!~;\[(]", r, maxsplit=1)[0].lower() for r in requires if "extra ==" not in r}
 
 
-_serialised: list = [None, b""]  # (vocabulary, its digest): one vocabulary per run, digested once, not per capture
+_prefixes: list = [None, None]  # (vocabulary, the key's hash of the rules and it): made once per run, not per capture
 
 
-def _vocabulary_digest(vocabulary) -> bytes:
-    if _serialised[0] is not vocabulary:
-        _serialised[:] = [vocabulary, hashlib.sha256(json.dumps(vocabulary.descriptor, sort_keys=True).encode()).digest()]
-    return _serialised[1]
+def _key_prefix(vocabulary):
+    if _prefixes[0] is not vocabulary:
+        digest = hashlib.sha256(rules_digest().encode())
+        digest.update(sha256(json.dumps(vocabulary.descriptor, sort_keys=True).encode()))
+        _prefixes[:] = [vocabulary, digest]
+    return _prefixes[1]
 
 
 def sha256(data: bytes) -> bytes:
@@ -205,7 +207,8 @@ def entry_schema(record_schema: pa.Schema) -> pa.Schema:
     return pa.schema([pa.field("_key", pa.binary(32)), pa.field("_findings", pa.string()),
                       pa.field("_ok", pa.bool_()), *(f.with_nullable(True) for f in record_schema),
                       pa.field("_provenance", pa.string()), pa.field("_url_key", pa.string()),
-                      pa.field("_text_sha", pa.binary(32)), pa.field("_signature", SIGNATURE)])
+                      pa.field("_text_sha", pa.binary(32)), pa.field("_signature", SIGNATURE),
+                      pa.field("_split_pos", pa.float64()), pa.field("_shard_pos", pa.float64())])
 
 
 def findings_json(findings: list[Finding]) -> str:
@@ -252,9 +255,8 @@ class Cache:
                annotations: tuple[tuple[str, bytes], ...]) -> bytes:
         """The key from the digests (SHA-256) of the capture, its sidecar (if any) and its annotation
         files (with their paths)."""
-        digest = hashlib.sha256(rules_digest().encode())
+        digest = _key_prefix(vocabulary).copy()
         digest.update(sha256(shown.encode()))
-        digest.update(_vocabulary_digest(vocabulary))
         digest.update(capture)
         digest.update(b"\0" * 32 if sidecar is None else sha256(b"sidecar" + sidecar))
         for name, data_digest in annotations:
@@ -330,6 +332,23 @@ class Cache:
             if self._keys[at].tobytes() == key:
                 return int(self._where[at])
         return None
+
+    def known(self, keys: list[bytes | None]) -> list[bool]:
+        """holds() for many keys at once (a None key is not held), searched together."""
+        held = [False] * len(keys)
+        present = [i for i, key in enumerate(keys) if key is not None]
+        if not present or not len(self._prefixes):
+            return held
+        prefixes = np.frombuffer(b"".join(keys[i][:8] for i in present), dtype=">u8").astype(np.uint64)
+        first = np.searchsorted(self._prefixes, prefixes, side="left").tolist()
+        last = np.searchsorted(self._prefixes, prefixes, side="right").tolist()
+        for i, start, end in zip(present, first, last):
+            for at in range(start, end):
+                if self._keys[at].tobytes() == keys[i]:
+                    self._located[keys[i]] = int(self._where[at])
+                    held[i] = True
+                    break
+        return held
 
     def holds(self, key: bytes) -> bool:
         where = self._locate(key)

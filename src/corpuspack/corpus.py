@@ -16,7 +16,7 @@ from urllib.parse import urlsplit, urlunsplit
 import numpy as np
 import pyarrow.compute as pc
 import xxhash
-from datasketch import MinHash, MinHashLSH
+from functools import cache
 
 from .article import Article
 from .report import Finding, Severity, error
@@ -27,18 +27,30 @@ SCHEME = "affine32"  # datasketch's hashing scheme, pinned so cached signatures 
 # 32-bit xxHash of each shingle: an order of magnitude faster than datasketch's default SHA-1.
 _HASH = xxhash.xxh32_intdigest
 # The permutations depend only on the seed: made once, not per signature.
-_PERMUTATIONS = MinHash(num_perm=NUM_PERM, seed=1, scheme=SCHEME, hashfunc=_HASH).permutations
+# datasketch is imported on first use: it imports scipy (over a second), which a rebuild whose
+# captures all come from the cache never needs.
 
 
-def _minhash(hashvalues=None) -> MinHash:
-    return MinHash(num_perm=NUM_PERM, seed=1, scheme=SCHEME, hashfunc=_HASH, permutations=_PERMUTATIONS,
+@cache
+def _permutations():
+    from datasketch import MinHash
+
+    return MinHash(num_perm=NUM_PERM, seed=1, scheme=SCHEME, hashfunc=_HASH).permutations
+
+
+def _minhash(hashvalues=None):
+    from datasketch import MinHash
+
+    return MinHash(num_perm=NUM_PERM, seed=1, scheme=SCHEME, hashfunc=_HASH, permutations=_permutations(),
                    hashvalues=hashvalues)
 # Candidates only; the exact containment decides. A trimmed copy half as long as
 # its original has a Jaccard similarity of 0.5, well above this.
 LSH_THRESHOLD = 0.3
 # The bands MinHashLSH uses at that threshold (37 bands of 3 values): a pair is a candidate when
 # any band of its two signatures is equal.
-BANDS: list[tuple[int, int]] = MinHashLSH(threshold=LSH_THRESHOLD, num_perm=NUM_PERM).hashranges
+# Written out rather than asked of MinHashLSH(threshold=LSH_THRESHOLD, num_perm=NUM_PERM).hashranges
+# (see above for why); tests/test_store.py checks they are the same.
+BANDS: list[tuple[int, int]] = [(band * 3, band * 3 + 3) for band in range(37)]
 ROWS_PER_BAND = BANDS[0][1] - BANDS[0][0]
 _WORD = re.compile(r"\w+")
 

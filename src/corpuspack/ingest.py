@@ -66,12 +66,12 @@ class Inputs:
 class Capture:
     """A capture found under raw/, not yet read."""
 
-    path: Path
+    path: str | Path  # where to read it (a string for a file of raw/: made by the million)
     shown: str
     outlet_dir: str | None
-    sidecar: Path | None = None
+    sidecar: str | Path | None = None
     sidecar_shown: str | None = None
-    annotations: tuple[tuple[Path, str], ...] = ()  # standoff annotation files: (path, shown)
+    annotations: tuple[tuple[str | Path, str], ...] = ()  # standoff annotation files: (path, shown)
     shard: str | None = None  # the JSONL shard (project-relative) it is a line of, if any
     shard_line: int | None = None
 
@@ -141,13 +141,14 @@ def read(capture: Capture, max_bytes: int) -> tuple[Inputs, list[Finding]]:
              *capture.annotations]
     contents: dict[str, bytes] = {}
     for path, shown in files:
-        size = path.stat().st_size
+        size = os.stat(path).st_size
         if size > max_bytes:
             findings.append(error(shown, "file-too-large",
                                   f"{size:,} bytes is over the limit of {max_bytes:,}; split the file or raise "
                                   "\"max_file_bytes\" under \"corpuspack\" in datapackage.json"))
         else:
-            contents[shown] = path.read_bytes()
+            with open(path, "rb") as handle:
+                contents[shown] = handle.read()
     inputs = Inputs(data=contents.get(capture.shown),
                     sidecar=contents.get(capture.sidecar_shown) if capture.sidecar_shown else None,
                     annotations=tuple((shown, contents[shown]) for _, shown in capture.annotations if shown in contents))
@@ -274,13 +275,15 @@ def scan(raw_dir: Path, root: Path) -> Scan:
                                       f"no capture {capture.rsplit('/', 1)[-1]} beside this annotation file; its "
                                       "offsets refer to that capture: add it, or rename the file to match one"))
     found = []
+    # Paths as strings (open and os.stat take them): a million pathlib objects cost seconds to make.
+    folder = f"{raw_dir}/"
     for relative in sorted(captures):
         sidecar = sidecars.get(relative)
-        found.append(Capture(path=raw_dir / relative, shown=prefix + relative,
+        found.append(Capture(path=folder + relative, shown=prefix + relative,
                              outlet_dir=relative.split("/", 1)[0] if "/" in relative else None,
-                             sidecar=raw_dir / sidecar if sidecar else None,
+                             sidecar=folder + sidecar if sidecar else None,
                              sidecar_shown=prefix + sidecar if sidecar else None,
-                             annotations=tuple((raw_dir / name, prefix + name)
+                             annotations=tuple((folder + name, prefix + name)
                                                for name in sorted(standoff.get(relative, [])))))
     return Scan(captures=found, findings=findings, files_seen=seen, shards=shard_list)
 

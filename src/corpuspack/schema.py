@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import cached_property
 
 import pyarrow as pa
 
@@ -103,9 +104,10 @@ class RecordSchema:
         plain = pa.schema([pa.field(f["name"], _arrow_type(f, f["name"])) for f in self.fields])
         return datasets.Features.from_arrow_schema(plain)
 
-    @property
+    @cached_property
     def arrow(self) -> pa.Schema:
-        """The Arrow schema of the release, with the datasets features in its metadata."""
+        """The Arrow schema of the release, with the datasets features in its metadata (made once:
+        the build asks for it per batch, and making the features costs milliseconds)."""
         return self.features.arrow_schema
 
     def rows_table(self) -> list[dict]:

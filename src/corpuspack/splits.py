@@ -39,3 +39,17 @@ def assign(article_id: str, ratios: Mapping[str, float]) -> str:
         if point < cumulative:
             return name
     return names[-1]  # floating-point rounding of a sum of exactly 1
+
+
+def assign_positions(points, ratios: Mapping[str, float]) -> list[str]:
+    """assign() for many ids at once, given their position(id) (a numpy array): the same cuts,
+    summed in the same order, so the same splits."""
+    import numpy as np
+
+    names, cumulative, total = list(ratios), [], 0.0
+    for name in names:
+        total += ratios[name]
+        cumulative.append(total)
+    # The first cut above the point; a point at or past the last cut (rounding) goes to the last split.
+    index = np.minimum(np.searchsorted(np.array(cumulative), points, side="right"), len(names) - 1)
+    return [names[i] for i in index.tolist()]

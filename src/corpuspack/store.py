@@ -107,9 +107,8 @@ class Store:
         count = table.num_rows
         if not count:
             return
-        ids = table.column("id").to_pylist()
-        split = [splits.assign(i, self.ratios) for i in ids]
-        position = pa.array([splits.position(i, "shard") for i in ids], pa.float64())
+        split = splits.assign_positions(extra["_split_pos"].to_numpy(), self.ratios)
+        position = extra["_shard_pos"]
         split_array = pa.array(split, pa.string())
         rows = pa.Table.from_arrays([*table.columns, split_array, position, extra["_provenance"]],
                                     schema=self.schema)
@@ -306,9 +305,12 @@ def _buckets(positions: np.ndarray) -> np.ndarray:
 
 def extras(articles: Sequence[Article], signatures: Sequence[Sequence[int]]) -> dict[str, pa.Array]:
     """What the store keeps of each record besides its row: its provenance (JSON), canonical url,
-    text digest and MinHash signature. The cache keeps the same, so a hit needs no Article."""
+    text digest, MinHash signature and the positions of its id that choose its split and its
+    release file. The cache keeps the same, so a hit needs no Article."""
     matrix = np.asarray(signatures, dtype=np.uint32).reshape(len(articles), corpus.NUM_PERM)
     return {
+        "_split_pos": pa.array([splits.position(a.id) for a in articles], pa.float64()),
+        "_shard_pos": pa.array([splits.position(a.id, "shard") for a in articles], pa.float64()),
         "_provenance": pa.array([json.dumps(_provenance(a), separators=(",", ":")) for a in articles], pa.string()),
         "_url_key": pa.array([corpus.canonical_url(a.url) if a.url else None for a in articles], pa.string()),
         "_text_sha": pa.array([hashlib.sha256(a.text.encode()).digest() for a in articles], pa.binary(32)),
