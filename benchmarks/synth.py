@@ -100,6 +100,9 @@ def git_commit_all(root: Path) -> None:
     git("init", "-q", "-b", "main")
     git("config", "user.email", "bench@example.invalid")
     git("config", "user.name", "bench")
+    # No automatic gc: after a commit of a million files git would repack in the background,
+    # taking a core from the build being measured.
+    git("config", "gc.auto", "0")
     git("add", "-A")
     git("commit", "-q", "-m", "synthetic corpus")
 
