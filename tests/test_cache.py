@@ -164,12 +164,12 @@ def test_the_file_index_hashes_raw_as_reading_every_file_does(corpus_copy, tmp_p
     os.symlink("/etc/hostname", raw / "rt" / "link.txt")
     os.symlink("/etc", raw / "linked-folder")
     cache = Cache(tmp_path / "cache")
-    assert tree_sha256(raw, cache.digest_hex) == tree_sha256(raw)
+    assert tree_sha256(raw, cache.digests_hex) == tree_sha256(raw)
     assert cache.files.hashed > 120
     cache.files.save()
     (raw / "rt" / "deeper" / "notes.md").write_text("a stray file, changed", encoding="utf-8")
     again = Cache(tmp_path / "cache")
-    assert tree_sha256(raw, again.digest_hex) == tree_sha256(raw)
+    assert tree_sha256(raw, again.digests_hex) == tree_sha256(raw)
     assert again.files.hashed == 1  # the changed file; the others' digests were known
 
 
@@ -202,3 +202,28 @@ def test_batch_hit_and_lookup_sizes_change_nothing(corpus_copy, reference, tmp_p
     assert mixed.misses == 1
     changed.write_text(text, encoding="utf-8")
     assert build(corpus_copy, tmp_path / "back", Cache(folder)) == reference
+
+
+def test_the_file_index_tells_files_apart_by_their_stat_when_path_hashes_collide(tmp_path, monkeypatch):
+    import hashlib
+    import types
+
+    monkeypatch.setattr(cache_mod, "RACY_NS", 0)
+    monkeypatch.setattr(cache_mod, "xxhash", types.SimpleNamespace(xxh3_64_intdigest=lambda data: 7))
+    paths = [tmp_path / f"{i}.txt" for i in range(5)]
+    for i, path in enumerate(paths):
+        path.write_text(f"capture {i}" * (i + 1), encoding="utf-8")
+
+    def digests(index):
+        return [d for d, _ in index.digests(paths, [os.stat(p) for p in paths])]
+
+    truth = [hashlib.sha256(p.read_bytes()).digest() for p in paths]
+    first = cache_mod.FileIndex(tmp_path / "files.arrow")
+    assert digests(first) == truth and first.hashed == 5
+    first.save()
+    again = cache_mod.FileIndex(tmp_path / "files.arrow")
+    assert digests(again) == truth and again.hashed == 0  # every path hashes to 7: the stats decide
+    paths[2].write_text("changed", encoding="utf-8")
+    changed = cache_mod.FileIndex(tmp_path / "files.arrow")
+    assert digests(changed) == [*truth[:2], hashlib.sha256(b"changed").digest(), *truth[3:]]
+    assert changed.hashed == 1

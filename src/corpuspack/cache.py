@@ -37,6 +37,8 @@ import re
 import tempfile
 import time
 import uuid
+from array import array
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from functools import cache as memoize
 from importlib import metadata, resources
@@ -44,6 +46,7 @@ from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
+import xxhash
 import pyarrow.compute as pc
 
 from . import __version__
@@ -125,25 +128,38 @@ class FileIndex:
     apart from a version control system. A file modified within RACY_NS of the build's start is
     not remembered (its next change could keep the same times), and the change time (which no
     program can set back) is part of the match, so a remembered digest is that of the file.
+
+    Kept compact, in numpy arrays, not Python objects (at a million captures, 1.75 million
+    files, a dict of them took about 900 MB): a file is found by a 64-bit hash of its path
+    (xxHash) and must then match all four times and sizes. Two files cannot share an inode,
+    so a hash collision between two paths cannot make one's digest pass for the other's.
     """
 
-    SCHEMA = pa.schema([pa.field("path", pa.string()), pa.field("size", pa.int64()), pa.field("ino", pa.int64()),
-                        pa.field("mtime_ns", pa.int64()), pa.field("ctime_ns", pa.int64()),
-                        pa.field("sha256", pa.binary(32))])
+    SCHEMA = pa.schema([pa.field("path_hash", pa.uint64()), pa.field("size", pa.int64()),
+                        pa.field("ino", pa.int64()), pa.field("mtime_ns", pa.int64()),
+                        pa.field("ctime_ns", pa.int64()), pa.field("sha256", pa.binary(32))])
 
     def __init__(self, path: Path):
         self.path = path
         self.started = time.time_ns()
-        self.known: dict[str, tuple[tuple[int, int, int, int], bytes]] = {}
-        self.seen: dict[str, tuple[tuple[int, int, int, int], bytes]] = {}
         self.hashed = 0  # files read and hashed (the others' digests were known)
+        self._hashes = np.empty(0, dtype=np.uint64)  # sorted
+        self._stamps = [np.empty(0, dtype=np.int64) for _ in range(4)]  # size, inode, mtime, ctime
+        self._digests = np.empty((0, 32), dtype=np.uint8)
+        # The files seen in this build, appended as they come: what save() keeps.
+        self._seen_hashes = array("Q")
+        self._seen_stamps = array("q")
+        self._seen_digests = bytearray()
         try:
             with pa.OSFile(str(path)) as source:
                 table = pa.ipc.open_file(source).read_all()
             if table.schema.equals(self.SCHEMA):
-                columns = [table.column(n).to_pylist() for n in self.SCHEMA.names]
-                for path_, size, ino, mtime, ctime, digest in zip(*columns):
-                    self.known[path_] = ((size, ino, mtime, ctime), digest)
+                # Views of the table's buffers (about 72 bytes a file), not copies.
+                self._hashes = table.column("path_hash").to_numpy()
+                self._stamps = [table.column(n).to_numpy() for n in ("size", "ino", "mtime_ns", "ctime_ns")]
+                column = table.column("sha256").combine_chunks()
+                self._digests = np.frombuffer(column.buffers()[1], dtype=np.uint8, count=len(column) * 32,
+                                              offset=column.offset * 32).reshape(-1, 32)
         except (OSError, pa.ArrowException):
             pass  # no index yet, or a damaged one: every file is read and hashed
 
@@ -151,34 +167,72 @@ class FileIndex:
     def _stamp(status: os.stat_result) -> tuple[int, int, int, int]:
         return status.st_size, status.st_ino, status.st_mtime_ns, status.st_ctime_ns
 
+    def digests(self, paths: Sequence[str | Path], statuses: Sequence[os.stat_result]) -> list[tuple[bytes, bytes | None]]:
+        """(SHA-256, the bytes if the file had to be read, else None) of each file, whose stat is given."""
+        count = len(paths)
+        if not count:
+            return []
+        hashes = np.fromiter((xxhash.xxh3_64_intdigest(str(p).encode("utf-8", "surrogateescape")) for p in paths),
+                             dtype=np.uint64, count=count)
+        stamps = np.array([self._stamp(s) for s in statuses], dtype=np.int64).reshape(count, 4)
+        found = np.zeros(count, dtype=bool)
+        at = np.zeros(count, dtype=np.int64)
+        if len(self._hashes):
+            at = np.minimum(np.searchsorted(self._hashes, hashes), len(self._hashes) - 1)
+            found = self._hashes[at] == hashes
+            for column, known in enumerate(self._stamps):
+                found &= known[at] == stamps[:, column]
+            # The same path hash twice in the index (a 64-bit collision): look past the first.
+            for i in np.flatnonzero(~found & (self._hashes[at] == hashes)).tolist():
+                j = int(at[i])
+                while j < len(self._hashes) and self._hashes[j] == hashes[i]:
+                    if all(int(known[j]) == int(stamps[i, c]) for c, known in enumerate(self._stamps)):
+                        at[i], found[i] = j, True
+                        break
+                    j += 1
+        results: list[tuple[bytes, bytes | None]] = []
+        known = self._digests[at[found]]
+        taken = 0
+        for i, path in enumerate(paths):
+            if found[i]:
+                results.append((known[taken].tobytes(), None))
+                taken += 1
+                continue
+            with open(path, "rb") as handle:
+                data = handle.read()
+            self.hashed += 1
+            results.append((sha256(data), data))
+        self._seen_hashes.extend(hashes.tolist())
+        self._seen_stamps.extend(stamps.ravel().tolist())
+        for digest, _ in results:
+            self._seen_digests += digest
+        return results
+
     def digest(self, path: Path | str, status: os.stat_result | None = None) -> tuple[bytes, bytes | None]:
         """(SHA-256 of the file, its bytes if they had to be read, else None)."""
-        status = status or os.stat(path, follow_symlinks=False)
-        stamp = self._stamp(status)
-        key = str(path)
-        known = self.known.get(key)
-        if known is not None and known[0] == stamp:
-            self.seen[key] = known
-            return known[1], None
-        with open(path, "rb") as handle:
-            data = handle.read()
-        digest = sha256(data)
-        self.hashed += 1
-        self.seen[key] = (stamp, digest)
-        return digest, data
-
-    def remember(self, path: Path, data: bytes, status: os.stat_result) -> None:
-        """Remember the digest of bytes read (and stat'ed) elsewhere."""
-        self.seen[str(path)] = (self._stamp(status), sha256(data))
+        return self.digests([path], [status or os.stat(path, follow_symlinks=False)])[0]
 
     def save(self) -> None:
         """Keep the digests of files seen in this build (only those: a deleted file is forgotten)."""
         limit = self.started - RACY_NS
-        kept = sorted((p, s, d) for p, (s, d) in self.seen.items() if s[2] < limit and s[3] < limit)
+        hashes = np.frombuffer(self._seen_hashes, dtype=np.uint64) if self._seen_hashes else np.empty(0, np.uint64)
+        stamps = (np.frombuffer(self._seen_stamps, dtype=np.int64).reshape(-1, 4) if self._seen_stamps
+                  else np.empty((0, 4), np.int64))
+        digests = np.frombuffer(bytes(self._seen_digests), dtype=np.uint8).reshape(-1, 32)
+        settled = (stamps[:, 2] < limit) & (stamps[:, 3] < limit)
+        hashes, stamps, digests = hashes[settled], stamps[settled], digests[settled]
+        # A file seen twice (keyed, then hashed for the manifest: the same path hash and inode) is
+        # kept once, as last seen; files whose path hashes collide (different inodes) are both kept.
+        pairs = np.rec.fromarrays([hashes[::-1], stamps[::-1, 1]], names="hash,ino")
+        _, last = np.unique(pairs, return_index=True)
+        keep = (len(hashes) - 1 - last)
+        order = keep[np.argsort(hashes[keep], kind="stable")]
         table = pa.Table.from_arrays([
-            pa.array([p for p, _, _ in kept], pa.string()),
-            *(pa.array([s[i] for _, s, _ in kept], pa.int64()) for i in range(4)),
-            pa.array([d for _, _, d in kept], pa.binary(32))], schema=self.SCHEMA)
+            pa.array(hashes[order], pa.uint64()),
+            *(pa.array(stamps[order, i], pa.int64()) for i in range(4)),
+            pa.FixedSizeBinaryArray.from_buffers(pa.binary(32), len(order),
+                                                 [None, pa.py_buffer(np.ascontiguousarray(digests[order]).tobytes())])],
+            schema=self.SCHEMA)
         _write_atomically(self.path, lambda sink: _write_ipc(sink, table))
 
 
@@ -277,26 +331,40 @@ class Cache:
             self._files = FileIndex(self.folder / f"v{FORMAT}" / "files.arrow")
         return self._files
 
-    def digest_hex(self, path: Path | str, status: os.stat_result | None = None) -> str:
-        """SHA-256 (hex) of any file, from the file index when it knows the file."""
-        return self.files.digest(path, status)[0].hex()
+    def digests_hex(self, paths: Sequence[str], statuses: Sequence[os.stat_result]) -> list[str]:
+        """SHA-256 (hex) of files, from the file index where it knows them (manifest.tree_sha256)."""
+        return [digest.hex() for digest, _ in self.files.digests(paths, statuses)]
 
-    def file_key(self, capture, vocabulary, max_bytes: int) -> bytes | None:
-        """The key of a capture stored as files, from the file index: its files are read only if
-        the index does not know them. None if one is over max_bytes (reading it is a finding)."""
-        paths = [capture.path, *([capture.sidecar] if capture.sidecar else []), *(p for p, _ in capture.annotations)]
-        digests = []
-        for path in paths:
+    def file_keys(self, captures: Sequence, vocabulary, max_bytes: int) -> list[bytes | None]:
+        """The keys of captures stored as files, from the file index: their files are read only if
+        the index does not know them. None for one whose file is over max_bytes or gone (reading
+        it says so)."""
+        plans, paths, statuses = [], [], []
+        for capture in captures:
+            files = [capture.path, *([capture.sidecar] if capture.sidecar else []),
+                     *(p for p, _ in capture.annotations)]
             try:
-                status = os.stat(path, follow_symlinks=False)
+                stats = [os.stat(path, follow_symlinks=False) for path in files]
             except OSError:
-                return None  # gone since the scan: reading it says so
-            if status.st_size > max_bytes:
-                return None
-            digests.append(self.files.digest(path, status)[0])
-        sidecar = digests[1] if capture.sidecar else None
-        annotations = tuple((shown, d) for (_, shown), d in zip(capture.annotations, digests[1 + bool(capture.sidecar):]))
-        return self.key_of(capture.shown, vocabulary, digests[0], sidecar, annotations)
+                plans.append(None)
+                continue
+            if any(s.st_size > max_bytes for s in stats):
+                plans.append(None)
+                continue
+            plans.append(len(paths))
+            paths += files
+            statuses += stats
+        digests = [d for d, _ in self.files.digests(paths, statuses)]
+        keys: list[bytes | None] = []
+        for capture, first in zip(captures, plans):
+            if first is None:
+                keys.append(None)
+                continue
+            sidecar = digests[first + 1] if capture.sidecar else None
+            rest = digests[first + 1 + bool(capture.sidecar):first + 1 + bool(capture.sidecar) + len(capture.annotations)]
+            annotations = tuple((shown, d) for (_, shown), d in zip(capture.annotations, rest))
+            keys.append(self.key_of(capture.shown, vocabulary, digests[first], sidecar, annotations))
+        return keys
 
     # -- packs ----------------------------------------------------------------------------------
 
@@ -306,7 +374,7 @@ class Cache:
         layout = hashlib.sha256(rules_digest().encode() + self._schema.serialize().to_pybytes()).hexdigest()[:24]
         self.packs_dir = self.folder / f"v{FORMAT}" / "packs" / layout
         keys, where = [], []
-        for number, keys_path in enumerate(sorted(self.packs_dir.glob("pack-*.keys.arrow"))):
+        for keys_path in sorted(self.packs_dir.glob("pack-*.keys.arrow")):
             pack = keys_path.with_name(keys_path.name.removesuffix(".keys.arrow") + ".arrow")
             try:
                 with pa.OSFile(str(keys_path)) as source:

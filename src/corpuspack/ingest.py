@@ -62,7 +62,7 @@ class Inputs:
     annotations: tuple[tuple[str, bytes], ...]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # slots: a corpus of single files has a Capture per file in memory
 class Capture:
     """A capture found under raw/, not yet read."""
 

@@ -217,7 +217,7 @@ def _captures(scan: ingest.Scan, max_bytes: int, cache: Cache | None, vocabulary
     key, from the file index) is not read and comes with inputs None."""
     for start in range(0, len(scan.captures), LOOKUP):
         chunk = scan.captures[start:start + LOOKUP]
-        keys = [cache.file_key(c, vocabulary, max_bytes) for c in chunk] if cache is not None else [None] * len(chunk)
+        keys = cache.file_keys(chunk, vocabulary, max_bytes) if cache is not None else [None] * len(chunk)
         held = cache.known(keys) if cache is not None else [False] * len(chunk)
         for capture, key, hit in zip(chunk, keys, held):
             if hit:

@@ -49,19 +49,20 @@ class Source:
                 "datapackage_sha256": self.descriptor_sha256}
 
 
-def tree_sha256(folder: Path, digest=None) -> str:
+def tree_sha256(folder: Path, digests=None) -> str:
     """One hash of every file under folder: its relative path and its bytes' SHA-256, in sorted order.
 
     Written by hand because git's tree ids cover only committed files and need git;
     this hash is the same for the same files whatever tool or repository holds them.
     Symlinks to files are hashed as the text of their target, never followed; links to folders
-    are left out. digest(path, stat), if given, gives a file's SHA-256 (hex) in place of reading
-    it (the build cache's file index).
+    are left out. digests(paths, stats), if given, gives files' SHA-256 (hex) in place of
+    reading them (the build cache's file index).
     """
     entries = []
     stack = [(str(folder), "")] if folder.is_dir() else []
     while stack:  # os.scandir, not os.walk and pathlib: at 100,000 files their overhead is seconds
         directory, prefix = stack.pop()
+        files: list[tuple[str, str]] = []
         with os.scandir(directory) as found:
             for entry in found:
                 relative = prefix + entry.name
@@ -72,11 +73,14 @@ def tree_sha256(folder: Path, digest=None) -> str:
                 if entry.is_symlink():
                     hashed = "symlink:" + hashlib.sha256(
                         os.readlink(entry.path).encode("utf-8", "surrogateescape")).hexdigest()
-                elif digest is not None:
-                    hashed = digest(entry.path, entry.stat(follow_symlinks=False))
+                    entries.append(f"{hashed}  {relative}\n")
                 else:
-                    hashed = sha256_file(Path(entry.path))
-                entries.append(f"{hashed}  {relative}\n")
+                    files.append((entry.path, relative))
+        if digests is not None:  # a folder's files at a time
+            hashes = digests([p for p, _ in files], [os.stat(p, follow_symlinks=False) for p, _ in files])
+        else:
+            hashes = [sha256_file(Path(p)) for p, _ in files]
+        entries += [f"{hashed}  {relative}\n" for hashed, (_, relative) in zip(hashes, files)]
     return hashlib.sha256("".join(sorted(entries)).encode("utf-8", "surrogateescape")).hexdigest()
 
 
@@ -91,13 +95,13 @@ def git(root: Path, *args: str) -> str | None:
     return done.stdout.decode("utf-8", "surrogateescape") if done.returncode == 0 else None
 
 
-def source_of(root: Path, schema_paths: list[Path], digest=None) -> Source:
+def source_of(root: Path, schema_paths: list[Path], digests=None) -> Source:
     """The inputs' hashes and, where the project is in a git repository, its HEAD and what is uncommitted."""
     schema = hashlib.sha256()
     for path in sorted(schema_paths):
         schema.update(f"{path.relative_to(root).as_posix()}\n".encode())
         schema.update(bytes.fromhex(sha256_file(path)))
-    hashes = {"raw_sha256": tree_sha256(root / "raw", digest), "schema_sha256": schema.hexdigest(),
+    hashes = {"raw_sha256": tree_sha256(root / "raw", digests), "schema_sha256": schema.hexdigest(),
               "descriptor_sha256": sha256_file(root / "datapackage.json")}
     commit = git(root, "rev-parse", "--verify", "--quiet", "HEAD^{commit}")
     prefix = git(root, "rev-parse", "--show-prefix")
