@@ -227,3 +227,21 @@ def test_the_file_index_tells_files_apart_by_their_stat_when_path_hashes_collide
     changed = cache_mod.FileIndex(tmp_path / "files.arrow")
     assert digests(changed) == [*truth[:2], hashlib.sha256(b"changed").digest(), *truth[3:]]
     assert changed.hashed == 1
+
+
+def test_a_focused_check_gives_the_same_findings_from_the_cache(corpus_copy, tmp_path, monkeypatch):
+    monkeypatch.setattr(cache_mod, "RACY_NS", 0)
+    project = project_mod.load(corpus_copy)
+    focus = {"raw/rt/zz-trimmed-copy.txt", "raw/rt/zz-same-url.meta.yaml", "raw/rt/0000019.meta.yaml"}
+
+    def findings(cache=None):
+        result = pipeline.run(project, focus=focus, cache=cache)
+        result.store.cleanup()
+        return sorted((f.file, f.line, f.code, f.field, f.message) for f in result.report.findings)
+
+    uncached = findings()
+    assert {code for _, _, code, _, _ in uncached} >= {"near-duplicate", "duplicate-url", "duplicate-id"}
+    folder = tmp_path / "cache"
+    assert findings(Cache(folder)) == uncached  # cold
+    warm = Cache(folder)
+    assert findings(warm) == uncached and warm.misses == 0
