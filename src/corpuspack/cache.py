@@ -392,17 +392,9 @@ class Cache:
             order = np.argsort(prefixes, kind="stable")
             self._prefixes, self._keys, self._where = prefixes[order], all_keys[order], all_where[order]
 
-    def _locate(self, key: bytes) -> int | None:
-        prefix = np.uint64(int.from_bytes(key[:8], "big"))
-        first = int(np.searchsorted(self._prefixes, prefix, side="left"))
-        last = int(np.searchsorted(self._prefixes, prefix, side="right"))
-        for at in range(first, last):
-            if self._keys[at].tobytes() == key:
-                return int(self._where[at])
-        return None
-
     def known(self, keys: list[bytes | None]) -> list[bool]:
-        """holds() for many keys at once (a None key is not held), searched together."""
+        """Whether the packs hold each key (a None key is not held), searched together; where each
+        held one is is kept for fetch()."""
         held = [False] * len(keys)
         present = [i for i, key in enumerate(keys) if key is not None]
         if not present or not len(self._prefixes):
@@ -411,7 +403,7 @@ class Cache:
         first = np.searchsorted(self._prefixes, prefixes, side="left").tolist()
         last = np.searchsorted(self._prefixes, prefixes, side="right").tolist()
         for i, start, end in zip(present, first, last):
-            for at in range(start, end):
+            for at in range(start, end):  # more than one only when 8-byte prefixes collide
                 if self._keys[at].tobytes() == keys[i]:
                     self._located[keys[i]] = int(self._where[at])
                     held[i] = True
@@ -419,10 +411,7 @@ class Cache:
         return held
 
     def holds(self, key: bytes) -> bool:
-        where = self._locate(key)
-        if where is not None:
-            self._located[key] = where  # fetch() follows for the same key
-        return where is not None
+        return self.known([key])[0]
 
     def fetch(self, keys: list[bytes]) -> tuple[pa.Table, list[int]]:
         """The entries of keys, in that order, and the positions (in keys) of those that could not
@@ -432,8 +421,8 @@ class Cache:
         run: list = []  # [batch, first row, rows]: consecutive rows of one batch are taken as one slice
         for position, key in enumerate(keys):
             where = self._located.pop(key, None)
-            if where is None:
-                where = self._locate(key)
+            if where is None and self.holds(key):
+                where = self._located.pop(key)
             row = where & ((1 << 40) - 1) if where is not None else 0
             batch = self._batch(where >> 40, row // PACK_BATCH) if where is not None else None
             if batch is None:
