@@ -233,3 +233,23 @@ def test_an_unknown_number_of_captures_still_starts_the_workers():
     assert not engines.Local(list, jobs=4, total=100).parallel
     assert engines.Local(list, jobs=8, total=None).batch(pipeline.BATCH) >= 8 * 128
     assert engines.Local(list, jobs=1, total=None).batch(pipeline.BATCH) == pipeline.BATCH
+
+
+def test_shingle_hashes_stand_for_the_shingles_and_the_signature_estimates_their_similarity():
+    rng = np.random.default_rng(3)
+    vocabulary = [f"w{i}" for i in range(400)] + ["Zoë", "ĲSSEL", "Straße"]
+    words = [vocabulary[i] for i in rng.integers(0, len(vocabulary), 3000)]
+    text = " ".join(words)
+    # One hash per distinct shingle: equal shingles hash equal, different ones apart.
+    assert len(set(corpus.shingle_hashes(text).tolist())) == len(corpus.shingles(text)) > 2000
+    repeated = corpus.shingle_hashes("a b c d e a b c d e")  # "a b c d e" twice, then 4 others once
+    assert len(repeated) == 6 and repeated[0] == repeated[5] == corpus.shingle_hashes("a b c d e")[0]
+    assert len(set(repeated.tolist())) == len(corpus.shingles("a b c d e a b c d e")) == 5
+    assert corpus.shingle_hashes("a b c d e").tolist() != corpus.shingle_hashes("b a c d e").tolist()
+    assert len(corpus.shingle_hashes("two words")) == 1 and len(corpus.shingle_hashes("")) == 0
+    for kept in (0.9, 0.6, 0.3):
+        other = " ".join(words[: int(len(words) * kept)] + [f"x{i}" for i in range(300)])
+        _, jaccard = corpus.similarity(corpus.shingles(text), corpus.shingles(other))
+        a, b = np.array(corpus.signature(text)), np.array(corpus.signature(other))
+        estimate = float((a == b).mean())
+        assert abs(estimate - jaccard) < 0.15, (kept, estimate, jaccard)

@@ -24,8 +24,16 @@ from .report import Finding, Severity, error
 SHINGLE_WORDS = 5
 NUM_PERM = 128
 SCHEME = "affine32"  # datasketch's hashing scheme, pinned so cached signatures stay comparable
-# 32-bit xxHash of each shingle: an order of magnitude faster than datasketch's default SHA-1.
-_HASH = xxhash.xxh32_intdigest
+# A shingle's 32-bit hash is made from its words' xxHashes in numpy (see shingle_hashes), so
+# datasketch is given ready hash values: its hash function is the identity.
+_WORD_HASH = xxhash.xxh32_intdigest
+# One odd 64-bit multiplier per position in a shingle: "a b c d e" and "b a c d e" hash apart.
+_POSITION = np.array([0x9E3779B97F4A7C15, 0xC2B2AE3D27D4EB4F, 0x165667B19E3779F9, 0xD6E8FEB86659FD93,
+                      0xFF51AFD7ED558CCD], dtype=np.uint64)[:SHINGLE_WORDS]
+
+
+def _identity(value: int) -> int:
+    return value
 # The permutations depend only on the seed: made once, not per signature.
 # datasketch is imported on first use: it imports scipy (over a second), which a rebuild whose
 # captures all come from the cache never needs.
@@ -35,13 +43,13 @@ _HASH = xxhash.xxh32_intdigest
 def _permutations():
     from datasketch import MinHash
 
-    return MinHash(num_perm=NUM_PERM, seed=1, scheme=SCHEME, hashfunc=_HASH).permutations
+    return MinHash(num_perm=NUM_PERM, seed=1, scheme=SCHEME, hashfunc=_identity).permutations
 
 
 def _minhash(hashvalues=None):
     from datasketch import MinHash
 
-    return MinHash(num_perm=NUM_PERM, seed=1, scheme=SCHEME, hashfunc=_HASH, permutations=_permutations(),
+    return MinHash(num_perm=NUM_PERM, seed=1, scheme=SCHEME, hashfunc=_identity, permutations=_permutations(),
                    hashvalues=hashvalues)
 # Candidates only; the exact containment decides. A trimmed copy half as long as
 # its original has a Jaccard similarity of 0.5, well above this.
@@ -76,11 +84,31 @@ def canonical_url(url: str) -> str:
     return urlunsplit((parts.scheme.lower(), parts.netloc.lower(), path, parts.query, ""))
 
 
+def shingle_hashes(text: str) -> np.ndarray:
+    """A 32-bit hash of each of the text's word shingles (those of shingles(text)), repeats kept.
+
+    Each word is hashed once (xxHash) and a shingle's hash is combined from its words' in numpy,
+    rather than joining and hashing every shingle string in Python: about 5 times faster. Equal
+    shingles hash equal; a clash of two different shingles (1 in 2^32 a pair) only blurs the
+    MinHash estimate, which near-duplicate candidates tolerate (each pair is confirmed exactly).
+    """
+    words = _WORD.findall(text.casefold())
+    if len(words) < SHINGLE_WORDS:
+        return np.array([_WORD_HASH(" ".join(words).encode())] if words else [], dtype=np.uint32)
+    hashed = np.fromiter(map(_WORD_HASH, map(str.encode, words)), dtype=np.uint64, count=len(words))
+    count = len(words) - SHINGLE_WORDS + 1
+    combined = np.zeros(count, dtype=np.uint64)
+    for position, multiplier in enumerate(_POSITION):  # wraps modulo 2^64, as intended
+        combined += hashed[position:position + count] * multiplier
+    return ((combined >> np.uint64(32)) ^ combined).astype(np.uint32)
+
+
 def signature(text: str) -> list[int]:
     """MinHash signature of a text's shingles (deterministic: fixed seed and permutations)."""
     minhash = _minhash()
-    minhash.update_batch([s.encode() for s in sorted(shingles(text))])
-    return [int(v) for v in minhash.hashvalues]
+    # A repeated shingle changes no minimum: the hashes need not be made a set first.
+    minhash.update_batch(shingle_hashes(text).tolist())
+    return minhash.hashvalues.tolist()
 
 
 def _pairs(groups: dict[str, list[Article]], focus: set[str] | None):
