@@ -30,12 +30,19 @@ def test_normalisation_is_idempotent_nfc_and_single_spaced(text):
     assert "  " not in once and once == once.strip()
 
 
-@settings(max_examples=2000)
-@given(st.text(alphabet=st.characters(min_codepoint=32, max_codepoint=126)))
-def test_the_ascii_fast_path_is_what_ftfy_would_do(text):
+@settings(max_examples=3000)
+@given(st.text(alphabet=st.one_of(st.characters(min_codepoint=32, max_codepoint=126),
+                                  st.sampled_from("\u2018\u2019\u201c\u201d\u2013\u2014\u2026"))))
+def test_the_fast_path_is_what_ftfy_would_do(text):
+    """ASCII and typographic punctuation skip ftfy: it must have nothing to change there."""
     import ftfy
 
     from corpuspack.normalize import FTFY_CONFIG
 
     expected = " ".join(ftfy.fix_text(" ".join(text.split()), config=FTFY_CONFIG).split())
     assert normalize_text(text) == expected
+
+
+def test_mojibake_next_to_typographic_punctuation_still_goes_to_ftfy():
+    assert normalize_text("“Itâ€™s” — he said") == "“It’s” — he said"
+    assert normalize_text("‘Caf\u00c3\u00a9’ – closed") == "‘Café’ – closed"

@@ -30,6 +30,13 @@ _ZERO_WIDTH = re.compile("[\u200b\u200c\u200d\u2060\ufeff]")
 _WORD = re.compile(r"\S+")
 _ZERO_WIDTH_OR_TEXT = re.compile("[\u200b\u200c\u200d\u2060\ufeff]+|[^\u200b\u200c\u200d\u2060\ufeff]+")
 _LINE_END = re.compile(r"\r\n|\r|\n")
+# Text made only of printable ASCII without "&" and of typographic quotes, dashes and the ellipsis
+# gives ftfy nothing to do: no entity ("&"), escape or control character, no ligature, nothing
+# NFC changes, and no mojibake, since ftfy's badness patterns (ftfy/badness.py) each need a
+# character outside this set (an accented letter, a "bad", currency, numeric, box-drawing or law
+# sign, or a given letter such as Â, Ã or â); these marks alone ("common", "start_punctuation",
+# "end_punctuation") never make a match. tests/test_normalize.py checks it against ftfy.
+_NEEDS_FTFY = re.compile("[^\x20-\x25\x27-\x7e\u2018\u2019\u201c\u201d\u2013\u2014\u2026]")
 
 
 def _fold(value: str) -> str:
@@ -44,9 +51,8 @@ def normalize_text(value: str) -> str:
     # characters go first. Spaces fold before ftfy as well as after: ftfy judges
     # mojibake on the whole sequence, so it must see the spacing the result will have.
     fixed = _fold(value)
-    # Printable ASCII without "&" gives ftfy nothing to do (no mojibake, entities, escapes
-    # or controls); skipping it there is the main saving on English text.
-    if not (fixed.isascii() and fixed.isprintable() and "&" not in fixed):
+    # Text ftfy would leave as it is skips it: the main saving on English text.
+    if _NEEDS_FTFY.search(fixed):
         fixed = ftfy.fix_text(fixed, config=FTFY_CONFIG)
         fixed = _fold(fixed)
     return unicodedata.normalize("NFC", fixed)
