@@ -186,8 +186,12 @@ def attribute(text: str, start: int, end: int, r: Rules) -> Attribution | None:
     return None
 
 
-def resolve(surface: str, text: str, before: int, previous: str | None, r: Rules) -> str | None:
-    """The fullest name for a speaker as written: a pronoun or role is the previous speaker."""
+def resolve(surface: str, text: str, before: int, previous: str | None, r: Rules,
+            memo: dict | None = None) -> str | None:
+    """The fullest name for a speaker as written: a pronoun or role is the previous speaker.
+
+    memo, one dict per text, keeps the text's name runs between calls (they are the same for
+    every quotation of it)."""
     if surface.casefold() in r.pronouns or r.role.fullmatch(surface):
         return previous
     tokens = surface.split()
@@ -196,7 +200,10 @@ def resolve(surface: str, text: str, before: int, previous: str | None, r: Rules
     if len(tokens) > 1:
         return " ".join(tokens)
     token = tokens[0]
-    runs = list(r.name_run.finditer(text))
+    memo = {} if memo is None else memo
+    if "runs" not in memo:
+        memo["runs"] = list(r.name_run.finditer(text))
+    runs = memo["runs"]
     # The name as introduced earlier in the article first, then anywhere in it.
     for run in sorted(runs, key=lambda m: (m.start() >= before, m.start())):
         words = run.group().split()
@@ -216,6 +223,7 @@ def annotate(text: str) -> list[Annotation]:
     speakers: dict[tuple[int, int], Annotation] = {}
     previous: str | None = None
     last: tuple[int, int, str | None] | None = None  # paragraph, end and speaker of the last attributed quote
+    memo: dict = {}
     for start, end in find_quotations(text, r.max_paragraphs):
         attribution = attribute(text, start, end, r)
         paragraph, _ = _paragraph_bounds(text, start - 1)
@@ -224,7 +232,7 @@ def annotate(text: str) -> list[Annotation]:
                 continue
             attribution, resolved = Attribution(None, None, None, "continues"), last[2]
         else:
-            resolved = resolve(attribution.surface, text, start, previous, r)
+            resolved = resolve(attribution.surface, text, start, previous, r, memo)
         values = {"cue": attribution.cue}
         if resolved:
             values["speaker"] = resolved
