@@ -1,7 +1,8 @@
 """Where the per-capture work runs: this process, a local process pool, or a Dask cluster.
 
 Every engine is given batches of (capture, bytes) and returns their entries in the
-order given; workers never touch the file system, so the same bytes give the same
+order given (submit() starts a batch and returns at once, so the caller can read the next
+batch while this one is computed); workers never touch the file system, so the same bytes give the same
 entries wherever they run, and the release does not depend on the engine or on the
 number of workers. (tests/test_engines.py builds with each and compares the bytes.)
 """
@@ -24,6 +25,22 @@ class EngineError(Exception):
 
 def _chunks(items: Sequence, size: int) -> list[Sequence]:
     return [items[i:i + size] for i in range(0, len(items), size)]
+
+
+class Pending:
+    """Work handed to an engine: result() waits for its entries, in the order the items were given."""
+
+    def __init__(self, gather: Callable[[Advance | None], list]):
+        self._gather = gather
+
+    def result(self, advance: Advance | None = None) -> list:
+        return self._gather(advance)
+
+
+def _counted(entries: list, count: int, advance: Advance | None) -> list:
+    if advance:
+        advance(count)
+    return entries
 
 
 class Local:
@@ -52,18 +69,23 @@ class Local:
         return max(base, 128 * self.jobs) if self.parallel else base
 
     def run(self, items: Sequence, advance: Advance | None = None) -> list:
+        return self.submit(items).result(advance)
+
+    def submit(self, items: Sequence) -> Pending:
+        """Start the work on items and return at once (in this process, the work is done on result())."""
         if self.pool is None or len(items) < 2:
-            entries = self.task(items)
-            if advance:
-                advance(len(items))
-            return entries
+            return Pending(lambda advance: _counted(self.task(items), len(items), advance))
         batches = _chunks(items, max(1, min(256, len(items) // (self.jobs * 4))))
-        entries = []
-        for batch, done in zip(batches, self.pool.map(self.task, batches)):  # results in input order
-            entries.extend(done)
-            if advance:
-                advance(len(batch))
-        return entries
+        futures = [self.pool.submit(self.task, batch) for batch in batches]
+
+        def gather(advance: Advance | None) -> list:
+            entries = []
+            for batch, future in zip(batches, futures):  # results in input order
+                entries.extend(future.result())
+                if advance:
+                    advance(len(batch))
+            return entries
+        return Pending(gather)
 
 
 class Dask:
@@ -116,20 +138,27 @@ class Dask:
         return max(base, 2 * self.BATCH * max(1, workers))
 
     def run(self, items: Sequence, advance: Advance | None = None) -> list:
+        return self.submit(items).result(advance)
+
+    def submit(self, items: Sequence) -> Pending:
+        """Send items to the cluster and return at once."""
         from distributed import as_completed
 
         if not items:
-            return []
+            return Pending(lambda advance: [])
         batches = _chunks(items, self.BATCH)
         # pure=False: two identical batches are still two tasks (their results are placed by index).
         futures = self.client.map(self.task, batches, pure=False)
-        index = {future.key: i for i, future in enumerate(futures)}
-        results: list[list | None] = [None] * len(batches)
-        for future, done in as_completed(futures, with_results=True):
-            results[index[future.key]] = done
-            if advance:
-                advance(len(batches[index[future.key]]))
-        return [entry for done in results for entry in done]
+
+        def gather(advance: Advance | None) -> list:
+            index = {future.key: i for i, future in enumerate(futures)}
+            results: list[list | None] = [None] * len(batches)
+            for future, done in as_completed(futures, with_results=True):
+                results[index[future.key]] = done
+                if advance:
+                    advance(len(batches[index[future.key]]))
+            return [entry for done in results for entry in done]
+        return Pending(gather)
 
 
 def start(engine: str, task: Callable[[Sequence], list], *, jobs: int, total: int | None,

@@ -166,6 +166,18 @@ def run(project: Project, *, today: dt.date | None = None, focus: set[str] | Non
     with store_cleaned_on_error(store, cache), engines.start(engine, task, jobs=jobs, total=total,
                                                              scheduler=scheduler) as workers:
         size = workers.batch(BATCH)
+        # One batch is computed by the workers while the next is read and the last one's records
+        # are checked and stored here: this process's work overlaps theirs. Batches are still kept
+        # in the order read.
+        in_flight = None
+
+        def finish(flight) -> int:
+            pending, misses, members, found = flight
+            count = _keep(store, pending.result(advance), [key for _, _, key in misses], members, schema,
+                          project.settings, found, focus_captures, today, cache)
+            report.extend(settle(found, members))
+            return count
+
         while batch := list(itertools.islice(stream, size)):
             found = []
             members: dict[str, tuple[str, int]] = {}  # this batch's captures from shards -> (shard, line)
@@ -191,12 +203,14 @@ def run(project: Project, *, today: dt.date | None = None, focus: set[str] | Non
                         misses.append((capture, inputs, key))
             pending_hits += hits
             pending_members.update(members)
+            flight = (workers.submit([(capture, inputs) for capture, inputs, _ in misses]), misses, members, found)
+            if in_flight is not None:
+                checked += finish(in_flight)
+            in_flight = flight
             if len(pending_hits) >= HITS:
                 checked += take_hits()
-            computed = workers.run([(capture, inputs) for capture, inputs, _ in misses], advance)
-            checked += _keep(store, computed, [key for _, _, key in misses], members, schema, project.settings,
-                             found, focus_captures, today, cache)
-            report.extend(settle(found, members))
+        if in_flight is not None:
+            checked += finish(in_flight)
         checked += take_hits()
     report.articles_checked = checked
     # A capture's findings all come with its batch, but for those of the whole corpus.
