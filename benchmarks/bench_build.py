@@ -150,6 +150,7 @@ def tables_child(release: Path, schema_path: Path, limit: int) -> dict:
     from frictionless import Resource, Schema
 
     from corpuspack.arrow_checks import check_table
+    from corpuspack.release import writer
     from corpuspack.release.writer import write_rows
     from corpuspack.schema import RecordSchema
 
@@ -188,6 +189,7 @@ def tables_child(release: Path, schema_path: Path, limit: int) -> dict:
         dataset.to_parquet(str(scratch / "datasets.parquet"))
         out["datasets_parquet_seconds"] = time.perf_counter() - start
         out["writer_mib"] = round((scratch / "corpuspack.parquet").stat().st_size / 2 ** 20, 1)
+        out["writer_codec"] = f"{writer.PARQUET_OPTIONS['compression']}-{writer.PARQUET_OPTIONS['compression_level']}"
         out["datasets_mib"] = round((scratch / "datasets.parquet").stat().st_size / 2 ** 20, 1)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
@@ -234,7 +236,7 @@ def run_size(size: int, work: Path, table_rows: int) -> list[dict]:
             "seconds": round(t["frictionless_seconds"], 2), "per_second": round(rows / t["frictionless_seconds"]),
             "note": of})
     record({"step": "5. Parquet: corpuspack writer.write_rows", "seconds": round(t["writer_seconds"], 2),
-            "per_second": round(rows / t["writer_seconds"]), "note": f"{of}; zstd-9, {t['writer_mib']} MiB"})
+            "per_second": round(rows / t["writer_seconds"]), "note": f"{of}; {t['writer_codec']}, {t['writer_mib']} MiB"})
     hf = t["datasets_generate_seconds"] + t["datasets_parquet_seconds"]
     record({"step": "5. Parquet: datasets from_generator + to_parquet", "seconds": round(hf, 2),
             "per_second": round(rows / hf),

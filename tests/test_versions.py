@@ -137,6 +137,20 @@ def test_nothing_to_release_and_a_bump_that_understates_the_change(repo, runner)
     assert (repo / "dist/2.0.0").is_dir()
 
 
+def test_the_same_rows_written_with_another_compression_are_a_patch_that_says_so(repo, runner, monkeypatch):
+    from corpuspack.release import writer
+
+    assert release(runner, repo).exit_code == 0
+    git(repo, "add", "-A")
+    git(repo, "commit", "--quiet", "-m", "Add release 1.0.0")
+    monkeypatch.setitem(writer.PARQUET_OPTIONS, "compression_level", 9)
+    planned = release(runner, repo, "--dry-run")
+    assert planned.exit_code == 0, planned.output
+    assert "would release 1.0.1 (patch, after 1.0.0)" in planned.output
+    assert "the same rows encoded anew (" in planned.output and "Parquet file(s) differ in their bytes" in planned.output
+    assert "other files differ: " in planned.output and "datapackage.json" in planned.output
+
+
 def test_release_refuses_uncommitted_inputs_and_changes_nothing(repo, runner):
     assert release(runner, repo).exit_code == 0
     git(repo, "add", "-A")

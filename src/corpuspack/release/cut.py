@@ -81,15 +81,15 @@ def plan(project: Project, result, *, bump: str | None, date: dt.date) -> Plan:
             descriptor["created"] = released
         outcome = build(project, result, candidate, descriptor=descriptor)
         change = diff(previous, outcome.path)
-        files_differ = any(not (previous / p).is_file() or (previous / p).read_bytes() != (candidate / p).read_bytes()
-                           for p in outcome.files if p != manifest.NAME)
+        differing = [p for p in outcome.files if p != manifest.NAME
+                     and (not (previous / p).is_file() or (previous / p).read_bytes() != (candidate / p).read_bytes())]
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
     part, reasons = versioning.required(change)
     if part is None:
-        if not files_differ:
+        if not differing:
             raise ReleaseError(f"nothing changed since release {previous.name}: no new release is needed")
-        part, reasons = "patch", ["metadata changed (the dataset card or the release's descriptive files)"]
+        part, reasons = "patch", _unchanged_rows_reasons(differing)
     if bump:
         if versioning.PARTS.index(bump) > versioning.PARTS.index(part):
             raise ReleaseError(f"the change calls for a {part} release ({'; '.join(reasons)}); --bump {bump} would "
@@ -99,6 +99,19 @@ def plan(project: Project, result, *, bump: str | None, date: dt.date) -> Plan:
     if (project.dist_dir / version).exists():
         raise ReleaseError(f"{project.dist_dir / version} already exists; releases are never rewritten")
     return Plan(version, part, tuple(reasons), previous, change, date.isoformat())
+
+
+def _unchanged_rows_reasons(differing: list[str]) -> list[str]:
+    """Why a release whose rows and fields are unchanged differs: files encoded anew, or metadata."""
+    encoded = [p for p in differing if p.endswith(".parquet")]
+    others = [p for p in differing if not p.endswith(".parquet")]
+    reasons = []
+    if encoded:
+        reasons.append(f"the same rows encoded anew ({len(encoded)} Parquet file(s) differ in their bytes, "
+                       "e.g. another compression or writer)")
+    if others:
+        reasons.append(f"{'other files differ' if encoded else 'metadata changed'}: {', '.join(others)}")
+    return reasons
 
 
 def cut(project: Project, result, release: Plan, *, commit: bool) -> tuple[Outcome, str | None]:

@@ -51,6 +51,11 @@ class Outcome:
     unchanged: bool
 
 
+# zstd level 3 (its default): 4 times faster to write than level 9, for files about 5 % larger.
+PARQUET_OPTIONS = dict(compression="zstd", compression_level=3, use_dictionary=True, write_statistics=True,
+                       version="2.6", data_page_version="2.0")
+
+
 def write_rows(rows: list[dict], schema: RecordSchema, path: Path) -> int:
     return write_table(pa.Table.from_pylist(rows, schema=schema.arrow), schema, path)
 
@@ -58,8 +63,7 @@ def write_rows(rows: list[dict], schema: RecordSchema, path: Path) -> int:
 def write_table(table: pa.Table, schema: RecordSchema, path: Path) -> int:
     """Write one Parquet file; returns the table's in-memory size (datasets' num_bytes)."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    options = dict(compression="zstd", compression_level=9, use_dictionary=True, write_statistics=True,
-                   version="2.6", data_page_version="2.0")
+    options = dict(PARQUET_OPTIONS)
     if table.num_rows:
         pq.write_table(table, path, **options)
     else:
