@@ -173,6 +173,32 @@ def test_the_file_index_hashes_raw_as_reading_every_file_does(corpus_copy, tmp_p
     assert again.files.hashed == 1  # the changed file; the others' digests were known
 
 
+def test_the_manifest_hashes_the_captures_as_the_build_read_them(corpus_copy, tmp_path, monkeypatch):
+    from corpuspack.release.manifest import tree_sha256
+
+    raw = corpus_copy / "raw"
+    before = tree_sha256(raw)
+    cache = Cache(tmp_path / "cache")
+    result = pipeline.run(project_mod.load(corpus_copy), cache=cache)
+    result.store.cleanup()
+    # After the captures were read, one is changed in place (same inode) and a stray file is added.
+    capture = raw / "rt/0000007.txt"
+    capture.write_bytes(capture.read_bytes() + b"\nchanged after it was read")
+    (raw / "notes.md").write_text("not a capture", encoding="utf-8")
+    stats = []
+    real_stat = os.stat
+    monkeypatch.setattr(cache_mod.os, "stat", lambda path, **kw: stats.append(str(path)) or real_stat(path, **kw))
+    seen_by_build = tree_sha256(raw, cache.digests_hex)
+    monkeypatch.undo()
+    # The capture's digest is the one the build used; the stray file, never seen, is stat and read.
+    (raw / "notes.md").unlink()
+    capture.write_bytes(capture.read_bytes().removesuffix(b"\nchanged after it was read"))
+    assert tree_sha256(raw) == before
+    (raw / "notes.md").write_text("not a capture", encoding="utf-8")
+    assert seen_by_build == tree_sha256(raw)
+    assert [path for path in stats if path != str(raw)] == [str(raw / "notes.md")]  # raw/ itself: is_dir()
+
+
 def test_packs_of_other_rules_are_dropped(corpus_copy, tmp_path):
     folder = tmp_path / "cache"
     build(corpus_copy, tmp_path / "first", Cache(folder))

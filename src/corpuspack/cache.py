@@ -208,6 +208,38 @@ class FileIndex:
             self._seen_digests += digest
         return results
 
+    def digests_by_inode(self, paths: Sequence[str], inodes: Sequence[int]) -> list[bytes]:
+        """SHA-256 of files given with their inodes (which os.scandir knows without a stat call).
+
+        A file already seen in this build (its path hash and inode match) gets the digest it had
+        then, not stat again: a build hashes raw/ for its manifest as it read it. The others are
+        stat and looked up in the index (or read) as digests() does.
+        """
+        count = len(paths)
+        if not count:
+            return []
+        hashes = np.fromiter((xxhash.xxh3_64_intdigest(p.encode("utf-8", "surrogateescape")) for p in paths),
+                             dtype=np.uint64, count=count)
+        results: list[bytes | None] = [None] * count
+        if self._seen_hashes:
+            # Copies, not views: the arrays they come from grow later in the build.
+            seen = np.frombuffer(self._seen_hashes, dtype=np.uint64).copy()
+            seen_inodes = np.frombuffer(self._seen_stamps, dtype=np.int64)[1::4].copy()
+            order = np.argsort(seen, kind="stable")
+            at = order[np.minimum(np.searchsorted(seen[order], hashes), len(seen) - 1)]
+            # A path hash seen with another inode (a replaced file, or two paths whose hashes
+            # collide) is not trusted: that file is stat.
+            found = (seen[at] == hashes) & (seen_inodes[at] == np.asarray(inodes, dtype=np.int64))
+            for i in np.flatnonzero(found).tolist():
+                start = int(at[i]) * 32
+                results[i] = bytes(self._seen_digests[start:start + 32])
+        rest = [i for i, digest in enumerate(results) if digest is None]
+        if rest:
+            statuses = [os.stat(paths[i], follow_symlinks=False) for i in rest]
+            for i, (digest, _) in zip(rest, self.digests([paths[i] for i in rest], statuses)):
+                results[i] = digest
+        return results
+
     def digest(self, path: Path | str, status: os.stat_result | None = None) -> tuple[bytes, bytes | None]:
         """(SHA-256 of the file, its bytes if they had to be read, else None)."""
         return self.digests([path], [status or os.stat(path, follow_symlinks=False)])[0]
@@ -331,9 +363,10 @@ class Cache:
             self._files = FileIndex(self.folder / f"v{FORMAT}" / "files.arrow")
         return self._files
 
-    def digests_hex(self, paths: Sequence[str], statuses: Sequence[os.stat_result]) -> list[str]:
-        """SHA-256 (hex) of files, from the file index where it knows them (manifest.tree_sha256)."""
-        return [digest.hex() for digest, _ in self.files.digests(paths, statuses)]
+    def digests_hex(self, paths: Sequence[str], inodes: Sequence[int]) -> list[str]:
+        """SHA-256 (hex) of files, as this build saw them or from the file index where it knows them
+        (manifest.tree_sha256)."""
+        return [digest.hex() for digest in self.files.digests_by_inode(paths, inodes)]
 
     def file_keys(self, captures: Sequence, vocabulary, max_bytes: int) -> list[bytes | None]:
         """The keys of captures stored as files, from the file index: their files are read only if

@@ -55,14 +55,14 @@ def tree_sha256(folder: Path, digests=None) -> str:
     Written by hand because git's tree ids cover only committed files and need git;
     this hash is the same for the same files whatever tool or repository holds them.
     Symlinks to files are hashed as the text of their target, never followed; links to folders
-    are left out. digests(paths, stats), if given, gives files' SHA-256 (hex) in place of
-    reading them (the build cache's file index).
+    are left out. digests(paths, inodes), if given, gives files' SHA-256 (hex) in place of
+    reading them (the build cache: as the build read them, or from its file index).
     """
     entries = []
     stack = [(str(folder), "")] if folder.is_dir() else []
     while stack:  # os.scandir, not os.walk and pathlib: at 100,000 files their overhead is seconds
         directory, prefix = stack.pop()
-        files: list[tuple[str, str]] = []
+        files: list[tuple[str, str, int]] = []
         with os.scandir(directory) as found:
             for entry in found:
                 relative = prefix + entry.name
@@ -75,12 +75,12 @@ def tree_sha256(folder: Path, digests=None) -> str:
                         os.readlink(entry.path).encode("utf-8", "surrogateescape")).hexdigest()
                     entries.append(f"{hashed}  {relative}\n")
                 else:
-                    files.append((entry.path, relative))
+                    files.append((entry.path, relative, entry.inode()))
         if digests is not None:  # a folder's files at a time
-            hashes = digests([p for p, _ in files], [os.stat(p, follow_symlinks=False) for p, _ in files])
+            hashes = digests([p for p, _, _ in files], [inode for _, _, inode in files])
         else:
-            hashes = [sha256_file(Path(p)) for p, _ in files]
-        entries += [f"{hashed}  {relative}\n" for hashed, (_, relative) in zip(hashes, files)]
+            hashes = [sha256_file(Path(p)) for p, _, _ in files]
+        entries += [f"{hashed}  {relative}\n" for hashed, (_, relative, _) in zip(hashes, files)]
     return hashlib.sha256("".join(sorted(entries)).encode("utf-8", "surrogateescape")).hexdigest()
 
 
