@@ -85,3 +85,28 @@ def test_duplicate_id_names_both_captures(project, runner):
     assert [(f["code"], f["file"]) for f in findings] == [("duplicate-id", "raw/rt/copy.meta.yaml"),
                                                           ("duplicate-text", "raw/rt/copy.txt")]
     assert all("raw/rt/004_f2e18ad958418c56.txt" in f["message"] for f in findings)
+
+
+def test_case_clashes_are_found_by_path_hash_and_confirmed_on_the_paths(project, monkeypatch):
+    from corpuspack import ingest
+
+    (project / "raw/rt/Notes.TXT").write_text("x", encoding="utf-8")
+    (project / "raw/rt/notes.txt").write_text("x", encoding="utf-8")
+    real = ingest.scan(project / "raw", project)
+    # Every path hashing alike: only the real clash is reported, nothing else is taken for one.
+    monkeypatch.setattr(ingest.xxhash, "xxh3_64_intdigest", lambda data: 7)
+    collided = ingest.scan(project / "raw", project)
+    for scan in (real, collided):
+        clashes = sorted((f.file, f.message) for f in scan.findings if f.code == "case-clash")
+        assert [file for file, _ in clashes] == ["raw/rt/Notes.TXT", "raw/rt/notes.txt"], clashes
+        assert "differs from raw/rt/notes.txt only in letter case" in clashes[0][1]
+    assert [c.shown for c in collided.captures] == [c.shown for c in real.captures]
+
+    # A capture keeps its project-relative path; its file's, its sidecar's and its outlet are made from it.
+    tass = next(c for c in real.captures if c.shown == "raw/tass/002_7aabf56efc3e79f2.txt")
+    assert (tass.path, tass.sidecar, tass.sidecar_shown, tass.outlet_dir) == (
+        f"{project}/raw/tass/002_7aabf56efc3e79f2.txt", f"{project}/raw/tass/002_7aabf56efc3e79f2.meta.yaml",
+        "raw/tass/002_7aabf56efc3e79f2.meta.yaml", "tass")
+    assert [shown for _, shown in tass.annotations] == ["raw/tass/002_7aabf56efc3e79f2.ann"]
+    rt = next(c for c in real.captures if c.shown == "raw/rt/004_f2e18ad958418c56.txt")
+    assert (rt.sidecar, rt.sidecar_shown, rt.related) == (None, None, {rt.shown})

@@ -14,6 +14,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import xxhash
+
 from . import shards as shards_mod
 from . import sidecar as sidecar_mod
 from .annotations import ANNOTATION_SUFFIXES
@@ -62,23 +64,67 @@ class Inputs:
     annotations: tuple[tuple[str, bytes], ...]
 
 
+@dataclass(frozen=True, slots=True)
+class Place:
+    """Where raw/ is: one object shared by every capture stored as a file."""
+
+    folder: str  # raw/'s path as files are opened, ending in "/"
+    prefix: str  # raw/'s path relative to the project, ending in "/" ("raw/")
+
+
 @dataclass(frozen=True, slots=True)  # slots: a corpus of single files has a Capture per file in memory
 class Capture:
-    """A capture found under raw/, not yet read."""
+    """A capture found under raw/, not yet read.
 
-    path: str | Path  # where to read it (a string for a file of raw/: made by the million)
-    shown: str
-    outlet_dir: str | None
-    sidecar: str | Path | None = None
-    sidecar_shown: str | None = None
+    One stored as a file keeps only its project-relative path, the shared Place of raw/ and
+    whether a sidecar sits beside it: its paths, its sidecar's and its outlet folder are made
+    from them when asked (a million captures hold about 150 MB so, against 450 MB with every
+    path stored). One from a JSONL shard has no place and is given them all.
+    """
+
+    shown: str  # relative to the project, POSIX
+    place: Place | None = None
+    has_sidecar: bool = False
     annotations: tuple[tuple[str | Path, str], ...] = ()  # standoff annotation files: (path, shown)
     shard: str | None = None  # the JSONL shard (project-relative) it is a line of, if any
     shard_line: int | None = None
+    shard_path: Path | None = None
+    shard_outlet_dir: str | None = None
+    shard_sidecar_shown: str | None = None
+
+    @property
+    def path(self) -> str | Path:
+        """Where to read it: its file, or its shard."""
+        if self.place is None:
+            return self.shard_path
+        return self.place.folder + self.shown[len(self.place.prefix):]
+
+    @property
+    def sidecar(self) -> str | None:
+        """Its sidecar file, if it is a file that has one."""
+        if self.place is None or not self.has_sidecar:
+            return None
+        return self.place.folder + self.shown[len(self.place.prefix):-len(CAPTURE_SUFFIX)] + SIDECAR_SUFFIX
+
+    @property
+    def sidecar_shown(self) -> str | None:
+        if self.place is None:
+            return self.shard_sidecar_shown
+        return self.shown[:-len(CAPTURE_SUFFIX)] + SIDECAR_SUFFIX if self.has_sidecar else None
+
+    @property
+    def outlet_dir(self) -> str | None:
+        """The first folder under raw/, which names the outlet profile."""
+        if self.place is None:
+            return self.shard_outlet_dir
+        relative = self.shown[len(self.place.prefix):]
+        return relative.split("/", 1)[0] if "/" in relative else None
 
     @property
     def related(self) -> set[str]:
         """The project-relative paths of the capture and every file that belongs to it."""
-        return {self.shown, *([self.sidecar_shown] if self.sidecar_shown else []), *(s for _, s in self.annotations),
+        sidecar = self.sidecar_shown
+        return {self.shown, *([sidecar] if sidecar else []), *(s for _, s in self.annotations),
                 *([self.shard] if self.shard else [])}
 
 
@@ -215,7 +261,7 @@ def scan(raw_dir: Path, root: Path) -> Scan:
     """Every capture under raw_dir with its sidecar; names, links and strays become findings."""
     findings: list[Finding] = []
     captures: list[str] = []
-    sidecars: dict[str, str] = {}  # capture's relative path -> sidecar's
+    sidecars: set[str] = set()  # the relative paths of captures that have a sidecar beside them
     standoff: dict[str, list[str]] = {}  # capture's relative path -> its annotation files
     shard_list: list[Shard] = []
     seen = 0
@@ -223,7 +269,11 @@ def scan(raw_dir: Path, root: Path) -> Scan:
         shown = raw_dir.relative_to(root).as_posix() if raw_dir.is_relative_to(root) else str(raw_dir)
         return Scan([], [error(shown, "missing-raw-dir", "no raw/ folder; put captures in raw/<outlet>/")], 0)
     prefix = raw_dir.relative_to(root).as_posix() + "/"
-    folded: dict[str, str] = {}
+    # Letter case clashes: the hash of each path case-folded -> the path (relative to raw/). Hashes,
+    # not the folded paths themselves: at a million files that is hundreds of MB less. Paths whose
+    # hashes collide are kept by their folded text in `collided`, so no clash is missed.
+    folded: dict[int, str] = {}
+    collided: dict[str, str] = {}
     for relative, kind in _walk(raw_dir):
         seen += 1
         shown = prefix + relative
@@ -233,14 +283,23 @@ def scan(raw_dir: Path, root: Path) -> Scan:
                                   f"{bad[0]!r} is not a portable file name; use only letters, digits, '.', '_' "
                                   "and '-' (no spaces or control characters), starting with a letter or digit"))
             continue
-        if shown.casefold() in folded:
-            first = folded[shown.casefold()]
+        key = relative.casefold()
+        fold = xxhash.xxh3_64_intdigest(key.encode("utf-8", "surrogateescape"))
+        kept = folded.get(fold)
+        first = None
+        if kept is not None:
+            first = kept if kept.casefold() == key else collided.get(key)
+        if first is not None:
+            first = prefix + first
             # Reported on both files, so a check of either one (e.g. of a pull request's) shows it.
             for this, other in ((shown, first), (first, shown)):
                 findings.append(error(this, "case-clash", f"differs from {other} only in letter case, so the "
                                       "two collide on macOS and Windows; rename one"))
             continue
-        folded[shown.casefold()] = shown
+        if kept is None:
+            folded[fold] = relative
+        else:
+            collided[key] = relative
         if kind == "symlink":
             findings.append(error(shown, "symlink", "symbolic links are not followed in raw/; "
                                   "replace the link with the file itself"))
@@ -253,7 +312,7 @@ def scan(raw_dir: Path, root: Path) -> Scan:
                                     f"({SIDECAR_SUFFIX}) or an annotation file ({', '.join(ANNOTATION_SUFFIXES)}); "
                                     "it is ignored"))
         elif kind == "sidecar":
-            sidecars[relative[: -len(SIDECAR_SUFFIX)] + CAPTURE_SUFFIX] = relative
+            sidecars.add(relative[: -len(SIDECAR_SUFFIX)] + CAPTURE_SUFFIX)
         elif kind == "annotations":
             suffix = next(s for s in ANNOTATION_SUFFIXES if relative.endswith(s))
             standoff.setdefault(relative[: -len(suffix)] + CAPTURE_SUFFIX, []).append(relative)
@@ -262,29 +321,24 @@ def scan(raw_dir: Path, root: Path) -> Scan:
                                     outlet_dir=relative.split("/", 1)[0] if "/" in relative else None))
         else:
             captures.append(relative)
-    known = set(captures)
-    for capture, sidecar in sorted(sidecars.items()):
-        if capture not in known:
-            findings.append(error(prefix + sidecar, "orphan-sidecar",
-                                  f"no capture {capture.rsplit('/', 1)[-1]} beside this sidecar; add the capture or "
-                                  "delete the sidecar"))
-    for capture, files in sorted(standoff.items()):
-        if capture not in known:
-            for name in files:
-                findings.append(error(prefix + name, "orphan-annotations",
-                                      f"no capture {capture.rsplit('/', 1)[-1]} beside this annotation file; its "
-                                      "offsets refer to that capture: add it, or rename the file to match one"))
+    # Orphans as set differences, not a set of every capture: the same answer in less memory.
+    for capture in sorted(sidecars.difference(captures)):
+        sidecar = capture[: -len(CAPTURE_SUFFIX)] + SIDECAR_SUFFIX
+        findings.append(error(prefix + sidecar, "orphan-sidecar",
+                              f"no capture {capture.rsplit('/', 1)[-1]} beside this sidecar; add the capture or "
+                              "delete the sidecar"))
+    for capture in sorted(set(standoff).difference(captures)):
+        for name in standoff[capture]:
+            findings.append(error(prefix + name, "orphan-annotations",
+                                  f"no capture {capture.rsplit('/', 1)[-1]} beside this annotation file; its "
+                                  "offsets refer to that capture: add it, or rename the file to match one"))
     found = []
     # Paths as strings (open and os.stat take them): a million pathlib objects cost seconds to make.
-    folder = f"{raw_dir}/"
+    place = Place(folder=f"{raw_dir}/", prefix=prefix)
     for relative in sorted(captures):
-        sidecar = sidecars.get(relative)
-        found.append(Capture(path=folder + relative, shown=prefix + relative,
-                             outlet_dir=relative.split("/", 1)[0] if "/" in relative else None,
-                             sidecar=folder + sidecar if sidecar else None,
-                             sidecar_shown=prefix + sidecar if sidecar else None,
-                             annotations=tuple((folder + name, prefix + name)
-                                               for name in sorted(standoff.get(relative, [])))))
+        found.append(Capture(shown=prefix + relative, place=place, has_sidecar=relative in sidecars,
+                             annotations=tuple((place.folder + name, prefix + name)
+                                               for name in sorted(standoff.get(relative, ())))))
     return Scan(captures=found, findings=findings, files_seen=seen, shards=shard_list)
 
 
@@ -303,9 +357,9 @@ def shard_inputs(scan: Scan, max_bytes: int) -> Iterator[tuple[Capture | None, I
             if member is None:
                 yield None, None, problems
                 continue
-            capture = Capture(path=shard.path, shown=member.shown, outlet_dir=shard.outlet_dir,
-                              sidecar_shown=member.sidecar_shown if sidecar is not None else None, shard=shard.shown,
-                              shard_line=member.line)
+            capture = Capture(shown=member.shown, shard=shard.shown, shard_line=member.line, shard_path=shard.path,
+                              shard_outlet_dir=shard.outlet_dir,
+                              shard_sidecar_shown=member.sidecar_shown if sidecar is not None else None)
             yield capture, Inputs(data=data, sidecar=sidecar, annotations=()), []
 
 
