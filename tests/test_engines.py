@@ -98,3 +98,22 @@ def test_progress_shows_on_a_terminal_only(monkeypatch):
         bar(10, 400)
         bar.close()
         assert silent.getvalue() == ""
+
+
+def _pids(items):
+    import os
+
+    return [os.getpid() for _ in items]
+
+
+def test_the_local_engine_sends_big_batches_to_its_workers_and_computes_small_ones_here():
+    import os
+
+    with engines.Local(_pids, jobs=2, total=None) as local:
+        few = local.submit(list(range(engines.Local.SMALL - 1))).result()
+        assert set(few) == {os.getpid()} and local.pool is None  # no worker started for them
+        done = []
+        many = local.submit(list(range(200))).result(done.append)
+        assert len(many) == 200 and os.getpid() not in set(many) and sum(done) == 200
+    with engines.Local(_pids, jobs=2, total=100) as small_corpus:  # too few captures to be worth workers
+        assert set(small_corpus.submit(list(range(200))).result()) == {os.getpid()}

@@ -46,6 +46,8 @@ def _counted(entries: list, count: int, advance: Advance | None) -> list:
 class Local:
     """Batches in `jobs` spawned processes (or in this one), keeping the pool open."""
 
+    SMALL = 16  # captures that are computed here rather than sent to the workers
+
     def __init__(self, task: Callable[[Sequence], list], jobs: int, total: int | None):
         self.task = task
         # Starting a worker costs about a second of imports: small corpora run in this process.
@@ -55,10 +57,15 @@ class Local:
         self.pool: ProcessPoolExecutor | None = None
 
     def __enter__(self) -> Local:
-        if self.parallel:
+        return self
+
+    def _pool(self) -> ProcessPoolExecutor:
+        # Started on the first batch big enough to share: a rebuild that finds almost every capture
+        # in the cache computes the few others here and never pays for the workers' start.
+        if self.pool is None:
             # spawn, not fork: a forked child of a process that has started pyarrow's threads can hang.
             self.pool = ProcessPoolExecutor(max_workers=self.jobs, mp_context=multiprocessing.get_context("spawn"))
-        return self
+        return self.pool
 
     def __exit__(self, *exc) -> None:
         if self.pool:
@@ -73,10 +80,11 @@ class Local:
 
     def submit(self, items: Sequence) -> Pending:
         """Start the work on items and return at once (in this process, the work is done on result())."""
-        if self.pool is None or len(items) < 2:
+        if not self.parallel or len(items) < self.SMALL:
             return Pending(lambda advance: _counted(self.task(items), len(items), advance))
+        pool = self._pool()
         batches = _chunks(items, max(1, min(256, len(items) // (self.jobs * 4))))
-        futures = [self.pool.submit(self.task, batch) for batch in batches]
+        futures = [pool.submit(self.task, batch) for batch in batches]
 
         def gather(advance: Advance | None) -> list:
             entries = []
