@@ -109,6 +109,9 @@ def sha256(data: bytes) -> bytes:
     return hashlib.sha256(data).digest()
 
 
+_NO_SIDECAR = b"\0" * 32
+
+
 @dataclass
 class Entry:
     article: Article | None
@@ -174,7 +177,8 @@ class FileIndex:
             return []
         hashes = np.fromiter((xxhash.xxh3_64_intdigest(str(p).encode("utf-8", "surrogateescape")) for p in paths),
                              dtype=np.uint64, count=count)
-        stamps = np.array([self._stamp(s) for s in statuses], dtype=np.int64).reshape(count, 4)
+        stamps = np.array([(s.st_size, s.st_ino, s.st_mtime_ns, s.st_ctime_ns) for s in statuses],
+                          dtype=np.int64).reshape(count, 4)
         found = np.zeros(count, dtype=bool)
         at = np.zeros(count, dtype=np.int64)
         if len(self._hashes):
@@ -342,12 +346,11 @@ class Cache:
         """The key from the digests (SHA-256) of the capture, its sidecar (if any) and its annotation
         files (with their paths)."""
         digest = _key_prefix(vocabulary).copy()
-        digest.update(sha256(shown.encode()))
-        digest.update(capture)
-        digest.update(b"\0" * 32 if sidecar is None else sha256(b"sidecar" + sidecar))
-        for name, data_digest in annotations:
-            digest.update(sha256(name.encode()))
-            digest.update(data_digest)
+        # One update of the parts joined: the same bytes as one update per part, fewer calls.
+        digest.update(b"".join([sha256(shown.encode()), capture,
+                                _NO_SIDECAR if sidecar is None else sha256(b"sidecar" + sidecar),
+                                *(part for name, data_digest in annotations
+                                  for part in (sha256(name.encode()), data_digest))]))
         return digest.digest()
 
     @classmethod
@@ -372,29 +375,34 @@ class Cache:
         """The keys of captures stored as files, from the file index: their files are read only if
         the index does not know them. None for one whose file is over max_bytes or gone (reading
         it says so)."""
-        plans, paths, statuses = [], [], []
+        plans: list[tuple[int, bool] | None] = []
+        paths, statuses = [], []
+        stat = os.stat
         for capture in captures:
-            files = [capture.path, *([capture.sidecar] if capture.sidecar else []),
-                     *(p for p, _ in capture.annotations)]
+            sidecar = capture.sidecar
+            files = [capture.path] if sidecar is None else [capture.path, sidecar]
+            if capture.annotations:
+                files += [p for p, _ in capture.annotations]
             try:
-                stats = [os.stat(path, follow_symlinks=False) for path in files]
+                stats = [stat(path, follow_symlinks=False) for path in files]
             except OSError:
                 plans.append(None)
                 continue
             if any(s.st_size > max_bytes for s in stats):
                 plans.append(None)
                 continue
-            plans.append(len(paths))
+            plans.append((len(paths), sidecar is not None))
             paths += files
             statuses += stats
         digests = [d for d, _ in self.files.digests(paths, statuses)]
         keys: list[bytes | None] = []
-        for capture, first in zip(captures, plans):
-            if first is None:
+        for capture, plan in zip(captures, plans):
+            if plan is None:
                 keys.append(None)
                 continue
-            sidecar = digests[first + 1] if capture.sidecar else None
-            rest = digests[first + 1 + bool(capture.sidecar):first + 1 + bool(capture.sidecar) + len(capture.annotations)]
+            first, with_sidecar = plan
+            sidecar = digests[first + 1] if with_sidecar else None
+            rest = digests[first + 1 + with_sidecar:first + 1 + with_sidecar + len(capture.annotations)]
             annotations = tuple((shown, d) for (_, shown), d in zip(capture.annotations, rest))
             keys.append(self.key_of(capture.shown, vocabulary, digests[first], sidecar, annotations))
         return keys

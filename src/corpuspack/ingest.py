@@ -37,6 +37,7 @@ _BINARY_MAGIC = {
 
 # Portable across Windows, macOS and Linux file systems and safe in shells and URLs.
 _PORTABLE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
+_PORTABLE_PATH = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*(?:/[A-Za-z0-9][A-Za-z0-9._-]*)*")  # names joined by "/"
 _HTML = re.compile(rb"\A\s*(?:<!doctype html|<html[\s>]|<head[\s>]|<body[\s>])", re.IGNORECASE)
 _HTML_TAGS = re.compile(rb"</?(?:p|div|span|a|br|script|style|meta|li|ul|h[1-6])(?:\s[^>]*)?/?>", re.IGNORECASE)
 MAX_LINE_CHARS = 100_000
@@ -72,7 +73,9 @@ class Place:
     prefix: str  # raw/'s path relative to the project, ending in "/" ("raw/")
 
 
-@dataclass(frozen=True, slots=True)  # slots: a corpus of single files has a Capture per file in memory
+# slots: a corpus of single files has a Capture per file in memory; not frozen, since a frozen
+# dataclass sets each field through object.__setattr__, which at a million captures costs seconds.
+@dataclass(slots=True)
 class Capture:
     """A capture found under raw/, not yet read.
 
@@ -277,8 +280,8 @@ def scan(raw_dir: Path, root: Path) -> Scan:
     for relative, kind in _walk(raw_dir):
         seen += 1
         shown = prefix + relative
-        bad = [part for part in relative.split("/") if not _PORTABLE_NAME.fullmatch(part)]
-        if bad:
+        if not _PORTABLE_PATH.fullmatch(relative):
+            bad = [part for part in relative.split("/") if not _PORTABLE_NAME.fullmatch(part)]
             findings.append(error(shown, "non-portable-name",
                                   f"{bad[0]!r} is not a portable file name; use only letters, digits, '.', '_' "
                                   "and '-' (no spaces or control characters), starting with a letter or digit"))
@@ -336,9 +339,9 @@ def scan(raw_dir: Path, root: Path) -> Scan:
     # Paths as strings (open and os.stat take them): a million pathlib objects cost seconds to make.
     place = Place(folder=f"{raw_dir}/", prefix=prefix)
     for relative in sorted(captures):
-        found.append(Capture(shown=prefix + relative, place=place, has_sidecar=relative in sidecars,
-                             annotations=tuple((place.folder + name, prefix + name)
-                                               for name in sorted(standoff.get(relative, ())))))
+        found.append(Capture(prefix + relative, place, relative in sidecars,
+                             tuple((place.folder + name, prefix + name) for name in sorted(standoff[relative]))
+                             if relative in standoff else ()))
     return Scan(captures=found, findings=findings, files_seen=seen, shards=shard_list)
 
 
