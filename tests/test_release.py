@@ -202,3 +202,24 @@ def test_derived_rows_that_break_their_schema_stop_the_release():
     assert 'row 2, quote: constraint-error constraint "minLength" is "1"' in message
     assert "row 2, start" in message and "row 2, source" in message
     writer._check_rows([dict(row, quote="x", start=0, source="rule")], quotes, "quotes")  # a valid row passes
+
+
+def test_a_release_file_is_read_once_for_its_hashes(tmp_path, monkeypatch):
+    import hashlib
+
+    from corpuspack.release import package
+
+    data = tmp_path / "train.parquet"
+    data.write_bytes(b"x" * 10)
+    opened = []
+    real_open = Path.open
+    monkeypatch.setattr(Path, "open", lambda self, mode="r", *a, **k: (mode == "rb" and opened.append(self))
+                        or real_open(self, mode, *a, **k))
+    with package.digests_remembered():
+        first, again = package.sha256_file(data), package.sha256_file(data)
+        data.write_bytes(b"y" * 11)  # another size: read again
+        changed = package.sha256_file(data)
+    after = package.sha256_file(data)  # outside: always read
+    assert first == again == hashlib.sha256(b"x" * 10).hexdigest()
+    assert changed == after == hashlib.sha256(b"y" * 11).hexdigest()
+    assert len(opened) == 3

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
+import os
 from pathlib import Path
 
 from frictionless import Package
@@ -17,11 +19,35 @@ class PackageError(Exception):
     pass
 
 
+_remembered: dict[tuple, str] | None = None  # while digests_remembered() is on
+
+
+@contextlib.contextmanager
+def digests_remembered():
+    """Within it, a file hashed once is not read again while its path, size, inode and modification
+    time stay the same: a release's files are hashed by datapackage.json, croissant.json and the
+    manifest alike, and written once, just before."""
+    global _remembered
+    _remembered = {}
+    try:
+        yield
+    finally:
+        _remembered = None
+
+
 def sha256_file(path: Path) -> str:
+    key = None
+    if _remembered is not None:
+        status = os.stat(path)
+        key = (os.fspath(path), status.st_size, status.st_ino, status.st_mtime_ns)
+        if key in _remembered:
+            return _remembered[key]
     digest = hashlib.sha256()
     with path.open("rb") as handle:
         for block in iter(lambda: handle.read(1 << 20), b""):
             digest.update(block)
+    if key is not None:
+        _remembered[key] = digest.hexdigest()
     return digest.hexdigest()
 
 

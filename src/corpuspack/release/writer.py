@@ -220,24 +220,9 @@ def write_release(descriptor: dict, settings, schema: RecordSchema, store: Store
             sizes[name] = (rows, nbytes)
             quote_sizes[name] = (quote_rows, quote_bytes)
         data_files = files
-        (staging / "README.md").write_text(
-            card.render(descriptor, settings, schema, store.summary, sizes=sizes, data_files=data_files,
-                        quotes_schema=quotes_schema, quote_sizes=quote_sizes, vocabulary=vocabulary),
-            encoding="utf-8")
-        (staging / "datapackage.json").write_text(
-            package.render(descriptor, staging, [("articles", schema.descriptor, data_files["articles"]),
-                                                 ("quotes", quotes_schema.descriptor, data_files["quotes"])]),
-            encoding="utf-8")
-        (staging / "croissant.json").write_text(
-            croissant.render(descriptor, staging, [("articles", schema, data_files["articles"]),
-                                                   ("quotes", quotes_schema, data_files["quotes"])],
-                             release_date=release_date(descriptor)), encoding="utf-8")
-        (staging / "CITATION.cff").write_text(citation.render(descriptor, release_date=release_date(descriptor)),
-                                              encoding="utf-8")
-        rows = {"articles": {name: n for name, (n, _) in sizes.items()},
-                "quotes": {name: n for name, (n, _) in quote_sizes.items()}}
-        # Last: it lists every other file with its hash.
-        (staging / manifest.NAME).write_text(manifest.render(descriptor, staging, source, rows), encoding="utf-8")
+        with package.digests_remembered():
+            _write_metadata(staging, descriptor, settings, schema, store, quotes_schema, vocabulary, source,
+                            sizes, quote_sizes, data_files)
         files = _listing(staging)
         if target.exists():
             differences = _differences(target, staging)
@@ -254,3 +239,27 @@ def write_release(descriptor: dict, settings, schema: RecordSchema, store: Store
     finally:
         if staging.exists():
             shutil.rmtree(staging)
+
+
+def _write_metadata(staging: Path, descriptor: dict, settings, schema: RecordSchema, store: Store,
+                    quotes_schema: RecordSchema, vocabulary, source: Source, sizes: dict, quote_sizes: dict,
+                    data_files: dict) -> None:
+    """The release's card, datapackage.json, croissant.json, CITATION.cff and, last, its manifest."""
+    (staging / "README.md").write_text(
+        card.render(descriptor, settings, schema, store.summary, sizes=sizes, data_files=data_files,
+                    quotes_schema=quotes_schema, quote_sizes=quote_sizes, vocabulary=vocabulary),
+        encoding="utf-8")
+    (staging / "datapackage.json").write_text(
+        package.render(descriptor, staging, [("articles", schema.descriptor, data_files["articles"]),
+                                             ("quotes", quotes_schema.descriptor, data_files["quotes"])]),
+        encoding="utf-8")
+    (staging / "croissant.json").write_text(
+        croissant.render(descriptor, staging, [("articles", schema, data_files["articles"]),
+                                               ("quotes", quotes_schema, data_files["quotes"])],
+                         release_date=release_date(descriptor)), encoding="utf-8")
+    (staging / "CITATION.cff").write_text(citation.render(descriptor, release_date=release_date(descriptor)),
+                                          encoding="utf-8")
+    rows = {"articles": {name: n for name, (n, _) in sizes.items()},
+            "quotes": {name: n for name, (n, _) in quote_sizes.items()}}
+    # Last: it lists every other file with its hash.
+    (staging / manifest.NAME).write_text(manifest.render(descriptor, staging, source, rows), encoding="utf-8")
