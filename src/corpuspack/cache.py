@@ -194,22 +194,19 @@ class FileIndex:
                         at[i], found[i] = j, True
                         break
                     j += 1
-        results: list[tuple[bytes, bytes | None]] = []
-        known = self._digests[at[found]]
-        taken = 0
-        for i, path in enumerate(paths):
-            if found[i]:
-                results.append((known[taken].tobytes(), None))
-                taken += 1
-                continue
-            with open(path, "rb") as handle:
+        # The known digests as one bytes object, sliced: not a numpy row per file.
+        known = np.ascontiguousarray(self._digests[at[found]]).tobytes()
+        results: list = [None] * count
+        for t, i in enumerate(np.flatnonzero(found).tolist()):
+            results[i] = (known[32 * t:32 * t + 32], None)
+        for i in np.flatnonzero(~found).tolist():
+            with open(paths[i], "rb") as handle:
                 data = handle.read()
             self.hashed += 1
-            results.append((sha256(data), data))
+            results[i] = (sha256(data), data)
         self._seen_hashes.extend(hashes.tolist())
         self._seen_stamps.extend(stamps.ravel().tolist())
-        for digest, _ in results:
-            self._seen_digests += digest
+        self._seen_digests += b"".join(digest for digest, _ in results)
         return results
 
     def digests_by_inode(self, paths: Sequence[str], inodes: Sequence[int]) -> list[bytes]:
@@ -481,7 +478,7 @@ class Cache:
         self._used += [k for i, k in enumerate(keys) if i not in missing]
         self.hits += len(keys) - len(lost)
         table = pa.Table.from_batches(pieces, schema=self._schema) if pieces else self._schema.empty_table()
-        return table.combine_chunks(), lost
+        return table, lost  # slices of the packs' batches, not copied into one chunk
 
     def _batch(self, pack: int, index: int) -> pa.RecordBatch | None:
         found = self._batches.get((pack, index))
