@@ -271,3 +271,17 @@ def test_a_focused_check_gives_the_same_findings_from_the_cache(corpus_copy, tmp
     assert findings(Cache(folder)) == uncached  # cold
     warm = Cache(folder)
     assert findings(warm) == uncached and warm.misses == 0
+
+
+def test_entries_of_captures_that_made_no_record_come_back_from_the_cache(corpus_copy, tmp_path, monkeypatch):
+    monkeypatch.setattr(cache_mod, "RACY_NS", 0)
+    (corpus_copy / "raw/rt/zz-title-only.txt").write_text("A title and nothing else\n", encoding="utf-8")
+    (corpus_copy / "raw/rt/zz-not-utf8.txt").write_bytes("Caf\u00e9 title\n\nBody text.\n".encode("latin-1"))
+    uncached, _ = build(corpus_copy, tmp_path / "plain")
+    codes = {(file, code) for file, _, code, _, _ in uncached}
+    assert {("raw/rt/zz-title-only.txt", "no-body-text"), ("raw/rt/zz-not-utf8.txt", "invalid-utf8")} <= codes
+    folder = tmp_path / "cache"
+    assert build(corpus_copy, tmp_path / "cold", Cache(folder))[0] == uncached
+    warm = Cache(folder)
+    assert build(corpus_copy, tmp_path / "warm", warm)[0] == uncached
+    assert warm.misses == 0 and warm.hits > 120

@@ -153,6 +153,7 @@ class FileIndex:
         self._seen_hashes = array("Q")
         self._seen_stamps = array("q")
         self._seen_digests = bytearray()
+        self._sorted: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None  # see _seen_sorted
         try:
             with pa.OSFile(str(path)) as source:
                 table = pa.ipc.open_file(source).read_all()
@@ -209,6 +210,16 @@ class FileIndex:
         self._seen_digests += b"".join(digest for digest, _ in results)
         return results
 
+    def _seen_sorted(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """This build's path hashes, their inodes and the order that sorts the hashes; made again
+        only once more files have been seen."""
+        if self._sorted is None or len(self._sorted[0]) != len(self._seen_hashes):
+            # Copies, not views: the arrays they come from grow later in the build.
+            seen = np.frombuffer(self._seen_hashes, dtype=np.uint64).copy()
+            inodes = np.frombuffer(self._seen_stamps, dtype=np.int64)[1::4].copy()
+            self._sorted = (seen, inodes, np.argsort(seen, kind="stable"))
+        return self._sorted
+
     def digests_by_inode(self, paths: Sequence[str], inodes: Sequence[int]) -> list[bytes]:
         """SHA-256 of files given with their inodes (which os.scandir knows without a stat call).
 
@@ -223,10 +234,7 @@ class FileIndex:
                              dtype=np.uint64, count=count)
         results: list[bytes | None] = [None] * count
         if self._seen_hashes:
-            # Copies, not views: the arrays they come from grow later in the build.
-            seen = np.frombuffer(self._seen_hashes, dtype=np.uint64).copy()
-            seen_inodes = np.frombuffer(self._seen_stamps, dtype=np.int64)[1::4].copy()
-            order = np.argsort(seen, kind="stable")
+            seen, seen_inodes, order = self._seen_sorted()
             at = order[np.minimum(np.searchsorted(seen[order], hashes), len(seen) - 1)]
             # A path hash seen with another inode (a replaced file, or two paths whose hashes
             # collide) is not trusted: that file is stat.
@@ -256,10 +264,12 @@ class FileIndex:
         hashes, stamps, digests = hashes[settled], stamps[settled], digests[settled]
         # A file seen twice (keyed, then hashed for the manifest: the same path hash and inode) is
         # kept once, as last seen; files whose path hashes collide (different inodes) are both kept.
-        pairs = np.rec.fromarrays([hashes[::-1], stamps[::-1, 1]], names="hash,ino")
-        _, last = np.unique(pairs, return_index=True)
-        keep = (len(hashes) - 1 - last)
-        order = keep[np.argsort(hashes[keep], kind="stable")]
+        # Sorted by (hash, inode, arrival): the last of each run of equal (hash, inode) is kept.
+        arrival = np.lexsort((np.arange(len(hashes)), stamps[:, 1], hashes))
+        ordered_hashes, ordered_inodes = hashes[arrival], stamps[arrival, 1]
+        last = np.ones(len(arrival), dtype=bool)
+        last[:-1] = (ordered_hashes[1:] != ordered_hashes[:-1]) | (ordered_inodes[1:] != ordered_inodes[:-1])
+        order = arrival[last]
         table = pa.Table.from_arrays([
             pa.array(hashes[order], pa.uint64()),
             *(pa.array(stamps[order, i], pa.int64()) for i in range(4)),

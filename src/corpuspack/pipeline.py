@@ -15,6 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from . import cache as cache_mod
 from . import corpus, engines, extract, ingest, profiles, quotations, shards, validate
@@ -330,7 +331,9 @@ def _keep_hits(store: Store, entries: pa.Table, members: dict[str, tuple[str, in
     ones and added to the store, in Arrow: a record is rebuilt only for a row with a finding."""
     for text in entries.column("_findings").to_pylist():
         found += cache_mod.findings_of(text)
-    entries = entries.filter(entries.column("_ok"))
+    ok = entries.column("_ok")
+    if ok.null_count or not pc.all(ok).as_py():  # a filter copies every row: only when some are not ok
+        entries = entries.filter(ok)
     if not entries.num_rows:
         return 0
     table = pa.Table.from_arrays([entries.column(n) for n in schema.arrow.names], schema=schema.arrow)
