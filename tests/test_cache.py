@@ -285,3 +285,46 @@ def test_entries_of_captures_that_made_no_record_come_back_from_the_cache(corpus
     warm = Cache(folder)
     assert build(corpus_copy, tmp_path / "warm", warm)[0] == uncached
     assert warm.misses == 0 and warm.hits > 120
+
+
+def _tree_sha256_as_lines(folder):
+    """The manifest's tree hash as first written: every line a Python string, sorted and joined."""
+    import hashlib
+    from pathlib import Path
+
+    from corpuspack.release.manifest import sha256_file
+
+    lines = []
+    for directory, folders, names in os.walk(folder):
+        for name in folders + names:
+            path = os.path.join(directory, name)
+            relative = os.path.relpath(path, folder).replace(os.sep, "/")
+            if os.path.islink(path):
+                if name in names:
+                    target = hashlib.sha256(os.readlink(path).encode("utf-8", "surrogateescape")).hexdigest()
+                    lines.append(f"symlink:{target}  {relative}\n")
+            elif name in names:
+                lines.append(f"{sha256_file(Path(path))}  {relative}\n")
+    return hashlib.sha256("".join(sorted(lines)).encode("utf-8", "surrogateescape")).hexdigest()
+
+
+@pytest.mark.parametrize("odd", [False, True])
+def test_the_tree_hash_sorted_in_arrow_is_that_of_the_sorted_lines(tmp_path, monkeypatch, odd):
+    from corpuspack.release import manifest
+
+    monkeypatch.setattr(manifest, "CHUNK", 3)  # several chunks per folder
+    raw = tmp_path / "raw"
+    (raw / "rt" / "deep").mkdir(parents=True)
+    for name, data in {"rt/a.txt": b"same", "rt/b.txt": b"same", "rt/a": b"x", "rt/a\x05b": b"x",
+                       "rt/caf\u00e9.txt": b"y", "rt/\u4e2d\u6587.txt": b"z", "rt/deep/a.txt": b"same",
+                       "zz.txt": b"", "rt/\u0100.txt": b"w", "rt/\U0001f600.txt": b"v"}.items():
+        (raw / name).write_bytes(data)
+    os.symlink("/etc/hostname", raw / "rt" / "link.txt")
+    os.symlink("a.txt", raw / "rt" / "alias.txt")
+    os.symlink("/etc", raw / "folder-link")
+    if odd:  # a name that is not UTF-8: kept by surrogateescape, sorted as Python sorts strings
+        open(os.path.join(os.fsencode(raw / "rt"), b"bad-\xc3.txt"), "wb").close()
+    expected = _tree_sha256_as_lines(raw)
+    assert manifest.tree_sha256(raw) == expected
+    cache = Cache(tmp_path / "cache")
+    assert manifest.tree_sha256(raw, cache.digests_hex) == expected

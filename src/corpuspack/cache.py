@@ -211,9 +211,10 @@ class FileIndex:
         return results
 
     def _seen_sorted(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """This build's path hashes, their inodes and the order that sorts the hashes; made again
-        only once more files have been seen."""
-        if self._sorted is None or len(self._sorted[0]) != len(self._seen_hashes):
+        """This build's path hashes, their inodes and the order that sorts the hashes. Made again
+        only once half as many files again have been seen: a file seen since is just not found
+        here, and is stat instead (the same digest, a little later)."""
+        if self._sorted is None or len(self._seen_hashes) > 1.5 * len(self._sorted[0]) + 1024:
             # Copies, not views: the arrays they come from grow later in the build.
             seen = np.frombuffer(self._seen_hashes, dtype=np.uint64).copy()
             inodes = np.frombuffer(self._seen_stamps, dtype=np.int64)[1::4].copy()

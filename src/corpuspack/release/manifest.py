@@ -21,6 +21,8 @@ from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
 
+import pyarrow as pa
+import pyarrow.compute as pc
 from packaging.requirements import Requirement
 
 from .. import __version__
@@ -49,6 +51,9 @@ class Source:
                 "datapackage_sha256": self.descriptor_sha256}
 
 
+CHUNK = 4096  # files whose digests are looked up, and lines hashed, at a time
+
+
 def tree_sha256(folder: Path, digests=None) -> str:
     """One hash of every file under folder: its relative path and its bytes' SHA-256, in sorted order.
 
@@ -57,12 +62,27 @@ def tree_sha256(folder: Path, digests=None) -> str:
     Symlinks to files are hashed as the text of their target, never followed; links to folders
     are left out. digests(paths, inodes), if given, gives files' SHA-256 (hex) in place of
     reading them (the build cache: as the build read them, or from its file index).
+
+    The hash is that of the lines "<hex digest>  <path>\n" (a symlink's digest prefixed
+    "symlink:"), sorted and joined. They are kept in Arrow (a 32-byte digest and the path)
+    and sorted there, not as a list of Python strings joined at the end: at a million files
+    that list, its join and its encoding took over a GB.
     """
-    entries = []
+    kinds: list[pa.Array] = []  # 0: a file, 1: a symlink ("symlink:" sorts after every hex digit)
+    hashes: list[pa.Array] = []
+    names: list[pa.Array] = []  # the relative path and "\n", as the line ends
+
+    def keep(kind: int, hexdigests: list[str], relatives: list[str]) -> None:
+        kinds.append(pa.array([kind] * len(relatives), pa.int8()))
+        hashes.append(pa.array([bytes.fromhex(h) for h in hexdigests], pa.binary(32)))
+        names.append(pa.array([(r + "\n").encode("utf-8", "surrogateescape") for r in relatives], pa.binary()))
+
+    odd_names = False  # a name that is not valid UTF-8 (kept by surrogateescape)
     stack = [(str(folder), "")] if folder.is_dir() else []
     while stack:  # os.scandir, not os.walk and pathlib: at 100,000 files their overhead is seconds
         directory, prefix = stack.pop()
         files: list[tuple[str, str, int]] = []
+        links: list[tuple[str, str]] = []
         with os.scandir(directory) as found:
             for entry in found:
                 relative = prefix + entry.name
@@ -70,18 +90,55 @@ def tree_sha256(folder: Path, digests=None) -> str:
                     if not entry.is_symlink():  # a link to a folder is neither followed nor hashed
                         stack.append((entry.path, relative + "/"))
                     continue
+                odd_names = odd_names or not relative.isascii() and _has_surrogates(relative)
                 if entry.is_symlink():
-                    hashed = "symlink:" + hashlib.sha256(
-                        os.readlink(entry.path).encode("utf-8", "surrogateescape")).hexdigest()
-                    entries.append(f"{hashed}  {relative}\n")
+                    links.append((hashlib.sha256(os.readlink(entry.path).encode("utf-8", "surrogateescape"))
+                                  .hexdigest(), relative))
                 else:
                     files.append((entry.path, relative, entry.inode()))
-        if digests is not None:  # a folder's files at a time
-            hashes = digests([p for p, _, _ in files], [inode for _, _, inode in files])
-        else:
-            hashes = [sha256_file(Path(p)) for p, _, _ in files]
-        entries += [f"{hashed}  {relative}\n" for hashed, (_, relative, _) in zip(hashes, files)]
-    return hashlib.sha256("".join(sorted(entries)).encode("utf-8", "surrogateescape")).hexdigest()
+                if len(files) >= CHUNK:
+                    _keep_files(files, digests, keep)
+                    files = []
+        _keep_files(files, digests, keep)
+        if links:
+            keep(1, [h for h, _ in links], [r for _, r in links])
+    if odd_names:
+        # Arrow holds UTF-8 only, and its byte order is code point order only for valid text.
+        lines = [f"{'symlink:' if k else ''}{h.hex()}  {n}"
+                 for kind, digest, name in zip(kinds, hashes, names)
+                 for k, h, n in zip(kind.to_pylist(), digest.to_pylist(),
+                                    (n.decode("utf-8", "surrogateescape") for n in name.to_pylist()))]
+        return hashlib.sha256("".join(sorted(lines)).encode("utf-8", "surrogateescape")).hexdigest()
+    table = pa.table({"kind": pa.chunked_array(kinds, pa.int8()), "digest": pa.chunked_array(hashes, pa.binary(32)),
+                      "name": pa.chunked_array(names, pa.binary())}).combine_chunks()
+    for parts in (kinds, hashes, names):  # one copy, contiguous: take() across hundreds of chunks is slow
+        parts.clear()
+    # The byte order of valid UTF-8 is code point order, so this is the order of the lines as strings.
+    order = pc.sort_indices(table, sort_keys=[("kind", "ascending"), ("digest", "ascending"), ("name", "ascending")])
+    digest = hashlib.sha256()
+    for start in range(0, len(order), CHUNK):
+        part = table.take(order.slice(start, CHUNK))
+        digest.update(b"".join(b"%s%s  %s" % (b"symlink:" if k else b"", h.hex().encode(), n) for k, h, n in zip(
+            part.column("kind").to_pylist(), part.column("digest").to_pylist(), part.column("name").to_pylist())))
+    return digest.hexdigest()
+
+
+def _has_surrogates(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
+
+
+def _keep_files(files: list[tuple[str, str, int]], digests, keep) -> None:
+    if not files:
+        return
+    if digests is not None:
+        hexdigests = digests([p for p, _, _ in files], [inode for _, _, inode in files])
+    else:
+        hexdigests = [sha256_file(Path(p)) for p, _, _ in files]
+    keep(0, hexdigests, [r for _, r, _ in files])
 
 
 def git(root: Path, *args: str) -> str | None:
