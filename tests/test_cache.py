@@ -158,6 +158,7 @@ def test_the_file_index_hashes_raw_as_reading_every_file_does(corpus_copy, tmp_p
     from corpuspack.release.manifest import tree_sha256
 
     monkeypatch.setattr(cache_mod, "RACY_NS", 0)
+    monkeypatch.setattr(cache_mod, "SAVE_ROWS", 7)  # the index written in many batches
     raw = corpus_copy / "raw"
     (raw / "rt" / "deeper").mkdir()
     (raw / "rt" / "deeper" / "notes.md").write_text("a stray file", encoding="utf-8")

@@ -57,6 +57,7 @@ FORMAT = 3
 PACK_BATCH = 1024  # entries per record batch of a pack: what a hit reads
 MAX_PACKS = 8  # packs kept before the used entries are compacted into one
 RACY_NS = 2_000_000_000  # a file modified this close to the build's start is hashed again next time
+SAVE_ROWS = 1 << 16  # file index rows written at a time
 
 
 @memoize
@@ -255,29 +256,40 @@ class FileIndex:
         return self.digests([path], [status or os.stat(path, follow_symlinks=False)])[0]
 
     def save(self) -> None:
-        """Keep the digests of files seen in this build (only those: a deleted file is forgotten)."""
+        """Keep the digests of files seen in this build (only those: a deleted file is forgotten).
+
+        Written SAVE_ROWS files at a time from views of what was seen, so saving the index of a
+        million files holds a few sorting arrays, not copies of every column."""
         limit = self.started - RACY_NS
         hashes = np.frombuffer(self._seen_hashes, dtype=np.uint64) if self._seen_hashes else np.empty(0, np.uint64)
         stamps = (np.frombuffer(self._seen_stamps, dtype=np.int64).reshape(-1, 4) if self._seen_stamps
                   else np.empty((0, 4), np.int64))
-        digests = np.frombuffer(bytes(self._seen_digests), dtype=np.uint8).reshape(-1, 32)
-        settled = (stamps[:, 2] < limit) & (stamps[:, 3] < limit)
-        hashes, stamps, digests = hashes[settled], stamps[settled], digests[settled]
+        digests = (np.frombuffer(self._seen_digests, dtype=np.uint8).reshape(-1, 32) if self._seen_digests
+                   else np.empty((0, 32), np.uint8))
+        settled = np.flatnonzero((stamps[:, 2] < limit) & (stamps[:, 3] < limit))
         # A file seen twice (keyed, then hashed for the manifest: the same path hash and inode) is
         # kept once, as last seen; files whose path hashes collide (different inodes) are both kept.
         # Sorted by (hash, inode, arrival): the last of each run of equal (hash, inode) is kept.
-        arrival = np.lexsort((np.arange(len(hashes)), stamps[:, 1], hashes))
+        arrival = settled[np.lexsort((settled, stamps[settled, 1], hashes[settled]))]
+        del settled
         ordered_hashes, ordered_inodes = hashes[arrival], stamps[arrival, 1]
         last = np.ones(len(arrival), dtype=bool)
         last[:-1] = (ordered_hashes[1:] != ordered_hashes[:-1]) | (ordered_inodes[1:] != ordered_inodes[:-1])
+        del ordered_hashes, ordered_inodes
         order = arrival[last]
-        table = pa.Table.from_arrays([
-            pa.array(hashes[order], pa.uint64()),
-            *(pa.array(stamps[order, i], pa.int64()) for i in range(4)),
-            pa.FixedSizeBinaryArray.from_buffers(pa.binary(32), len(order),
-                                                 [None, pa.py_buffer(np.ascontiguousarray(digests[order]).tobytes())])],
-            schema=self.SCHEMA)
-        _write_atomically(self.path, lambda sink: _write_ipc(sink, table))
+        del arrival, last
+
+        def write(sink) -> None:
+            with pa.ipc.new_file(sink, self.SCHEMA) as writer:
+                for start in range(0, max(len(order), 1), SAVE_ROWS):  # one batch even when empty
+                    part = order[start:start + SAVE_ROWS]
+                    writer.write_batch(pa.record_batch([
+                        pa.array(hashes[part], pa.uint64()),
+                        *(pa.array(stamps[part, i], pa.int64()) for i in range(4)),
+                        pa.FixedSizeBinaryArray.from_buffers(pa.binary(32), len(part), [
+                            None, pa.py_buffer(np.ascontiguousarray(digests[part]).tobytes())])], schema=self.SCHEMA))
+        # (The views of what was seen go with this call: those arrays may grow again after it.)
+        _write_atomically(self.path, write)
 
 
 def _write_ipc(sink, table: pa.Table) -> None:
