@@ -165,12 +165,12 @@ def test_the_file_index_hashes_raw_as_reading_every_file_does(corpus_copy, tmp_p
     os.symlink("/etc/hostname", raw / "rt" / "link.txt")
     os.symlink("/etc", raw / "linked-folder")
     cache = Cache(tmp_path / "cache")
-    assert tree_sha256(raw, cache.digests_hex) == tree_sha256(raw)
+    assert tree_sha256(raw, cache.file_digests) == tree_sha256(raw)
     assert cache.files.hashed > 120
     cache.files.save()
     (raw / "rt" / "deeper" / "notes.md").write_text("a stray file, changed", encoding="utf-8")
     again = Cache(tmp_path / "cache")
-    assert tree_sha256(raw, again.digests_hex) == tree_sha256(raw)
+    assert tree_sha256(raw, again.file_digests) == tree_sha256(raw)
     assert again.files.hashed == 1  # the changed file; the others' digests were known
 
 
@@ -189,7 +189,7 @@ def test_the_manifest_hashes_the_captures_as_the_build_read_them(corpus_copy, tm
     stats = []
     real_stat = os.stat
     monkeypatch.setattr(cache_mod.os, "stat", lambda path, **kw: stats.append(str(path)) or real_stat(path, **kw))
-    seen_by_build = tree_sha256(raw, cache.digests_hex)
+    seen_by_build = tree_sha256(raw, cache.file_digests)
     monkeypatch.undo()
     # The capture's digest is the one the build used; the stray file, never seen, is stat and read.
     (raw / "notes.md").unlink()
@@ -328,4 +328,4 @@ def test_the_tree_hash_sorted_in_arrow_is_that_of_the_sorted_lines(tmp_path, mon
     expected = _tree_sha256_as_lines(raw)
     assert manifest.tree_sha256(raw) == expected
     cache = Cache(tmp_path / "cache")
-    assert manifest.tree_sha256(raw, cache.digests_hex) == expected
+    assert manifest.tree_sha256(raw, cache.file_digests) == expected

@@ -168,10 +168,6 @@ class FileIndex:
         except (OSError, pa.ArrowException):
             pass  # no index yet, or a damaged one: every file is read and hashed
 
-    @staticmethod
-    def _stamp(status: os.stat_result) -> tuple[int, int, int, int]:
-        return status.st_size, status.st_ino, status.st_mtime_ns, status.st_ctime_ns
-
     def digests(self, paths: Sequence[str | Path], statuses: Sequence[os.stat_result]) -> list[tuple[bytes, bytes | None]]:
         """(SHA-256, the bytes if the file had to be read, else None) of each file, whose stat is given."""
         count = len(paths)
@@ -386,10 +382,10 @@ class Cache:
             self._files = FileIndex(self.folder / f"v{FORMAT}" / "files.arrow")
         return self._files
 
-    def digests_hex(self, paths: Sequence[str], inodes: Sequence[int]) -> list[str]:
-        """SHA-256 (hex) of files, as this build saw them or from the file index where it knows them
+    def file_digests(self, paths: Sequence[str], inodes: Sequence[int]) -> list[bytes]:
+        """SHA-256 of files, as this build saw them or from the file index where it knows them
         (manifest.tree_sha256)."""
-        return [digest.hex() for digest in self.files.digests_by_inode(paths, inodes)]
+        return self.files.digests_by_inode(paths, inodes)
 
     def file_keys(self, captures: Sequence, vocabulary, max_bytes: int) -> list[bytes | None]:
         """The keys of captures stored as files, from the file index: their files are read only if

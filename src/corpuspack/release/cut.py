@@ -29,7 +29,7 @@ def build(project: Project, result, target: Path, *, descriptor: dict | None = N
           source: Source | None = None) -> Outcome:
     """Write the release of a pipeline result; descriptor and source default to the project's own."""
     cache = getattr(result, "cache", None)
-    digests = cache.digests_hex if cache is not None else None
+    digests = cache.file_digests if cache is not None else None
     outcome = write_release(descriptor or project.descriptor, project.settings, result.schema, result.store,
                             target, result.quotes_schema, result.vocabulary,
                             source or manifest.source_of(project.root, project.schema_paths, digests=digests),

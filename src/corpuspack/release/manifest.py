@@ -60,8 +60,8 @@ def tree_sha256(folder: Path, digests=None) -> str:
     Written by hand because git's tree ids cover only committed files and need git;
     this hash is the same for the same files whatever tool or repository holds them.
     Symlinks to files are hashed as the text of their target, never followed; links to folders
-    are left out. digests(paths, inodes), if given, gives files' SHA-256 (hex) in place of
-    reading them (the build cache: as the build read them, or from its file index).
+    are left out. digests(paths, inodes), if given, gives files' SHA-256 (32 bytes each) in
+    place of reading them (the build cache: as the build read them, or from its file index).
 
     The hash is that of the lines "<hex digest>  <path>\n" (a symlink's digest prefixed
     "symlink:"), sorted and joined. They are kept in Arrow (a 32-byte digest and the path)
@@ -72,9 +72,9 @@ def tree_sha256(folder: Path, digests=None) -> str:
     hashes: list[pa.Array] = []
     names: list[pa.Array] = []  # the relative path and "\n", as the line ends
 
-    def keep(kind: int, hexdigests: list[str], relatives: list[str]) -> None:
+    def keep(kind: int, digests_of: list[bytes], relatives: list[str]) -> None:
         kinds.append(pa.array([kind] * len(relatives), pa.int8()))
-        hashes.append(pa.array([bytes.fromhex(h) for h in hexdigests], pa.binary(32)))
+        hashes.append(pa.array(digests_of, pa.binary(32)))
         names.append(pa.array([(r + "\n").encode("utf-8", "surrogateescape") for r in relatives], pa.binary()))
 
     odd_names = False  # a name that is not valid UTF-8 (kept by surrogateescape)
@@ -93,7 +93,7 @@ def tree_sha256(folder: Path, digests=None) -> str:
                 odd_names = odd_names or not relative.isascii() and _has_surrogates(relative)
                 if entry.is_symlink():
                     links.append((hashlib.sha256(os.readlink(entry.path).encode("utf-8", "surrogateescape"))
-                                  .hexdigest(), relative))
+                                  .digest(), relative))
                 else:
                     files.append((entry.path, relative, entry.inode()))
                 if len(files) >= CHUNK:
@@ -135,10 +135,10 @@ def _keep_files(files: list[tuple[str, str, int]], digests, keep) -> None:
     if not files:
         return
     if digests is not None:
-        hexdigests = digests([p for p, _, _ in files], [inode for _, _, inode in files])
+        found = digests([p for p, _, _ in files], [inode for _, _, inode in files])
     else:
-        hexdigests = [sha256_file(Path(p)) for p, _, _ in files]
-    keep(0, hexdigests, [r for _, r, _ in files])
+        found = [bytes.fromhex(sha256_file(Path(p))) for p, _, _ in files]
+    keep(0, found, [r for _, r, _ in files])
 
 
 def git(root: Path, *args: str) -> str | None:
