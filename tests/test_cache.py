@@ -256,6 +256,59 @@ def test_the_file_index_tells_files_apart_by_their_stat_when_path_hashes_collide
     assert changed.hashed == 1
 
 
+def test_the_saved_index_keeps_the_files_of_this_build_sorted_whether_known_or_new(tmp_path, monkeypatch):
+    """A rebuild marks the index rows it matched and appends new or changed files; save() merges the two.
+    The result must be the index a first build of the same files would save: the same rows, sorted."""
+    import hashlib
+
+    monkeypatch.setattr(cache_mod, "RACY_NS", 0)
+    monkeypatch.setattr(cache_mod, "SAVE_ROWS", 5)  # the merge crosses many written batches
+    folder = tmp_path / "files"
+    folder.mkdir()
+    paths = [folder / f"{i:03d}.txt" for i in range(40)]
+    for i, path in enumerate(paths):
+        path.write_text(f"file {i}", encoding="utf-8")
+
+    def rows(index_path):
+        with pa.OSFile(str(index_path)) as source:
+            table = pa.ipc.open_file(source).read_all()
+        assert table.column("path_hash").to_pylist() == sorted(table.column("path_hash").to_pylist())
+        return sorted(zip(*(table.column(n).to_pylist() for n in table.column_names)))
+
+    def see(index, chosen):
+        found = index.digests(chosen, [os.stat(p) for p in chosen])
+        assert [d for d, _ in found] == [hashlib.sha256(p.read_bytes()).digest() for p in chosen]
+
+    first = cache_mod.FileIndex(tmp_path / "files.arrow")
+    see(first, paths)
+    first.save()
+    # A rebuild: some files changed, some deleted, some new; one known file is asked for twice.
+    paths[3].write_text("changed", encoding="utf-8")
+    paths[17].write_text("changed too", encoding="utf-8")
+    gone = paths.pop(25)
+    gone.unlink()
+    paths += [folder / "new-a.txt", folder / "000-new.txt"]
+    for path in paths[-2:]:
+        path.write_text(f"new {path.name}", encoding="utf-8")
+    again = cache_mod.FileIndex(tmp_path / "files.arrow")
+    see(again, paths[:20])
+    see(again, paths[20:])
+    assert again.hashed == 4  # two changed, two new
+    assert again.digests_by_inode([str(paths[3]), str(paths[30])], [os.stat(p).st_ino for p in (paths[3], paths[30])]) \
+        == [hashlib.sha256(p.read_bytes()).digest() for p in (paths[3], paths[30])]
+    assert again.hashed == 4  # both known from this build, neither read nor stat again
+    again.save()
+    fresh = cache_mod.FileIndex(tmp_path / "fresh.arrow")
+    see(fresh, paths)
+    fresh.save()
+    assert rows(tmp_path / "files.arrow") == rows(tmp_path / "fresh.arrow")
+    assert len(rows(tmp_path / "files.arrow")) == len(paths)
+    # And the merged index serves the next build without reading anything.
+    third = cache_mod.FileIndex(tmp_path / "files.arrow")
+    see(third, paths)
+    assert third.hashed == 0
+
+
 def test_a_focused_check_gives_the_same_findings_from_the_cache(corpus_copy, tmp_path, monkeypatch):
     monkeypatch.setattr(cache_mod, "RACY_NS", 0)
     project = project_mod.load(corpus_copy)
