@@ -65,6 +65,37 @@ def test_a_warm_cache_reads_no_capture_and_changes_nothing(corpus_copy, referenc
     assert (cold.release.reused, warm.release.reused) == (0, 4)
 
 
+def test_copied_release_files_are_not_read_to_be_hashed_and_a_damaged_copy_is_not_used(
+        corpus_copy, reference, tmp_path, monkeypatch):  # noqa: F811
+    import pathlib
+
+    monkeypatch.setattr(cache_mod, "RACY_NS", 0)
+    folder = tmp_path / "cache"
+    build(corpus_copy, tmp_path / "cold", Cache(folder))
+    opened = []
+    real_open = pathlib.Path.open
+
+    def open_(self, mode="r", *args, **kwargs):
+        if self.suffix == ".parquet" and "r" in mode and ".partial-" in str(self):  # while the release is written
+            opened.append(self.name)
+        return real_open(self, mode, *args, **kwargs)
+
+    monkeypatch.setattr(pathlib.Path, "open", open_)
+    warm = Cache(folder)
+    assert build(corpus_copy, tmp_path / "warm", warm) == reference  # the metadata lists the same digests
+    assert warm.release.reused == 4 and opened == []  # copied, and their digests came with them
+    # A kept file that is not the length recorded for it (damaged on disk) is not copied: written anew.
+    entry = next(p for p in (folder / "v3" / "release").iterdir() if (p / "articles.parquet").is_file())
+    with real_open(entry / "articles.parquet", "ab") as handle:
+        handle.write(b"damage")
+    again = Cache(folder)
+    assert build(corpus_copy, tmp_path / "again", again) == reference
+    assert again.release.reused == 3 and opened
+    # The damaged entry was replaced by the files written instead, and serves the next build.
+    assert not (entry / "articles.parquet").read_bytes().endswith(b"damage")
+    assert Cache(folder).release.get(entry.name, ["articles.parquet", "quotes.parquet"]) is not None
+
+
 def test_one_changed_capture_is_the_only_one_processed(corpus_copy, tmp_path, monkeypatch, reads):
     monkeypatch.setattr(cache_mod, "RACY_NS", 0)
     folder = tmp_path / "cache"

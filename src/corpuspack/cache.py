@@ -529,28 +529,31 @@ class Cache:
     def fetch(self, keys: list[bytes]) -> tuple[pa.Table, list[int]]:
         """The entries of keys, in that order, and the positions (in keys) of those that could not
         be read (a pack deleted meanwhile by another build's compaction, say): compute those."""
+        located = self._located
+        where = np.fromiter((located.pop(key, -1) for key in keys), dtype=np.int64, count=len(keys))
+        for i in np.flatnonzero(where < 0).tolist():  # not looked up by known() first
+            if self.holds(keys[i]):
+                where[i] = located.pop(keys[i])
+        # Runs of consecutive rows of one pack batch are taken as one slice: found with numpy, not
+        # a Python step per key (captures mostly come in the order their entries were written).
+        pack, row = where >> 40, where & ((1 << 40) - 1)  # pack -1 for a key not held
+        batch_of = row // PACK_BATCH
+        starts = np.ones(len(keys), dtype=bool)
+        starts[1:] = (pack[1:] != pack[:-1]) | (batch_of[1:] != batch_of[:-1]) | (row[1:] != row[:-1] + 1)
+        bounds = np.append(np.flatnonzero(starts), len(keys)).tolist()
         pieces: list[pa.RecordBatch] = []
         lost: list[int] = []
-        run: list = []  # [batch, first row, rows]: consecutive rows of one batch are taken as one slice
-        for position, key in enumerate(keys):
-            where = self._located.pop(key, None)
-            if where is None and self.holds(key):
-                where = self._located.pop(key)
-            row = where & ((1 << 40) - 1) if where is not None else 0
-            batch = self._batch(where >> 40, row // PACK_BATCH) if where is not None else None
+        for first, end in zip(bounds[:-1], bounds[1:]):
+            batch = self._batch(int(pack[first]), int(batch_of[first])) if where[first] >= 0 else None
             if batch is None:
-                lost.append(position)
+                lost += range(first, end)
                 continue
-            if run and run[0] is batch and run[1] + run[2] == row % PACK_BATCH:
-                run[2] += 1
-            else:
-                if run:
-                    pieces.append(run[0].slice(run[1], run[2]))
-                run = [batch, row % PACK_BATCH, 1]
-        if run:
-            pieces.append(run[0].slice(run[1], run[2]))
-        missing = set(lost)
-        self._used += b"".join(k for i, k in enumerate(keys) if i not in missing)
+            pieces.append(batch.slice(int(row[first]) % PACK_BATCH, end - first))
+        if lost:
+            missing = set(lost)
+            self._used += b"".join(k for i, k in enumerate(keys) if i not in missing)
+        else:
+            self._used += b"".join(keys)
         self.hits += len(keys) - len(lost)
         table = pa.Table.from_batches(pieces, schema=self._schema) if pieces else self._schema.empty_table()
         return table, lost  # slices of the packs' batches, not copied into one chunk
@@ -692,8 +695,9 @@ class ReleaseFiles:
     A file's key is a digest of the rules (corpuspack's code, which includes the writer, and the
     libraries' versions), the Arrow schemas and the cache keys of its rows in order: the rows are
     a function of their keys, so the same key means the same bytes. Each entry is a folder of the
-    files and their sizes (sizes.json: what the card reports). Kept: the entries the last build
-    used and, of the others, the most recently used, up to as many again.
+    files, their sizes (what the card reports) and their SHA-256 (what the release's metadata lists),
+    in sizes.json, so a copied file is not read again to be hashed. Kept: the entries the last
+    build used and, of the others, the most recently used, up to as many again.
     """
 
     def __init__(self, folder: Path):
@@ -711,31 +715,43 @@ class ReleaseFiles:
             digest.update(key)
         return digest.hexdigest()
 
-    def get(self, key: str, names: list[str]) -> tuple[dict, dict[str, Path]] | None:
-        """(sizes, {name: path}) of a kept entry, or None."""
+    def get(self, key: str, names: list[str]) -> tuple[dict, dict[str, Path], dict[str, str]] | None:
+        """(sizes, {name: path}, {name: hex SHA-256}) of a kept entry, or None. An entry whose files
+        are missing or not of the recorded length is not used."""
         entry = self.folder / key
         try:
-            sizes = json.loads((entry / "sizes.json").read_text(encoding="utf-8"))
+            kept = json.loads((entry / "sizes.json").read_text(encoding="utf-8"))
+            sizes, digests, lengths = kept["sizes"], kept["sha256"], kept["bytes"]
             paths = {name: entry / name for name in names}
-            if not all(path.is_file() for path in paths.values()):
-                return None
+            if any(name not in digests or path.stat().st_size != lengths.get(name) for name, path in paths.items()):
+                raise ValueError("damaged")
             os.utime(entry)  # used now: kept longest
-        except (OSError, ValueError):
+        except FileNotFoundError:
+            return None
+        except (OSError, ValueError, KeyError, TypeError, AttributeError):
+            # Damaged, or of an older layout: removed, so this build's files can take its place.
+            import shutil
+
+            shutil.rmtree(entry, ignore_errors=True)
             return None
         self.used.add(key)
         self.reused += 1
-        return sizes, paths
+        return sizes, paths, {name: digests[name] for name in names}
 
-    def put(self, key: str, files: dict[str, Path], sizes: dict) -> None:
-        """Keep copies of files (name -> path) and their sizes; a cache that cannot be written is skipped."""
+    def put(self, key: str, files: dict[str, Path], sizes: dict, digests: dict[str, str]) -> None:
+        """Keep copies of files (name -> path), their sizes (as the card reports them) and their hex
+        SHA-256; a cache that cannot be written is skipped."""
         import shutil
 
         temporary = self.folder / f".tmp-{key}-{uuid.uuid4().hex[:8]}"
         try:
             temporary.mkdir(parents=True)
+            lengths = {}
             for name, path in files.items():
                 shutil.copyfile(path, temporary / name)
-            (temporary / "sizes.json").write_text(json.dumps(sizes), encoding="utf-8")
+                lengths[name] = (temporary / name).stat().st_size
+            (temporary / "sizes.json").write_text(json.dumps({"sizes": sizes, "sha256": digests, "bytes": lengths}),
+                                                  encoding="utf-8")
             os.replace(temporary, self.folder / key)
             self.used.add(key)
         except OSError:

@@ -35,11 +35,22 @@ def digests_remembered():
         _remembered = None
 
 
+def _stamp(path: Path) -> tuple:
+    status = os.stat(path)
+    return (os.fspath(path), status.st_size, status.st_ino, status.st_mtime_ns)
+
+
+def remember(path: Path, digest: str) -> None:
+    """Within digests_remembered(), take digest (hex SHA-256) as that of the file at path as it is now:
+    for a file copied from one whose digest is known (a cached release file), not read to be hashed."""
+    if _remembered is not None:
+        _remembered[_stamp(path)] = digest
+
+
 def sha256_file(path: Path) -> str:
     key = None
     if _remembered is not None:
-        status = os.stat(path)
-        key = (os.fspath(path), status.st_size, status.st_ino, status.st_mtime_ns)
+        key = _stamp(path)
         if key in _remembered:
             return _remembered[key]
     digest = hashlib.sha256()

@@ -19,7 +19,6 @@ from .. import tables
 from . import card, citation, croissant, hub, manifest, package
 from .manifest import Source
 
-QUOTE_SLICE = 2000  # articles whose quote rows are made at a time
 
 
 def data_file(split: str, config: str = "articles", index: int = 0, count: int = 1) -> str:
@@ -115,11 +114,11 @@ def _differences(old: Path, new: Path) -> list[str]:
     return changed
 
 
-def _check_rows(rows: list[dict], schema: RecordSchema, what: str) -> None:
+def _check_table(table: pa.Table, schema: RecordSchema, what: str) -> None:
     """Derived rows are validated like the articles: a failure here is a bug, and no release is written."""
     from ..validate import rows_findings
 
-    found = rows_findings(rows, schema.descriptor, schema.arrow)
+    found = rows_findings(None, schema.descriptor, schema.arrow, table=table)
     if found:
         raise package.PackageError(f"the {what} rows do not match their Table Schema: "
                                    + "; ".join(f"row {row}, {field}: {kind} {note or ''}".rstrip()
@@ -152,26 +151,23 @@ def _write_shard(store: Store, split: str, index: int, count: int, schema: Recor
     names = ["articles.parquet", "quotes.parquet"]
     kept = cache.release.get(key, names) if key is not None else None
     if kept is not None:
-        sizes, paths = kept
-        for path, target in zip((paths[n] for n in names), (articles_path, quotes_path)):
+        sizes, paths, digests = kept
+        for name, target in zip(names, (articles_path, quotes_path)):
             target.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(path, target)
+            shutil.copyfile(paths[name], target)
+            package.remember(target, digests[name])  # the metadata lists it without reading it again
         return sizes
     shard = store.shard(split, index, count)
     sizes = {"rows": shard.num_rows, "bytes": write_table(shard, schema, articles_path)}
-    # Quote rows are made QUOTE_SLICE articles at a time, so few Python objects are alive at once.
-    quotes = []
-    for start in range(0, shard.num_rows, QUOTE_SLICE):
-        piece = tables.quote_rows_of(shard.slice(start, QUOTE_SLICE))
-        _check_rows(piece, quotes_schema, "quotes")
-        quotes.append(pa.Table.from_pylist(piece, schema=quotes_schema.arrow))
+    quote_table = tables.quote_table_of(shard, quotes_schema.arrow)
     del shard
-    quote_table = (pa.concat_tables(quotes) if quotes else quotes_schema.arrow.empty_table()).combine_chunks()
+    _check_table(quote_table, quotes_schema, "quotes")
     # Written even when empty, so every configuration has the same splits.
     sizes["quote_rows"] = quote_table.num_rows
     sizes["quote_bytes"] = write_table(quote_table, quotes_schema, quotes_path)
     if key is not None:
-        cache.release.put(key, dict(zip(names, (articles_path, quotes_path))), sizes)
+        files = dict(zip(names, (articles_path, quotes_path)))
+        cache.release.put(key, files, sizes, {name: package.sha256_file(path) for name, path in files.items()})
     return sizes
 
 
@@ -195,32 +191,34 @@ def write_release(descriptor: dict, settings, schema: RecordSchema, store: Store
     target.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.partial-", dir=target.parent))
     try:
-        sizes: dict[str, tuple[int, int]] = {}  # split -> (rows, bytes); empty splits are left out
-        quote_sizes: dict[str, tuple[int, int]] = {}
-        files: dict[str, list[str]] = {"articles": [], "quotes": []}
-        for name in settings.splits:
-            if not store.split_rows[name]:
-                continue
-            # A split of more than shard_rows articles is written as several files, each article
-            # to the one its id hashes to, sorted by id within it; its quotes go with it. The
-            # store reads one file's rows at a time.
-            count = splits.shards(store.split_rows[name], settings.shard_rows)
-            rows = nbytes = quote_rows = quote_bytes = 0
-            for index in range(count):
-                articles_file = data_file(name, "articles", index, count)
-                quotes_file = data_file(name, "quotes", index, count)
-                done = _write_shard(store, name, index, count, schema, quotes_schema, staging / articles_file,
-                                    staging / quotes_file, cache)
-                rows += done["rows"]
-                nbytes += done["bytes"]
-                quote_rows += done["quote_rows"]
-                quote_bytes += done["quote_bytes"]
-                files["articles"].append(articles_file)
-                files["quotes"].append(quotes_file)
-            sizes[name] = (rows, nbytes)
-            quote_sizes[name] = (quote_rows, quote_bytes)
-        data_files = files
+        # A file is hashed once: a copied one's digest comes from the cache, a written one's is
+        # remembered for datapackage.json, croissant.json and the manifest.
         with package.digests_remembered():
+            sizes: dict[str, tuple[int, int]] = {}  # split -> (rows, bytes); empty splits are left out
+            quote_sizes: dict[str, tuple[int, int]] = {}
+            files: dict[str, list[str]] = {"articles": [], "quotes": []}
+            for name in settings.splits:
+                if not store.split_rows[name]:
+                    continue
+                # A split of more than shard_rows articles is written as several files, each article
+                # to the one its id hashes to, sorted by id within it; its quotes go with it. The
+                # store reads one file's rows at a time.
+                count = splits.shards(store.split_rows[name], settings.shard_rows)
+                rows = nbytes = quote_rows = quote_bytes = 0
+                for index in range(count):
+                    articles_file = data_file(name, "articles", index, count)
+                    quotes_file = data_file(name, "quotes", index, count)
+                    done = _write_shard(store, name, index, count, schema, quotes_schema, staging / articles_file,
+                                        staging / quotes_file, cache)
+                    rows += done["rows"]
+                    nbytes += done["bytes"]
+                    quote_rows += done["quote_rows"]
+                    quote_bytes += done["quote_bytes"]
+                    files["articles"].append(articles_file)
+                    files["quotes"].append(quotes_file)
+                sizes[name] = (rows, nbytes)
+                quote_sizes[name] = (quote_rows, quote_bytes)
+            data_files = files
             _write_metadata(staging, descriptor, settings, schema, store, quotes_schema, vocabulary, source,
                             sizes, quote_sizes, data_files)
         files = _listing(staging)
