@@ -7,6 +7,7 @@ import shutil
 from pathlib import Path
 
 import datasets
+import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 import yaml
@@ -197,11 +198,58 @@ def test_derived_rows_that_break_their_schema_stop_the_release():
     row = {"article_id": "0123456789abcdef", "speaker": None, "speaker_as_written": None, "quote": "",
            "start": -1, "end": 3, "outlet": "TASS", "published": None, "published_date": None, "source": "oracle"}
     with pytest.raises(package.PackageError) as caught:
-        writer._check_rows([row], quotes, "quotes")
+        writer._check_table(pa.Table.from_pylist([row], schema=quotes.arrow), quotes, "quotes")
     message = str(caught.value)
     assert 'row 2, quote: constraint-error constraint "minLength" is "1"' in message
     assert "row 2, start" in message and "row 2, source" in message
-    writer._check_rows([dict(row, quote="x", start=0, source="rule")], quotes, "quotes")  # a valid row passes
+    valid = pa.Table.from_pylist([dict(row, quote="x", start=0, source="rule")], schema=quotes.arrow)
+    writer._check_table(valid, quotes, "quotes")  # a valid row passes
+
+
+def _quote_rows_one_by_one(table) -> list[dict]:
+    """The quote rows as the per-article Python of corpuspack 1.1 made them: the oracle for quote_table_of."""
+    rows = []
+    for article in table.to_pylist():
+        for annotation in article["annotations"]:
+            if annotation["label"] != "QUOTE":
+                continue
+            attributes = {a["name"]: a["value"] for a in annotation["attributes"]}
+            rows.append({"article_id": article["id"], "speaker": attributes.get("speaker"),
+                         "speaker_as_written": attributes.get("speaker_as_written"), "quote": annotation["text"],
+                         "start": annotation["start"], "end": annotation["end"], "outlet": article["outlet"],
+                         "published": article["published"], "published_date": article["published_date"],
+                         "source": annotation["source"]})
+    return rows
+
+
+def test_quote_rows_are_made_in_arrow_as_one_article_at_a_time_made_them():
+    from corpuspack.schema import RecordSchema
+    from corpuspack.tables import QUOTE_FIELDS, quote_table_of
+
+    articles = RecordSchema(json.loads((REPO / "schema/article.schema.json").read_text(encoding="utf-8")))
+    quotes = RecordSchema(json.loads((REPO / "schema/quotes.schema.json").read_text(encoding="utf-8")),
+                          expected=QUOTE_FIELDS)
+    released = pq.read_table(next((REPO / "dist" / VERSION / "data").glob("*.parquet")), schema=articles.arrow)
+    assert _quote_rows_one_by_one(released)  # the seeds have quotations
+    rows = released.to_pylist()
+
+    def span(label, start, attributes, source="rule"):
+        return {"type": "span", "label": label, "start": start, "end": start + 5, "text": "words",
+                "source": source, "attributes": [{"name": n, "value": v} for n, v in attributes]}
+
+    # Quotes with no attributes, a speaker given twice, other labels between them, an article without any.
+    rows[0] = dict(rows[0], annotations=[span("QUOTE", 0, []), span("DATELINE", 3, [("speaker", "not a quote")]),
+                                         span("QUOTE", 9, [("speaker", "First"), ("other", "x"), ("speaker", "Last")],
+                                              "person"),
+                                         span("QUOTE", 20, [("speaker_as_written", "he")])])
+    rows[1] = dict(rows[1], annotations=[])
+    for table in (pa.Table.from_pylist(rows, schema=articles.arrow), released, articles.arrow.empty_table(),
+                  pa.Table.from_pylist(rows, schema=articles.arrow).slice(1, 2)):
+        made = quote_table_of(table, quotes.arrow)
+        assert made.schema == quotes.arrow
+        assert made.to_pylist() == _quote_rows_one_by_one(table)
+    assert quote_table_of(pa.Table.from_pylist(rows[:1], schema=articles.arrow), quotes.arrow).column(
+        "speaker").to_pylist() == [None, "Last", None]
 
 
 def test_a_release_file_is_read_once_for_its_hashes(tmp_path, monkeypatch):

@@ -12,29 +12,44 @@ QUOTE_FIELDS = ("article_id", "speaker", "speaker_as_written", "quote", "start",
                 "published_date", "source")
 
 
-def quote_rows_of(table) -> list[dict]:
-    """One row per QUOTE annotation, by article id and position: the "quotes" configuration's rows of one
-    release file, from its article rows (an Arrow table sorted by id)."""
-    rows = []
-    columns = table.select(["id", "outlet", "published", "published_date", "annotations"]).to_pylist()
-    for article in columns:
-        for annotation in article["annotations"]:
-            if annotation["label"] != "QUOTE":
-                continue
-            attributes = {a["name"]: a["value"] for a in annotation["attributes"]}
-            rows.append({
-                "article_id": article["id"],
-                "speaker": attributes.get("speaker"),
-                "speaker_as_written": attributes.get("speaker_as_written"),
-                "quote": annotation["text"],
-                "start": annotation["start"],
-                "end": annotation["end"],
-                "outlet": article["outlet"],
-                "published": article["published"],
-                "published_date": article["published_date"],
-                "source": annotation["source"],
-            })
-    return rows
+def quote_table_of(table, schema):
+    """The "quotes" configuration's rows of one release file (in the Arrow schema given), from its
+    article rows (an Arrow table sorted by id): one row per QUOTE annotation, by article id and
+    position, made column by column with pyarrow.compute (per article in Python, this was most of
+    the time it takes to write a file of 10,000 articles)."""
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    annotations = table.column("annotations").combine_chunks()
+    spans = pc.list_flatten(annotations)
+    owners = pc.list_parent_indices(annotations)
+    quote = pc.fill_null(pc.equal(pc.struct_field(spans, "label"), "QUOTE"), False)
+    spans, owners = spans.filter(quote), owners.filter(quote)
+    attributes = pc.struct_field(spans, "attributes")
+    listed = pc.list_flatten(attributes)
+    listed_by = pc.list_parent_indices(attributes).to_numpy()
+    names = pc.struct_field(listed, "name")
+
+    def attribute(name: str):
+        """Each quote's value of the attribute name (the last, if given twice); null if it has none."""
+        hits = np.flatnonzero(pc.fill_null(pc.equal(names, name), False).to_numpy(zero_copy_only=False))
+        # The last of each quote's: numpy does not promise which of repeated indices an assignment keeps.
+        owners_of_hits = listed_by[hits][::-1]
+        quotes_with, last = np.unique(owners_of_hits, return_index=True)
+        at = np.full(len(spans), -1, dtype=np.int64)
+        at[quotes_with] = hits[::-1][last]
+        return pc.struct_field(listed, "value").take(pa.array(at, mask=at < 0))
+
+    def of_article(name: str):
+        return table.column(name).take(owners)
+
+    columns = {"article_id": of_article("id"), "speaker": attribute("speaker"),
+               "speaker_as_written": attribute("speaker_as_written"), "quote": pc.struct_field(spans, "text"),
+               "start": pc.struct_field(spans, "start"), "end": pc.struct_field(spans, "end"),
+               "outlet": of_article("outlet"), "published": of_article("published"),
+               "published_date": of_article("published_date"), "source": pc.struct_field(spans, "source")}
+    return pa.Table.from_arrays([pc.cast(columns[f.name], f.type) for f in schema], schema=schema)
 
 
 @dataclass
