@@ -176,6 +176,38 @@ def test_packs_are_compacted_to_the_entries_in_use(corpus_copy, tmp_path, monkey
     assert final.misses == 0
 
 
+def test_cached_rows_are_read_from_the_packs_even_once_a_compaction_deleted_them(corpus_copy, tmp_path, monkeypatch):
+    """The store keeps where a cache hit's row is in the packs, not a copy. The packs it read stay open:
+    a compaction at the end of the build deletes their files, and the rows are still read from them,
+    file by file (shard()), in one pass for several files (materialize()) and record by record."""
+    monkeypatch.setattr(cache_mod, "RACY_NS", 0)
+    monkeypatch.setattr(cache_mod, "MAX_PACKS", 1)  # every build compacts
+    folder = tmp_path / "cache"
+    build(corpus_copy, tmp_path / "first", Cache(folder))
+    changed = corpus_copy / "raw/rt/0000023.txt"
+    changed.write_text(changed.read_text(encoding="utf-8") + "\n\nOne more paragraph.", encoding="utf-8")
+    project = project_mod.load(corpus_copy)
+    plain = pipeline.run(project)
+    packs_before = sorted(folder.rglob("pack-*.arrow"))
+    cache = Cache(folder)
+    warm = pipeline.run(project, cache=cache)
+    try:
+        assert cache.hits > 120 and cache.misses == 1
+        assert not any(p.exists() for p in packs_before)  # compacted away while the store reads them
+        stored = warm.store.column("_where").to_numpy()
+        assert (stored >= 0).sum() == 1 and len(stored) > 120  # only the computed record was copied
+        assert warm.articles == plain.articles
+        layouts = [("train", 3), ("test", 1), ("train", 7)]
+        direct = {(s, i, c): warm.store.shard(s, i, c) for s, c in layouts for i in range(c)}
+        warm.store.materialize(list(direct))
+        for (split, index, count), table in direct.items():
+            expected = plain.store.shard(split, index, count)
+            assert table.equals(expected) and warm.store.shard(split, index, count).equals(expected)
+    finally:
+        warm.store.cleanup()
+        plain.store.cleanup()
+
+
 def test_the_cards_counts_from_arrow_are_those_of_the_records(corpus_root):  # noqa: F811
     result = pipeline.run(project_mod.load(corpus_root))
     try:

@@ -380,6 +380,70 @@ def findings_of(text: str) -> list[Finding]:
     return [] if text == "[]" else [Finding(**f) for f in json.loads(text)]
 
 
+class PackRows:
+    """Rows of the cache's packs, read back by where ((pack << 40) | row): a build's store keeps a
+    cache hit as where it is, not as a copy of its row in the spill, and reads the row only when a
+    release file or a finding needs it.
+
+    A pack is opened when a build first reads from it and stays open until close(): a compaction
+    at the end of the build may delete the file, and an open file stays readable (POSIX).
+    """
+
+    def __init__(self, paths: list[Path], schema: pa.Schema):
+        self.paths = paths
+        self.schema = schema
+        self._readers: dict[int, pa.ipc.RecordBatchFileReader] = {}
+        self._sources: list[pa.OSFile] = []
+
+    def batch(self, pack: int, index: int) -> pa.RecordBatch | None:
+        """Record batch index of a pack; None if it cannot be read or is not of the schema."""
+        try:
+            reader = self._readers.get(pack)
+            if reader is None:
+                source = pa.OSFile(str(self.paths[pack]))
+                self._sources.append(source)
+                reader = self._readers[pack] = pa.ipc.open_file(source)
+            batch = reader.get_batch(index)
+        except (OSError, pa.ArrowException, IndexError):
+            return None
+        return batch if batch.schema.equals(self.schema) else None
+
+    def groups(self, where: np.ndarray):
+        """(positions in where, their rows as a record batch) for each pack batch that holds some, in
+        pack order: each batch is read once. A batch that cannot be read any more raises CacheError."""
+        where = np.asarray(where, dtype=np.int64)
+        pack, row = where >> 40, where & ((1 << 40) - 1)
+        index = row // PACK_BATCH
+        order = np.lexsort((row, index, pack))
+        edges = np.flatnonzero((np.diff(pack[order]) != 0) | (np.diff(index[order]) != 0)) + 1
+        for start, end in zip(np.r_[0, edges].tolist(), np.r_[edges, len(order)].tolist()):
+            positions = order[start:end]
+            first = positions[0]
+            batch = self.batch(int(pack[first]), int(index[first]))
+            if batch is None:
+                raise CacheError(f"the cache pack {self.paths[int(pack[first])]} could not be read again "
+                                 "during the build; build again (without --cache if it persists)")
+            yield positions, batch.take(pa.array(row[positions] % PACK_BATCH))
+
+    def rows(self, where: np.ndarray, names: list[str]) -> pa.Table:
+        """The columns names of the rows at where, in that order."""
+        where = np.asarray(where, dtype=np.int64)
+        fields = [self.schema.field(n) for n in names]
+        if not len(where):
+            return pa.schema(fields).empty_table()
+        positions, pieces = [], []
+        for found, rows in self.groups(where):
+            positions.append(found)
+            pieces.append(pa.Table.from_batches([rows.select(names)]))
+        table = pa.concat_tables(pieces).combine_chunks()
+        return table.take(pa.array(np.argsort(np.concatenate(positions), kind="stable")))
+
+    def close(self) -> None:
+        for source in self._sources:
+            source.close()
+        self._readers, self._sources = {}, []
+
+
 class Cache:
     def __init__(self, folder: Path):
         self.folder = folder
@@ -393,8 +457,7 @@ class Cache:
         self._prefixes = np.empty(0, dtype=np.uint64)
         self._keys = np.empty((0, 32), dtype=np.uint8)
         self._where = np.empty(0, dtype=np.int64)  # (pack << 40) | row
-        self._readers: dict[int, pa.ipc.RecordBatchFileReader] = {}
-        self._sources: list[pa.OSFile] = []
+        self.rows: PackRows | None = None  # made by open(); the build's store closes it when done
         self._batches: dict[tuple[int, int], pa.RecordBatch] = {}
         self._pending: list[pa.Table] = []
         self._writer: pa.ipc.RecordBatchFileWriter | None = None
@@ -499,6 +562,7 @@ class Cache:
             keys.append(np.frombuffer(column.buffers()[1], dtype=np.uint8, count=len(column) * 32,
                                       offset=column.offset * 32).reshape(-1, 32))
             where.append((np.int64(index) << 40) | np.arange(len(column), dtype=np.int64))
+        self.rows = PackRows(self._packs, self._schema)
         if keys:
             all_keys, all_where = np.concatenate(keys), np.concatenate(where)
             prefixes = np.ascontiguousarray(all_keys[:, :8]).view(">u8").ravel().astype(np.uint64)
@@ -526,9 +590,10 @@ class Cache:
     def holds(self, key: bytes) -> bool:
         return self.known([key])[0]
 
-    def fetch(self, keys: list[bytes]) -> tuple[pa.Table, list[int]]:
-        """The entries of keys, in that order, and the positions (in keys) of those that could not
-        be read (a pack deleted meanwhile by another build's compaction, say): compute those."""
+    def fetch(self, keys: list[bytes]) -> tuple[pa.Table, np.ndarray, list[int]]:
+        """The entries of keys, in that order, where each is in the packs (for self.rows), and the
+        positions (in keys) of those that could not be read (a pack deleted meanwhile by another
+        build's compaction, say): compute those."""
         located = self._located
         where = np.fromiter((located.pop(key, -1) for key in keys), dtype=np.int64, count=len(keys))
         for i in np.flatnonzero(where < 0).tolist():  # not looked up by known() first
@@ -556,22 +621,16 @@ class Cache:
             self._used += b"".join(keys)
         self.hits += len(keys) - len(lost)
         table = pa.Table.from_batches(pieces, schema=self._schema) if pieces else self._schema.empty_table()
-        return table, lost  # slices of the packs' batches, not copied into one chunk
+        found = np.ones(len(keys), dtype=bool)
+        found[lost] = False
+        return table, where[found], lost  # slices of the packs' batches, not copied into one chunk
 
     def _batch(self, pack: int, index: int) -> pa.RecordBatch | None:
         found = self._batches.get((pack, index))
         if found is not None:
             return found
-        try:
-            reader = self._readers.get(pack)
-            if reader is None:
-                source = pa.OSFile(str(self._packs[pack]))
-                self._sources.append(source)
-                reader = self._readers[pack] = pa.ipc.open_file(source)
-            batch = reader.get_batch(index)
-            if not batch.schema.equals(self._schema):
-                return None
-        except (OSError, pa.ArrowException):
+        batch = self.rows.batch(pack, index)
+        if batch is None:
             return None
         if len(self._batches) >= 4:  # captures come in the order they were written: a few batches suffice
             self._batches.pop(next(iter(self._batches)))
@@ -603,9 +662,7 @@ class Cache:
 
     def close(self) -> None:
         """Finish the new pack and the file index (after a build that completed)."""
-        for source in self._sources:
-            source.close()
-        self._readers, self._batches, self._sources = {}, {}, []
+        self._batches = {}  # (the packs stay open for the store's reads: see PackRows)
         if self._schema is not None:
             self._flush(final=True)
             if self._writer is not None:

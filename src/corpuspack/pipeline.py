@@ -138,7 +138,7 @@ def run(project: Project, *, today: dt.date | None = None, focus: set[str] | Non
         if not pending_hits:
             return 0
         found: list = []
-        entries, lost = cache.fetch([key for _, key in pending_hits])
+        entries, located, lost = cache.fetch([key for _, key in pending_hits])
         misses = []
         for index in lost:  # read and computed after all
             capture = pending_hits[index][0]
@@ -149,7 +149,8 @@ def run(project: Project, *, today: dt.date | None = None, focus: set[str] | Non
             else:
                 misses.append((capture, inputs, Cache.key(inputs, capture.shown, vocabulary)))
         advance(entries.num_rows)
-        count = _keep_hits(store, entries, pending_members, schema, project.settings, found, focus_captures, today)
+        count = _keep_hits(store, entries, located, cache.rows, pending_members, schema, project.settings, found,
+                           focus_captures, today)
         if misses:
             computed = workers.run([(capture, inputs) for capture, inputs, _ in misses], advance)
             count += _keep(store, computed, [key for _, _, key in misses], pending_members, schema,
@@ -325,15 +326,18 @@ def _entry_table(cache: Cache, keys: list, findings: list[list], table: pa.Table
 _EXTRAS = ("_provenance", "_url_key", "_text_sha", "_signature", "_split_pos", "_shard_pos")
 
 
-def _keep_hits(store: Store, entries: pa.Table, members: dict[str, tuple[str, int]], schema: RecordSchema,
-               settings, found: list, focus: set[str] | None, today: dt.date | None) -> int:
-    """The cache's entries for a batch (rows of cache.entry_schema), checked as _keep checks computed
-    ones and added to the store, in Arrow: a record is rebuilt only for a row with a finding."""
+def _keep_hits(store: Store, entries: pa.Table, located, packs, members: dict[str, tuple[str, int]],
+               schema: RecordSchema, settings, found: list, focus: set[str] | None, today: dt.date | None) -> int:
+    """The cache's entries for a batch (rows of cache.entry_schema, at located in packs), checked as
+    _keep checks computed ones and added to the store, in Arrow: a record is rebuilt only for a row
+    with a finding, and the store keeps where the rows are, not copies of them."""
     for text in entries.column("_findings").to_pylist():
         found += cache_mod.findings_of(text)
     ok = entries.column("_ok")
     if ok.null_count or not pc.all(ok).as_py():  # a filter copies every row: only when some are not ok
-        entries = entries.filter(ok)
+        keep = pc.fill_null(ok, False)
+        entries = entries.filter(keep)
+        located = located[keep.to_numpy(zero_copy_only=False)]
     if not entries.num_rows:
         return 0
     table = pa.Table.from_arrays([entries.column(n) for n in schema.arrow.names], schema=schema.arrow)
@@ -356,7 +360,8 @@ def _keep_hits(store: Store, entries: pa.Table, members: dict[str, tuple[str, in
         suspects = corpus.record_check_suspects(subset, settings, today)
         if suspects:
             found += corpus.record_checks(records([picked[i] for i in suspects]), settings, today)
-    store.add_rows(table, extra, focused, [members.get(p) for p in paths], entries.column("_key").to_pylist())
+    store.add_rows(table, extra, focused, [members.get(p) for p in paths], entries.column("_key").to_pylist(),
+                   located=located, packs=packs)
     return len(picked)
 
 

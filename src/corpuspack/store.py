@@ -88,6 +88,10 @@ class Store:
         self._writers: dict[int | str, pa.ipc.RecordBatchFileWriter] = {}
         self._written: Counter[int] = Counter()  # bucket -> rows written
         self._rows: dict[int, int] | None = None  # the same, once closed
+        # Rows kept in the cache's packs (cache hits) are not copied here: their _where is
+        # ~location in the packs (negative), read through _packs (cache.PackRows) when needed.
+        self._packs = None
+        self._materialized: dict[tuple[str, int, int], Path] = {}  # see materialize()
 
     # -- writing ------------------------------------------------------------------------------
 
@@ -99,9 +103,11 @@ class Store:
         self.add_rows(table, extras(articles, signatures), focus, origins, keys)
 
     def add_rows(self, table: pa.Table, extra: Mapping[str, pa.Array], focus: Sequence[bool],
-                 origins: Sequence[tuple[str, int] | None], keys: Sequence[bytes | None] | None = None) -> None:
+                 origins: Sequence[tuple[str, int] | None], keys: Sequence[bytes | None] | None = None, *,
+                 located: np.ndarray | None = None, packs=None) -> None:
         """Rows already in Arrow (table, in the record schema) with what extras() makes of their records:
-        the cache's hits come this way, never turned into Python objects."""
+        the cache's hits come this way, never turned into Python objects. Rows that are in the cache's
+        packs come with where they are there (located, in packs, a cache.PackRows) and are not copied."""
         if self._rows is not None:
             raise RuntimeError("the store is closed for writing")
         count = table.num_rows
@@ -110,8 +116,14 @@ class Store:
         split = splits.assign_positions(extra["_split_pos"].to_numpy(), self.ratios)
         position = extra["_shard_pos"]
         split_array = pa.array(split, pa.string())
-        rows = pa.Table.from_arrays([*table.columns, split_array, position, extra["_provenance"]],
-                                    schema=self.schema)
+        if located is not None:
+            if self._packs is not None and packs is not self._packs:
+                raise RuntimeError("the store reads the packs of one cache")
+            self._packs = packs
+            rows = ~np.asarray(located, dtype=np.int64)  # the rows' _where
+        else:
+            rows = pa.Table.from_arrays([*table.columns, split_array, position, extra["_provenance"]],
+                                        schema=self.schema)
         matrix = np.frombuffer(extra["_signature"].buffers()[1], dtype="<u4", count=count * corpus.NUM_PERM,
                                offset=extra["_signature"].offset * corpus.NUM_PERM * 4).reshape(count, -1)
         columns = {
@@ -149,24 +161,37 @@ class Store:
                              f"folder with room for about twice the corpus's text): {exc}") from exc
 
     def _write_pending(self) -> None:
-        table = pa.concat_tables([rows for rows, _ in self._pending])
-        columns = {name: pa.concat_arrays([c[name] for _, c in self._pending]) for name in self._pending[0][1]}
-        self._pending, self._pending_rows = [], 0
+        pending, self._pending, self._pending_rows = self._pending, [], 0
+        columns = {name: pa.concat_arrays([c[name] for _, c in pending]) for name in pending[0][1]}
+        tables = [rows for rows, _ in pending if isinstance(rows, pa.Table)]
+        placed = self._write_buckets(pa.concat_tables(tables)) if tables else np.empty(0, dtype=np.int64)
+        # Each row's _where in arrival order: in a bucket (placed, in order) or in the cache's packs.
+        parts, taken = [], 0
+        for rows, _ in pending:
+            if isinstance(rows, pa.Table):
+                parts.append(placed[taken:taken + rows.num_rows])
+                taken += rows.num_rows
+            else:
+                parts.append(rows)
+        columns["_where"] = pa.array(np.concatenate(parts))
+        for field in self.columns:
+            self._writer(field.name, self._column_path(field.name), pa.schema([field])).write_table(
+                pa.Table.from_arrays([columns[field.name]], schema=pa.schema([field])))
+
+    def _write_buckets(self, table: pa.Table) -> np.ndarray:
+        """Append rows to their buckets; returns where each went, (bucket << 40) | row in the bucket."""
         buckets = _buckets(table.column("_pos").to_numpy())
         order = np.argsort(buckets, kind="stable")
         # One chunk first: take() across many chunks (slices of cache packs) costs several times more.
         table, ordered = table.combine_chunks().take(pa.array(order)), buckets[order]
-        where = np.empty(len(buckets), dtype=np.int64)  # arrival row -> (bucket << 40) | row in the bucket
+        where = np.empty(len(buckets), dtype=np.int64)
         edges = np.flatnonzero(np.diff(ordered)) + 1
         for start, end in zip(np.r_[0, edges], np.r_[edges, len(ordered)]):
             bucket = int(ordered[start])
             where[order[start:end]] = (bucket << 40) | (self._written[bucket] + np.arange(end - start))
             self._writer(bucket, self._path(bucket), self.schema).write_table(table.slice(start, end - start))
             self._written[bucket] += int(end - start)
-        columns["_where"] = pa.array(where)
-        for field in self.columns:
-            self._writer(field.name, self._column_path(field.name), pa.schema([field])).write_table(
-                pa.Table.from_arrays([columns[field.name]], schema=pa.schema([field])))
+        return where
 
     def _writer(self, key: int | str, path: Path, schema: pa.Schema) -> pa.ipc.RecordBatchFileWriter:
         writer = self._writers.get(key)
@@ -192,6 +217,8 @@ class Store:
             except (OSError, pa.ArrowException):
                 pass
         self._writers, self._rows = {}, {}
+        if self._packs is not None:
+            self._packs.close()
         self._temporary.cleanup()
 
     def __enter__(self) -> Store:
@@ -230,11 +257,88 @@ class Store:
             return {}
         where = self.column("_where").to_numpy()[wanted]
         found: dict[int, Article] = {}
+        cached = where < 0
+        if cached.any():
+            names = [*self.record_schema.names, "_provenance"]
+            rows = self._packs_read(~where[cached], names).to_pylist()
+            found.update((int(p), record_of(row)) for p, row in zip(wanted[cached], rows))
+        where, wanted = where[~cached], wanted[~cached]
         for bucket in np.unique(where >> 40):
             inside = (where >> 40) == bucket
             rows = self._read(self._path(int(bucket))).take(pa.array(where[inside] & ((1 << 40) - 1))).to_pylist()
             found.update((int(p), record_of(row)) for p, row in zip(wanted[inside], rows))
         return found
+
+    def _packs_read(self, located: np.ndarray, names: list[str]) -> pa.Table:
+        from .cache import CacheError
+
+        try:
+            return self._packs.rows(located, names)
+        except (CacheError, OSError, pa.ArrowException) as exc:
+            raise StoreError(f"could not read the build's cached rows: {exc}") from exc
+
+    def _cached_in(self, split: str, index: int, count: int) -> np.ndarray:
+        """Where in the cache's packs the rows of one release file are that the store did not copy."""
+        where = self.column("_where").to_numpy()
+        cached = np.flatnonzero(where < 0)
+        if not len(cached):
+            return cached
+        positions = self.column("_pos").to_numpy()[cached]
+        member = np.minimum(count - 1, (positions * count).astype(np.int64)) == index
+        member &= pc.equal(self.column("_split").take(pa.array(cached)), split).to_numpy(zero_copy_only=False)
+        return ~where[cached[member]]
+
+    def materialize(self, files: Sequence[tuple[str, int, int]]) -> None:
+        """Before release files (split, index, count) are written: read their rows that are in the
+        cache's packs in one pass over the packs (each pack batch read once, however many files
+        need rows from it), into a spill file per release file. Reading them file by file instead
+        would read the packs once per file."""
+        self.close()
+        files = [f for f in dict.fromkeys(files) if f not in self._materialized]
+        if not files or self._packs is None:
+            return
+        where = self.column("_where").to_numpy()
+        cached = np.flatnonzero(where < 0)
+        if not len(cached):
+            return
+        positions = self.column("_pos").to_numpy()[cached]
+        split_of = self.column("_split").take(pa.array(cached))
+        # Per split and file count (the files of one are disjoint): each cached row's file, or -1.
+        wanted: dict[tuple[str, int], set[int]] = {}
+        for split, index, count in files:
+            wanted.setdefault((split, count), set()).add(index)
+        targets = []
+        for (split, count), indices in wanted.items():
+            shard_of = np.minimum(count - 1, (positions * count).astype(np.int64))
+            member = np.isin(shard_of, sorted(indices)) & pc.equal(split_of, split).to_numpy(zero_copy_only=False)
+            targets.append((split, count, np.where(member, shard_of, -1)))
+        picked = np.flatnonzero(np.logical_or.reduce([t >= 0 for _, _, t in targets]))
+        names = list(self.record_schema.names)
+        writers = {}
+        try:
+            for split, index, count in files:
+                path = self.folder / f"cached-{split}-{index:05d}-of-{count:05d}.arrow"
+                writers[(split, index, count)] = (path, pa.ipc.new_file(str(path), self.record_schema))
+            for found, rows in self._packs.groups(~where[cached[picked]]):
+                rows = pa.Table.from_arrays([rows.column(n) for n in names], schema=self.record_schema)
+                for split, count, target in targets:
+                    destination = target[picked[found]]
+                    for index in np.unique(destination[destination >= 0]).tolist():
+                        writers[(split, index, count)][1].write_table(rows.filter(pa.array(destination == index)))
+            for file, (path, writer) in writers.items():
+                writer.close()
+                self._materialized[file] = path
+        except Exception as exc:
+            from .cache import CacheError
+
+            for path, writer in writers.values():
+                try:
+                    writer.close()
+                except (OSError, pa.ArrowException):
+                    pass
+            if isinstance(exc, (CacheError, OSError, pa.ArrowException)):
+                raise StoreError(f"could not read the build's cached rows into {self.folder}: {exc}") from exc
+            raise
 
     def where(self, name: str, values: pa.Array) -> list[Article]:
         """The records whose column name holds one of values."""
@@ -283,10 +387,18 @@ class Store:
             positions = table.column("_pos").to_numpy()
             member = np.minimum(count - 1, (positions * count).astype(np.int64)) == index
             mask = pc.and_(pc.equal(table.column("_split"), split), pa.array(member))
-            parts.append(table.filter(mask))
+            parts.append(table.filter(mask).select(list(self.record_schema.names)))
+        # Its rows kept in the cache's packs: from materialize()'s file, or read for this file alone.
+        if (split, index, count) in self._materialized:
+            parts.append(self._read(self._materialized[(split, index, count)]))
+        elif self._packs is not None:
+            located = self._cached_in(split, index, count)
+            if len(located):
+                cached = self._packs_read(located, list(self.record_schema.names))
+                parts.append(pa.Table.from_arrays(cached.columns, schema=self.record_schema))
         if not parts:
             return self.record_schema.empty_table()
-        table = pa.concat_tables(parts).select(list(self.record_schema.names))
+        table = pa.concat_tables(parts)
         del parts
         order = pc.sort_indices(table, sort_keys=_SORT)
         # Column by column, largest first, each made one array and let go of before it is sorted:
