@@ -741,8 +741,11 @@ class Cache:
         os.replace(temporary, self.packs_dir / f"{name}.arrow")
         _write_atomically(self.packs_dir / f"{name}.keys.arrow", lambda sink: _write_ipc(sink, keys))
         for keys_path in packs:
-            keys_path.unlink(missing_ok=True)
-            keys_path.with_name(keys_path.name.removesuffix(".keys.arrow") + ".arrow").unlink(missing_ok=True)
+            try:  # (a pack the build's store still reads stays readable: it has the file open)
+                keys_path.unlink(missing_ok=True)
+                keys_path.with_name(keys_path.name.removesuffix(".keys.arrow") + ".arrow").unlink(missing_ok=True)
+            except OSError:
+                continue  # a system that cannot delete an open file: its entries are kept in both for now
 
 
 class ReleaseFiles:
