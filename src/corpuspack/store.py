@@ -8,6 +8,13 @@ from the buckets that overlap that range, filtered to its split and range, and s
 id: one shard's rows (at most about shard_rows) are in memory at a time, and what is
 written depends on neither batch sizes, nor workers, nor file order.
 
+A row that comes from the build's cache (a hit) is not copied into a bucket: the cache's
+packs already hold it, so the store keeps where it is there (cache.PackRows, which keeps
+the packs open until the store is cleaned up) and reads it back only when a release file
+that holds it is written, the rows of all such files in one pass over the packs
+(materialize), or when a finding needs its record. A rebuild after one change so copies
+one row, not the corpus.
+
 The corpus checks read single columns (ids, canonical urls, text digests, MinHash band
 keys), each kept in a file of its own, and rebuild Article records only for the rows a
 finding involves. The card's counts are summed as records arrive (tables.Summary).
