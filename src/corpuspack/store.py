@@ -323,9 +323,9 @@ class Store:
         names = list(self.record_schema.names)
         writers = {}
         try:
-            for split, index, count in files:
-                path = self.folder / f"cached-{split}-{index:05d}-of-{count:05d}.arrow"
-                writers[(split, index, count)] = (path, pa.ipc.new_file(str(path), self.record_schema))
+            for file in files:
+                path = self.folder / f"cached-{len(self._materialized) + len(writers):06d}.arrow"
+                writers[file] = (path, pa.ipc.new_file(str(path), self.record_schema))
             for found, rows in self._packs.groups(~where[cached[picked]]):
                 rows = pa.Table.from_arrays([rows.column(n) for n in names], schema=self.record_schema)
                 for split, count, target in targets:
@@ -368,17 +368,25 @@ class Store:
         found = list(self.take(np.arange(self.count)).values())
         return sorted(found, key=lambda a: (a.id, a.raw_path))
 
-    def shard_keys(self, split: str, index: int, count: int) -> list[bytes] | None:
-        """The cache keys of one release file's rows in the order shard() gives them, read from the
-        columns alone; None if a row has none (built without a cache)."""
+    def shard_keys(self, split: str, count: int) -> list[bytes | None]:
+        """For each of a split's count release files, the cache keys of its rows in the order shard()
+        gives them, as one bytes object (32 bytes a row), or None if a row has none (built without a
+        cache). Read from the columns once for all the files, and sorted once."""
         if not self.count:
-            return []
+            return [b""] * count
         table = pa.table({name: self.column(name) for name in ("id", "raw_path", "_key", "_split", "_pos")})
-        member = np.minimum(count - 1, (table.column("_pos").to_numpy() * count).astype(np.int64)) == index
-        table = table.filter(pc.and_(pc.equal(table.column("_split"), split), pa.array(member)))
-        if table.column("_key").null_count:
-            return None
-        return table.take(pc.sort_indices(table, sort_keys=_SORT)).column("_key").to_pylist()
+        table = table.filter(pc.equal(table.column("_split"), split))
+        shard = np.minimum(count - 1, (table.column("_pos").to_numpy() * count).astype(np.int64))
+        table = table.append_column("_file", pa.array(shard))
+        order = pc.sort_indices(table, sort_keys=[("_file", "ascending"), *_SORT])
+        keys = table.column("_key").take(order).combine_chunks()
+        bounds = np.searchsorted(shard[order.to_numpy()], np.arange(count + 1)).tolist()
+        found: list[bytes | None] = []
+        for start, end in zip(bounds[:-1], bounds[1:]):
+            part = keys.slice(start, end - start)
+            found.append(None if part.null_count else
+                         part.buffers()[1].slice(32 * part.offset, 32 * len(part)).to_pybytes() if len(part) else b"")
+        return found
 
     def shard(self, split: str, index: int, count: int) -> pa.Table:
         """The rows of one release file, sorted by id, in the record schema, as one chunk.

@@ -143,20 +143,25 @@ def _suggestion(old: Path, new: Path) -> str:
 _NAMES = ["articles.parquet", "quotes.parquet"]
 
 
-def _kept_shard(store: Store, split: str, index: int, count: int, schema: RecordSchema,
-                quotes_schema: RecordSchema, cache) -> tuple[str | None, tuple | None]:
-    """(key, the cache's files for it or None) of one release file: a cache that kept the files of
-    the same rows (by their cache keys) has them, since the same keys and rules make the same bytes."""
-    keys = store.shard_keys(split, index, count) if cache is not None else None
-    key = cache.release.key(keys, schema.arrow, quotes_schema.arrow) if keys is not None else None
-    return key, (cache.release.get(key, _NAMES) if key is not None else None)
+def _kept_shards(store: Store, split: str, count: int, schema: RecordSchema, quotes_schema: RecordSchema,
+                 cache) -> list[tuple[str | None, tuple | None]]:
+    """(key, the cache's files for it or None) of each of a split's release files: a cache that kept
+    the files of the same rows (by their cache keys) has them, since the same keys and rules make the
+    same bytes."""
+    if cache is None:
+        return [(None, None)] * count
+    found = []
+    for keys in store.shard_keys(split, count):
+        key = cache.release.key(keys, schema.arrow, quotes_schema.arrow) if keys is not None else None
+        found.append((key, cache.release.get(key, _NAMES) if key is not None else None))
+    return found
 
 
 def _write_shard(store: Store, split: str, index: int, count: int, schema: RecordSchema,
                  quotes_schema: RecordSchema, articles_path: Path, quotes_path: Path, cache,
                  key: str | None, kept: tuple | None) -> dict:
     """Write one release file of articles and its file of quotes, or copy the cache's (kept, from
-    _kept_shard); returns their rows and sizes."""
+    _kept_shards); returns their rows and sizes."""
     names = _NAMES
     if kept is not None:
         sizes, paths, digests = kept
@@ -212,8 +217,8 @@ def write_release(descriptor: dict, settings, schema: RecordSchema, store: Store
                 # to the one its id hashes to, sorted by id within it; its quotes go with it. The
                 # store reads one file's rows at a time.
                 count = splits.shards(store.split_rows[name], settings.shard_rows)
-                plans = [(index, *_kept_shard(store, name, index, count, schema, quotes_schema, cache))
-                         for index in range(count)]
+                plans = [(index, key, kept) for index, (key, kept)
+                         in enumerate(_kept_shards(store, name, count, schema, quotes_schema, cache))]
                 # The rows of the files to write that are in the cache's packs are read in one pass.
                 store.materialize([(name, index, count) for index, _, kept in plans if kept is None])
                 rows = nbytes = quote_rows = quote_bytes = 0
