@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import shutil
 
+import numpy as np
 import pyarrow as pa
 import pytest
 
@@ -197,6 +198,11 @@ def test_cached_rows_are_read_from_the_packs_even_once_a_compaction_deleted_them
         stored = warm.store.column("_where").to_numpy()
         assert (stored >= 0).sum() == 1 and len(stored) > 120  # only the computed record was copied
         assert warm.articles == plain.articles
+        # A file none of whose rows are cached: nothing to read from the packs for it.
+        (computed,) = [i for i in range(400) if i not in
+                       {int(x) for x in np.minimum(399, (warm.store.column("_pos").to_numpy()[stored < 0] * 400))}][:1]
+        warm.store.materialize([("train", computed, 400)])
+        assert warm.store.shard("train", computed, 400).equals(plain.store.shard("train", computed, 400))
         layouts = [("train", 3), ("test", 1), ("train", 7)]
         direct = {(s, i, c): warm.store.shard(s, i, c) for s, c in layouts for i in range(c)}
         warm.store.materialize(list(direct))

@@ -412,6 +412,8 @@ class PackRows:
         """(positions in where, their rows as a record batch) for each pack batch that holds some, in
         pack order: each batch is read once. A batch that cannot be read any more raises CacheError."""
         where = np.asarray(where, dtype=np.int64)
+        if not len(where):
+            return
         pack, row = where >> 40, where & ((1 << 40) - 1)
         index = row // PACK_BATCH
         order = np.lexsort((row, index, pack))
