@@ -95,6 +95,11 @@ def test_copied_release_files_are_not_read_to_be_hashed_and_a_damaged_copy_is_no
     # The damaged entry was replaced by the files written instead, and serves the next build.
     assert not (entry / "articles.parquet").read_bytes().endswith(b"damage")
     assert Cache(folder).release.get(entry.name, ["articles.parquet", "quotes.parquet"]) is not None
+    # So is an entry that lost one of its files.
+    (entry / "quotes.parquet").unlink()
+    last = Cache(folder)
+    assert build(corpus_copy, tmp_path / "last", last) == reference
+    assert last.release.reused == 3 and (entry / "quotes.parquet").is_file()
 
 
 def test_one_changed_capture_is_the_only_one_processed(corpus_copy, tmp_path, monkeypatch, reads):
@@ -110,8 +115,14 @@ def test_one_changed_capture_is_the_only_one_processed(corpus_copy, tmp_path, mo
     os.utime(changed, ns=(status.st_atime_ns, status.st_mtime_ns))
     assert changed.stat().st_size == status.st_size
     del reads[:]
+    from corpuspack.store import Store
+
+    passes = []
+    materialize = Store.materialize
+    monkeypatch.setattr(Store, "materialize", lambda self, files: passes.append(list(files)) or materialize(self, files))
     again = Cache(folder)
     rebuilt = build(corpus_copy, tmp_path / "second", again)
+    assert len(passes) == 1 and len(passes[0]) == 1  # one pass over the packs, for the one file written again
     assert reads == ["raw/rt/0000023.txt"]
     assert again.misses == 1 and again.hits > 120
     assert again.release.reused == 3  # only the file with the changed article is written again
@@ -210,8 +221,10 @@ def test_cached_rows_are_read_from_the_packs_even_once_a_compaction_deleted_them
             expected = plain.store.shard(split, index, count)
             assert table.equals(expected) and warm.store.shard(split, index, count).equals(expected)
     finally:
+        opened = list(cache.rows._sources)
         warm.store.cleanup()
         plain.store.cleanup()
+    assert opened and all(source.closed for source in opened)  # the store closed the packs it kept open
 
 
 def test_the_cards_counts_from_arrow_are_those_of_the_records(corpus_root):  # noqa: F811

@@ -692,7 +692,7 @@ class Cache:
                 shutil.rmtree(other, ignore_errors=True)
 
     def discard(self) -> None:
-        """Drop the new pack of a build that failed."""
+        """Drop the new pack of a build that failed (the store that reads the packs closes them)."""
         if self._writer is not None:
             try:
                 self._writer.close()
@@ -744,8 +744,8 @@ class Cache:
         _write_atomically(self.packs_dir / f"{name}.keys.arrow", lambda sink: _write_ipc(sink, keys))
         for keys_path in packs:
             try:  # (a pack the build's store still reads stays readable: it has the file open)
-                keys_path.unlink(missing_ok=True)
                 keys_path.with_name(keys_path.name.removesuffix(".keys.arrow") + ".arrow").unlink(missing_ok=True)
+                keys_path.unlink(missing_ok=True)  # after the pack: a pack without its keys is never deleted
             except OSError:
                 continue  # a system that cannot delete an open file: its entries are kept in both for now
 
@@ -781,6 +781,8 @@ class ReleaseFiles:
         """(sizes, {name: path}, {name: hex SHA-256}) of a kept entry, or None. An entry whose files
         are missing or not of the recorded length is not used."""
         entry = self.folder / key
+        if not entry.is_dir():
+            return None
         try:
             kept = json.loads((entry / "sizes.json").read_text(encoding="utf-8"))
             sizes, digests, lengths = kept["sizes"], kept["sha256"], kept["bytes"]
@@ -788,8 +790,6 @@ class ReleaseFiles:
             if any(name not in digests or path.stat().st_size != lengths.get(name) for name, path in paths.items()):
                 raise ValueError("damaged")
             os.utime(entry)  # used now: kept longest
-        except FileNotFoundError:
-            return None
         except (OSError, ValueError, KeyError, TypeError, AttributeError):
             # Damaged, or of an older layout: removed, so this build's files can take its place.
             import shutil

@@ -162,6 +162,7 @@ def run(project: Project, *, today: dt.date | None = None, focus: set[str] | Non
 
     if cache is not None:
         cache.open(schema.arrow)
+        store.read_from(cache.rows)
     stream = _captures(scan, max_bytes, cache, vocabulary)
     # Captures are read and processed a batch at a time, so the bytes held at once stay bounded;
     # a batch has work for every worker of the engine.

@@ -12,8 +12,8 @@ A row that comes from the build's cache (a hit) is not copied into a bucket: the
 packs already hold it, so the store keeps where it is there (cache.PackRows, which keeps
 the packs open until the store is cleaned up) and reads it back only when a release file
 that holds it is written, the rows of all such files in one pass over the packs
-(materialize), or when a finding needs its record. A rebuild after one change so copies
-one row, not the corpus.
+(materialize), or when a finding needs its record. A rebuild after one change so spills
+one row, and copies out of the packs only the rows of the release files it writes again.
 
 The corpus checks read single columns (ids, canonical urls, text digests, MinHash band
 keys), each kept in a file of its own, and rebuild Article records only for the rows a
@@ -99,6 +99,11 @@ class Store:
         # ~location in the packs (negative), read through _packs (cache.PackRows) when needed.
         self._packs = None
         self._materialized: dict[tuple[str, int, int], Path] = {}  # see materialize()
+
+    def read_from(self, packs) -> None:
+        """The cache's packs (a cache.PackRows) that cache hits will come from: the store closes them
+        when it is cleaned up, whether or not it took any row from them."""
+        self._packs = packs
 
     # -- writing ------------------------------------------------------------------------------
 

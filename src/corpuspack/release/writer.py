@@ -210,6 +210,7 @@ def write_release(descriptor: dict, settings, schema: RecordSchema, store: Store
             sizes: dict[str, tuple[int, int]] = {}  # split -> (rows, bytes); empty splits are left out
             quote_sizes: dict[str, tuple[int, int]] = {}
             files: dict[str, list[str]] = {"articles": [], "quotes": []}
+            plans = {}  # split -> (file count, [(index, key, kept)])
             for name in settings.splits:
                 if not store.split_rows[name]:
                     continue
@@ -217,12 +218,14 @@ def write_release(descriptor: dict, settings, schema: RecordSchema, store: Store
                 # to the one its id hashes to, sorted by id within it; its quotes go with it. The
                 # store reads one file's rows at a time.
                 count = splits.shards(store.split_rows[name], settings.shard_rows)
-                plans = [(index, key, kept) for index, (key, kept)
-                         in enumerate(_kept_shards(store, name, count, schema, quotes_schema, cache))]
-                # The rows of the files to write that are in the cache's packs are read in one pass.
-                store.materialize([(name, index, count) for index, _, kept in plans if kept is None])
+                plans[name] = (count, [(index, key, kept) for index, (key, kept)
+                                       in enumerate(_kept_shards(store, name, count, schema, quotes_schema, cache))])
+            # The rows of the files to write that are in the cache's packs are read in one pass.
+            store.materialize([(name, index, count) for name, (count, plan) in plans.items()
+                               for index, _, kept in plan if kept is None])
+            for name, (count, plan) in plans.items():
                 rows = nbytes = quote_rows = quote_bytes = 0
-                for index, key, kept in plans:
+                for index, key, kept in plan:
                     articles_file = data_file(name, "articles", index, count)
                     quotes_file = data_file(name, "quotes", index, count)
                     done = _write_shard(store, name, index, count, schema, quotes_schema, staging / articles_file,
