@@ -37,7 +37,7 @@ BATCH = 10_000
 
 def rows(count: int, seed: int = 1) -> list[dict]:
     """Article rows as Article.to_row() gives them, with a few violations of each kind."""
-    from corpuspack.article import article_id
+    from corpuspack.article.record import article_id
 
     rng = random.Random(seed)
     words = synth.vocabulary()
@@ -102,14 +102,14 @@ def child(method: str, size: int) -> dict:
     """One measurement, in this (fresh) process."""
     from frictionless import Resource, Schema
 
-    from corpuspack.arrow_checks import UniqueIds, check_table
+    from corpuspack.checks.arrow import UniqueIds, check_table
 
     data = rows(size)
     built = 0.0
     if method != "frictionless":
         import pyarrow as pa
 
-        from corpuspack.schema import RecordSchema
+        from corpuspack.project.schema import RecordSchema
 
         arrow = RecordSchema(SCHEMA).arrow
         start = time.perf_counter()

@@ -45,7 +45,7 @@ REPO = Path(__file__).resolve().parents[1]
 # over, so a worker or git started by a large parent would report the parent's RSS as its own.)
 WRAPPER = """
 import json, sys
-from corpuspack.cli import main
+from corpuspack.cli.commands import main
 try:
     main(sys.argv[2:], prog_name="corpuspack")
     code = 0
@@ -149,10 +149,10 @@ def tables_child(release: Path, schema_path: Path, limit: int) -> dict:
     from datasets import Dataset
     from frictionless import Resource, Schema
 
-    from corpuspack.arrow_checks import check_table
+    from corpuspack.checks.arrow import check_table
     from corpuspack.release import writer
     from corpuspack.release.writer import write_rows
-    from corpuspack.schema import RecordSchema
+    from corpuspack.project.schema import RecordSchema
 
     descriptor = json.loads(schema_path.read_text(encoding="utf-8"))
     files = sorted((release / "data").glob("*.parquet"))
@@ -177,7 +177,7 @@ def tables_child(release: Path, schema_path: Path, limit: int) -> dict:
         start = time.perf_counter()
         write_rows(rows, record, scratch / "corpuspack.parquet")
         out["writer_seconds"] = time.perf_counter() - start
-        features = record.features  # datasets.Features from the Table Schema (corpuspack.schema)
+        features = record.features  # datasets.Features from the Table Schema (corpuspack.project.schema)
 
         def gen():
             yield from rows

@@ -32,7 +32,8 @@ CLI = [sys.executable, "-m", "corpuspack.cli"]
 FRICTIONLESS = """
 import json, sys, time
 from pathlib import Path
-from corpuspack import pipeline, project as project_mod
+from corpuspack.build import pipeline
+from corpuspack.project import datapackage as project_mod
 from frictionless import Resource, Schema
 project = project_mod.load(Path(sys.argv[1]))
 result = pipeline.run(project, cache=None if sys.argv[2] == "-" else __import__("corpuspack.cache").cache.Cache(Path(sys.argv[2])))

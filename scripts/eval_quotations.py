@@ -53,7 +53,8 @@ def main() -> None:
     parser.add_argument("--project", type=Path, default=ROOT)
     parser.add_argument("--gold", type=Path, default=ROOT / "tests/data/quotations.gold.jsonl")
     args = parser.parse_args()
-    from corpuspack import pipeline, project
+    from corpuspack.build import pipeline
+    from corpuspack.project import datapackage as project
 
     result = evaluate(pipeline.run(project.load(args.project)).articles, load_gold(args.gold))
     print("| capture | gold quotations | found | matched | right speaker |")

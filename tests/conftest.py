@@ -49,6 +49,6 @@ def runner() -> CliRunner:
 
 
 def invoke(runner: CliRunner, *args: str):
-    from corpuspack.cli import main
+    from corpuspack.cli.commands import main
 
     return runner.invoke(main, list(args), catch_exceptions=False)

@@ -10,8 +10,9 @@ import yaml
 
 from conftest import DATA, REPO, VERSION, copy_project, invoke
 from contributions import NEW_RT, write
-from corpuspack import pipeline, project as project_mod
-from corpuspack.annotations import Annotation, merge
+from corpuspack.build import pipeline
+from corpuspack.project import datapackage as project_mod
+from corpuspack.article.standoff import Annotation, merge
 from corpuspack.cache import Cache
 
 SPUTNIK = "raw/sputnik/000_b815a870e73c6b09"

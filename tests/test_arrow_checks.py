@@ -16,9 +16,10 @@ import pyarrow as pa
 import pytest
 from frictionless import Resource, Schema
 
-from corpuspack import pipeline, project as project_mod
-from corpuspack.arrow_checks import UniqueIds, check_table
-from corpuspack.schema import RecordSchema
+from corpuspack.build import pipeline
+from corpuspack.project import datapackage as project_mod
+from corpuspack.checks.arrow import UniqueIds, check_table
+from corpuspack.project.schema import RecordSchema
 
 from conftest import REPO
 

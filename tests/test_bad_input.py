@@ -88,7 +88,7 @@ def test_duplicate_id_names_both_captures(project, runner):
 
 
 def test_case_clashes_are_found_by_path_hash_and_confirmed_on_the_paths(project, monkeypatch):
-    from corpuspack import ingest
+    from corpuspack.capture import ingest
 
     (project / "raw/rt/Notes.TXT").write_text("x", encoding="utf-8")
     (project / "raw/rt/notes.txt").write_text("x", encoding="utf-8")

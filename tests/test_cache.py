@@ -11,11 +11,12 @@ import pyarrow as pa
 import pytest
 
 from corpuspack import cache as cache_mod
-from corpuspack import ingest, pipeline
-from corpuspack import project as project_mod
+from corpuspack.capture import ingest
+from corpuspack.build import pipeline
+from corpuspack.project import datapackage as project_mod
 from corpuspack.cache import Cache
 from corpuspack.release import cut
-from corpuspack.tables import Summary
+from corpuspack.build.tables import Summary
 
 from test_parallel import files
 from test_store import corpus_root, reference  # noqa: F401 (fixtures: a synthetic corpus with every problem)
@@ -115,7 +116,7 @@ def test_one_changed_capture_is_the_only_one_processed(corpus_copy, tmp_path, mo
     os.utime(changed, ns=(status.st_atime_ns, status.st_mtime_ns))
     assert changed.stat().st_size == status.st_size
     del reads[:]
-    from corpuspack.store import Store
+    from corpuspack.build.store import Store
 
     passes = []
     materialize = Store.materialize

@@ -8,7 +8,7 @@ import re
 import pytest
 import yaml
 
-from corpuspack.cli import main
+from corpuspack.cli.commands import main
 
 from conftest import REPO, invoke
 

@@ -10,8 +10,8 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from corpuspack.report import Finding, Report
-from corpuspack import render
+from corpuspack.findings.report import Finding, Report
+from corpuspack.cli import render
 
 from contributions import CASES, NEW_RT, NEW_RT_SIDECAR, apply, write
 from conftest import REPO, copy_project, invoke

@@ -20,12 +20,12 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 
-from corpuspack import project as project_mod
-from corpuspack import schema as schema_mod
+from corpuspack.project import datapackage as project_mod
+from corpuspack.project import schema as schema_mod
 from corpuspack.release import croissant
 from corpuspack.release.writer import data_file
-from corpuspack.schema import RecordSchema
-from corpuspack.tables import QUOTE_FIELDS
+from corpuspack.project.schema import RecordSchema
+from corpuspack.build.tables import QUOTE_FIELDS
 
 from conftest import copy_project, invoke
 

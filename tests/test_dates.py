@@ -4,7 +4,7 @@ import datetime as dt
 
 import pytest
 
-from corpuspack import dates
+from corpuspack.article import dates
 
 UTC = dt.timezone.utc
 
@@ -63,7 +63,7 @@ def test_a_local_page_time_agrees_with_a_sidecar_at_its_own_offset():
     ("rt", "8 mar 2022 09:01 am"), ("rt", "12 dec 2021 11:45 pm"), ("tass", "September 18"),
 ])
 def test_profile_formats_agree_with_dateparser(slug, text):
-    from corpuspack.profiles import registry
+    from corpuspack.article.profiles import registry
 
     profile = registry().by_slug(slug)
     fast = dates.parse_page_date(text, zone=profile.timestamp_zone, formats=profile.date_formats)

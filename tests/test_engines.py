@@ -9,7 +9,8 @@ import sys
 import pytest
 from distributed import LocalCluster
 
-from corpuspack import cli, engines
+from corpuspack.cli import commands as cli
+from corpuspack.build import engines
 
 from conftest import REPO, invoke
 

@@ -6,8 +6,9 @@ import json
 
 import pytest
 
-from corpuspack import pipeline, project as project_mod
-from corpuspack.extract import is_tag_line
+from corpuspack.build import pipeline
+from corpuspack.project import datapackage as project_mod
+from corpuspack.article.extract import is_tag_line
 
 from contributions import write
 from conftest import invoke

@@ -7,8 +7,9 @@ import re
 
 import pytest
 
-from corpuspack import pipeline, project as project_mod
-from corpuspack.normalize import normalize_text, split_lines
+from corpuspack.build import pipeline
+from corpuspack.project import datapackage as project_mod
+from corpuspack.article.normalize import normalize_text, split_lines
 
 from conftest import REPO
 

@@ -10,7 +10,8 @@ import pytest
 import yaml
 import zstandard
 
-from corpuspack import pipeline, project as project_mod
+from corpuspack.build import pipeline
+from corpuspack.project import datapackage as project_mod
 
 from conftest import REPO, copy_project, invoke
 

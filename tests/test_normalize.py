@@ -4,7 +4,7 @@ import unicodedata
 
 from hypothesis import given, settings, strategies as st
 
-from corpuspack.normalize import normalize_text, split_lines
+from corpuspack.article.normalize import normalize_text, split_lines
 
 
 def test_mojibake_is_repaired_and_quotes_are_kept():
@@ -37,7 +37,7 @@ def test_the_fast_path_is_what_ftfy_would_do(text):
     """ASCII and typographic punctuation skip ftfy: it must have nothing to change there."""
     import ftfy
 
-    from corpuspack.normalize import FTFY_CONFIG
+    from corpuspack.article.normalize import FTFY_CONFIG
 
     expected = " ".join(ftfy.fix_text(" ".join(text.split()), config=FTFY_CONFIG).split())
     assert normalize_text(text) == expected

@@ -11,8 +11,8 @@ from __future__ import annotations
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from corpuspack.normalize import align_text, normalize_text
-from corpuspack.offsets import OffsetMap, Segment
+from corpuspack.article.normalize import align_text, normalize_text
+from corpuspack.article.offsets import OffsetMap, Segment
 
 ALPHABET = "ab \u00a0"
 

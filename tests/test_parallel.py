@@ -34,7 +34,8 @@ def test_jobs_and_cache_give_identical_bytes(tmp_path, runner):
 def test_a_changed_vocabulary_changes_every_cache_key():
     import copy
 
-    from corpuspack import ingest, project as project_mod
+    from corpuspack.capture import ingest
+    from corpuspack.project import datapackage as project_mod
     from corpuspack.cache import Cache
 
     vocabulary = project_mod.load(REPO).load_vocabulary()

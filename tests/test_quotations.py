@@ -9,8 +9,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from conftest import DATA, REPO
-from corpuspack import pipeline, project as project_mod
-from corpuspack.quotations import annotate, find_quotations
+from corpuspack.build import pipeline
+from corpuspack.project import datapackage as project_mod
+from corpuspack.annotate.quotations import annotate, find_quotations
 
 sys.path.insert(0, str(REPO / "scripts"))
 import eval_quotations  # noqa: E402

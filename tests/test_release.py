@@ -13,9 +13,13 @@ import pytest
 import yaml
 from frictionless import Package
 
-from corpuspack import pipeline, project as project_mod
+from corpuspack.build import pipeline
+from corpuspack.project import datapackage as project_mod
 from corpuspack.release import ReleaseError, ReleaseExists
-from corpuspack.release import cut, hub, manifest, versioning
+from corpuspack.release import cut
+from corpuspack.release import hub
+from corpuspack.release import manifest
+from corpuspack.release import versioning
 
 from conftest import REPO, VERSION, invoke
 
@@ -189,9 +193,10 @@ def test_the_committed_release_matches_its_manifest(runner):
 
 
 def test_derived_rows_that_break_their_schema_stop_the_release():
-    from corpuspack.release import package, writer
-    from corpuspack.schema import RecordSchema
-    from corpuspack.tables import QUOTE_FIELDS
+    from corpuspack.release import package
+    from corpuspack.release import writer
+    from corpuspack.project.schema import RecordSchema
+    from corpuspack.build.tables import QUOTE_FIELDS
 
     quotes = RecordSchema(json.loads((REPO / "schema/quotes.schema.json").read_text(encoding="utf-8")),
                           expected=QUOTE_FIELDS)
@@ -223,8 +228,8 @@ def _quote_rows_one_by_one(table) -> list[dict]:
 
 
 def test_quote_rows_are_made_in_arrow_as_one_article_at_a_time_made_them():
-    from corpuspack.schema import RecordSchema
-    from corpuspack.tables import QUOTE_FIELDS, quote_table_of
+    from corpuspack.project.schema import RecordSchema
+    from corpuspack.build.tables import QUOTE_FIELDS, quote_table_of
 
     articles = RecordSchema(json.loads((REPO / "schema/article.schema.json").read_text(encoding="utf-8")))
     quotes = RecordSchema(json.loads((REPO / "schema/quotes.schema.json").read_text(encoding="utf-8")),

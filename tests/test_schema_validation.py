@@ -8,8 +8,10 @@ import json
 import pyarrow as pa
 import pytest
 
-from corpuspack import pipeline, project as project_mod, validate
-from corpuspack.schema import RecordSchema
+from corpuspack.build import pipeline
+from corpuspack.project import datapackage as project_mod
+from corpuspack.checks import table as validate
+from corpuspack.project.schema import RecordSchema
 
 from conftest import REPO
 
@@ -67,7 +69,7 @@ def test_every_field_is_typed_and_described():
 
 
 def test_schema_outlets_match_the_profiles():
-    from corpuspack.profiles import registry
+    from corpuspack.article.profiles import registry
 
     schema = RecordSchema(json.loads((REPO / "schema/article.schema.json").read_text(encoding="utf-8")))
     assert sorted(schema.enum("outlet")) == sorted(p.outlet for p in registry().profiles)
@@ -82,7 +84,7 @@ def test_a_value_from_a_sidecar_is_reported_on_the_sidecar(good):
 
 
 def test_the_record_the_code_produces_has_the_schemas_fields(good):
-    from corpuspack.article import RECORD_FIELDS
+    from corpuspack.article.record import RECORD_FIELDS
 
     articles, schema = good
     assert list(articles[0].to_row()) == list(RECORD_FIELDS) == [f["name"] for f in schema["fields"]]

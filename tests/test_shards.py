@@ -8,7 +8,7 @@ from collections import Counter
 import datasets
 import pyarrow.parquet as pq
 
-from corpuspack import splits
+from corpuspack.build import splits
 from corpuspack.release import verify
 
 from conftest import invoke

@@ -8,7 +8,7 @@ from collections import Counter
 import datasets
 import yaml
 
-from corpuspack import splits
+from corpuspack.build import splits
 
 from contributions import NEW_RT, write
 from conftest import invoke, set_version
@@ -83,7 +83,7 @@ def test_diff_reports_articles_that_changed_split(project, runner):
 def test_splits_assigned_in_bulk_are_those_assigned_one_by_one():
     import numpy as np
 
-    from corpuspack import splits
+    from corpuspack.build import splits
 
     ids = [f"{i:016x}" for i in range(5000)]
     points = np.array([splits.position(i) for i in ids])

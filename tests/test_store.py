@@ -12,12 +12,16 @@ import pyarrow as pa
 import pytest
 from datasketch import MinHashLSH
 
-from corpuspack import corpus, pipeline, splits, store
-from corpuspack import project as project_mod
-from corpuspack.article import article_id
-from corpuspack.release import cut, writer
-from corpuspack.schema import RecordSchema
-from corpuspack.tables import QUOTE_FIELDS
+from corpuspack.checks import corpus
+from corpuspack.build import pipeline
+from corpuspack.build import splits
+from corpuspack.build import store
+from corpuspack.project import datapackage as project_mod
+from corpuspack.article.record import article_id
+from corpuspack.release import cut
+from corpuspack.release import writer
+from corpuspack.project.schema import RecordSchema
+from corpuspack.build.tables import QUOTE_FIELDS
 
 from conftest import REPO
 
@@ -118,7 +122,8 @@ def test_records_come_back_exactly(corpus_root):
         rebuilt = {a.raw_path: a for a in result.articles}
     finally:
         result.store.cleanup()
-    from corpuspack import ingest, profiles
+    from corpuspack.capture import ingest
+    from corpuspack.article import profiles
     scan = ingest.scan(project.raw_dir, project.root)
     registry, vocabulary = profiles.registry(), project.load_vocabulary()
     outlets = RecordSchema(project.load_schema()).enum("outlet")
@@ -205,7 +210,7 @@ def test_no_room_for_the_spill_is_a_clear_error(project, runner, tmp_path, monke
 
 
 def test_a_record_arrow_cannot_hold_is_an_error_not_a_quiet_gap(project, monkeypatch):
-    from corpuspack.article import Article
+    from corpuspack.article.record import Article
 
     plain = Article.to_row
 
@@ -227,7 +232,7 @@ def test_a_record_arrow_cannot_hold_is_an_error_not_a_quiet_gap(project, monkeyp
 
 
 def test_an_unknown_number_of_captures_still_starts_the_workers():
-    from corpuspack import engines
+    from corpuspack.build import engines
 
     assert engines.Local(list, jobs=4, total=None).parallel
     assert not engines.Local(list, jobs=4, total=100).parallel

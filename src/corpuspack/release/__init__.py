@@ -1,5 +1,5 @@
 """Writing a release: Parquet, dataset card, release datapackage, atomically."""
 
-from .writer import ReleaseError, ReleaseExists, write_release
+from corpuspack.release.writer import ReleaseError, ReleaseExists, write_release
 
 __all__ = ["ReleaseError", "ReleaseExists", "write_release"]

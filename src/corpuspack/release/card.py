@@ -11,10 +11,10 @@ from datasets.info import DatasetInfo, DatasetInfosDict
 from datasets.splits import SplitDict, SplitInfo
 from huggingface_hub import DatasetCard, DatasetCardData
 
-from .. import __version__
-from ..tables import Summary
-from ..schema import RecordSchema
-from . import hub
+from corpuspack import __version__
+from corpuspack.build.tables import Summary
+from corpuspack.project.schema import RecordSchema
+from corpuspack.release import hub
 
 
 # The card's sections only a person can write: setting under corpuspack.card -> heading.

@@ -12,9 +12,9 @@ import json
 import re
 from pathlib import Path
 
-from ..schema import RecordSchema
-from . import card
-from .package import sha256_file
+from corpuspack.project.schema import RecordSchema
+from corpuspack.release import card
+from corpuspack.release.package import sha256_file
 
 CONFORMS_TO = "http://mlcommons.org/croissant/1.1"
 # The Parquet media type Croissant and mlcroissant use (the Data Package has application/vnd.apache.parquet).

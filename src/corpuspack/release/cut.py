@@ -16,11 +16,12 @@ import tempfile
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from ..project import SEMVER, Project
-from . import manifest, versioning
-from .diff import ReleaseDiff, diff
-from .manifest import Source
-from .writer import Outcome, ReleaseError, write_release
+from corpuspack.project.datapackage import SEMVER, Project
+from corpuspack.release import manifest
+from corpuspack.release import versioning
+from corpuspack.release.diff import ReleaseDiff, diff
+from corpuspack.release.manifest import Source
+from corpuspack.release.writer import Outcome, ReleaseError, write_release
 
 CHANGELOG = "CHANGELOG.md"
 

@@ -25,8 +25,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from packaging.requirements import Requirement
 
-from .. import __version__
-from .package import sha256_file
+from corpuspack import __version__
+from corpuspack.release.package import sha256_file
 
 NAME = "manifest.json"
 FORMAT_VERSION = 1

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from frictionless import Package
 
-from .. import __version__
+from corpuspack import __version__
 
 _KEPT = ("name", "title", "description", "version", "created", "licenses", "sources", "contributors", "keywords", "homepage")
 

@@ -24,8 +24,8 @@ try:  # connection failures are not HfHubHTTPErrors; huggingface_hub 2 uses http
 except ImportError:  # pragma: no cover
     from httpx import HTTPError
 
-from ..project import SEMVER
-from .package import sha256_file
+from corpuspack.project.datapackage import SEMVER
+from corpuspack.release.package import sha256_file
 
 REPO_TYPE = "dataset"
 BRANCH = constants.DEFAULT_REVISION

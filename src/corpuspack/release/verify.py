@@ -17,11 +17,11 @@ from pathlib import Path
 
 import pyarrow.parquet as pq
 
-from .. import arrow_checks
-from ..report import Finding, Report, error, warning
-from ..schema import RecordSchema, SchemaError
-from . import manifest as manifest_mod
-from .package import sha256_file
+from corpuspack.checks import arrow as arrow_checks
+from corpuspack.findings.report import Finding, Report, error, warning
+from corpuspack.project.schema import RecordSchema, SchemaError
+from corpuspack.release import manifest as manifest_mod
+from corpuspack.release.package import sha256_file
 
 FRICTIONLESS_CHUNK = 5000
 

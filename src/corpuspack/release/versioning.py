@@ -15,7 +15,7 @@ one) and Frictionless on corrections (the rows and ids a paper used are all stil
 
 from __future__ import annotations
 
-from .diff import ReleaseDiff
+from corpuspack.release.diff import ReleaseDiff
 
 PARTS = ("major", "minor", "patch")
 

@@ -12,12 +12,17 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from .. import splits
-from ..schema import RecordSchema
-from ..store import Store, StoreError
-from .. import tables
-from . import card, citation, croissant, hub, manifest, package
-from .manifest import Source
+from corpuspack.build import splits
+from corpuspack.project.schema import RecordSchema
+from corpuspack.build.store import Store, StoreError
+from corpuspack.build import tables
+from corpuspack.release import card
+from corpuspack.release import citation
+from corpuspack.release import croissant
+from corpuspack.release import hub
+from corpuspack.release import manifest
+from corpuspack.release import package
+from corpuspack.release.manifest import Source
 
 
 
@@ -116,7 +121,7 @@ def _differences(old: Path, new: Path) -> list[str]:
 
 def _check_table(table: pa.Table, schema: RecordSchema, what: str) -> None:
     """Derived rows are validated like the articles: a failure here is a bug, and no release is written."""
-    from ..validate import rows_findings
+    from corpuspack.checks.table import rows_findings
 
     found = rows_findings(None, schema.descriptor, schema.arrow, table=table)
     if found:
@@ -127,8 +132,8 @@ def _check_table(table: pa.Table, schema: RecordSchema, what: str) -> None:
 
 def _suggestion(old: Path, new: Path) -> str:
     """Which version to bump to, under the versioning policy, from what differs."""
-    from .diff import DiffError, diff
-    from .versioning import bump, required
+    from corpuspack.release.diff import DiffError, diff
+    from corpuspack.release.versioning import bump, required
 
     try:
         change = diff(old, new)

@@ -11,15 +11,16 @@ import re
 from collections.abc import Collection
 from dataclasses import dataclass, field
 
-from . import dates
-from .article import Article, Removal, article_id
-from .ingest import RawDocument
-from . import annotations, normalize
-from .annotations import Annotation, Vocabulary
-from .normalize import normalize_text, split_lines
-from .offsets import OffsetMap, Segment
-from .profiles import LineRule, Profile, Registry
-from .report import Finding, error, warning
+from corpuspack.article import dates
+from corpuspack.article.record import Article, Removal, article_id
+from corpuspack.capture.ingest import RawDocument
+from corpuspack.article import standoff as annotations
+from corpuspack.article import normalize
+from corpuspack.article.standoff import Annotation, Vocabulary
+from corpuspack.article.normalize import normalize_text, split_lines
+from corpuspack.article.offsets import OffsetMap, Segment
+from corpuspack.article.profiles import LineRule, Profile, Registry
+from corpuspack.findings.report import Finding, error, warning
 
 _NOT_IN_TAG = re.compile(r"[.!?:;\"“”]")
 

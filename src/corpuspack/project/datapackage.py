@@ -83,7 +83,7 @@ class Settings:
             )
         values = dict(raw)
         if "splits" in values and abs(sum(values["splits"].values()) - 1) > 1e-9:
-            raise ProjectError(f"{path}: the shares under corpuspack.splits must add up to 1 "
+            raise ProjectError(f"{path}: the shares under corpuspack.build.splits must add up to 1 "
                                f"(they add up to {sum(values['splits'].values())})")
         for key in ("task_categories", "task_ids", "require"):
             if key in values:
@@ -155,7 +155,7 @@ class Project:
             raise ProjectError(f"{self.relative(path)}: cannot read the {what}: {exc}") from exc
 
     def load_vocabulary(self):
-        from .annotations import Vocabulary, VocabularyError
+        from corpuspack.article.standoff import Vocabulary, VocabularyError
 
         try:
             return Vocabulary.from_descriptor(self._read_json(self.vocabulary_path, "annotation vocabulary"),

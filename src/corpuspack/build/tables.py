@@ -6,7 +6,7 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from .article import Article
+from corpuspack.article.record import Article
 
 QUOTE_FIELDS = ("article_id", "speaker", "speaker_as_written", "quote", "start", "end", "outlet", "published",
                 "published_date", "source")

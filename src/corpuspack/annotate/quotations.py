@@ -28,7 +28,7 @@ from importlib import resources
 
 import yaml
 
-from .annotations import Annotation
+from corpuspack.article.standoff import Annotation
 
 _PARAGRAPH = "\n\n"
 _BOUNDARY = re.compile(r"[.!?][”\"’]?\s+(?=[A-Z“\"‘])")

@@ -17,17 +17,24 @@ from dataclasses import dataclass, replace
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from . import cache as cache_mod
-from . import corpus, engines, extract, ingest, profiles, quotations, shards, validate
-from . import store as store_mod
-from .annotations import Vocabulary, merge
-from .tables import QUOTE_FIELDS
-from .article import Article
-from .cache import Cache, Entry
-from .project import Project, ProjectError
-from .report import Report, error
-from .schema import RecordSchema
-from .store import Store
+from corpuspack import cache as cache_mod
+from corpuspack.checks import corpus
+from corpuspack.build import engines
+from corpuspack.article import extract
+from corpuspack.capture import ingest
+from corpuspack.article import profiles
+from corpuspack.annotate import quotations
+from corpuspack.capture import bundles as shards
+from corpuspack.checks import table as validate
+from corpuspack.build import store as store_mod
+from corpuspack.article.standoff import Vocabulary, merge
+from corpuspack.build.tables import QUOTE_FIELDS
+from corpuspack.article.record import Article
+from corpuspack.cache import Cache, Entry
+from corpuspack.project.datapackage import Project, ProjectError
+from corpuspack.findings.report import Report, error
+from corpuspack.project.schema import RecordSchema
+from corpuspack.build.store import Store
 
 
 BATCH = 512  # captures read and processed at a time: bounds the records and rows alive at once

@@ -16,10 +16,10 @@ from pathlib import Path
 
 import xxhash
 
-from . import shards as shards_mod
-from . import sidecar as sidecar_mod
-from .annotations import ANNOTATION_SUFFIXES
-from .report import Finding, error, warning
+from corpuspack.capture import bundles as shards_mod
+from corpuspack.capture import sidecar as sidecar_mod
+from corpuspack.article.standoff import ANNOTATION_SUFFIXES
+from corpuspack.findings.report import Finding, error, warning
 
 CAPTURE_SUFFIX = ".txt"
 SIDECAR_SUFFIX = ".meta.yaml"

@@ -53,7 +53,7 @@ class RecordSchema:
         """Refuse a schema frictionless cannot read, or whose fields are not the record's."""
         from frictionless import FrictionlessException, Schema
 
-        from .article import RECORD_FIELDS
+        from corpuspack.article.record import RECORD_FIELDS
 
         expected = self.expected if self.expected is not None else RECORD_FIELDS
         try:

@@ -26,7 +26,7 @@ from pathlib import Path
 
 import zstandard
 
-from .report import Finding, error
+from corpuspack.findings.report import Finding, error
 
 SUFFIXES = (".jsonl", ".jsonl.gz", ".jsonl.zst")
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*\.txt")

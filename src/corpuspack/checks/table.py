@@ -14,10 +14,10 @@ from collections.abc import Callable, Sequence
 import pyarrow as pa
 from frictionless import Resource, Schema
 
-from . import arrow_checks
-from .article import Article
-from .report import Finding, error
-from .schema import RecordSchema
+from corpuspack.checks import arrow as arrow_checks
+from corpuspack.article.record import Article
+from corpuspack.findings.report import Finding, error
+from corpuspack.project.schema import RecordSchema
 
 _CONSTRAINT = re.compile(r'constraint "(\w+)"')
 _CODES = {

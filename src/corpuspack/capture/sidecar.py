@@ -18,7 +18,7 @@ from importlib import resources
 import jsonschema
 import yaml
 
-from .report import Finding, error
+from corpuspack.findings.report import Finding, error
 
 FIELDS = ("id", "outlet", "url", "title", "published", "language", "keywords")
 

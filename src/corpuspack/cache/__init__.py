@@ -49,9 +49,9 @@ import pyarrow as pa
 import xxhash
 import pyarrow.compute as pc
 
-from . import __version__
-from .article import Article
-from .report import Finding
+from corpuspack import __version__
+from corpuspack.article.record import Article
+from corpuspack.findings.report import Finding
 
 FORMAT = 3
 PACK_BATCH = 1024  # entries per record batch of a pack: what a hit reads
@@ -65,7 +65,7 @@ def rules_digest() -> str:
     """Digest of every source and data file of the installed corpuspack package and of the
     versions of the libraries it depends on (ftfy, datasketch, pyarrow... decide the results too)."""
     digest = hashlib.sha256(f"{FORMAT}:{__version__}".encode())
-    root = resources.files(__package__)
+    root = resources.files("corpuspack")
     stack = [root]
     files = []
     while stack:
@@ -363,7 +363,7 @@ def _key_bytes(column: pa.ChunkedArray | pa.Array) -> bytes:
 def entry_schema(record_schema: pa.Schema) -> pa.Schema:
     """A pack's rows: the cache key, the extraction's findings, whether it made a record, the record's
     row (null when it did not) and what the store keeps besides (store.extras)."""
-    from .store import SIGNATURE
+    from corpuspack.build.store import SIGNATURE
 
     return pa.schema([pa.field("_key", pa.binary(32)), pa.field("_findings", pa.string()),
                       pa.field("_ok", pa.bool_()), *(f.with_nullable(True) for f in record_schema),

@@ -4,7 +4,7 @@ A profile (one YAML file per outlet in this folder) names the outlet and its
 aliases and says which lines are furniture, where the title, timestamp, lead,
 dateline and tag line are. _generic.yaml holds the rules every capture gets.
 Adding an outlet is adding a profile and a test capture; the code that applies
-profiles is in corpuspack.extract.
+profiles is in corpuspack.article.extract.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from importlib import resources
 
 import yaml
 
-from ..dates import Format
+from corpuspack.article.dates import Format
 
 _WHERE = {"header", "trailer", "anywhere"}
 

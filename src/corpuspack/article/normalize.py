@@ -16,7 +16,7 @@ import unicodedata
 
 import ftfy
 
-from .offsets import OffsetMap, Segment, Tracked
+from corpuspack.article.offsets import OffsetMap, Segment, Tracked
 
 FTFY_CONFIG = ftfy.TextFixerConfig(
     uncurl_quotes=False,  # quotes stay as published

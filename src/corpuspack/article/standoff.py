@@ -17,8 +17,8 @@ from dataclasses import dataclass, field
 
 import jsonschema
 
-from .offsets import OffsetMap
-from .report import Finding, error, warning
+from corpuspack.article.offsets import OffsetMap
+from corpuspack.findings.report import Finding, error, warning
 
 JSONL_SUFFIX = ".spans.jsonl"
 BRAT_SUFFIX = ".ann"
@@ -249,7 +249,7 @@ def article_map(raw: str, line_spans: Sequence[tuple[int, int]], paragraphs: Seq
     removed: line -> rule for the lines the text does not hold. Paragraphs are joined
     by a blank line ("\\n\\n"), which stands for the line break after the previous one.
     """
-    from .offsets import Segment
+    from corpuspack.article.offsets import Segment
 
     parts: list[Segment] = []
     at = 0
@@ -270,7 +270,7 @@ def article_map(raw: str, line_spans: Sequence[tuple[int, int]], paragraphs: Seq
 
 def _gap(line_spans: Sequence[tuple[int, int]], start: int, end: int, removed: dict[int, str]):
     """Deletions for raw text between paragraphs: each removed line with its rule, the rest as whitespace."""
-    from .offsets import Segment
+    from corpuspack.article.offsets import Segment
 
     at = start
     first = bisect.bisect_right([s for s, _ in line_spans], start) - 1

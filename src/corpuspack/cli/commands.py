@@ -10,13 +10,17 @@ from pathlib import Path
 
 import click
 
-from . import __version__, changes, engines, pipeline, render
-from .cache import Cache
-from . import project as project_mod
-from .profiles import ProfileError
-from .store import StoreError
-from .report import Report
-from .schema import SchemaError
+from corpuspack import __version__
+from corpuspack.capture import changes
+from corpuspack.build import engines
+from corpuspack.build import pipeline
+from corpuspack.cli import render
+from corpuspack.cache import Cache
+from corpuspack.project import datapackage as project_mod
+from corpuspack.article.profiles import ProfileError
+from corpuspack.build.store import StoreError
+from corpuspack.findings.report import Report
+from corpuspack.project.schema import SchemaError
 
 
 class ConfigError(click.ClickException):
@@ -137,8 +141,8 @@ strict_option = click.option("--strict", is_flag=True,
 
 
 def _card_findings(project: project_mod.Project) -> list:
-    from .release.card import SECTIONS, missing_sections
-    from .report import warning
+    from corpuspack.release.card import SECTIONS, missing_sections
+    from corpuspack.findings.report import warning
 
     return [warning("datapackage.json", "card-section-missing",
                     f"the dataset card has no \"{SECTIONS[key]}\" section: write it under corpuspack.card.{key}")
@@ -184,7 +188,8 @@ def build(project_dir: Path | None, out: Path | None, fmt: str, strict: bool, **
     project = _load_project(project_dir)
     result = _release_result(project, fmt, strict, **scale)
     target = out if out is not None else project.dist_dir / project.version
-    from .release import ReleaseError, cut  # datasets is slow to import: only for builds
+    from corpuspack.release import ReleaseError
+    from corpuspack.release import cut  # datasets is slow to import: only for builds
 
     try:
         outcome = cut.build(project, result, target)
@@ -236,7 +241,8 @@ def release_command(project_dir: Path | None, bump: str | None, date, commit: bo
     """
     project = _load_project(project_dir)
     result = _release_result(project, fmt, strict, **scale)
-    from .release import ReleaseError, cut
+    from corpuspack.release import ReleaseError
+    from corpuspack.release import cut
 
     today = (date.date() if date else dt.datetime.now(dt.timezone.utc).date())
     try:
@@ -323,7 +329,7 @@ def diff_command(project_dir: Path | None, fmt: str, old: str, new: str) -> None
     Example:
         corpuspack diff 1.0.0 1.1.0 --format json
     """
-    from .release.diff import DiffError, diff, render_text
+    from corpuspack.release.diff import DiffError, diff, render_text
 
     folders = [_release_folder(given, project_dir) for given in (old, new)]
     try:
@@ -366,7 +372,8 @@ def verify_command(project_dir: Path | None, rebuild: bool, fmt: str, release: s
     Example:
         corpuspack verify 1.2.0 --rebuild
     """
-    from .release import cut, verify
+    from corpuspack.release import cut
+    from corpuspack.release import verify
 
     folder = _release_folder(release, project_dir).resolve()
     report = verify.check(folder)
@@ -417,7 +424,8 @@ def publish_command(repo_id: str, dry_run: bool, skip_verify: bool, project_dir:
     Example:
         corpuspack publish 1.2.0 --repo-id my-lab/china-russia-security-news --dry-run
     """
-    from .release import publish, verify
+    from corpuspack.release import publish
+    from corpuspack.release import verify
 
     folder = _release_folder(release, project_dir).resolve()
     if not skip_verify:

@@ -38,9 +38,10 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from . import corpus, splits
-from .article import RECORD_FIELDS, Article
-from .tables import Summary
+from corpuspack.checks import corpus
+from corpuspack.build import splits
+from corpuspack.article.record import RECORD_FIELDS, Article
+from corpuspack.build.tables import Summary
 
 BUCKETS = 64  # spill files; a bucket holds about 1/64 of the corpus (16,000 rows of a million)
 FLUSH_ROWS = 4096  # records held before they are appended to the bucket files
@@ -282,7 +283,7 @@ class Store:
         return found
 
     def _packs_read(self, located: np.ndarray, names: list[str]) -> pa.Table:
-        from .cache import CacheError
+        from corpuspack.cache import CacheError
 
         try:
             return self._packs.rows(located, names)
@@ -341,7 +342,7 @@ class Store:
                 writer.close()
                 self._materialized[file] = path
         except Exception as exc:
-            from .cache import CacheError
+            from corpuspack.cache import CacheError
 
             for path, writer in writers.values():
                 try:

@@ -6,7 +6,7 @@ import datetime as dt
 import hashlib
 from dataclasses import dataclass, field
 
-from .annotations import Annotation
+from corpuspack.article.standoff import Annotation
 
 RECORD_FIELDS = ("id", "outlet", "url", "title", "lead", "published", "published_date", "published_precision",
                  "published_original", "dateline", "language", "text", "keywords", "raw_path", "raw_sha256",

@@ -18,8 +18,8 @@ import pyarrow.compute as pc
 import xxhash
 from functools import cache
 
-from .article import Article
-from .report import Finding, Severity, error
+from corpuspack.article.record import Article
+from corpuspack.findings.report import Finding, Severity, error
 
 SHINGLE_WORDS = 5
 NUM_PERM = 128

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import re
 
-from .report import Report
+from corpuspack.findings.report import Report
 
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")

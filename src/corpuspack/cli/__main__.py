@@ -1,0 +1,3 @@
+from corpuspack.cli.commands import main
+
+main()
