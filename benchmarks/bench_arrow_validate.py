@@ -41,13 +41,17 @@ def rows(count: int, seed: int = 1) -> list[dict]:
 
     rng = random.Random(seed)
     words = synth.vocabulary()
-    pool = [" ".join(synth.paragraphs(rng, words, 900)) for _ in range(400)]  # texts are drawn from these
+    pool = [
+        " ".join(synth.paragraphs(rng, words, 900)) for _ in range(400)
+    ]  # texts are drawn from these
     out = []
     for i in range(count):
         outlet = OUTLETS[i % 4]
         raw_path = f"raw/{outlet.lower().replace(' ', '-')}/{i:07d}.txt"
         text = "\n\n".join(rng.sample(pool, 3))
-        published = dt.datetime(2015 + i % 9, 1 + i % 12, 1 + i % 28, i % 24, i % 60, tzinfo=dt.timezone.utc)
+        published = dt.datetime(
+            2015 + i % 9, 1 + i % 12, 1 + i % 28, i % 24, i % 60, tzinfo=dt.UTC
+        )
         starts = sorted(rng.sample(range(len(text) - 40), 3))
         row = {
             "id": article_id(raw_path),
@@ -65,11 +69,25 @@ def rows(count: int, seed: int = 1) -> list[dict]:
             "keywords": [rng.choice(words).lower() for _ in range(i % 6)],
             "raw_path": raw_path,
             "raw_sha256": hashlib.sha256(text.encode()).hexdigest(),
-            "removed": [{"rule": "generic/furniture", "line": n + 1, "text": rng.choice(words)} for n in range(6)],
-            "sidecar_notes": [{"field": "published", "note": "date from the site's archive"}] if i % 4 == 0 else [],
-            "annotations": [{"type": "quotation", "label": "QUOTE", "start": s, "end": s + 30,
-                             "text": text[s:s + 30], "source": "rule",
-                             "attributes": [{"name": "speaker", "value": rng.choice(words)}]} for s in starts],
+            "removed": [
+                {"rule": "generic/furniture", "line": n + 1, "text": rng.choice(words)}
+                for n in range(6)
+            ],
+            "sidecar_notes": [{"field": "published", "note": "date from the site's archive"}]
+            if i % 4 == 0
+            else [],
+            "annotations": [
+                {
+                    "type": "quotation",
+                    "label": "QUOTE",
+                    "start": s,
+                    "end": s + 30,
+                    "text": text[s : s + 30],
+                    "source": "rule",
+                    "attributes": [{"name": "speaker", "value": rng.choice(words)}],
+                }
+                for s in starts
+            ],
         }
         out.append(row)
     for n, i in enumerate(range(250, count, 500)):  # one violation in 500 rows, every kind in turn
@@ -120,7 +138,9 @@ def child(method: str, size: int) -> dict:
     before = peak_mib()
     start = time.perf_counter()
     if method == "frictionless":
-        report = Resource(data=data, schema=Schema.from_descriptor(SCHEMA)).validate(limit_errors=10 ** 9)
+        report = Resource(data=data, schema=Schema.from_descriptor(SCHEMA)).validate(
+            limit_errors=10**9
+        )
         findings = [tuple(e) for e in report.flatten(["rowNumber", "fieldName", "type"])]
     elif method == "arrow":
         findings = check_table(table, SCHEMA)
@@ -130,20 +150,32 @@ def child(method: str, size: int) -> dict:
             findings += check_table(table.slice(offset, BATCH), SCHEMA, row_offset=offset, ids=ids)
     seconds = time.perf_counter() - start
     digest = hashlib.sha256(json.dumps(findings).encode()).hexdigest()[:12]
-    return {"seconds": seconds, "table_build_seconds": built, "findings": len(findings), "digest": digest,
-            "peak_mib_before": before, "peak_mib": peak_mib()}
+    return {
+        "seconds": seconds,
+        "table_build_seconds": built,
+        "findings": len(findings),
+        "digest": digest,
+        "peak_mib_before": before,
+        "peak_mib": peak_mib(),
+    }
 
 
-LABELS = {"frictionless": "frictionless Resource.validate",
-          "arrow": "check_table, whole table",
-          "arrow-batches": f"check_table, {BATCH:,}-row batches + UniqueIds"}
+LABELS = {
+    "frictionless": "frictionless Resource.validate",
+    "arrow": "check_table, whole table",
+    "arrow-batches": f"check_table, {BATCH:,}-row batches + UniqueIds",
+}
 
 
 def run_size(size: int) -> list[dict]:
     results = []
     for method in LABELS:
-        out = subprocess.run([sys.executable, __file__, "--child", method, "--sizes", str(size)],
-                             check=True, capture_output=True, text=True)
+        out = subprocess.run(
+            [sys.executable, __file__, "--child", method, "--sizes", str(size)],
+            check=True,
+            capture_output=True,
+            text=True,
+        )
         entry = json.loads(out.stdout)
         entry.update(size=size, step=LABELS[method], rows_per_second=round(size / entry["seconds"]))
         results.append(entry)
@@ -156,18 +188,24 @@ def run_size(size: int) -> list[dict]:
 
 
 def table(results: list[dict]) -> str:
-    lines = ["| rows | step | seconds | rows/s | × frictionless | findings (same) | peak MiB before → after "
-             "| building the Arrow table, s |",
-             "|---:|---|---:|---:|---:|---|---|---:|"]
+    lines = [
+        "| rows | step | seconds | rows/s | × frictionless | findings (same) | peak MiB before → after "
+        "| building the Arrow table, s |",
+        "|---:|---|---:|---:|---:|---|---|---:|",
+    ]
     for r in results:
-        lines.append(f"| {r['size']:,} | {r['step']} | {r['seconds']:.3f} | {r['rows_per_second']:,} | "
-                     f"{r['speedup']} | {r['findings']} ({'yes' if r['same_findings'] else 'NO'}) | "
-                     f"{r['peak_mib_before']} → {r['peak_mib']} | {r['table_build_seconds'] or '':.3} |")
+        lines.append(
+            f"| {r['size']:,} | {r['step']} | {r['seconds']:.3f} | {r['rows_per_second']:,} | "
+            f"{r['speedup']} | {r['findings']} ({'yes' if r['same_findings'] else 'NO'}) | "
+            f"{r['peak_mib_before']} → {r['peak_mib']} | {r['table_build_seconds'] or '':.3} |"
+        )
     return "\n".join(lines)
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description="frictionless vs check_table (measured, not asserted).")
+    parser = argparse.ArgumentParser(
+        description="frictionless vs check_table (measured, not asserted)."
+    )
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000])
     parser.add_argument("--child", choices=sorted(LABELS), help=argparse.SUPPRESS)
     args = parser.parse_args()

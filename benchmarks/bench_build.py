@@ -67,7 +67,7 @@ def descendants_hwm(root: int) -> dict[int, tuple[str, int]]:
         except OSError:
             continue
         pid, rest = int(text.split(" ", 1)[0]), text.rsplit(")", 1)[1].split()
-        parents[pid], names[pid] = int(rest[1]), text[text.index("(") + 1:text.rindex(")")]
+        parents[pid], names[pid] = int(rest[1]), text[text.index("(") + 1 : text.rindex(")")]
     found, frontier = {}, [root]
     while frontier:
         parent = frontier.pop()
@@ -89,7 +89,9 @@ def run_cli(label: str, args: list[str], work: Path) -> dict:
     out.unlink(missing_ok=True)
     logs = [open(work / f"cli.{name}", "w+") for name in ("stdout", "stderr")]
     start = time.perf_counter()
-    process = subprocess.Popen([sys.executable, "-c", WRAPPER, str(out), *args], stdout=logs[0], stderr=logs[1])
+    process = subprocess.Popen(
+        [sys.executable, "-c", WRAPPER, str(out), *args], stdout=logs[0], stderr=logs[1]
+    )
     children: dict[int, tuple[str, int]] = {}
     while True:
         for pid, (name, kib) in descendants_hwm(process.pid).items():
@@ -107,12 +109,19 @@ def run_cli(label: str, args: list[str], work: Path) -> dict:
         raise RuntimeError(f"{label} failed (exit {process.returncode}):\n{stdout}\n{stderr}")
     peak = json.loads(out.read_text())
     largest = max(children.values(), key=lambda c: c[1], default=("none", 0))
-    return {"step": label, "seconds": round(seconds, 2), "main_mib": round(peak["main_kib"] / 1024),
-            "child_mib": round(largest[1] / 1024), "children": len(children)}
+    return {
+        "step": label,
+        "seconds": round(seconds, 2),
+        "main_mib": round(peak["main_kib"] / 1024),
+        "child_mib": round(largest[1] / 1024),
+        "children": len(children),
+    }
 
 
 def git(root: Path, *args: str) -> str:
-    return subprocess.run(["git", "-C", str(root), *args], check=True, capture_output=True, text=True).stdout
+    return subprocess.run(
+        ["git", "-C", str(root), *args], check=True, capture_output=True, text=True
+    ).stdout
 
 
 def corpus(size: int, work: Path) -> Path:
@@ -125,15 +134,23 @@ def corpus(size: int, work: Path) -> Path:
     started = time.perf_counter()
     synth.generate(root, size)
     synth.git_commit_all(root)
-    print(json.dumps({"size": size, "corpus": str(root), "generated_seconds": round(time.perf_counter() - started, 1)}),
-          flush=True)
+    print(
+        json.dumps(
+            {
+                "size": size,
+                "corpus": str(root),
+                "generated_seconds": round(time.perf_counter() - started, 1),
+            }
+        ),
+        flush=True,
+    )
     return root
 
 
 def edit_one(root: Path) -> tuple[Path, bytes]:
     """Change a word inside the body of one capture (as bench_validate.py does); returns it and its old bytes."""
     captures = sorted((root / "raw").rglob("*.txt"))
-    for path in captures[len(captures) // 2:] + captures:
+    for path in captures[len(captures) // 2 :] + captures:
         old = path.read_bytes()
         text = old.decode("utf-8")
         if " the " in text:
@@ -150,9 +167,9 @@ def tables_child(release: Path, schema_path: Path, limit: int) -> dict:
     from frictionless import Resource, Schema
 
     from corpuspack.checks.arrow import check_table
+    from corpuspack.project.schema import RecordSchema
     from corpuspack.release import writer
     from corpuspack.release.writer import write_rows
-    from corpuspack.project.schema import RecordSchema
 
     descriptor = json.loads(schema_path.read_text(encoding="utf-8"))
     files = sorted((release / "data").glob("*.parquet"))
@@ -165,11 +182,14 @@ def tables_child(release: Path, schema_path: Path, limit: int) -> dict:
     out["arrow_seconds"] = time.perf_counter() - start
     frictionless_resource = Resource(data=rows, schema=Schema.from_descriptor(descriptor))
     start = time.perf_counter()
-    report = frictionless_resource.validate(limit_errors=10 ** 9)
+    report = frictionless_resource.validate(limit_errors=10**9)
     out["frictionless_seconds"] = time.perf_counter() - start
     theirs = [list(e) for e in report.flatten(["rowNumber", "fieldName", "type"])]
-    out.update(findings=len(theirs), arrow_findings=len(arrow_findings),
-               same_findings=[list(f) for f in arrow_findings] == theirs)
+    out.update(
+        findings=len(theirs),
+        arrow_findings=len(arrow_findings),
+        same_findings=[list(f) for f in arrow_findings] == theirs,
+    )
 
     scratch = Path(tempfile.mkdtemp(prefix="bench-parquet-"))
     try:
@@ -177,20 +197,26 @@ def tables_child(release: Path, schema_path: Path, limit: int) -> dict:
         start = time.perf_counter()
         write_rows(rows, record, scratch / "corpuspack.parquet")
         out["writer_seconds"] = time.perf_counter() - start
-        features = record.features  # datasets.Features from the Table Schema (corpuspack.project.schema)
+        features = (
+            record.features
+        )  # datasets.Features from the Table Schema (corpuspack.project.schema)
 
         def gen():
             yield from rows
 
         start = time.perf_counter()
-        dataset = Dataset.from_generator(gen, features=features, cache_dir=str(scratch / "hf-cache"))
+        dataset = Dataset.from_generator(
+            gen, features=features, cache_dir=str(scratch / "hf-cache")
+        )
         out["datasets_generate_seconds"] = time.perf_counter() - start
         start = time.perf_counter()
         dataset.to_parquet(str(scratch / "datasets.parquet"))
         out["datasets_parquet_seconds"] = time.perf_counter() - start
-        out["writer_mib"] = round((scratch / "corpuspack.parquet").stat().st_size / 2 ** 20, 1)
-        out["writer_codec"] = f"{writer.PARQUET_OPTIONS['compression']}-{writer.PARQUET_OPTIONS['compression_level']}"
-        out["datasets_mib"] = round((scratch / "datasets.parquet").stat().st_size / 2 ** 20, 1)
+        out["writer_mib"] = round((scratch / "corpuspack.parquet").stat().st_size / 2**20, 1)
+        out["writer_codec"] = (
+            f"{writer.PARQUET_OPTIONS['compression']}-{writer.PARQUET_OPTIONS['compression_level']}"
+        )
+        out["datasets_mib"] = round((scratch / "datasets.parquet").stat().st_size / 2**20, 1)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
     return out
@@ -198,7 +224,11 @@ def tables_child(release: Path, schema_path: Path, limit: int) -> dict:
 
 def run_size(size: int, work: Path, table_rows: int) -> list[dict]:
     root = corpus(size, work)
-    cache, out, out2 = work / f"cache-{size}", work / f"release-{size}", work / f"release-{size}-incremental"
+    cache, out, out2 = (
+        work / f"cache-{size}",
+        work / f"release-{size}",
+        work / f"release-{size}-incremental",
+    )
     for folder in (cache, out, out2):
         shutil.rmtree(folder, ignore_errors=True)
     results = []
@@ -215,14 +245,29 @@ def run_size(size: int, work: Path, table_rows: int) -> list[dict]:
 
     path, old = edit_one(root)
     try:
-        inc = run_cli("3. incremental rebuild, 1 capture changed, same cache", build + ["--out", str(out2)], work)
+        inc = run_cli(
+            "3. incremental rebuild, 1 capture changed, same cache",
+            build + ["--out", str(out2)],
+            work,
+        )
     finally:
         path.write_bytes(old)
     inc["note"] = f"{100 * inc['seconds'] / full['seconds']:.1f} % of the full build"
     record(inc)
 
-    done = subprocess.run([sys.executable, __file__, "--child", str(out), str(root / "schema/article.schema.json"),
-                           "--table-rows", str(table_rows)], capture_output=True, text=True)
+    done = subprocess.run(
+        [
+            sys.executable,
+            __file__,
+            "--child",
+            str(out),
+            str(root / "schema/article.schema.json"),
+            "--table-rows",
+            str(table_rows),
+        ],
+        capture_output=True,
+        text=True,
+    )
     if done.returncode != 0:
         raise RuntimeError(f"steps 4-5 failed:\n{done.stderr}")
     t = json.loads(done.stdout.strip().splitlines()[-1])
@@ -230,54 +275,100 @@ def run_size(size: int, work: Path, table_rows: int) -> list[dict]:
     speedup = t["frictionless_seconds"] / t["arrow_seconds"]
     same = f"same findings: {'yes' if t['same_findings'] else 'NO'} ({t['arrow_findings']} vs {t['findings']})"
     of = f"{rows:,} rows" + (f" of {size:,}" if rows < size else "")
-    record({"step": "4. validate article table: arrow_checks.check_table", "seconds": round(t["arrow_seconds"], 3),
-            "per_second": round(rows / t["arrow_seconds"]), "note": f"{of}; {speedup:.1f}× frictionless; {same}"})
-    record({"step": "4. validate article table: frictionless Resource.validate()",
-            "seconds": round(t["frictionless_seconds"], 2), "per_second": round(rows / t["frictionless_seconds"]),
-            "note": of})
-    record({"step": "5. Parquet: corpuspack writer.write_rows", "seconds": round(t["writer_seconds"], 2),
-            "per_second": round(rows / t["writer_seconds"]), "note": f"{of}; {t['writer_codec']}, {t['writer_mib']} MiB"})
+    record(
+        {
+            "step": "4. validate article table: arrow_checks.check_table",
+            "seconds": round(t["arrow_seconds"], 3),
+            "per_second": round(rows / t["arrow_seconds"]),
+            "note": f"{of}; {speedup:.1f}× frictionless; {same}",
+        }
+    )
+    record(
+        {
+            "step": "4. validate article table: frictionless Resource.validate()",
+            "seconds": round(t["frictionless_seconds"], 2),
+            "per_second": round(rows / t["frictionless_seconds"]),
+            "note": of,
+        }
+    )
+    record(
+        {
+            "step": "5. Parquet: corpuspack writer.write_rows",
+            "seconds": round(t["writer_seconds"], 2),
+            "per_second": round(rows / t["writer_seconds"]),
+            "note": f"{of}; {t['writer_codec']}, {t['writer_mib']} MiB",
+        }
+    )
     hf = t["datasets_generate_seconds"] + t["datasets_parquet_seconds"]
-    record({"step": "5. Parquet: datasets from_generator + to_parquet", "seconds": round(hf, 2),
+    record(
+        {
+            "step": "5. Parquet: datasets from_generator + to_parquet",
+            "seconds": round(hf, 2),
             "per_second": round(rows / hf),
             "note": f"{of}; {t['datasets_generate_seconds']:.2f} s from_generator + "
-                    f"{t['datasets_parquet_seconds']:.2f} s to_parquet; {t['datasets_mib']} MiB"})
+            f"{t['datasets_parquet_seconds']:.2f} s to_parquet; {t['datasets_mib']} MiB",
+        }
+    )
     return results
 
 
 def table(results: list[dict]) -> str:
-    lines = ["| articles | step | seconds | articles (rows)/s | peak RSS MiB: main | peak RSS MiB: largest child "
-             "| notes |", "|---:|---|---:|---:|---:|---:|---|"]
+    lines = [
+        "| articles | step | seconds | articles (rows)/s | peak RSS MiB: main | peak RSS MiB: largest child "
+        "| notes |",
+        "|---:|---|---:|---:|---:|---:|---|",
+    ]
     for r in results:
-        lines.append(f"| {r['size']:,} | {r['step']} | {r['seconds']} | {format(r['per_second'], ',') if r.get('per_second') else ''} | "
-                     f"{r.get('main_mib', '')} | {r.get('child_mib', '')} | {r.get('note', '')} |")
+        lines.append(
+            f"| {r['size']:,} | {r['step']} | {r['seconds']} | {format(r['per_second'], ',') if r.get('per_second') else ''} | "
+            f"{r.get('main_mib', '')} | {r.get('child_mib', '')} | {r.get('note', '')} |"
+        )
     return "\n".join(lines)
 
 
 def machine() -> str:
-    memory = next(line.split()[1] for line in Path("/proc/meminfo").read_text().splitlines()
-                  if line.startswith("MemTotal"))
-    versions = ", ".join(f"{p} {metadata.version(p)}" for p in ("pyarrow", "frictionless", "datasets"))
-    commit = subprocess.run(["git", "-C", str(REPO), "rev-parse", "--short", "HEAD"], capture_output=True,
-                            text=True).stdout.strip()
+    memory = next(
+        line.split()[1]
+        for line in Path("/proc/meminfo").read_text().splitlines()
+        if line.startswith("MemTotal")
+    )
+    versions = ", ".join(
+        f"{p} {metadata.version(p)}" for p in ("pyarrow", "frictionless", "datasets")
+    )
+    commit = subprocess.run(
+        ["git", "-C", str(REPO), "rev-parse", "--short", "HEAD"], capture_output=True, text=True
+    ).stdout.strip()
     # The code measured is the corpuspack Python imports (PYTHONPATH can point at a snapshot of a commit).
     source = Path(importlib.util.find_spec("corpuspack").origin).parent
     if source.is_relative_to(REPO / "src"):
-        dirty = subprocess.run(["git", "-C", str(REPO), "status", "--porcelain", "--", "src"], capture_output=True,
-                               text=True).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "-C", str(REPO), "status", "--porcelain", "--", "src"],
+            capture_output=True,
+            text=True,
+        ).stdout.strip()
         source = f"{source}{' (with uncommitted changes to src/)' if dirty else ''}"
-    return (f"Machine: {os.cpu_count()} cores, {int(memory) / 2 ** 20:.1f} GiB RAM, Python {platform.python_version()}"
-            f", {versions}; load average now {os.getloadavg()[0]:.2f}. Commit: {commit or 'unknown'} "
-            f"(git rev-parse --short HEAD); corpuspack imported from {source}.")
+    return (
+        f"Machine: {os.cpu_count()} cores, {int(memory) / 2**20:.1f} GiB RAM, Python {platform.python_version()}"
+        f", {versions}; load average now {os.getloadavg()[0]:.2f}. Commit: {commit or 'unknown'} "
+        f"(git rev-parse --short HEAD); corpuspack imported from {source}."
+    )
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description="Benchmark corpuspack build (measured, not asserted).")
+    parser = argparse.ArgumentParser(
+        description="Benchmark corpuspack build (measured, not asserted)."
+    )
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000])
     parser.add_argument("--work", type=Path, default=Path("/tmp/bench-build"))
-    parser.add_argument("--table-rows", type=int, default=100_000,
-                        help="Steps 4 and 5 use at most this many rows of the article table (memory).")
-    parser.add_argument("--child", nargs=2, type=Path, metavar=("RELEASE", "SCHEMA"), help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--table-rows",
+        type=int,
+        default=100_000,
+        help="Steps 4 and 5 use at most this many rows of the article table (memory).",
+    )
+    parser.add_argument(
+        "--child", nargs=2, type=Path, metavar=("RELEASE", "SCHEMA"), help=argparse.SUPPRESS
+    )
     args = parser.parse_args()
     if args.child:
         print(json.dumps(tables_child(*args.child, args.table_rows)))
@@ -293,9 +384,11 @@ def main() -> None:
     finally:
         shutil.rmtree(hf_home, ignore_errors=True)
     print(table(results))
-    print("Peak RSS (VmHWM): main = the build's own process, read by itself at exit; largest child = the "
-          f"largest of its child processes (the --jobs 2 workers, git), sampled every {POLL} s. Seconds include "
-          "interpreter start and imports.")
+    print(
+        "Peak RSS (VmHWM): main = the build's own process, read by itself at exit; largest child = the "
+        f"largest of its child processes (the --jobs 2 workers, git), sampled every {POLL} s. Seconds include "
+        "interpreter start and imports."
+    )
     print(machine())
 
 

@@ -54,8 +54,14 @@ def measure_child(label: str, command: list[str]) -> dict:
     err = process.stderr.read()
     _, status, usage = os.wait4(process.pid, 0)
     seconds = time.perf_counter() - start
-    return {"step": label, "seconds": round(seconds, 2), "peak_mib": round(usage.ru_maxrss / 1024),
-            "exit": os.waitstatus_to_exitcode(status), "stdout": out.decode(), "stderr": err.decode()}
+    return {
+        "step": label,
+        "seconds": round(seconds, 2),
+        "peak_mib": round(usage.ru_maxrss / 1024),
+        "exit": os.waitstatus_to_exitcode(status),
+        "stdout": out.decode(),
+        "stderr": err.decode(),
+    }
 
 
 def git(root: Path, *args: str) -> None:
@@ -69,37 +75,61 @@ def run_size(size: int, work: Path) -> list[dict]:
     started = time.perf_counter()
     synth.generate(root, size)
     synth.git_commit_all(root)
-    print(json.dumps({"size": size, "generated_seconds": round(time.perf_counter() - started, 1)}), flush=True)
+    print(
+        json.dumps({"size": size, "generated_seconds": round(time.perf_counter() - started, 1)}),
+        flush=True,
+    )
 
     results = []
 
     def record(entry: dict, articles: int) -> None:
-        entry.update(size=size, articles=articles,
-                     articles_per_second=round(articles / entry["seconds"]) if entry["seconds"] else None)
+        entry.update(
+            size=size,
+            articles=articles,
+            articles_per_second=round(articles / entry["seconds"]) if entry["seconds"] else None,
+        )
         results.append(entry)
-        print(json.dumps({k: v for k, v in entry.items() if k not in {"stdout", "stderr"}}), flush=True)
+        print(
+            json.dumps({k: v for k, v in entry.items() if k not in {"stdout", "stderr"}}),
+            flush=True,
+        )
 
     validate = [*CLI, "validate", "--project", str(root), "--format", "json"]
     if size <= 10_000:  # at larger sizes the cold-cache run below measures the same work
         record(measure_child("full validate, no cache", validate), size)
-    record(measure_child("full validate, cache cold (fills it)", validate + ["--cache", str(cache)]), size)
+    record(
+        measure_child("full validate, cache cold (fills it)", validate + ["--cache", str(cache)]),
+        size,
+    )
     record(measure_child("full validate, cache warm", validate + ["--cache", str(cache)]), size)
 
     git(root, "checkout", "-q", "-b", "pull-request")
     changed = sorted((root / "raw").rglob("*.txt"))[:: max(1, size // 10)][:10]
     for path in changed:  # a contributor's fix inside the body
-        path.write_text(path.read_text(encoding="utf-8").replace(" the ", " the revised ", 1), encoding="utf-8")
+        path.write_text(
+            path.read_text(encoding="utf-8").replace(" the ", " the revised ", 1), encoding="utf-8"
+        )
     git(root, "commit", "-q", "-am", "change 10 captures")
     pr = validate + ["--changed-since", "main"]
-    record(measure_child("--changed-since main, 10 changed, base cache warm", pr + ["--cache", str(cache)]), 10)
+    record(
+        measure_child(
+            "--changed-since main, 10 changed, base cache warm", pr + ["--cache", str(cache)]
+        ),
+        10,
+    )
     if size <= 10_000:
         record(measure_child("--changed-since main, 10 changed, no cache", pr), 10)
     git(root, "checkout", "-q", "main")
 
-    child = measure_child("frictionless Resource.validate, same rows",
-                          [sys.executable, "-c", FRICTIONLESS, str(root), str(cache)])
+    child = measure_child(
+        "frictionless Resource.validate, same rows",
+        [sys.executable, "-c", FRICTIONLESS, str(root), str(cache)],
+    )
     inner = json.loads(child["stdout"])
-    child.update(seconds=round(inner["seconds"], 2), note=f"{inner['errors']} findings; peak is the whole process")
+    child.update(
+        seconds=round(inner["seconds"], 2),
+        note=f"{inner['errors']} findings; peak is the whole process",
+    )
     record(child, inner["rows"])
     return results
 
@@ -107,13 +137,17 @@ def run_size(size: int, work: Path) -> list[dict]:
 def table(results: list[dict]) -> str:
     lines = ["| articles | step | seconds | articles/s | peak MiB |", "|---:|---|---:|---:|---:|"]
     for r in results:
-        lines.append(f"| {r['size']:,} | {r['step']} | {r['seconds']} | {r['articles_per_second'] or ''} | "
-                     f"{r['peak_mib']} |")
+        lines.append(
+            f"| {r['size']:,} | {r['step']} | {r['seconds']} | {r['articles_per_second'] or ''} | "
+            f"{r['peak_mib']} |"
+        )
     return "\n".join(lines)
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description="Benchmark corpuspack validate (measured, not asserted).")
+    parser = argparse.ArgumentParser(
+        description="Benchmark corpuspack validate (measured, not asserted)."
+    )
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000])
     parser.add_argument("--work", type=Path, default=Path("/tmp/corpuspack-bench"))
     args = parser.parse_args()

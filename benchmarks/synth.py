@@ -20,8 +20,20 @@ import subprocess
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
-          "November", "December"]
+MONTHS = [
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+]
 
 
 def vocabulary() -> list[str]:
@@ -55,23 +67,38 @@ def capture(i: int, rng: random.Random, words: list[str]) -> tuple[str, str, str
     title = " ".join(rng.choice(words) for _ in range(9)).capitalize()
     if outlet == "sputnik":
         header = f"{i % 24:02d}:{i % 60:02d} GMT{day} {MONTHS[month - 1]} {year}\nListen Live\n    Get short URL\n    0 {i % 997}\n\n"
-        related = "\n".join("    " + " ".join(rng.choice(words) for _ in range(7)) for _ in range(5))
+        related = "\n".join(
+            "    " + " ".join(rng.choice(words) for _ in range(7)) for _ in range(5)
+        )
         tags = ", ".join(rng.choice(words).lower() for _ in range(5))
-        text = header + "\n\n".join("    " + p.replace(" the ", " the\u00a0") for p in body) \
+        text = (
+            header
+            + "\n\n".join("    " + p.replace(" the ", " the\u00a0") for p in body)
             + f"\n\n\n{related}\n    {tags}\n    Community standardsDiscussion"
+        )
         side = "title:\n  value: null\n  note: the capture starts at the timestamp\n"
     elif outlet == "tass":
         lead = sentence(rng, words)
-        text = (f"All news\n\n{title}\n\n{lead}\n\nMOSCOW, {MONTHS[month - 1]} {day}. /TASS/. "
-                + "\n\n".join(body))
+        text = (
+            f"All news\n\n{title}\n\n{lead}\n\nMOSCOW, {MONTHS[month - 1]} {day}. /TASS/. "
+            + "\n\n".join(body)
+        )
         side = f"published:\n  value: {year}-{month:02d}-{day:02d}\n  note: year from the site's archive\n"
     elif outlet == "global-times":
-        text = (f"{title}\n\n\nChina Russia Photo: VCG\n\n" + "\n\n".join(body)
-                + "\n\nSource link\n\n\nComments are closed.")
+        text = (
+            f"{title}\n\n\nChina Russia Photo: VCG\n\n"
+            + "\n\n".join(body)
+            + "\n\nSource link\n\n\nComments are closed."
+        )
         side = f"published:\n  value: {year}-{month:02d}-{day:02d}\n  note: date from the site's archive\n"
     else:
-        text = (f"{title} — RT EN\n\n{day} {MONTHS[month - 1][:3].lower()} {year} 0{i % 9 + 1}:{i % 60:02d} am\n\n"
-                + "\n\n".join(body) + "\n\nMore on the subject – " + title + "\n\nSource link")
+        text = (
+            f"{title} — RT EN\n\n{day} {MONTHS[month - 1][:3].lower()} {year} 0{i % 9 + 1}:{i % 60:02d} am\n\n"
+            + "\n\n".join(body)
+            + "\n\nMore on the subject – "
+            + title
+            + "\n\nSource link"
+        )
         side = None
     return outlet, text, side
 
@@ -97,6 +124,7 @@ def generate(out: Path, count: int, seed: int = 1) -> Path:
 def git_commit_all(root: Path) -> None:
     def git(*args: str) -> None:
         subprocess.run(["git", "-C", str(root), *args], check=True, capture_output=True)
+
     git("init", "-q", "-b", "main")
     git("config", "user.email", "bench@example.invalid")
     git("config", "user.name", "bench")
@@ -108,7 +136,9 @@ def git_commit_all(root: Path) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description="Generate a synthetic corpus of realistic captures.")
+    parser = argparse.ArgumentParser(
+        description="Generate a synthetic corpus of realistic captures."
+    )
     parser.add_argument("out", type=Path)
     parser.add_argument("--articles", type=int, default=10_000)
     parser.add_argument("--seed", type=int, default=1)

@@ -19,7 +19,9 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def load_gold(path: Path) -> list[dict]:
-    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    return [
+        json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()
+    ]
 
 
 def _matches(gold: dict, text: str) -> bool:
@@ -40,11 +42,21 @@ def evaluate(articles, gold: list[dict]) -> dict:
             if hit is not None:
                 matched += 1
                 right += hit.attribute("speaker") == item["speaker"]
-        rows[path] = {"expected": len(expected), "found": len(found), "matched": matched, "speaker_right": right}
-    total = {key: sum(r[key] for r in rows.values()) for key in ("expected", "found", "matched", "speaker_right")}
+        rows[path] = {
+            "expected": len(expected),
+            "found": len(found),
+            "matched": matched,
+            "speaker_right": right,
+        }
+    total = {
+        key: sum(r[key] for r in rows.values())
+        for key in ("expected", "found", "matched", "speaker_right")
+    }
     total["precision"] = total["matched"] / total["found"] if total["found"] else 1.0
     total["recall"] = total["matched"] / total["expected"] if total["expected"] else 1.0
-    total["speaker_accuracy"] = total["speaker_right"] / total["matched"] if total["matched"] else 1.0
+    total["speaker_accuracy"] = (
+        total["speaker_right"] / total["matched"] if total["matched"] else 1.0
+    )
     return {"captures": rows, "total": total}
 
 
@@ -60,11 +72,17 @@ def main() -> None:
     print("| capture | gold quotations | found | matched | right speaker |")
     print("|---|---|---|---|---|")
     for path, row in result["captures"].items():
-        print(f"| `{path}` | {row['expected']} | {row['found']} | {row['matched']} | {row['speaker_right']} |")
+        print(
+            f"| `{path}` | {row['expected']} | {row['found']} | {row['matched']} | {row['speaker_right']} |"
+        )
     total = result["total"]
-    print(f"| all | {total['expected']} | {total['found']} | {total['matched']} | {total['speaker_right']} |")
-    print(f"\nprecision {total['precision']:.2f}, recall {total['recall']:.2f}, "
-          f"speaker accuracy {total['speaker_accuracy']:.2f}")
+    print(
+        f"| all | {total['expected']} | {total['found']} | {total['matched']} | {total['speaker_right']} |"
+    )
+    print(
+        f"\nprecision {total['precision']:.2f}, recall {total['recall']:.2f}, "
+        f"speaker accuracy {total['speaker_accuracy']:.2f}"
+    )
 
 
 if __name__ == "__main__":

@@ -23,9 +23,17 @@ TARGET = Path(__file__).resolve().parents[1] / "src/corpuspack/release/hub_vocab
 
 
 def _pack(spec: str, workdir: Path) -> Path:
-    name = subprocess.run(
-        ["npm", "pack", spec, "--silent"], cwd=workdir, check=True, capture_output=True, text=True
-    ).stdout.strip().splitlines()[-1]
+    name = (
+        subprocess.run(
+            ["npm", "pack", spec, "--silent"],
+            cwd=workdir,
+            check=True,
+            capture_output=True,
+            text=True,
+        )
+        .stdout.strip()
+        .splitlines()[-1]
+    )
     dest = workdir / name.removesuffix(".tgz")
     with tarfile.open(workdir / name) as tar:
         tar.extractall(dest, filter="data")
@@ -49,7 +57,9 @@ def main() -> None:
         pipelines = json.loads(
             subprocess.run(
                 ["node", "-e", script, str(tasks / "dist/commonjs/pipelines.js")],
-                check=True, capture_output=True, text=True,
+                check=True,
+                capture_output=True,
+                text=True,
             ).stdout
         )
         declaration = (hub / "dist/src/types/public.d.ts").read_text(encoding="utf-8")

@@ -20,7 +20,9 @@ from click.testing import CliRunner  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
 DATA = Path(__file__).resolve().parent / "data"
-VERSION = json.loads((REPO / "datapackage.json").read_text(encoding="utf-8"))["version"]  # the committed release's
+VERSION = json.loads((REPO / "datapackage.json").read_text(encoding="utf-8"))[
+    "version"
+]  # the committed release's
 
 
 def copy_project(destination: Path) -> Path:

@@ -6,8 +6,9 @@ import json
 
 import pytest
 
-from contributions import CASES, apply, write as _write
 from conftest import invoke
+from contributions import CASES, apply
+from contributions import write as _write
 
 
 def _findings(output: str) -> list[dict]:
@@ -42,7 +43,9 @@ def test_symlink_is_not_followed(project, runner, tmp_path):
     (project / "raw/rt/link.txt").symlink_to(secret)
     result = invoke(runner, "validate", "--project", str(project), "--format", "json")
     assert result.exit_code == 1
-    assert [(f["code"], f["file"]) for f in _findings(result.output)] == [("symlink", "raw/rt/link.txt")]
+    assert [(f["code"], f["file"]) for f in _findings(result.output)] == [
+        ("symlink", "raw/rt/link.txt")
+    ]
     assert "Outside the repository" not in result.output
 
 
@@ -55,8 +58,11 @@ def test_file_over_the_size_limit(project, runner):
     assert {f["code"] for f in _findings(result.output)} == {"file-too-large"}
     # Only the four captures over 3,000 bytes are refused.
     assert sorted(f["file"] for f in _findings(result.output)) == [
-        "raw/global-times/003_eee14f7ce2fa8480.txt", "raw/sputnik/000_b815a870e73c6b09.txt",
-        "raw/sputnik/001_dc70cf76e71f894f.txt", "raw/tass/002_7aabf56efc3e79f2.txt"]
+        "raw/global-times/003_eee14f7ce2fa8480.txt",
+        "raw/sputnik/000_b815a870e73c6b09.txt",
+        "raw/sputnik/001_dc70cf76e71f894f.txt",
+        "raw/tass/002_7aabf56efc3e79f2.txt",
+    ]
 
 
 def test_missing_required_field_from_an_outlet_without_a_profile(project, runner):
@@ -66,13 +72,19 @@ def test_missing_required_field_from_an_outlet_without_a_profile(project, runner
     outlet["constraints"]["enum"].append("Xinhua")
     schema_path.write_text(json.dumps(schema), encoding="utf-8")
     _write(project, "raw/other/xinhua-1.txt", b"Headline\n\nBody text.\n")
-    _write(project, "raw/other/xinhua-1.meta.yaml", b"outlet:\n  value: Xinhua\n  note: from the page\n"
-           b"title:\n  value: Headline\n  note: n\npublished:\n  value: 2022-01-01\n  note: n\n")
+    _write(
+        project,
+        "raw/other/xinhua-1.meta.yaml",
+        b"outlet:\n  value: Xinhua\n  note: from the page\n"
+        b"title:\n  value: Headline\n  note: n\npublished:\n  value: 2022-01-01\n  note: n\n",
+    )
     result = invoke(runner, "validate", "--project", str(project), "--format", "json")
     assert result.exit_code == 1
     found = {(f["code"], f["severity"], f["file"], f["field"]) for f in _findings(result.output)}
-    assert found == {("outlet-without-profile", "warning", "raw/other/xinhua-1.meta.yaml", "outlet"),
-                     ("missing-language", "error", "raw/other/xinhua-1.txt", "language")}
+    assert found == {
+        ("outlet-without-profile", "warning", "raw/other/xinhua-1.meta.yaml", "outlet"),
+        ("missing-language", "error", "raw/other/xinhua-1.txt", "language"),
+    }
 
 
 def test_duplicate_id_names_both_captures(project, runner):
@@ -82,8 +94,10 @@ def test_duplicate_id_names_both_captures(project, runner):
     result = invoke(runner, "validate", "--project", str(project), "--format", "json")
     assert result.exit_code == 1
     findings = _findings(result.output)
-    assert [(f["code"], f["file"]) for f in findings] == [("duplicate-id", "raw/rt/copy.meta.yaml"),
-                                                          ("duplicate-text", "raw/rt/copy.txt")]
+    assert [(f["code"], f["file"]) for f in findings] == [
+        ("duplicate-id", "raw/rt/copy.meta.yaml"),
+        ("duplicate-text", "raw/rt/copy.txt"),
+    ]
     assert all("raw/rt/004_f2e18ad958418c56.txt" in f["message"] for f in findings)
 
 
@@ -105,8 +119,11 @@ def test_case_clashes_are_found_by_path_hash_and_confirmed_on_the_paths(project,
     # A capture keeps its project-relative path; its file's, its sidecar's and its outlet are made from it.
     tass = next(c for c in real.captures if c.shown == "raw/tass/002_7aabf56efc3e79f2.txt")
     assert (tass.path, tass.sidecar, tass.sidecar_shown, tass.outlet_dir) == (
-        f"{project}/raw/tass/002_7aabf56efc3e79f2.txt", f"{project}/raw/tass/002_7aabf56efc3e79f2.meta.yaml",
-        "raw/tass/002_7aabf56efc3e79f2.meta.yaml", "tass")
+        f"{project}/raw/tass/002_7aabf56efc3e79f2.txt",
+        f"{project}/raw/tass/002_7aabf56efc3e79f2.meta.yaml",
+        "raw/tass/002_7aabf56efc3e79f2.meta.yaml",
+        "tass",
+    )
     assert [shown for _, shown in tass.annotations] == ["raw/tass/002_7aabf56efc3e79f2.ann"]
     rt = next(c for c in real.captures if c.shown == "raw/rt/004_f2e18ad958418c56.txt")
     assert (rt.sidecar, rt.sidecar_shown, rt.related) == (None, None, {rt.shown})

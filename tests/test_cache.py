@@ -11,13 +11,12 @@ import pyarrow as pa
 import pytest
 
 from corpuspack import cache as cache_mod
-from corpuspack.capture import ingest
 from corpuspack.build import pipeline
-from corpuspack.project import datapackage as project_mod
-from corpuspack.cache import Cache
-from corpuspack.release import cut
 from corpuspack.build.tables import Summary
-
+from corpuspack.cache import Cache
+from corpuspack.capture import ingest
+from corpuspack.project import datapackage as project_mod
+from corpuspack.release import cut
 from test_parallel import files
 from test_store import corpus_root, reference  # noqa: F401 (fixtures: a synthetic corpus with every problem)
 
@@ -50,8 +49,13 @@ def corpus_copy(corpus_root, tmp_path):  # noqa: F811
     return shutil.copytree(corpus_root, tmp_path / "corpus")
 
 
-def test_a_warm_cache_reads_no_capture_and_changes_nothing(corpus_copy, reference, tmp_path, monkeypatch,  # noqa: F811
-                                                           reads):
+def test_a_warm_cache_reads_no_capture_and_changes_nothing(
+    corpus_copy,
+    reference,
+    tmp_path,
+    monkeypatch,  # noqa: F811
+    reads,
+):
     monkeypatch.setattr(cache_mod, "RACY_NS", 0)  # the files were written a moment ago
     folder = tmp_path / "cache"
     cold = Cache(folder)
@@ -68,7 +72,8 @@ def test_a_warm_cache_reads_no_capture_and_changes_nothing(corpus_copy, referenc
 
 
 def test_copied_release_files_are_not_read_to_be_hashed_and_a_damaged_copy_is_not_used(
-        corpus_copy, reference, tmp_path, monkeypatch):  # noqa: F811
+    corpus_copy, reference, tmp_path, monkeypatch
+):  # noqa: F811
     import pathlib
 
     monkeypatch.setattr(cache_mod, "RACY_NS", 0)
@@ -78,16 +83,22 @@ def test_copied_release_files_are_not_read_to_be_hashed_and_a_damaged_copy_is_no
     real_open = pathlib.Path.open
 
     def open_(self, mode="r", *args, **kwargs):
-        if self.suffix == ".parquet" and "r" in mode and ".partial-" in str(self):  # while the release is written
+        if (
+            self.suffix == ".parquet" and "r" in mode and ".partial-" in str(self)
+        ):  # while the release is written
             opened.append(self.name)
         return real_open(self, mode, *args, **kwargs)
 
     monkeypatch.setattr(pathlib.Path, "open", open_)
     warm = Cache(folder)
-    assert build(corpus_copy, tmp_path / "warm", warm) == reference  # the metadata lists the same digests
+    assert (
+        build(corpus_copy, tmp_path / "warm", warm) == reference
+    )  # the metadata lists the same digests
     assert warm.release.reused == 4 and opened == []  # copied, and their digests came with them
     # A kept file that is not the length recorded for it (damaged on disk) is not copied: written anew.
-    entry = next(p for p in (folder / "v3" / "release").iterdir() if (p / "articles.parquet").is_file())
+    entry = next(
+        p for p in (folder / "v3" / "release").iterdir() if (p / "articles.parquet").is_file()
+    )
     with real_open(entry / "articles.parquet", "ab") as handle:
         handle.write(b"damage")
     again = Cache(folder)
@@ -120,10 +131,16 @@ def test_one_changed_capture_is_the_only_one_processed(corpus_copy, tmp_path, mo
 
     passes = []
     materialize = Store.materialize
-    monkeypatch.setattr(Store, "materialize", lambda self, files: passes.append(list(files)) or materialize(self, files))
+    monkeypatch.setattr(
+        Store,
+        "materialize",
+        lambda self, files: passes.append(list(files)) or materialize(self, files),
+    )
     again = Cache(folder)
     rebuilt = build(corpus_copy, tmp_path / "second", again)
-    assert len(passes) == 1 and len(passes[0]) == 1  # one pass over the packs, for the one file written again
+    assert (
+        len(passes) == 1 and len(passes[0]) == 1
+    )  # one pass over the packs, for the one file written again
     assert reads == ["raw/rt/0000023.txt"]
     assert again.misses == 1 and again.hits > 120
     assert again.release.reused == 3  # only the file with the changed article is written again
@@ -189,7 +206,9 @@ def test_packs_are_compacted_to_the_entries_in_use(corpus_copy, tmp_path, monkey
     assert final.misses == 0
 
 
-def test_cached_rows_are_read_from_the_packs_even_once_a_compaction_deleted_them(corpus_copy, tmp_path, monkeypatch):
+def test_cached_rows_are_read_from_the_packs_even_once_a_compaction_deleted_them(
+    corpus_copy, tmp_path, monkeypatch
+):
     """The store keeps where a cache hit's row is in the packs, not a copy. The packs it read stay open:
     a compaction at the end of the build deletes their files, and the rows are still read from them,
     file by file (shard()), in one pass for several files (materialize()) and record by record."""
@@ -198,7 +217,9 @@ def test_cached_rows_are_read_from_the_packs_even_once_a_compaction_deleted_them
     folder = tmp_path / "cache"
     build(corpus_copy, tmp_path / "first", Cache(folder))
     changed = corpus_copy / "raw/rt/0000023.txt"
-    changed.write_text(changed.read_text(encoding="utf-8") + "\n\nOne more paragraph.", encoding="utf-8")
+    changed.write_text(
+        changed.read_text(encoding="utf-8") + "\n\nOne more paragraph.", encoding="utf-8"
+    )
     project = project_mod.load(corpus_copy)
     plain = pipeline.run(project)
     packs_before = sorted(folder.rglob("pack-*.arrow"))
@@ -206,15 +227,26 @@ def test_cached_rows_are_read_from_the_packs_even_once_a_compaction_deleted_them
     warm = pipeline.run(project, cache=cache)
     try:
         assert cache.hits > 120 and cache.misses == 1
-        assert not any(p.exists() for p in packs_before)  # compacted away while the store reads them
+        assert not any(
+            p.exists() for p in packs_before
+        )  # compacted away while the store reads them
         stored = warm.store.column("_where").to_numpy()
         assert (stored >= 0).sum() == 1 and len(stored) > 120  # only the computed record was copied
         assert warm.articles == plain.articles
         # A file none of whose rows are cached: nothing to read from the packs for it.
-        (computed,) = [i for i in range(400) if i not in
-                       {int(x) for x in np.minimum(399, (warm.store.column("_pos").to_numpy()[stored < 0] * 400))}][:1]
+        (computed,) = [
+            i
+            for i in range(400)
+            if i
+            not in {
+                int(x)
+                for x in np.minimum(399, (warm.store.column("_pos").to_numpy()[stored < 0] * 400))
+            }
+        ][:1]
         warm.store.materialize([("train", computed, 400)])
-        assert warm.store.shard("train", computed, 400).equals(plain.store.shard("train", computed, 400))
+        assert warm.store.shard("train", computed, 400).equals(
+            plain.store.shard("train", computed, 400)
+        )
         layouts = [("train", 3), ("test", 1), ("train", 7)]
         direct = {(s, i, c): warm.store.shard(s, i, c) for s, c in layouts for i in range(c)}
         warm.store.materialize(list(direct))
@@ -225,7 +257,9 @@ def test_cached_rows_are_read_from_the_packs_even_once_a_compaction_deleted_them
         opened = list(cache.rows._sources)
         warm.store.cleanup()
         plain.store.cleanup()
-    assert opened and all(source.closed for source in opened)  # the store closed the packs it kept open
+    assert opened and all(
+        source.closed for source in opened
+    )  # the store closed the packs it kept open
 
 
 def test_the_cards_counts_from_arrow_are_those_of_the_records(corpus_root):  # noqa: F811
@@ -257,7 +291,9 @@ def test_the_file_index_hashes_raw_as_reading_every_file_does(corpus_copy, tmp_p
     assert again.files.hashed == 1  # the changed file; the others' digests were known
 
 
-def test_the_manifest_hashes_the_captures_as_the_build_read_them(corpus_copy, tmp_path, monkeypatch):
+def test_the_manifest_hashes_the_captures_as_the_build_read_them(
+    corpus_copy, tmp_path, monkeypatch
+):
     from corpuspack.release.manifest import tree_sha256
 
     raw = corpus_copy / "raw"
@@ -271,7 +307,9 @@ def test_the_manifest_hashes_the_captures_as_the_build_read_them(corpus_copy, tm
     (raw / "notes.md").write_text("not a capture", encoding="utf-8")
     stats = []
     real_stat = os.stat
-    monkeypatch.setattr(cache_mod.os, "stat", lambda path, **kw: stats.append(str(path)) or real_stat(path, **kw))
+    monkeypatch.setattr(
+        cache_mod.os, "stat", lambda path, **kw: stats.append(str(path)) or real_stat(path, **kw)
+    )
     seen_by_build = tree_sha256(raw, cache.file_digests)
     monkeypatch.undo()
     # The capture's digest is the one the build used; the stray file, never seen, is stat and read.
@@ -280,7 +318,9 @@ def test_the_manifest_hashes_the_captures_as_the_build_read_them(corpus_copy, tm
     assert tree_sha256(raw) == before
     (raw / "notes.md").write_text("not a capture", encoding="utf-8")
     assert seen_by_build == tree_sha256(raw)
-    assert [path for path in stats if path != str(raw)] == [str(raw / "notes.md")]  # raw/ itself: is_dir()
+    assert [path for path in stats if path != str(raw)] == [
+        str(raw / "notes.md")
+    ]  # raw/ itself: is_dir()
 
 
 def test_packs_of_other_rules_are_dropped(corpus_copy, tmp_path):
@@ -295,8 +335,15 @@ def test_packs_of_other_rules_are_dropped(corpus_copy, tmp_path):
 
 
 @pytest.mark.parametrize("batch, hits, lookup", [(5, 7, 3), (1, 1, 1), (512, 100_000, 100_000)])
-def test_batch_hit_and_lookup_sizes_change_nothing(corpus_copy, reference, tmp_path, monkeypatch,  # noqa: F811
-                                                   batch, hits, lookup):
+def test_batch_hit_and_lookup_sizes_change_nothing(
+    corpus_copy,
+    reference,
+    tmp_path,
+    monkeypatch,  # noqa: F811
+    batch,
+    hits,
+    lookup,
+):
     monkeypatch.setattr(cache_mod, "RACY_NS", 0)
     folder = tmp_path / "cache"
     build(corpus_copy, tmp_path / "first", Cache(folder))
@@ -314,12 +361,16 @@ def test_batch_hit_and_lookup_sizes_change_nothing(corpus_copy, reference, tmp_p
     assert build(corpus_copy, tmp_path / "back", Cache(folder)) == reference
 
 
-def test_the_file_index_tells_files_apart_by_their_stat_when_path_hashes_collide(tmp_path, monkeypatch):
+def test_the_file_index_tells_files_apart_by_their_stat_when_path_hashes_collide(
+    tmp_path, monkeypatch
+):
     import hashlib
     import types
 
     monkeypatch.setattr(cache_mod, "RACY_NS", 0)
-    monkeypatch.setattr(cache_mod, "xxhash", types.SimpleNamespace(xxh3_64_intdigest=lambda data: 7))
+    monkeypatch.setattr(
+        cache_mod, "xxhash", types.SimpleNamespace(xxh3_64_intdigest=lambda data: 7)
+    )
     paths = [tmp_path / f"{i}.txt" for i in range(5)]
     for i, path in enumerate(paths):
         path.write_text(f"capture {i}" * (i + 1), encoding="utf-8")
@@ -339,7 +390,9 @@ def test_the_file_index_tells_files_apart_by_their_stat_when_path_hashes_collide
     assert changed.hashed == 1
 
 
-def test_the_saved_index_keeps_the_files_of_this_build_sorted_whether_known_or_new(tmp_path, monkeypatch):
+def test_the_saved_index_keeps_the_files_of_this_build_sorted_whether_known_or_new(
+    tmp_path, monkeypatch
+):
     """A rebuild marks the index rows it matched and appends new or changed files; save() merges the two.
     The result must be the index a first build of the same files would save: the same rows, sorted."""
     import hashlib
@@ -355,7 +408,9 @@ def test_the_saved_index_keeps_the_files_of_this_build_sorted_whether_known_or_n
     def rows(index_path):
         with pa.OSFile(str(index_path)) as source:
             table = pa.ipc.open_file(source).read_all()
-        assert table.column("path_hash").to_pylist() == sorted(table.column("path_hash").to_pylist())
+        assert table.column("path_hash").to_pylist() == sorted(
+            table.column("path_hash").to_pylist()
+        )
         return sorted(zip(*(table.column(n).to_pylist() for n in table.column_names)))
 
     def see(index, chosen):
@@ -377,8 +432,9 @@ def test_the_saved_index_keeps_the_files_of_this_build_sorted_whether_known_or_n
     see(again, paths[:20])
     see(again, paths[20:])
     assert again.hashed == 4  # two changed, two new
-    assert again.digests_by_inode([str(paths[3]), str(paths[30])], [os.stat(p).st_ino for p in (paths[3], paths[30])]) \
-        == [hashlib.sha256(p.read_bytes()).digest() for p in (paths[3], paths[30])]
+    assert again.digests_by_inode(
+        [str(paths[3]), str(paths[30])], [os.stat(p).st_ino for p in (paths[3], paths[30])]
+    ) == [hashlib.sha256(p.read_bytes()).digest() for p in (paths[3], paths[30])]
     assert again.hashed == 4  # both known from this build, neither read nor stat again
     again.save()
     fresh = cache_mod.FileIndex(tmp_path / "fresh.arrow")
@@ -395,7 +451,11 @@ def test_the_saved_index_keeps_the_files_of_this_build_sorted_whether_known_or_n
 def test_a_focused_check_gives_the_same_findings_from_the_cache(corpus_copy, tmp_path, monkeypatch):
     monkeypatch.setattr(cache_mod, "RACY_NS", 0)
     project = project_mod.load(corpus_copy)
-    focus = {"raw/rt/zz-trimmed-copy.txt", "raw/rt/zz-same-url.meta.yaml", "raw/rt/0000019.meta.yaml"}
+    focus = {
+        "raw/rt/zz-trimmed-copy.txt",
+        "raw/rt/zz-same-url.meta.yaml",
+        "raw/rt/0000019.meta.yaml",
+    }
 
     def findings(cache=None):
         result = pipeline.run(project, focus=focus, cache=cache)
@@ -403,20 +463,33 @@ def test_a_focused_check_gives_the_same_findings_from_the_cache(corpus_copy, tmp
         return sorted((f.file, f.line, f.code, f.field, f.message) for f in result.report.findings)
 
     uncached = findings()
-    assert {code for _, _, code, _, _ in uncached} >= {"near-duplicate", "duplicate-url", "duplicate-id"}
+    assert {code for _, _, code, _, _ in uncached} >= {
+        "near-duplicate",
+        "duplicate-url",
+        "duplicate-id",
+    }
     folder = tmp_path / "cache"
     assert findings(Cache(folder)) == uncached  # cold
     warm = Cache(folder)
     assert findings(warm) == uncached and warm.misses == 0
 
 
-def test_entries_of_captures_that_made_no_record_come_back_from_the_cache(corpus_copy, tmp_path, monkeypatch):
+def test_entries_of_captures_that_made_no_record_come_back_from_the_cache(
+    corpus_copy, tmp_path, monkeypatch
+):
     monkeypatch.setattr(cache_mod, "RACY_NS", 0)
-    (corpus_copy / "raw/rt/zz-title-only.txt").write_text("A title and nothing else\n", encoding="utf-8")
-    (corpus_copy / "raw/rt/zz-not-utf8.txt").write_bytes("Caf\u00e9 title\n\nBody text.\n".encode("latin-1"))
+    (corpus_copy / "raw/rt/zz-title-only.txt").write_text(
+        "A title and nothing else\n", encoding="utf-8"
+    )
+    (corpus_copy / "raw/rt/zz-not-utf8.txt").write_bytes(
+        "Caf\u00e9 title\n\nBody text.\n".encode("latin-1")
+    )
     uncached, _ = build(corpus_copy, tmp_path / "plain")
     codes = {(file, code) for file, _, code, _, _ in uncached}
-    assert {("raw/rt/zz-title-only.txt", "no-body-text"), ("raw/rt/zz-not-utf8.txt", "invalid-utf8")} <= codes
+    assert {
+        ("raw/rt/zz-title-only.txt", "no-body-text"),
+        ("raw/rt/zz-not-utf8.txt", "invalid-utf8"),
+    } <= codes
     folder = tmp_path / "cache"
     assert build(corpus_copy, tmp_path / "cold", Cache(folder))[0] == uncached
     warm = Cache(folder)
@@ -438,7 +511,9 @@ def _tree_sha256_as_lines(folder):
             relative = os.path.relpath(path, folder).replace(os.sep, "/")
             if os.path.islink(path):
                 if name in names:
-                    target = hashlib.sha256(os.readlink(path).encode("utf-8", "surrogateescape")).hexdigest()
+                    target = hashlib.sha256(
+                        os.readlink(path).encode("utf-8", "surrogateescape")
+                    ).hexdigest()
                     lines.append(f"symlink:{target}  {relative}\n")
             elif name in names:
                 lines.append(f"{sha256_file(Path(path))}  {relative}\n")
@@ -452,9 +527,18 @@ def test_the_tree_hash_sorted_in_arrow_is_that_of_the_sorted_lines(tmp_path, mon
     monkeypatch.setattr(manifest, "CHUNK", 3)  # several chunks per folder
     raw = tmp_path / "raw"
     (raw / "rt" / "deep").mkdir(parents=True)
-    for name, data in {"rt/a.txt": b"same", "rt/b.txt": b"same", "rt/a": b"x", "rt/a\x05b": b"x",
-                       "rt/caf\u00e9.txt": b"y", "rt/\u4e2d\u6587.txt": b"z", "rt/deep/a.txt": b"same",
-                       "zz.txt": b"", "rt/\u0100.txt": b"w", "rt/\U0001f600.txt": b"v"}.items():
+    for name, data in {
+        "rt/a.txt": b"same",
+        "rt/b.txt": b"same",
+        "rt/a": b"x",
+        "rt/a\x05b": b"x",
+        "rt/caf\u00e9.txt": b"y",
+        "rt/\u4e2d\u6587.txt": b"z",
+        "rt/deep/a.txt": b"same",
+        "zz.txt": b"",
+        "rt/\u0100.txt": b"w",
+        "rt/\U0001f600.txt": b"v",
+    }.items():
         (raw / name).write_bytes(data)
     os.symlink("/etc/hostname", raw / "rt" / "link.txt")
     os.symlink("a.txt", raw / "rt" / "alias.txt")

@@ -8,9 +8,8 @@ import re
 import pytest
 import yaml
 
-from corpuspack.cli.commands import main
-
 from conftest import REPO, invoke
+from corpuspack.cli.commands import main
 
 COMMANDS = sorted(main.commands)
 
@@ -39,9 +38,16 @@ def test_json_report_shape(project, runner):
     assert set(report) == {"format_version", "valid", "stats", "findings"}
     assert report["valid"] is False
     assert report["stats"] == {"files": 12, "articles": 5, "errors": 1, "warnings": 0}
-    assert report["findings"] == [{"file": "raw/rt/empty.txt", "line": None, "code": "empty-file",
-                                   "message": report["findings"][0]["message"], "severity": "error",
-                                   "field": None}]
+    assert report["findings"] == [
+        {
+            "file": "raw/rt/empty.txt",
+            "line": None,
+            "code": "empty-file",
+            "message": report["findings"][0]["message"],
+            "severity": "error",
+            "field": None,
+        }
+    ]
 
 
 def test_text_report_groups_findings_by_file(project, runner):
@@ -115,7 +121,11 @@ def test_the_pre_commit_hook_runs_validate_on_the_staged_files(project, runner):
     assert hook["entry"] == "corpuspack validate" and hook["pass_filenames"] is True
     assert re.match(hook["files"], "raw/tass/x.txt") and not re.match(hook["files"], "src/x.py")
     (project / "raw/rt/empty.txt").write_bytes(b"")
-    args = hook["entry"].split()[1:] + ["--project", str(project), str(project / "raw/rt/empty.txt")]
+    args = hook["entry"].split()[1:] + [
+        "--project",
+        str(project),
+        str(project / "raw/rt/empty.txt"),
+    ]
     assert invoke(runner, *args).exit_code == 1
     args = hook["entry"].split()[1:] + ["--project", str(project), str(project / "raw/tass")]
     assert invoke(runner, *args).exit_code == 0

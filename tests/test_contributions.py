@@ -10,19 +10,22 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from corpuspack.findings.report import Finding, Report
-from corpuspack.cli import render
-
-from contributions import CASES, NEW_RT, NEW_RT_SIDECAR, apply, write
 from conftest import REPO, copy_project, invoke
+from contributions import CASES, NEW_RT, NEW_RT_SIDECAR, apply, write
+from corpuspack.cli import render
+from corpuspack.findings.report import Finding, Report
 
 # GitHub's workflow command syntax: ::level key=value,key=value::message, with % \r \n escaped.
-WORKFLOW_COMMAND = re.compile(r"^::(error|warning|notice)( (file=[^,:]+)(,line=\d+)?(,title=[^,:]+)?"
-                              r"| title=[^,:]+)?::[^\r\n]*$")
+WORKFLOW_COMMAND = re.compile(
+    r"^::(error|warning|notice)( (file=[^,:]+)(,line=\d+)?(,title=[^,:]+)?"
+    r"| title=[^,:]+)?::[^\r\n]*$"
+)
 
 
 def git(repo: Path, *args: str) -> str:
-    return subprocess.run(["git", "-C", str(repo), *args], check=True, capture_output=True, text=True).stdout
+    return subprocess.run(
+        ["git", "-C", str(repo), *args], check=True, capture_output=True, text=True
+    ).stdout
 
 
 @pytest.fixture
@@ -65,12 +68,16 @@ def test_each_hostile_contribution_fails_with_its_code_file_and_line(case, repo,
     result = check(runner, repo, "--format", "json")
     assert result.exit_code == 1, result.output
     findings = json.loads(result.stdout)["findings"]
-    assert [(f["code"], f["file"], f["line"]) for f in findings if f["severity"] == "error"] == [expected]
+    assert [(f["code"], f["file"], f["line"]) for f in findings if f["severity"] == "error"] == [
+        expected
+    ]
     github = check(runner, repo, "--format", "github")
     annotations = [line for line in github.stdout.splitlines() if line.startswith("::")]
     assert annotations and all(WORKFLOW_COMMAND.match(line) for line in annotations), annotations
-    assert any(line.startswith("::error file=") and f"title=corpuspack {expected[0]}::" in line
-               for line in annotations)
+    assert any(
+        line.startswith("::error file=") and f"title=corpuspack {expected[0]}::" in line
+        for line in annotations
+    )
 
 
 def test_a_symlink_out_of_the_repository_is_refused(repo, runner, tmp_path):
@@ -80,7 +87,9 @@ def test_a_symlink_out_of_the_repository_is_refused(repo, runner, tmp_path):
     commit(repo)
     result = check(runner, repo, "--format", "json")
     assert result.exit_code == 1
-    assert [(f["code"], f["file"]) for f in json.loads(result.stdout)["findings"]] == [("symlink", "raw/rt/link.txt")]
+    assert [(f["code"], f["file"]) for f in json.loads(result.stdout)["findings"]] == [
+        ("symlink", "raw/rt/link.txt")
+    ]
     assert "Outside the repository" not in result.output
 
 
@@ -107,9 +116,23 @@ def test_a_missing_ref_falls_back_to_a_full_check_with_a_notice(repo, runner):
     write(repo, "raw/rt/empty.txt", b"")
     result = invoke(runner, "validate", "--project", str(repo), "--changed-since", "origin/nowhere")
     assert result.exit_code == 1
-    assert "notice: git ref 'origin/nowhere' not found: checking the whole corpus instead" in result.stderr
-    github = invoke(runner, "validate", "--project", str(repo), "--changed-since", "nowhere", "--format", "github")
-    assert github.stdout.splitlines()[0].startswith("::notice title=corpuspack::git ref 'nowhere' not found")
+    assert (
+        "notice: git ref 'origin/nowhere' not found: checking the whole corpus instead"
+        in result.stderr
+    )
+    github = invoke(
+        runner,
+        "validate",
+        "--project",
+        str(repo),
+        "--changed-since",
+        "nowhere",
+        "--format",
+        "github",
+    )
+    assert github.stdout.splitlines()[0].startswith(
+        "::notice title=corpuspack::git ref 'nowhere' not found"
+    )
 
 
 def test_outside_a_git_repository_falls_back_too(project, runner):
@@ -120,9 +143,14 @@ def test_outside_a_git_repository_falls_back_too(project, runner):
 
 def test_near_duplicates_reprint_and_trimmed_copy(repo, runner):
     tass = (repo / "raw/tass/002_7aabf56efc3e79f2.txt").read_text(encoding="utf-8")
-    body = tass.split("BEIJING, September 18. /TASS/. ", 1)[1].replace("Chinese expert", "Chinese analyst")
-    reprint = ("China, Russia to strengthen security cooperation — RT EN\n\n18 sep 2023 10:15 am\n\n" + body
-               + "\n\nMore on the subject – Russia and China\n\nSource link\n")
+    body = tass.split("BEIJING, September 18. /TASS/. ", 1)[1].replace(
+        "Chinese expert", "Chinese analyst"
+    )
+    reprint = (
+        "China, Russia to strengthen security cooperation — RT EN\n\n18 sep 2023 10:15 am\n\n"
+        + body
+        + "\n\nMore on the subject – Russia and China\n\nSource link\n"
+    )
     sputnik = (repo / "raw/sputnik/000_b815a870e73c6b09.txt").read_text(encoding="utf-8")
     trimmed = "\n\n".join(sputnik.split("\n\n")[:7]) + "\n"
     write(repo, "raw/rt/reprint.txt", reprint.encode())
@@ -132,11 +160,18 @@ def test_near_duplicates_reprint_and_trimmed_copy(repo, runner):
     result = check(runner, repo, "--format", "json")
     assert result.exit_code == 0  # near-duplicates are warnings by default (a project setting)
     findings = json.loads(result.stdout)["findings"]
-    pairs = {(f["file"], re.search(r"near-duplicate of (\S+): similarity (\d\.\d\d)", f["message"]).groups())
-             for f in findings if f["code"] == "near-duplicate"}
+    pairs = {
+        (
+            f["file"],
+            re.search(r"near-duplicate of (\S+): similarity (\d\.\d\d)", f["message"]).groups(),
+        )
+        for f in findings
+        if f["code"] == "near-duplicate"
+    }
     assert {(file, other) for file, (other, _) in pairs} == {
         ("raw/rt/reprint.txt", "raw/tass/002_7aabf56efc3e79f2.txt"),
-        ("raw/sputnik/trimmed.txt", "raw/sputnik/000_b815a870e73c6b09.txt")}
+        ("raw/sputnik/trimmed.txt", "raw/sputnik/000_b815a870e73c6b09.txt"),
+    }
     assert all(float(similarity) >= 0.8 for _, (_, similarity) in pairs)
     assert len(findings) == 2
 
@@ -167,9 +202,13 @@ def test_json_report_round_trips_through_the_documented_shape(repo, runner):
 def test_cache_gives_the_same_report(repo, runner, tmp_path):
     apply(repo, CASES["latin-1"][0] | {"raw/rt/new.txt": NEW_RT})
     cache = tmp_path / "cache"
-    first = invoke(runner, "validate", "--project", str(repo), "--cache", str(cache), "--format", "json")
+    first = invoke(
+        runner, "validate", "--project", str(repo), "--cache", str(cache), "--format", "json"
+    )
     assert any(cache.rglob("pack-*.keys.arrow")) and any(cache.rglob("files.arrow"))
-    second = invoke(runner, "validate", "--project", str(repo), "--cache", str(cache), "--format", "json")
+    second = invoke(
+        runner, "validate", "--project", str(repo), "--cache", str(cache), "--format", "json"
+    )
     uncached = invoke(runner, "validate", "--project", str(repo), "--format", "json")
     assert first.stdout == second.stdout == uncached.stdout
 
@@ -181,7 +220,9 @@ def test_paths_outside_raw_or_missing_are_usage_errors(repo, runner, monkeypatch
     assert missing.exit_code == 2 and "no such file or folder" in missing.output
 
 
-def test_relative_paths_resolve_from_the_corpus_root_and_dot_means_all(repo, runner, monkeypatch, tmp_path):
+def test_relative_paths_resolve_from_the_corpus_root_and_dot_means_all(
+    repo, runner, monkeypatch, tmp_path
+):
     write(repo, "raw/tass/empty.txt", b"")
     monkeypatch.chdir(tmp_path)
     assert invoke(runner, "validate", "--project", str(repo), "raw/tass").exit_code == 1
@@ -192,7 +233,10 @@ def test_relative_paths_resolve_from_the_corpus_root_and_dot_means_all(repo, run
 def test_a_sidecar_path_shows_its_captures_findings(repo, runner):
     write(repo, "raw/rt/empty.txt", b"")
     write(repo, "raw/rt/empty.meta.yaml", b"title:\n  value: T\n  note: n\n")
-    result = invoke(runner, "validate", "--project", str(repo), "--format", "json", "raw/rt/empty.meta.yaml")
+    result = invoke(
+        runner, "validate", "--project", str(repo), "--format", "json", "raw/rt/empty.meta.yaml"
+    )
     assert result.exit_code == 1
     assert [(f["code"], f["file"]) for f in json.loads(result.stdout)["findings"]] == [
-        ("empty-file", "raw/rt/empty.txt")]
+        ("empty-file", "raw/rt/empty.txt")
+    ]

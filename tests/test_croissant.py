@@ -20,26 +20,64 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 
+from conftest import copy_project, invoke
+from corpuspack.build.tables import QUOTE_FIELDS
 from corpuspack.project import datapackage as project_mod
 from corpuspack.project import schema as schema_mod
+from corpuspack.project.schema import RecordSchema
 from corpuspack.release import croissant
 from corpuspack.release.writer import data_file
-from corpuspack.project.schema import RecordSchema
-from corpuspack.build.tables import QUOTE_FIELDS
-
-from conftest import copy_project, invoke
 
 RELEASE_DATE = "2025-06-01"
 
 # The terms of the JSON-LD context in the Croissant 1.1 specification, Appendix 1, and those
 # the Croissant example datasets carry besides (path, repeated, replace, samplingRate).
 SPEC_CONTEXT = {
-    "@language", "@vocab", "sc", "cr", "rai", "dct", "annotation", "arrayShape", "citeAs", "column",
-    "conformsTo", "containedIn", "data", "dataType", "equivalentProperty", "examples", "excludes", "extract",
-    "field", "fileProperty", "fileObject", "fileSet", "format", "includes", "isArray", "isLiveDataset",
-    "jsonPath", "key", "md5", "parentField", "recordSet", "references", "regex", "readLines", "sdVersion",
-    "separator", "source", "subField", "transform", "unArchive", "value",
-    "path", "repeated", "replace", "samplingRate",
+    "@language",
+    "@vocab",
+    "sc",
+    "cr",
+    "rai",
+    "dct",
+    "annotation",
+    "arrayShape",
+    "citeAs",
+    "column",
+    "conformsTo",
+    "containedIn",
+    "data",
+    "dataType",
+    "equivalentProperty",
+    "examples",
+    "excludes",
+    "extract",
+    "field",
+    "fileProperty",
+    "fileObject",
+    "fileSet",
+    "format",
+    "includes",
+    "isArray",
+    "isLiveDataset",
+    "jsonPath",
+    "key",
+    "md5",
+    "parentField",
+    "recordSet",
+    "references",
+    "regex",
+    "readLines",
+    "sdVersion",
+    "separator",
+    "source",
+    "subField",
+    "transform",
+    "unArchive",
+    "value",
+    "path",
+    "repeated",
+    "replace",
+    "samplingRate",
 }
 
 
@@ -51,9 +89,18 @@ def render_inputs(project: Path, release: Path) -> tuple[dict, Path, list]:
     loaded = project_mod.load(project)
     schema = RecordSchema(loaded.load_schema())
     quotes_schema = RecordSchema(loaded.load_quotes_schema(), expected=QUOTE_FIELDS)
-    tables = [(config, table_schema, [data_file(split, config) for split in loaded.settings.splits
-                                      if (release / data_file(split, config)).exists()])
-              for config, table_schema in (("articles", schema), ("quotes", quotes_schema))]
+    tables = [
+        (
+            config,
+            table_schema,
+            [
+                data_file(split, config)
+                for split in loaded.settings.splits
+                if (release / data_file(split, config)).exists()
+            ],
+        )
+        for config, table_schema in (("articles", schema), ("quotes", quotes_schema))
+    ]
     return loaded.descriptor, release, tables
 
 
@@ -73,7 +120,8 @@ def built(request, tmp_path_factory) -> tuple[Path, Path]:
     assert result.exit_code == 0, result.output
     # The build writes croissant.json: exactly what render gives for the release's inputs.
     assert (release / "croissant.json").read_text(encoding="utf-8") == croissant.render(
-        *render_inputs(project, release), release_date=RELEASE_DATE)
+        *render_inputs(project, release), release_date=RELEASE_DATE
+    )
     return project, release
 
 
@@ -104,7 +152,9 @@ def test_several_files_per_configuration_when_there_are_several_splits(built):
 
 def test_mlcroissant_validates_it_without_errors_or_warnings(release, caplog):
     with caplog.at_level(logging.WARNING):
-        dataset = mlc.Dataset(jsonld=release / "croissant.json")  # raises ValidationError on any error
+        dataset = mlc.Dataset(
+            jsonld=release / "croissant.json"
+        )  # raises ValidationError on any error
     assert not dataset.metadata.ctx.issues.errors and not dataset.metadata.ctx.issues.warnings
     # mlcroissant logs some problems (e.g. a non-standard @context) instead of recording them as issues.
     assert [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING] == []
@@ -121,10 +171,18 @@ def test_every_table_schema_field_is_a_field_with_its_type(built):
     """A Field per Table Schema field, recursively, except the ones the record set says are left out."""
     project, release = built
     meta = metadata(release)
-    expected_types = {"string": "sc:Text", "integer": "sc:Integer", "number": "sc:Float",
-                      "boolean": "sc:Boolean", "date": "sc:Date", "datetime": "sc:DateTime"}
+    expected_types = {
+        "string": "sc:Text",
+        "integer": "sc:Integer",
+        "number": "sc:Float",
+        "boolean": "sc:Boolean",
+        "date": "sc:Date",
+        "datetime": "sc:DateTime",
+    }
     assert croissant.DATA_TYPES == expected_types
-    assert set(croissant.DATA_TYPES) == set(schema_mod._PRIMITIVES)  # every type a release can hold, mapped
+    assert set(croissant.DATA_TYPES) == set(
+        schema_mod._PRIMITIVES
+    )  # every type a release can hold, mapped
 
     def walk(fields: list[dict], parent: str):
         for f in fields:
@@ -134,7 +192,9 @@ def test_every_table_schema_field_is_a_field_with_its_type(built):
                 yield from walk(inner["fields"], f"{parent}/{f['name']}")
 
     left_out = set()
-    for (config, table_schema, _), record_set in zip(render_inputs(project, release)[2], meta["recordSet"]):
+    for (config, table_schema, _), record_set in zip(
+        render_inputs(project, release)[2], meta["recordSet"]
+    ):
         assert record_set["@id"] == config
         fields = declared(record_set["field"])
         assert [f["name"] for f in record_set["field"]] == table_schema.names
@@ -168,7 +228,9 @@ def test_file_objects_carry_the_real_hashes_and_sizes(release):
         assert item["contentSize"] == f"{len(content)} B"
         assert item["encodingFormat"] == "application/x-parquet"
     file_sets = {d["@id"]: d for d in meta["distribution"] if d["@type"] == "cr:FileSet"}
-    assert sorted(f for s in file_sets.values() for f in s["includes"]) == parquet  # each file read once
+    assert (
+        sorted(f for s in file_sets.values() for f in s["includes"]) == parquet
+    )  # each file read once
 
 
 def plain(value, data_type: str | None):
@@ -238,7 +300,9 @@ def datasets_rows(release: Path, config: str, files: list[str]) -> list[dict]:
     """The rows datasets loads for files, in the order mlcroissant reads a FileSet: by path, rows in order."""
     rows = []
     for relative in sorted(files):
-        rows += list(datasets.load_dataset(str(release), config, split=Path(relative).name.split("-", 1)[0]))
+        rows += list(
+            datasets.load_dataset(str(release), config, split=Path(relative).name.split("-", 1)[0])
+        )
     return rows
 
 
@@ -246,7 +310,9 @@ def test_mlcroissant_loads_what_datasets_loads(built):
     project, release = built
     dataset = mlc.Dataset(jsonld=release / "croissant.json")
     meta = metadata(release)
-    for (config, _, files), record_set in zip(render_inputs(project, release)[2], meta["recordSet"]):
+    for (config, _, files), record_set in zip(
+        render_inputs(project, release)[2], meta["recordSet"]
+    ):
         fields = declared(record_set["field"])
         got = [as_loaded(r, fields) for r in dataset.records(config)]
         want = [keep(row, record_set["field"]) for row in datasets_rows(release, config, files)]
@@ -254,7 +320,9 @@ def test_mlcroissant_loads_what_datasets_loads(built):
         for mine, theirs in zip(got, want):
             assert typed(mine) == typed(theirs)
     # The comparison is not vacuous: timestamps, dates, nested lists and nulls are all there.
-    articles = [as_loaded(r, declared(meta["recordSet"][0]["field"])) for r in dataset.records("articles")]
+    articles = [
+        as_loaded(r, declared(meta["recordSet"][0]["field"])) for r in dataset.records("articles")
+    ]
     assert any(isinstance(a["published"], dt.datetime) for a in articles)
     assert any(a["published"] is None for a in articles)
     assert any(a["removed"] and a["annotations"] and a["keywords"] for a in articles)
@@ -266,7 +334,9 @@ def test_a_wrong_column_validates_but_does_not_load(release, tmp_path):
     title = next(f for f in meta["recordSet"][0]["field"] if f["name"] == "title")
     title["source"]["extract"]["column"] = "headline"
     (copied / "croissant.json").write_text(json.dumps(meta), encoding="utf-8")
-    dataset = mlc.Dataset(jsonld=copied / "croissant.json")  # Croissant's validation is static: this passes
+    dataset = mlc.Dataset(
+        jsonld=copied / "croissant.json"
+    )  # Croissant's validation is static: this passes
     with pytest.raises(mlc.GenerationError) as caught:
         list(dataset.records("articles"))
     cause = caught.value
@@ -275,11 +345,14 @@ def test_a_wrong_column_validates_but_does_not_load(release, tmp_path):
     assert 'Column "headline" does not exist' in str(cause)
 
 
-@pytest.mark.xfail(strict=True, raises=mlc.GenerationError,
-                   reason="mlcroissant 1.1.1 cannot read an array of objects inside an array of objects from "
-                          "Parquet: the chained jsonPath indexes a numpy array with a string (IndexError). "
-                          "Strict, so a mlcroissant that can read it fails this test: then stop leaving such "
-                          "fields out.")
+@pytest.mark.xfail(
+    strict=True,
+    raises=mlc.GenerationError,
+    reason="mlcroissant 1.1.1 cannot read an array of objects inside an array of objects from "
+    "Parquet: the chained jsonPath indexes a numpy array with a string (IndexError). "
+    "Strict, so a mlcroissant that can read it fails this test: then stop leaving such "
+    "fields out.",
+)
 def test_mlcroissant_reads_annotation_attributes(built, tmp_path):
     project, release = built
     copied = shutil.copytree(release, tmp_path / "release")
@@ -289,17 +362,28 @@ def test_mlcroissant_reads_annotation_attributes(built, tmp_path):
 
     def sub(name: str) -> dict:
         field = copy.deepcopy(template)
-        field.update({"@id": f"articles/annotations/attributes/{name}", "name": name, "dataType": "sc:Text"})
+        field.update(
+            {"@id": f"articles/annotations/attributes/{name}", "name": name, "dataType": "sc:Text"}
+        )
         field["source"]["transform"] = [{"jsonPath": "attributes"}, {"jsonPath": name}]
         return field
 
     # As the Croissant 1.1 specification nests fields, and as Hugging Face's own croissant.json would.
-    annotations["subField"].append({"@type": "cr:Field", "@id": "articles/annotations/attributes",
-                                    "name": "attributes", "isArray": True,
-                                    "subField": [sub("name"), sub("value")]})
+    annotations["subField"].append(
+        {
+            "@type": "cr:Field",
+            "@id": "articles/annotations/attributes",
+            "name": "attributes",
+            "isArray": True,
+            "subField": [sub("name"), sub("value")],
+        }
+    )
     (copied / "croissant.json").write_text(json.dumps(meta), encoding="utf-8")
     fields = declared(meta["recordSet"][0]["field"])
-    got = [as_loaded(r, fields) for r in mlc.Dataset(jsonld=copied / "croissant.json").records("articles")]
+    got = [
+        as_loaded(r, fields)
+        for r in mlc.Dataset(jsonld=copied / "croissant.json").records("articles")
+    ]
     files = render_inputs(project, copied)[2][0][2]
     want = [row["annotations"] for row in datasets_rows(copied, "articles", files)]
     assert [g["annotations"] for g in got] == want

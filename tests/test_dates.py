@@ -6,16 +6,29 @@ import pytest
 
 from corpuspack.article import dates
 
-UTC = dt.timezone.utc
+UTC = dt.UTC
 
 
-@pytest.mark.parametrize("text, precision, instant, date", [
-    ("13:49 GMT28 February 2021", "datetime", dt.datetime(2021, 2, 28, 13, 49, tzinfo=UTC), dt.date(2021, 2, 28)),
-    ("28 February 2021 23:30 +0300", "datetime", dt.datetime(2021, 2, 28, 20, 30, tzinfo=UTC), dt.date(2021, 2, 28)),
-    ("8 mar 2022 09:01 am", "local-datetime", None, dt.date(2022, 3, 8)),
-    ("8 March 2022", "date", None, dt.date(2022, 3, 8)),
-    ("September 18", "month-day", None, None),
-])
+@pytest.mark.parametrize(
+    "text, precision, instant, date",
+    [
+        (
+            "13:49 GMT28 February 2021",
+            "datetime",
+            dt.datetime(2021, 2, 28, 13, 49, tzinfo=UTC),
+            dt.date(2021, 2, 28),
+        ),
+        (
+            "28 February 2021 23:30 +0300",
+            "datetime",
+            dt.datetime(2021, 2, 28, 20, 30, tzinfo=UTC),
+            dt.date(2021, 2, 28),
+        ),
+        ("8 mar 2022 09:01 am", "local-datetime", None, dt.date(2022, 3, 8)),
+        ("8 March 2022", "date", None, dt.date(2022, 3, 8)),
+        ("September 18", "month-day", None, None),
+    ],
+)
 def test_page_dates_keep_their_precision(text, precision, instant, date):
     parsed = dates.parse_page_date(text)
     assert (parsed.precision, parsed.instant, parsed.date) == (precision, instant, date)
@@ -39,7 +52,9 @@ def test_unparseable_dates_raise(text):
 
 def test_iso_sidecar_dates():
     assert dates.parse_iso("2023-09-18").date == dt.date(2023, 9, 18)
-    assert dates.parse_iso("2023-09-18T10:00+03:00").instant == dt.datetime(2023, 9, 18, 7, 0, tzinfo=UTC)
+    assert dates.parse_iso("2023-09-18T10:00+03:00").instant == dt.datetime(
+        2023, 9, 18, 7, 0, tzinfo=UTC
+    )
     with pytest.raises(dates.DateError):
         dates.parse_iso("2023-09-18T10:00")  # a time without an offset is ambiguous
     with pytest.raises(dates.DateError):
@@ -58,10 +73,16 @@ def test_a_local_page_time_agrees_with_a_sidecar_at_its_own_offset():
     assert not dates.agrees(page, dates.parse_iso("2022-03-09T01:00+03:00"))
 
 
-@pytest.mark.parametrize("slug, text", [
-    ("sputnik", "13:49 GMT28 February 2021"), ("sputnik", "17:23 GMT21 September 2020"),
-    ("rt", "8 mar 2022 09:01 am"), ("rt", "12 dec 2021 11:45 pm"), ("tass", "September 18"),
-])
+@pytest.mark.parametrize(
+    "slug, text",
+    [
+        ("sputnik", "13:49 GMT28 February 2021"),
+        ("sputnik", "17:23 GMT21 September 2020"),
+        ("rt", "8 mar 2022 09:01 am"),
+        ("rt", "12 dec 2021 11:45 pm"),
+        ("tass", "September 18"),
+    ],
+)
 def test_profile_formats_agree_with_dateparser(slug, text):
     from corpuspack.article.profiles import registry
 

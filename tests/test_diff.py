@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import json
 
-from contributions import NEW_RT, write
 from conftest import invoke, set_version
+from contributions import NEW_RT, write
 
 
 def test_diff_reports_exactly_an_added_article_and_a_fixed_typo(project, runner):
@@ -30,7 +30,9 @@ def test_diff_reports_exactly_an_added_article_and_a_fixed_typo(project, runner)
     # The fix lengthens the text, so the annotations after it move with it.
     assert changed["fields"] == ["annotations", "raw_sha256", "text"]
     assert any(line.startswith("-") and "cardinal changes" in line for line in changed["text_diff"])
-    assert any(line.startswith("+") and "fundamental changes" in line for line in changed["text_diff"])
+    assert any(
+        line.startswith("+") and "fundamental changes" in line for line in changed["text_diff"]
+    )
     assert report["schema"] == {"added": [], "removed": [], "changed": []}
     assert report["splits"] == {"moved": []}
 

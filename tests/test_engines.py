@@ -9,21 +9,25 @@ import sys
 import pytest
 from distributed import LocalCluster
 
-from corpuspack.cli import commands as cli
-from corpuspack.build import engines
-
 from conftest import REPO, invoke
+from corpuspack.build import engines
+from corpuspack.cli import commands as cli
 
 sys.path.insert(0, str(REPO / "benchmarks"))
 import synth  # noqa: E402
+
 from test_parallel import files  # noqa: E402
 
 
 @pytest.fixture(scope="module")
 def corpus(tmp_path_factory):
-    root = synth.generate(tmp_path_factory.mktemp("engines") / "corpus", 440)  # enough for two workers
+    root = synth.generate(
+        tmp_path_factory.mktemp("engines") / "corpus", 440
+    )  # enough for two workers
     descriptor = json.loads((root / "datapackage.json").read_text(encoding="utf-8"))
-    descriptor["corpuspack"]["shard_rows"] = 150  # three shards, so their assignment is compared too
+    descriptor["corpuspack"]["shard_rows"] = (
+        150  # three shards, so their assignment is compared too
+    )
     (root / "datapackage.json").write_text(json.dumps(descriptor), encoding="utf-8")
     return root
 
@@ -33,7 +37,9 @@ def serial(corpus, tmp_path_factory):
     from click.testing import CliRunner
 
     out = tmp_path_factory.mktemp("serial") / "release"
-    result = invoke(CliRunner(), "build", "--project", str(corpus), "--out", str(out), "--jobs", "1")
+    result = invoke(
+        CliRunner(), "build", "--project", str(corpus), "--out", str(out), "--jobs", "1"
+    )
     assert result.exit_code == 0, result.output
     built = files(out)
     assert sum(name.startswith("data/") for name in built) == 3
@@ -41,16 +47,38 @@ def serial(corpus, tmp_path_factory):
 
 
 def test_a_local_dask_cluster_of_two_workers_gives_the_same_bytes(corpus, serial, runner, tmp_path):
-    result = invoke(runner, "build", "--project", str(corpus), "--out", str(tmp_path / "dask"),
-                    "--engine", "dask", "--jobs", "2")
+    result = invoke(
+        runner,
+        "build",
+        "--project",
+        str(corpus),
+        "--out",
+        str(tmp_path / "dask"),
+        "--engine",
+        "dask",
+        "--jobs",
+        "2",
+    )
     assert result.exit_code == 0, result.output
     assert files(tmp_path / "dask") == serial
 
 
 def test_a_running_scheduler_is_used_by_address(corpus, serial, runner, tmp_path):
-    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
-        result = invoke(runner, "build", "--project", str(corpus), "--out", str(tmp_path / "remote"),
-                        "--engine", "dask", "--scheduler", cluster.scheduler_address)
+    with LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+    ) as cluster:
+        result = invoke(
+            runner,
+            "build",
+            "--project",
+            str(corpus),
+            "--out",
+            str(tmp_path / "remote"),
+            "--engine",
+            "dask",
+            "--scheduler",
+            cluster.scheduler_address,
+        )
         assert result.exit_code == 0, result.output
         # The work ran on the cluster's workers, not in this process.
         assert any(cluster.scheduler.task_prefixes), "no task reached the scheduler"
@@ -58,25 +86,41 @@ def test_a_running_scheduler_is_used_by_address(corpus, serial, runner, tmp_path
 
 
 def test_two_local_processes_give_the_same_bytes(corpus, serial, runner, tmp_path):
-    result = invoke(runner, "build", "--project", str(corpus), "--out", str(tmp_path / "two"), "--jobs", "2")
+    result = invoke(
+        runner, "build", "--project", str(corpus), "--out", str(tmp_path / "two"), "--jobs", "2"
+    )
     assert result.exit_code == 0, result.output
     assert files(tmp_path / "two") == serial
 
 
-def test_an_unreachable_scheduler_is_a_clear_error_and_writes_nothing(runner, tmp_path, monkeypatch):
+def test_an_unreachable_scheduler_is_a_clear_error_and_writes_nothing(
+    runner, tmp_path, monkeypatch
+):
     from conftest import copy_project
 
     project = copy_project(tmp_path / "corpus")
     monkeypatch.setattr(engines.Dask, "CONNECT_TIMEOUT", "1s")
-    result = runner.invoke(cli.main, ["build", "--project", str(project), "--engine", "dask",
-                                      "--scheduler", "tcp://127.0.0.1:9"])
+    result = runner.invoke(
+        cli.main,
+        [
+            "build",
+            "--project",
+            str(project),
+            "--engine",
+            "dask",
+            "--scheduler",
+            "tcp://127.0.0.1:9",
+        ],
+    )
     assert result.exit_code == 1
     assert "could not connect to the Dask scheduler at tcp://127.0.0.1:9" in result.output
     assert not (project / "dist").exists()
 
 
 def test_scheduler_needs_the_dask_engine(runner, project):
-    result = runner.invoke(cli.main, ["build", "--project", str(project), "--scheduler", "tcp://127.0.0.1:9"])
+    result = runner.invoke(
+        cli.main, ["build", "--project", str(project), "--scheduler", "tcp://127.0.0.1:9"]
+    )
     assert result.exit_code == 1 and "--scheduler is for --engine dask" in result.output
 
 
@@ -116,5 +160,7 @@ def test_the_local_engine_sends_big_batches_to_its_workers_and_computes_small_on
         done = []
         many = local.submit(list(range(200))).result(done.append)
         assert len(many) == 200 and os.getpid() not in set(many) and sum(done) == 200
-    with engines.Local(_pids, jobs=2, total=100) as small_corpus:  # too few captures to be worth workers
+    with engines.Local(
+        _pids, jobs=2, total=100
+    ) as small_corpus:  # too few captures to be worth workers
         assert set(small_corpus.submit(list(range(200))).result()) == {os.getpid()}

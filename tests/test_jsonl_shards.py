@@ -10,13 +10,25 @@ import pytest
 import yaml
 import zstandard
 
+from conftest import REPO, copy_project, invoke
 from corpuspack.build import pipeline
 from corpuspack.project import datapackage as project_mod
 
-from conftest import REPO, copy_project, invoke
-
-COMPARED = ("outlet", "url", "title", "lead", "published", "published_date", "published_precision", "dateline",
-            "language", "text", "keywords", "raw_sha256", "sidecar_notes")
+COMPARED = (
+    "outlet",
+    "url",
+    "title",
+    "lead",
+    "published",
+    "published_date",
+    "published_precision",
+    "dateline",
+    "language",
+    "text",
+    "keywords",
+    "raw_sha256",
+    "sidecar_notes",
+)
 
 
 def shard_lines(outlet: Path) -> list[bytes]:
@@ -73,7 +85,8 @@ def test_shards_give_the_articles_that_files_give(tmp_path, from_files):
             assert getattr(article, field) == getattr(expected, field), (name, field)
         # Quotations are found on the text alone (the people's standoff files stayed with the files).
         assert [a for a in article.annotations if a.source == "rule"] == [
-            a for a in expected.annotations if a.source == "rule"]
+            a for a in expected.annotations if a.source == "rule"
+        ]
 
 
 def test_a_release_builds_from_shards(tmp_path, runner):
@@ -89,28 +102,38 @@ def test_bad_lines_are_findings_naming_the_shard_and_the_line(tmp_path):
     as_shards(root)
     good = shard_lines(REPO / "raw/rt")
     lines = [
-        good[0],                                                       # 1: fine
-        b"{not json\n",                                                # 2
-        b'["a list"]\n',                                               # 3
-        b'{"name": "../escape.txt", "text": "x"}\n',                   # 4
-        b'{"name": "a.txt", "text": "x", "html": "<p>"}\n',            # 5
-        good[0],                                                       # 6: the same name again
-        b"\n",                                                         # 7: blank, skipped
-        b'{"name": "empty.txt", "text": ""}\n',                        # 8: a capture with a problem
+        good[0],  # 1: fine
+        b"{not json\n",  # 2
+        b'["a list"]\n',  # 3
+        b'{"name": "../escape.txt", "text": "x"}\n',  # 4
+        b'{"name": "a.txt", "text": "x", "html": "<p>"}\n',  # 5
+        good[0],  # 6: the same name again
+        b"\n",  # 7: blank, skipped
+        b'{"name": "empty.txt", "text": ""}\n',  # 8: a capture with a problem
         b'{"name": "bad_meta.txt", "text": "x", "meta": {"published": {"value": "2020-01-01"}}}\n',  # 9
     ]
     shard = root / "raw/rt/batch.jsonl.zst"
     write_shard(shard, lines)
     report = pipeline.run(project_mod.load(root)).report
     found = {(f.line, f.code) for f in report.findings if f.file == "raw/rt/batch.jsonl.zst"}
-    assert {(2, "invalid-jsonl"), (3, "invalid-jsonl"), (4, "invalid-jsonl"), (5, "invalid-jsonl"),
-            (6, "duplicate-capture"), (8, "empty-file")} <= found
+    assert {
+        (2, "invalid-jsonl"),
+        (3, "invalid-jsonl"),
+        (4, "invalid-jsonl"),
+        (5, "invalid-jsonl"),
+        (6, "duplicate-capture"),
+        (8, "empty-file"),
+    } <= found
     assert not any(line == 7 for line, _ in found)
     empty = next(f for f in report.findings if f.line == 8 and f.file.endswith("batch.jsonl.zst"))
-    assert empty.message.startswith("empty.txt (text): ") and empty.message.endswith("drop its line from the shard")
+    assert empty.message.startswith("empty.txt (text): ") and empty.message.endswith(
+        "drop its line from the shard"
+    )
     meta = [f for f in report.findings if f.file == "raw/rt/batch.jsonl.zst" and f.line == 9]
     assert meta and all(f.message.startswith("bad_meta.txt (") for f in meta)
-    assert not [f for f in report.findings if ".jsonl.zst/" in f.file]  # nothing left on the inner path
+    assert not [
+        f for f in report.findings if ".jsonl.zst/" in f.file
+    ]  # nothing left on the inner path
 
 
 def test_a_truncated_shard_is_a_finding_and_nothing_is_lost_quietly(tmp_path):
@@ -134,13 +157,18 @@ def test_a_changed_shard_focuses_validation_on_its_captures(tmp_path, runner):
 
 
 @pytest.mark.parametrize("batch", [1, pipeline.BATCH])
-def test_a_corpus_finding_on_a_shard_line_names_the_shard_and_the_line(tmp_path, monkeypatch, batch):
+def test_a_corpus_finding_on_a_shard_line_names_the_shard_and_the_line(
+    tmp_path, monkeypatch, batch
+):
     """Corpus-level checks run after the batches, on the store: their findings are moved onto the line too."""
     monkeypatch.setattr(pipeline, "BATCH", batch)
     root = copy_project(tmp_path / "corpus")
     rt = next((root / "raw/rt").glob("*.txt"))
     copy = json.dumps({"name": "copy.txt", "text": rt.read_text(encoding="utf-8")}).encode() + b"\n"
-    write_shard(root / "raw/rt/more.jsonl.gz", [b'{"name": "other.txt", "text": "Too short to matter."}\n', copy])
+    write_shard(
+        root / "raw/rt/more.jsonl.gz",
+        [b'{"name": "other.txt", "text": "Too short to matter."}\n', copy],
+    )
     report = pipeline.run(project_mod.load(root)).report
     duplicate = [f for f in report.findings if f.code == "duplicate-text"]
     assert [(f.file, f.line) for f in duplicate] == [("raw/rt/more.jsonl.gz", 2)]

@@ -2,14 +2,18 @@ from __future__ import annotations
 
 import unicodedata
 
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from corpuspack.article.normalize import normalize_text, split_lines
 
 
 def test_mojibake_is_repaired_and_quotes_are_kept():
     assert normalize_text("fromÂ the â€œquoteâ€\x9d") == "from the “quote”"
-    assert normalize_text('"straight" and “curly” – dashes — too') == '"straight" and “curly” – dashes — too'
+    assert (
+        normalize_text('"straight" and “curly” – dashes — too')
+        == '"straight" and “curly” – dashes — too'
+    )
 
 
 def test_spaces_fold_and_nfc():
@@ -31,8 +35,14 @@ def test_normalisation_is_idempotent_nfc_and_single_spaced(text):
 
 
 @settings(max_examples=3000)
-@given(st.text(alphabet=st.one_of(st.characters(min_codepoint=32, max_codepoint=126),
-                                  st.sampled_from("\u2018\u2019\u201c\u201d\u2013\u2014\u2026"))))
+@given(
+    st.text(
+        alphabet=st.one_of(
+            st.characters(min_codepoint=32, max_codepoint=126),
+            st.sampled_from("\u2018\u2019\u201c\u201d\u2013\u2014\u2026"),
+        )
+    )
+)
 def test_the_fast_path_is_what_ftfy_would_do(text):
     """ASCII and typographic punctuation skip ftfy: it must have nothing to change there."""
     import ftfy

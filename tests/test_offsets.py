@@ -9,7 +9,8 @@ original span, and a rejection happens only when the span's edge has no place.
 from __future__ import annotations
 
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from corpuspack.article.normalize import align_text, normalize_text
 from corpuspack.article.offsets import OffsetMap, Segment
@@ -31,8 +32,16 @@ def edit_steps(draw, length: int):
         if at + size > length:
             break
         if kind != "none":
-            edits.append((at, size, kind, draw(st.sampled_from([None, "furniture"])) if kind == "delete" else
-                          draw(st.text("xyz", min_size=1, max_size=3))))
+            edits.append(
+                (
+                    at,
+                    size,
+                    kind,
+                    draw(st.sampled_from([None, "furniture"]))
+                    if kind == "delete"
+                    else draw(st.text("xyz", min_size=1, max_size=3)),
+                )
+            )
         at += max(size, 1)
     return edits
 
@@ -53,7 +62,7 @@ def apply(model: list[tuple[str, frozenset, frozenset]], edits, deleted_by: dict
     for position, size, kind, extra in edits:
         parts.append(Segment(position - at, position - at, "keep"))
         out.extend(model[at:position])
-        removed = model[position:position + size]
+        removed = model[position : position + size]
         if kind == "delete":
             parts.append(Segment(size, 0, "delete", extra))
             for _, _, stands_for in removed:
@@ -115,8 +124,10 @@ def test_composed_maps_agree_with_a_model_of_every_character(data):
     for _ in range(data.draw(st.integers(1, 4))):
         edits = data.draw(edit_steps(length))
         steps.append(edits)
-        length += sum(len(extra) - size if kind in ("replace", "insert") else -size
-                      for _, size, kind, extra in edits)
+        length += sum(
+            len(extra) - size if kind in ("replace", "insert") else -size
+            for _, size, kind, extra in edits
+        )
     check_against_model(source, steps)
 
 
@@ -126,14 +137,20 @@ def test_a_rule_deleting_what_a_replacement_swallowed_is_blamed_for_the_replacem
     # The third step deletes the three characters that came from 3 but keeps the inserted two,
     # leaving 3 -> "xx"; then "furniture" deletes them. The map can only say that furniture
     # removed character 3, although by origins alone it removed only original character 1.
-    steps = [[(3, 1, "replace", "xxx"), (4, 0, "insert", "x"), (5, 3, "delete", None)],
-             [(1, 1, "replace", "x"), (5, 0, "insert", "xx"), (6, 2, "delete", None)],
-             [(0, 1, "replace", "x"), (2, 3, "delete", None), (7, 3, "delete", None)],
-             [(1, 3, "delete", "furniture")]]
+    steps = [
+        [(3, 1, "replace", "xxx"), (4, 0, "insert", "x"), (5, 3, "delete", None)],
+        [(1, 1, "replace", "x"), (5, 0, "insert", "xx"), (6, 2, "delete", None)],
+        [(0, 1, "replace", "x"), (2, 3, "delete", None), (7, 3, "delete", None)],
+        [(1, 3, "delete", "furniture")],
+    ]
     composed = check_against_model("aaaaaaaaaa", steps)
-    assert composed.segments == [Segment(1, 1, "replace"), Segment(1, 0, "delete", "furniture"),
-                                 Segment(1, 0, "delete"), Segment(1, 0, "delete", "furniture"),
-                                 Segment(6, 0, "delete")]
+    assert composed.segments == [
+        Segment(1, 1, "replace"),
+        Segment(1, 0, "delete", "furniture"),
+        Segment(1, 0, "delete"),
+        Segment(1, 0, "delete", "furniture"),
+        Segment(6, 0, "delete"),
+    ]
     result = composed.map_span(2, 4)
     assert (result.problem, result.rule, result.at) == ("removed", "furniture", 3)
 
@@ -141,7 +158,9 @@ def test_a_rule_deleting_what_a_replacement_swallowed_is_blamed_for_the_replacem
 @settings(max_examples=200, deadline=None)
 @given(st.data())
 def test_concatenation_maps_each_part_in_place(data):
-    first = OffsetMap.build([Segment(2, 2, "keep"), Segment(1, 0, "delete"), Segment(2, 3, "replace")])
+    first = OffsetMap.build(
+        [Segment(2, 2, "keep"), Segment(1, 0, "delete"), Segment(2, 3, "replace")]
+    )
     second = OffsetMap.identity(data.draw(st.integers(1, 5)))
     whole = first + second
     assert whole.map_span(0, 2) == first.map_span(0, 2)
@@ -155,8 +174,13 @@ def test_composition_refuses_maps_that_do_not_meet():
 
 
 def test_a_span_on_a_rule_deletion_is_removed_and_one_around_it_is_kept():
-    mapping = OffsetMap.build([Segment(3, 3, "keep"), Segment(4, 0, "delete", "sputnik/listen-live"),
-                               Segment(3, 3, "keep")])
+    mapping = OffsetMap.build(
+        [
+            Segment(3, 3, "keep"),
+            Segment(4, 0, "delete", "sputnik/listen-live"),
+            Segment(3, 3, "keep"),
+        ]
+    )
     assert mapping.map_span(3, 7).problem == "removed"
     assert mapping.map_span(3, 7).rule == "sputnik/listen-live"
     assert mapping.map_span(1, 5).problem == "removed"
@@ -165,15 +189,19 @@ def test_a_span_on_a_rule_deletion_is_removed_and_one_around_it_is_kept():
 
 
 def test_a_span_ending_inside_a_replacement_is_cut():
-    mapping = OffsetMap.build([Segment(2, 2, "keep"), Segment(3, 1, "replace"), Segment(2, 2, "keep")])
+    mapping = OffsetMap.build(
+        [Segment(2, 2, "keep"), Segment(3, 1, "replace"), Segment(2, 2, "keep")]
+    )
     assert mapping.map_span(0, 3).problem == "cut"
     assert mapping.map_span(0, 3).at == 3
     whole = mapping.map_span(0, 5)
     assert (whole.start, whole.end) == (0, 3)
 
 
-MESSY = st.lists(st.sampled_from([*"ab.’“” \u00a0\t\u200b\u2009Â\u0301e", "â€œ", "â€\x9d", "â€™", "&amp;"]),
-                 max_size=20).map("".join)
+MESSY = st.lists(
+    st.sampled_from([*"ab.’“” \u00a0\t\u200b\u2009Â\u0301e", "â€œ", "â€\x9d", "â€™", "&amp;"]),
+    max_size=20,
+).map("".join)
 
 
 @settings(max_examples=400, deadline=None)
@@ -188,7 +216,11 @@ def test_align_text_gives_normalize_text_and_a_map_between_them(value):
         if segment.kind == "keep":
             for offset in range(segment.src):
                 before, after = value[src + offset], text[dst + offset]
-                assert before == after or (before.isspace() and after == " "), (value, text, segment)
+                assert before == after or (before.isspace() and after == " "), (
+                    value,
+                    text,
+                    segment,
+                )
         src += segment.src
         dst += segment.dst
 
@@ -198,7 +230,7 @@ def test_align_text_maps_words_around_repaired_mojibake():
     text, mapping = align_text(value)
     assert text == "the “quote” said Feng"
     word = mapping.map_span(value.index("said"), value.index("said") + 4)
-    assert text[word.start:word.end] == "said"
+    assert text[word.start : word.end] == "said"
     quote = mapping.map_span(value.index("â€œ"), value.index("\x9d") + 1)
-    assert text[quote.start:quote.end] == "“quote”"
+    assert text[quote.start : quote.end] == "“quote”"
     assert mapping.map_span(value.index("â€œ") + 1, value.index("q") + 1).problem == "cut"

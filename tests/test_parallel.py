@@ -12,35 +12,63 @@ import synth  # noqa: E402
 
 
 def files(folder: Path) -> dict[str, bytes]:
-    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+    return {
+        p.relative_to(folder).as_posix(): p.read_bytes()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
 
 
 def test_jobs_and_cache_give_identical_bytes(tmp_path, runner):
     corpus = synth.generate(tmp_path / "corpus", 440)  # enough captures for two worker processes
     out = {}
-    for label, extra in {"serial": ["--jobs", "1"], "two": ["--jobs", "2"],
-                         "cached": ["--jobs", "2", "--cache", str(tmp_path / "cache")]}.items():
-        result = invoke(runner, "build", "--project", str(corpus), "--out", str(tmp_path / label), *extra)
+    for label, extra in {
+        "serial": ["--jobs", "1"],
+        "two": ["--jobs", "2"],
+        "cached": ["--jobs", "2", "--cache", str(tmp_path / "cache")],
+    }.items():
+        result = invoke(
+            runner, "build", "--project", str(corpus), "--out", str(tmp_path / label), *extra
+        )
         assert result.exit_code == 0, result.output
         out[label] = files(tmp_path / label)
-    rerun = invoke(runner, "build", "--project", str(corpus), "--out", str(tmp_path / "rerun"),
-                   "--jobs", "1", "--cache", str(tmp_path / "cache"))
+    rerun = invoke(
+        runner,
+        "build",
+        "--project",
+        str(corpus),
+        "--out",
+        str(tmp_path / "rerun"),
+        "--jobs",
+        "1",
+        "--cache",
+        str(tmp_path / "cache"),
+    )
     assert rerun.exit_code == 0
     assert out["serial"] == out["two"] == out["cached"] == files(tmp_path / "rerun")
-    assert sorted(out["serial"]) == ["CITATION.cff", "README.md", "croissant.json", "data/train-00000-of-00001.parquet",
-                                     "datapackage.json", "manifest.json", "quotes/train-00000-of-00001.parquet"]
+    assert sorted(out["serial"]) == [
+        "CITATION.cff",
+        "README.md",
+        "croissant.json",
+        "data/train-00000-of-00001.parquet",
+        "datapackage.json",
+        "manifest.json",
+        "quotes/train-00000-of-00001.parquet",
+    ]
 
 
 def test_a_changed_vocabulary_changes_every_cache_key():
     import copy
 
+    from corpuspack.cache import Cache
     from corpuspack.capture import ingest
     from corpuspack.project import datapackage as project_mod
-    from corpuspack.cache import Cache
 
     vocabulary = project_mod.load(REPO).load_vocabulary()
     other = copy.deepcopy(vocabulary)
-    other.descriptor["fields"] = other.descriptor.get("fields", []) + [{"name": "extra", "type": "string"}]
+    other.descriptor["fields"] = other.descriptor.get("fields", []) + [
+        {"name": "extra", "type": "string"}
+    ]
     inputs = ingest.Inputs(data=b"text", sidecar=None, annotations=())
     first = Cache.key(inputs, "raw/x/a.txt", vocabulary)
     assert Cache.key(inputs, "raw/x/a.txt", other) != first

@@ -24,18 +24,32 @@ from conftest import REPO
 from corpuspack.release.publish import PublishError, plan, publish, render_plan
 
 REPO_ID = "example-org/china-russia-security-news"
-RELEASE_FILES = ["README.md", "data/train-00000-of-00001.parquet", "datapackage.json",
-                 "quotes/train-00000-of-00001.parquet"]
+RELEASE_FILES = [
+    "README.md",
+    "data/train-00000-of-00001.parquet",
+    "datapackage.json",
+    "quotes/train-00000-of-00001.parquet",
+]
 
 
 def _http_error(cls, status: int, message: str):
-    return cls(message, response=httpx2.Response(status, request=httpx2.Request("POST", "https://huggingface.co/api")))
+    return cls(
+        message,
+        response=httpx2.Response(
+            status, request=httpx2.Request("POST", "https://huggingface.co/api")
+        ),
+    )
 
 
 class FakeHub:
     """The HfApi methods publish calls, answering like the Hub and recording every call."""
 
-    def __init__(self, files: dict[str, str] | None = None, tags: dict[str, str] | None = None, exists: bool = True):
+    def __init__(
+        self,
+        files: dict[str, str] | None = None,
+        tags: dict[str, str] | None = None,
+        exists: bool = True,
+    ):
         self.exists = exists
         self.files = dict(files or {}) if exists else {}  # path -> sha256 of its content
         self.tags = dict(tags or {})  # name -> commit oid
@@ -58,14 +72,23 @@ class FakeHub:
         self._call("list_repo_refs", *args, **kwargs)
         if not self.exists:
             raise _http_error(RepositoryNotFoundError, 404, "Repository Not Found")
-        return GitRefs(branches=[GitRefInfo(name="main", ref="refs/heads/main", target_commit=self.head)],
-                       converts=[],
-                       tags=[GitRefInfo(name=n, ref=f"refs/tags/{n}", target_commit=o) for n, o in self.tags.items()])
+        return GitRefs(
+            branches=[GitRefInfo(name="main", ref="refs/heads/main", target_commit=self.head)],
+            converts=[],
+            tags=[
+                GitRefInfo(name=n, ref=f"refs/tags/{n}", target_commit=o)
+                for n, o in self.tags.items()
+            ],
+        )
 
     def create_repo(self, *args, **kwargs):
         self._call("create_repo", *args, **kwargs)
         if not self.exists:  # the Hub's first commit holds only .gitattributes
-            self.exists, self.head, self.files = True, next(self.oids), {".gitattributes": "lfs rules"}
+            self.exists, self.head, self.files = (
+                True,
+                next(self.oids),
+                {".gitattributes": "lfs rules"},
+            )
 
     def list_repo_files(self, *args, **kwargs):
         assert self._call("list_repo_files", *args, **kwargs)["revision"] == self.head
@@ -83,8 +106,12 @@ class FakeHub:
                 with op.as_file() as handle:  # the bytes that would be sent
                     self.files[op.path_in_repo] = hashlib.sha256(handle.read()).hexdigest()
         self.head = next(self.oids)
-        return CommitInfo(commit_url=f"https://huggingface.co/datasets/{call['repo_id']}/commit/{self.head}",
-                          commit_message=call["commit_message"], commit_description="", oid=self.head)
+        return CommitInfo(
+            commit_url=f"https://huggingface.co/datasets/{call['repo_id']}/commit/{self.head}",
+            commit_message=call["commit_message"],
+            commit_description="",
+            oid=self.head,
+        )
 
     def create_tag(self, *args, **kwargs):
         call = self._call("create_tag", *args, **kwargs)
@@ -107,7 +134,9 @@ def no_token(tmp_path: Path, monkeypatch) -> Path:
         monkeypatch.delenv(name, raising=False)
     home = tmp_path / "hf-home"
     monkeypatch.setenv("HF_HOME", str(home))
-    monkeypatch.setattr(constants, "HF_TOKEN_PATH", str(home / "token"))  # fixed when huggingface_hub was imported
+    monkeypatch.setattr(
+        constants, "HF_TOKEN_PATH", str(home / "token")
+    )  # fixed when huggingface_hub was imported
     return home / "token"
 
 
@@ -117,8 +146,14 @@ def token(no_token, monkeypatch) -> None:
 
 
 def _expected(release: Path) -> list[tuple[str, int, str]]:
-    return [(name, (release / name).stat().st_size, hashlib.sha256((release / name).read_bytes()).hexdigest())
-            for name in RELEASE_FILES]
+    return [
+        (
+            name,
+            (release / name).stat().st_size,
+            hashlib.sha256((release / name).read_bytes()).hexdigest(),
+        )
+        for name in RELEASE_FILES
+    ]
 
 
 def test_plan_lists_every_file_of_the_release_with_its_size_and_sha256(release):
@@ -179,17 +214,34 @@ def test_a_folder_without_datapackage_json_or_version_is_refused(release):
 
 
 def test_publish_replaces_the_previous_release_in_one_commit_and_tags_that_commit(release, token):
-    hub = FakeHub(files={".gitattributes": "lfs rules", "README.md": "old card", "datapackage.json": "old",
-                         "data/train-00000-of-00001.parquet": "old", "data/validation-00000-of-00001.parquet": "old"},
-                  tags={"v1.0.0": "0" * 40})
+    hub = FakeHub(
+        files={
+            ".gitattributes": "lfs rules",
+            "README.md": "old card",
+            "datapackage.json": "old",
+            "data/train-00000-of-00001.parquet": "old",
+            "data/validation-00000-of-00001.parquet": "old",
+        },
+        tags={"v1.0.0": "0" * 40},
+    )
     head = hub.head
     the_plan = plan(release, REPO_ID)
 
     url = publish(the_plan, release, api=hub)
 
-    assert hub.names == ["list_repo_refs", "create_repo", "list_repo_files", "create_commit", "create_tag"]
-    assert all(kwargs["repo_id"] == REPO_ID and kwargs["repo_type"] == "dataset" for _, kwargs in hub.calls)
-    assert not any("token" in kwargs for _, kwargs in hub.calls)  # huggingface_hub finds the token itself
+    assert hub.names == [
+        "list_repo_refs",
+        "create_repo",
+        "list_repo_files",
+        "create_commit",
+        "create_tag",
+    ]
+    assert all(
+        kwargs["repo_id"] == REPO_ID and kwargs["repo_type"] == "dataset" for _, kwargs in hub.calls
+    )
+    assert not any(
+        "token" in kwargs for _, kwargs in hub.calls
+    )  # huggingface_hub finds the token itself
     assert hub.calls[1][1]["exist_ok"] is True
     [commit] = hub.commits
     _, commit_call = hub.calls[3]
@@ -197,9 +249,13 @@ def test_publish_replaces_the_previous_release_in_one_commit_and_tags_that_commi
     assert commit_call["commit_message"] == the_plan.commit_message
     assert [op.path_in_repo for op in commit if isinstance(op, CommitOperationAdd)] == RELEASE_FILES
     assert [op.path_in_repo for op in commit if isinstance(op, CommitOperationDelete)] == [
-        "data/validation-00000-of-00001.parquet"]
+        "data/validation-00000-of-00001.parquet"
+    ]
     # The new head holds exactly the release (and the Hub's .gitattributes), byte for byte.
-    assert hub.files == {".gitattributes": "lfs rules", **{name: digest for name, _, digest in _expected(release)}}
+    assert hub.files == {
+        ".gitattributes": "lfs rules",
+        **{name: digest for name, _, digest in _expected(release)},
+    }
     _, tag_call = hub.calls[4]
     assert tag_call["tag"] == "v1.1.0" and tag_call["revision"] == hub.head != head
     assert hub.tags == {"v1.0.0": "0" * 40, "v1.1.0": hub.head}
@@ -209,8 +265,14 @@ def test_publish_replaces_the_previous_release_in_one_commit_and_tags_that_commi
 def test_publish_creates_a_missing_repository_before_committing(release, token):
     hub = FakeHub(exists=False)
     publish(plan(release, REPO_ID), release, api=hub)
-    assert hub.names == ["list_repo_refs", "create_repo", "list_repo_refs", "list_repo_files", "create_commit",
-                         "create_tag"]
+    assert hub.names == [
+        "list_repo_refs",
+        "create_repo",
+        "list_repo_refs",
+        "list_repo_files",
+        "create_commit",
+        "create_tag",
+    ]
     assert not [op for op in hub.commits[0] if isinstance(op, CommitOperationDelete)]
     assert set(hub.files) == {".gitattributes", *RELEASE_FILES}
     assert hub.tags == {"v1.1.0": hub.head}
@@ -271,7 +333,9 @@ def test_a_failed_tag_says_the_commit_landed_and_how_to_tag_it(release, token):
         publish(plan(release, REPO_ID), release, api=hub)
     message = str(error.value)
     assert "committed" in message and hub.head in message
-    assert f"hf repos tag create {REPO_ID} v1.1.0 --revision {hub.head} --repo-type dataset" in message
+    assert (
+        f"hf repos tag create {REPO_ID} v1.1.0 --revision {hub.head} --repo-type dataset" in message
+    )
 
 
 def test_an_unreachable_hub_is_a_publish_error(release, token):
@@ -281,8 +345,11 @@ def test_an_unreachable_hub_is_a_publish_error(release, token):
         publish(plan(release, REPO_ID), release, api=hub)
 
 
-
-def test_the_real_hfapi_in_offline_mode_is_a_publish_error_not_a_request(release, token, monkeypatch):
-    monkeypatch.setattr(constants, "HF_HUB_OFFLINE", True)  # every request raises before the network
+def test_the_real_hfapi_in_offline_mode_is_a_publish_error_not_a_request(
+    release, token, monkeypatch
+):
+    monkeypatch.setattr(
+        constants, "HF_HUB_OFFLINE", True
+    )  # every request raises before the network
     with pytest.raises(PublishError, match="unset HF_HUB_OFFLINE"):
         publish(plan(release, REPO_ID), release)

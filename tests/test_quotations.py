@@ -9,9 +9,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from conftest import DATA, REPO
+from corpuspack.annotate.quotations import annotate, find_quotations
 from corpuspack.build import pipeline
 from corpuspack.project import datapackage as project_mod
-from corpuspack.annotate.quotations import annotate, find_quotations
 
 sys.path.insert(0, str(REPO / "scripts"))
 import eval_quotations  # noqa: E402
@@ -39,7 +39,7 @@ def test_each_seed_has_exactly_the_gold_quotations_with_their_speakers(articles,
         assert quote.attribute("speaker") == gold["speaker"]
         assert quote.attribute("speaker_as_written") == gold["speaker_as_written"]
         assert quote.text.count("\n\n") == gold.get("paragraphs", 1) - 1
-        assert articles[path].text[quote.start:quote.end] == quote.text
+        assert articles[path].text[quote.start : quote.end] == quote.text
     for negative in (g for g in GOLD if g["raw_path"] == path and "not_a_quotation" in g):
         assert not any(negative["not_a_quotation"] in q.text for q in found), negative["why"]
 
@@ -49,7 +49,10 @@ def test_the_evaluation_counts_what_the_annotator_found(articles):
     assert result["total"]["expected"] == 22
     assert (result["total"]["precision"], result["total"]["recall"]) == (1.0, 1.0)
     # A wrong speaker is counted as such: the evaluation is not a tautology.
-    wrong = [dict(g, speaker="Someone Else") if g.get("begins", "").startswith("Secondly") else g for g in GOLD]
+    wrong = [
+        dict(g, speaker="Someone Else") if g.get("begins", "").startswith("Secondly") else g
+        for g in GOLD
+    ]
     assert eval_quotations.evaluate(articles.values(), wrong)["total"]["speaker_right"] == 21
 
 
@@ -57,20 +60,29 @@ def test_surname_and_role_resolve_to_the_name_introduced_earlier(articles):
     sputnik = articles["raw/sputnik/000_b815a870e73c6b09.txt"]
     speakers = [a for a in sputnik.annotations if a.label == "SPEAKER"]
     assert [(s.text, s.attribute("speaker")) for s in speakers] == [
-        ("Yujun", "Feng Yujun"), ("the expert", "Feng Yujun"), ("the expert", "Feng Yujun"),
-        ("Yujun", "Feng Yujun"), ("Yujun", "Feng Yujun")]
-    assert all(sputnik.text[s.start:s.end] == s.text for s in speakers)
+        ("Yujun", "Feng Yujun"),
+        ("the expert", "Feng Yujun"),
+        ("the expert", "Feng Yujun"),
+        ("Yujun", "Feng Yujun"),
+        ("Yujun", "Feng Yujun"),
+    ]
+    assert all(sputnik.text[s.start : s.end] == s.text for s in speakers)
 
 
 def attributed(text):
-    return [(a.text, a.attribute("speaker"), a.attribute("speaker_as_written"), a.attribute("cue"))
-            for a in annotate(text) if a.label == "QUOTE"]
+    return [
+        (a.text, a.attribute("speaker"), a.attribute("speaker_as_written"), a.attribute("cue"))
+        for a in annotate(text)
+        if a.label == "QUOTE"
+    ]
 
 
 def test_straight_quotes_and_the_attribution_before_after_or_inverted():
-    text = ('Ambassador Zhang Hanhui spoke in Moscow.\n\n"Our ties are strong," said Zhang. '
-            'Later Zhang Hanhui told reporters: "We will meet again." '
-            '"Trade grew," the ambassador noted.')
+    text = (
+        'Ambassador Zhang Hanhui spoke in Moscow.\n\n"Our ties are strong," said Zhang. '
+        'Later Zhang Hanhui told reporters: "We will meet again." '
+        '"Trade grew," the ambassador noted.'
+    )
     assert attributed(text) == [
         ("Our ties are strong,", "Zhang Hanhui", "Zhang", "after"),
         ("We will meet again.", "Zhang Hanhui", "Zhang Hanhui", "before"),
@@ -91,8 +103,10 @@ def test_a_quotation_over_paragraphs_with_reopening_marks():
 
 def test_unattributed_quoted_words_and_apostrophes_are_not_quotations():
     text = "The so-called “axis” is a myth. Russia’s and China’s leaders’ views differ. It’s ‘complicated’ now."
-    assert find_quotations(text) == [(text.index("axis"), text.index("axis") + 4),
-                                      (text.index("complicated"), text.index("complicated") + 11)]
+    assert find_quotations(text) == [
+        (text.index("axis"), text.index("axis") + 4),
+        (text.index("complicated"), text.index("complicated") + 11),
+    ]
     assert attributed(text) == []
 
 
@@ -108,8 +122,9 @@ def test_an_unmatched_mark_is_a_stray_not_a_quotation():
 def stepped_find_quotations(text: str, max_paragraphs: int) -> list[tuple[int, int]]:
     """The quotation finder's rules, stepped one character at a time: the plain statement of what
     find_quotations does by jumping between marks with regular expressions."""
+
     def close_double(opening: int) -> int | None:
-        closer = "”" if text[opening] == "“" else "\""
+        closer = "”" if text[opening] == "“" else '"'
         paragraphs, at = 0, opening + 1
         while at < len(text):
             if text[at] == closer:
@@ -130,15 +145,21 @@ def stepped_find_quotations(text: str, max_paragraphs: int) -> list[tuple[int, i
     found, at = [], 0
     while at < len(text):
         close = None
-        if text[at] in "“\"":
+        if text[at] in '“"':
             close = close_double(at)
         elif text[at] == "‘" and (at == 0 or not text[at - 1].isalnum()):
             end = text.find("\n\n", at)
             end = len(text) if end < 0 else end
-            close = next((i for i in range(at + 1, end)
-                          if text[i] == "’" and not (i + 1 < len(text) and text[i + 1].isascii()
-                                                     and text[i + 1].isalpha())), None)
-        if close is not None and text[at + 1:close].strip():
+            close = next(
+                (
+                    i
+                    for i in range(at + 1, end)
+                    if text[i] == "’"
+                    and not (i + 1 < len(text) and text[i + 1].isascii() and text[i + 1].isalpha())
+                ),
+                None,
+            )
+        if close is not None and text[at + 1 : close].strip():
             found.append((at + 1, close))
             at = close + 1
         else:
@@ -147,8 +168,13 @@ def stepped_find_quotations(text: str, max_paragraphs: int) -> list[tuple[int, i
 
 
 @settings(max_examples=500, deadline=None)
-@given(st.lists(st.sampled_from(["“", "”", "\"", "‘", "’", "\n", "\n\n", " ", "a", "B", "s", ".", "é"]),
-                max_size=40).map("".join), st.integers(1, 4))
+@given(
+    st.lists(
+        st.sampled_from(["“", "”", '"', "‘", "’", "\n", "\n\n", " ", "a", "B", "s", ".", "é"]),
+        max_size=40,
+    ).map("".join),
+    st.integers(1, 4),
+)
 def test_the_finder_jumps_to_what_a_character_by_character_reading_finds(text, max_paragraphs):
     assert find_quotations(text, max_paragraphs) == stepped_find_quotations(text, max_paragraphs)
 

@@ -13,19 +13,18 @@ import pytest
 import yaml
 from frictionless import Package
 
+from conftest import REPO, VERSION, invoke
 from corpuspack.build import pipeline
 from corpuspack.project import datapackage as project_mod
-from corpuspack.release import ReleaseError, ReleaseExists
-from corpuspack.release import cut
-from corpuspack.release import hub
-from corpuspack.release import manifest
-from corpuspack.release import versioning
-
-from conftest import REPO, VERSION, invoke
+from corpuspack.release import ReleaseError, ReleaseExists, cut, hub, manifest, versioning
 
 
 def files(folder: Path) -> dict[str, bytes]:
-    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+    return {
+        p.relative_to(folder).as_posix(): p.read_bytes()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
 
 
 def card_yaml(release: Path) -> dict:
@@ -45,9 +44,18 @@ def test_build_writes_the_release(project, runner):
     result = invoke(runner, "build", "--project", str(project))
     assert result.exit_code == 0, result.output
     release = project / "dist" / VERSION
-    assert sorted(files(release)) == ["CITATION.cff", "README.md", "croissant.json", "data/train-00000-of-00001.parquet",
-                                      "datapackage.json", "manifest.json", "quotes/train-00000-of-00001.parquet"]
-    assert not [p for p in (project / "dist").iterdir() if p.name.startswith(".")]  # no staging left
+    assert sorted(files(release)) == [
+        "CITATION.cff",
+        "README.md",
+        "croissant.json",
+        "data/train-00000-of-00001.parquet",
+        "datapackage.json",
+        "manifest.json",
+        "quotes/train-00000-of-00001.parquet",
+    ]
+    assert not [
+        p for p in (project / "dist").iterdir() if p.name.startswith(".")
+    ]  # no staging left
 
 
 def test_rebuild_is_byte_identical(project, runner, tmp_path):
@@ -62,7 +70,8 @@ def test_committed_release_equals_a_fresh_build(release):
     ours, fresh = files(committed), files(release)
     # The manifest names the commit it was built at; all else is byte for byte.
     assert manifest.comparable(ours.pop("manifest.json").decode()) == manifest.comparable(
-        fresh.pop("manifest.json").decode())
+        fresh.pop("manifest.json").decode()
+    )
     assert ours == fresh
 
 
@@ -83,7 +92,10 @@ def test_existing_different_release_is_never_touched(project, runner):
     assert result.exit_code == 1
     assert "data/train-00000-of-00001.parquet differs" in result.output
     next_patch = versioning.bump(VERSION, "patch")
-    assert f"bump to {next_patch} (patch: 1 article(s) corrected) with `corpuspack release`" in result.output
+    assert (
+        f"bump to {next_patch} (patch: 1 article(s) corrected) with `corpuspack release`"
+        in result.output
+    )
     assert files(project / "dist" / VERSION) == before
     assert [p.name for p in (project / "dist").iterdir()] == [VERSION]
 
@@ -129,21 +141,37 @@ def test_parquet_is_zstd_sorted_and_typed_from_the_schema(release):
 def test_card_metadata_is_complete_and_allowed(release):
     meta = card_yaml(release)
     hub.check(meta)  # raises on any value the Hub would refuse
-    assert meta["configs"] == [{"config_name": "articles", "default": True,
-                                "data_files": [{"split": "train", "path": "data/train-*.parquet"}]},
-                               {"config_name": "quotes",
-                                "data_files": [{"split": "train", "path": "quotes/train-*.parquet"}]}]
+    assert meta["configs"] == [
+        {
+            "config_name": "articles",
+            "default": True,
+            "data_files": [{"split": "train", "path": "data/train-*.parquet"}],
+        },
+        {
+            "config_name": "quotes",
+            "data_files": [{"split": "train", "path": "quotes/train-*.parquet"}],
+        },
+    ]
     articles, quotes = config_info(release, "articles"), config_info(release, "quotes")
     assert articles["splits"][0]["num_examples"] == 5 and articles["splits"][0]["num_bytes"] > 0
     assert quotes["splits"][0]["num_examples"] == 22 and quotes["splits"][0]["num_bytes"] > 0
     assert meta["size_categories"] == ["n<1K"] and meta["language"] == ["en"]
     body = (release / "README.md").read_text(encoding="utf-8").split("---\n", 2)[2]
-    for heading in ("## Loading", "## Fields", "### quotes", "## Annotations", "## Contents", "## Provenance",
-                    "## Citation"):
+    for heading in (
+        "## Loading",
+        "## Fields",
+        "### quotes",
+        "## Annotations",
+        "## Contents",
+        "## Provenance",
+        "## Citation",
+    ):
         assert heading in body
     for name in ("article", "quotes"):
         schema = json.loads((REPO / f"schema/{name}.schema.json").read_text(encoding="utf-8"))
-        for field in schema["fields"]:  # the fields tables are generated from the schemas' descriptions
+        for field in schema[
+            "fields"
+        ]:  # the fields tables are generated from the schemas' descriptions
             assert f"| `{field['name']}` |" in body and field["description"][:60] in body
     assert 'load_dataset("path/to/dist/' + VERSION + '", "quotes", split="train")' in body
     vocabulary = json.loads((REPO / "schema/annotations.schema.json").read_text(encoding="utf-8"))
@@ -155,8 +183,14 @@ def test_card_metadata_is_complete_and_allowed(release):
 
 def test_hub_check_rejects_values_outside_the_real_lists():
     with pytest.raises(hub.MetadataError) as caught:
-        hub.check({"license": "cc-by-4", "language": ["english"], "task_categories": ["news"],
-                   "size_categories": ["n<5"]})
+        hub.check(
+            {
+                "license": "cc-by-4",
+                "language": ["english"],
+                "task_categories": ["news"],
+                "size_categories": ["n<5"],
+            }
+        )
     message = str(caught.value)
     for bad in ("'cc-by-4'", "'english'", "'news'", "'n<5'"):
         assert bad in message
@@ -193,21 +227,34 @@ def test_the_committed_release_matches_its_manifest(runner):
 
 
 def test_derived_rows_that_break_their_schema_stop_the_release():
-    from corpuspack.release import package
-    from corpuspack.release import writer
-    from corpuspack.project.schema import RecordSchema
     from corpuspack.build.tables import QUOTE_FIELDS
+    from corpuspack.project.schema import RecordSchema
+    from corpuspack.release import package, writer
 
-    quotes = RecordSchema(json.loads((REPO / "schema/quotes.schema.json").read_text(encoding="utf-8")),
-                          expected=QUOTE_FIELDS)
-    row = {"article_id": "0123456789abcdef", "speaker": None, "speaker_as_written": None, "quote": "",
-           "start": -1, "end": 3, "outlet": "TASS", "published": None, "published_date": None, "source": "oracle"}
+    quotes = RecordSchema(
+        json.loads((REPO / "schema/quotes.schema.json").read_text(encoding="utf-8")),
+        expected=QUOTE_FIELDS,
+    )
+    row = {
+        "article_id": "0123456789abcdef",
+        "speaker": None,
+        "speaker_as_written": None,
+        "quote": "",
+        "start": -1,
+        "end": 3,
+        "outlet": "TASS",
+        "published": None,
+        "published_date": None,
+        "source": "oracle",
+    }
     with pytest.raises(package.PackageError) as caught:
         writer._check_table(pa.Table.from_pylist([row], schema=quotes.arrow), quotes, "quotes")
     message = str(caught.value)
     assert 'row 2, quote: constraint-error constraint "minLength" is "1"' in message
     assert "row 2, start" in message and "row 2, source" in message
-    valid = pa.Table.from_pylist([dict(row, quote="x", start=0, source="rule")], schema=quotes.arrow)
+    valid = pa.Table.from_pylist(
+        [dict(row, quote="x", start=0, source="rule")], schema=quotes.arrow
+    )
     writer._check_table(valid, quotes, "quotes")  # a valid row passes
 
 
@@ -219,42 +266,74 @@ def _quote_rows_one_by_one(table) -> list[dict]:
             if annotation["label"] != "QUOTE":
                 continue
             attributes = {a["name"]: a["value"] for a in annotation["attributes"]}
-            rows.append({"article_id": article["id"], "speaker": attributes.get("speaker"),
-                         "speaker_as_written": attributes.get("speaker_as_written"), "quote": annotation["text"],
-                         "start": annotation["start"], "end": annotation["end"], "outlet": article["outlet"],
-                         "published": article["published"], "published_date": article["published_date"],
-                         "source": annotation["source"]})
+            rows.append(
+                {
+                    "article_id": article["id"],
+                    "speaker": attributes.get("speaker"),
+                    "speaker_as_written": attributes.get("speaker_as_written"),
+                    "quote": annotation["text"],
+                    "start": annotation["start"],
+                    "end": annotation["end"],
+                    "outlet": article["outlet"],
+                    "published": article["published"],
+                    "published_date": article["published_date"],
+                    "source": annotation["source"],
+                }
+            )
     return rows
 
 
 def test_quote_rows_are_made_in_arrow_as_one_article_at_a_time_made_them():
-    from corpuspack.project.schema import RecordSchema
     from corpuspack.build.tables import QUOTE_FIELDS, quote_table_of
+    from corpuspack.project.schema import RecordSchema
 
-    articles = RecordSchema(json.loads((REPO / "schema/article.schema.json").read_text(encoding="utf-8")))
-    quotes = RecordSchema(json.loads((REPO / "schema/quotes.schema.json").read_text(encoding="utf-8")),
-                          expected=QUOTE_FIELDS)
-    released = pq.read_table(next((REPO / "dist" / VERSION / "data").glob("*.parquet")), schema=articles.arrow)
+    articles = RecordSchema(
+        json.loads((REPO / "schema/article.schema.json").read_text(encoding="utf-8"))
+    )
+    quotes = RecordSchema(
+        json.loads((REPO / "schema/quotes.schema.json").read_text(encoding="utf-8")),
+        expected=QUOTE_FIELDS,
+    )
+    released = pq.read_table(
+        next((REPO / "dist" / VERSION / "data").glob("*.parquet")), schema=articles.arrow
+    )
     assert _quote_rows_one_by_one(released)  # the seeds have quotations
     rows = released.to_pylist()
 
     def span(label, start, attributes, source="rule"):
-        return {"type": "span", "label": label, "start": start, "end": start + 5, "text": "words",
-                "source": source, "attributes": [{"name": n, "value": v} for n, v in attributes]}
+        return {
+            "type": "span",
+            "label": label,
+            "start": start,
+            "end": start + 5,
+            "text": "words",
+            "source": source,
+            "attributes": [{"name": n, "value": v} for n, v in attributes],
+        }
 
     # Quotes with no attributes, a speaker given twice, other labels between them, an article without any.
-    rows[0] = dict(rows[0], annotations=[span("QUOTE", 0, []), span("DATELINE", 3, [("speaker", "not a quote")]),
-                                         span("QUOTE", 9, [("speaker", "First"), ("other", "x"), ("speaker", "Last")],
-                                              "person"),
-                                         span("QUOTE", 20, [("speaker_as_written", "he")])])
+    rows[0] = dict(
+        rows[0],
+        annotations=[
+            span("QUOTE", 0, []),
+            span("DATELINE", 3, [("speaker", "not a quote")]),
+            span("QUOTE", 9, [("speaker", "First"), ("other", "x"), ("speaker", "Last")], "person"),
+            span("QUOTE", 20, [("speaker_as_written", "he")]),
+        ],
+    )
     rows[1] = dict(rows[1], annotations=[])
-    for table in (pa.Table.from_pylist(rows, schema=articles.arrow), released, articles.arrow.empty_table(),
-                  pa.Table.from_pylist(rows, schema=articles.arrow).slice(1, 2)):
+    for table in (
+        pa.Table.from_pylist(rows, schema=articles.arrow),
+        released,
+        articles.arrow.empty_table(),
+        pa.Table.from_pylist(rows, schema=articles.arrow).slice(1, 2),
+    ):
         made = quote_table_of(table, quotes.arrow)
         assert made.schema == quotes.arrow
         assert made.to_pylist() == _quote_rows_one_by_one(table)
-    assert quote_table_of(pa.Table.from_pylist(rows[:1], schema=articles.arrow), quotes.arrow).column(
-        "speaker").to_pylist() == [None, "Last", None]
+    assert quote_table_of(
+        pa.Table.from_pylist(rows[:1], schema=articles.arrow), quotes.arrow
+    ).column("speaker").to_pylist() == [None, "Last", None]
 
 
 def test_a_release_file_is_read_once_for_its_hashes(tmp_path, monkeypatch):
@@ -266,8 +345,13 @@ def test_a_release_file_is_read_once_for_its_hashes(tmp_path, monkeypatch):
     data.write_bytes(b"x" * 10)
     opened = []
     real_open = Path.open
-    monkeypatch.setattr(Path, "open", lambda self, mode="r", *a, **k: (mode == "rb" and opened.append(self))
-                        or real_open(self, mode, *a, **k))
+    monkeypatch.setattr(
+        Path,
+        "open",
+        lambda self, mode="r", *a, **k: (
+            (mode == "rb" and opened.append(self)) or real_open(self, mode, *a, **k)
+        ),
+    )
     with package.digests_remembered():
         first, again = package.sha256_file(data), package.sha256_file(data)
         data.write_bytes(b"y" * 11)  # another size: read again

@@ -8,18 +8,19 @@ import json
 import pyarrow as pa
 import pytest
 
-from corpuspack.build import pipeline
-from corpuspack.project import datapackage as project_mod
-from corpuspack.checks import table as validate
-from corpuspack.project.schema import RecordSchema
-
 from conftest import REPO
+from corpuspack.build import pipeline
+from corpuspack.checks import table as validate
+from corpuspack.project import datapackage as project_mod
+from corpuspack.project.schema import RecordSchema
 
 
 @pytest.fixture(scope="module")
 def good():
     result = pipeline.run(project_mod.load(REPO))
-    return result.articles, json.loads((REPO / "schema/article.schema.json").read_text(encoding="utf-8"))
+    return result.articles, json.loads(
+        (REPO / "schema/article.schema.json").read_text(encoding="utf-8")
+    )
 
 
 BROKEN = {
@@ -40,7 +41,9 @@ def test_each_broken_constraint_is_reported_with_its_code(case, good):
     changes, field, code = BROKEN[case]
     index = next(i for i, a in enumerate(articles) if not a.sidecar_notes)  # the RT capture
     broken = dataclasses.replace(articles[index], **changes)
-    findings = validate.validate_articles([*articles[:index], broken, *articles[index + 1:]], schema)
+    findings = validate.validate_articles(
+        [*articles[:index], broken, *articles[index + 1 :]], schema
+    )
     flat = {(f.file, f.field, f.code) for f in findings}
     assert (broken.raw_path, field, code) in flat
     assert {f.file for f in findings} == {broken.raw_path}
@@ -71,7 +74,9 @@ def test_every_field_is_typed_and_described():
 def test_schema_outlets_match_the_profiles():
     from corpuspack.article.profiles import registry
 
-    schema = RecordSchema(json.loads((REPO / "schema/article.schema.json").read_text(encoding="utf-8")))
+    schema = RecordSchema(
+        json.loads((REPO / "schema/article.schema.json").read_text(encoding="utf-8"))
+    )
     assert sorted(schema.enum("outlet")) == sorted(p.outlet for p in registry().profiles)
 
 
@@ -79,15 +84,21 @@ def test_a_value_from_a_sidecar_is_reported_on_the_sidecar(good):
     articles, schema = good
     index = next(i for i, a in enumerate(articles) if "title" in dict(a.sidecar_notes))
     broken = dataclasses.replace(articles[index], title="")
-    findings = validate.validate_articles([*articles[:index], broken, *articles[index + 1:]], schema)
-    assert [(f.file, f.field, f.code) for f in findings] == [(broken.sidecar_path, "title", "too-short")]
+    findings = validate.validate_articles(
+        [*articles[:index], broken, *articles[index + 1 :]], schema
+    )
+    assert [(f.file, f.field, f.code) for f in findings] == [
+        (broken.sidecar_path, "title", "too-short")
+    ]
 
 
 def test_the_record_the_code_produces_has_the_schemas_fields(good):
     from corpuspack.article.record import RECORD_FIELDS
 
     articles, schema = good
-    assert list(articles[0].to_row()) == list(RECORD_FIELDS) == [f["name"] for f in schema["fields"]]
+    assert (
+        list(articles[0].to_row()) == list(RECORD_FIELDS) == [f["name"] for f in schema["fields"]]
+    )
 
 
 def test_arrow_checks_and_frictionless_give_the_same_findings(good, monkeypatch):
@@ -95,8 +106,11 @@ def test_arrow_checks_and_frictionless_give_the_same_findings(good, monkeypatch)
     articles, schema = good
     broken = list(articles)
     for i, (case, (changes, _, _)) in enumerate(sorted(BROKEN.items())):
-        broken.append(dataclasses.replace(articles[i % len(articles)], raw_path=f"raw/x/{case}.txt",
-                                          id=f"{i:016x}", **changes))
+        broken.append(
+            dataclasses.replace(
+                articles[i % len(articles)], raw_path=f"raw/x/{case}.txt", id=f"{i:016x}", **changes
+            )
+        )
     broken.append(dataclasses.replace(articles[0], raw_path="raw/x/clash.txt"))  # a duplicate id
     on_arrow = validate.validate_articles(broken, schema)
     assert len({f.code for f in on_arrow}) >= 6

@@ -8,10 +8,9 @@ from collections import Counter
 import datasets
 import pyarrow.parquet as pq
 
+from conftest import invoke
 from corpuspack.build import splits
 from corpuspack.release import verify
-
-from conftest import invoke
 
 
 def configure(project, **settings) -> None:
@@ -36,7 +35,11 @@ def test_a_sharded_release_holds_the_same_rows(project, runner, tmp_path):
     assert result.exit_code == 0, result.output
     sharded = tmp_path / "sharded"
     files = sorted(p.relative_to(sharded).as_posix() for p in sharded.rglob("*.parquet"))
-    assert files == [f"{folder}/train-{i:05d}-of-00003.parquet" for folder in ("data", "quotes") for i in range(3)]
+    assert files == [
+        f"{folder}/train-{i:05d}-of-00003.parquet"
+        for folder in ("data", "quotes")
+        for i in range(3)
+    ]
     for path in sharded.glob("data/*.parquet"):
         index = int(path.name.split("-")[1])
         ids = pq.read_table(path).column("id").to_pylist()
@@ -48,7 +51,10 @@ def test_a_sharded_release_holds_the_same_rows(project, runner, tmp_path):
     loaded = datasets.load_dataset(str(sharded), split="train")
     assert sorted(loaded.to_list(), key=lambda r: r["id"]) == whole.to_list()
     quotes = datasets.load_dataset(str(sharded), "quotes", split="train")
-    assert quotes.num_rows == datasets.load_dataset(str(tmp_path / "whole"), "quotes", split="train").num_rows
+    assert (
+        quotes.num_rows
+        == datasets.load_dataset(str(tmp_path / "whole"), "quotes", split="train").num_rows
+    )
 
     descriptor = json.loads((sharded / "datapackage.json").read_text(encoding="utf-8"))
     names = [r["name"] for r in descriptor["resources"]]

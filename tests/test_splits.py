@@ -8,10 +8,9 @@ from collections import Counter
 import datasets
 import yaml
 
-from corpuspack.build import splits
-
-from contributions import NEW_RT, write
 from conftest import invoke, set_version
+from contributions import NEW_RT, write
+from corpuspack.build import splits
 
 RATIOS = {"train": 0.6, "validation": 0.2, "test": 0.2}
 
@@ -41,16 +40,21 @@ def test_a_release_with_splits_loads_with_the_sizes_the_card_declares(project, r
     card = yaml.safe_load((release / "README.md").read_text(encoding="utf-8").split("---\n")[1])
     info = next(c for c in card["dataset_info"] if c["config_name"] == "articles")
     declared = {s["name"]: s["num_examples"] for s in info["splits"]}
-    expected = Counter(splits.assign(json_id, {"train": 0.5, "test": 0.5})
-                       for json_id in datasets.load_dataset(str(release), split="train+test")["id"])
+    expected = Counter(
+        splits.assign(json_id, {"train": 0.5, "test": 0.5})
+        for json_id in datasets.load_dataset(str(release), split="train+test")["id"]
+    )
     assert declared == dict(expected) and sum(declared.values()) == 5
     loaded = datasets.load_dataset(str(release))
     assert {name: loaded[name].num_rows for name in loaded} == declared
     for name in loaded:
-        assert all(splits.assign(i, {"train": 0.5, "test": 0.5}) == name for i in loaded[name]["id"])
+        assert all(
+            splits.assign(i, {"train": 0.5, "test": 0.5}) == name for i in loaded[name]["id"]
+        )
     package = json.loads((release / "datapackage.json").read_text(encoding="utf-8"))
     assert sorted(r["name"] for r in package["resources"]) == sorted(
-        f"{table}-{n}" for n in declared for table in ("articles", "quotes"))
+        f"{table}-{n}" for n in declared for table in ("articles", "quotes")
+    )
 
 
 def test_adding_articles_moves_no_existing_article(project, runner):
@@ -59,7 +63,11 @@ def test_adding_articles_moves_no_existing_article(project, runner):
     write(project, "raw/rt/new.txt", NEW_RT)
     set_splits(project, RATIOS, version="1.1.0")
     assert invoke(runner, "build", "--project", str(project)).exit_code == 0
-    result = json.loads(invoke(runner, "diff", "--project", str(project), "1.0.0", "1.1.0", "--format", "json").output)
+    result = json.loads(
+        invoke(
+            runner, "diff", "--project", str(project), "1.0.0", "1.1.0", "--format", "json"
+        ).output
+    )
     assert result["splits"]["moved"] == [] and len(result["articles"]["added"]) == 1
 
 
@@ -74,9 +82,15 @@ def test_diff_reports_articles_that_changed_split(project, runner):
     assert invoke(runner, "build", "--project", str(project)).exit_code == 0
     set_splits(project, {"train": 0.5, "test": 0.5}, version="2.0.0")
     assert invoke(runner, "build", "--project", str(project)).exit_code == 0
-    result = json.loads(invoke(runner, "diff", "--project", str(project), "1.0.0", "2.0.0", "--format", "json").output)
+    result = json.loads(
+        invoke(
+            runner, "diff", "--project", str(project), "1.0.0", "2.0.0", "--format", "json"
+        ).output
+    )
     test_ids = datasets.load_dataset(str(project / "dist/2.0.0"), split="test")["id"]
-    assert result["splits"]["moved"] == [{"id": i, "from": "train", "to": "test"} for i in sorted(test_ids)]
+    assert result["splits"]["moved"] == [
+        {"id": i, "from": "train", "to": "test"} for i in sorted(test_ids)
+    ]
     assert result["articles"] == {"added": [], "removed": [], "changed": []}
 
 
@@ -87,9 +101,16 @@ def test_splits_assigned_in_bulk_are_those_assigned_one_by_one():
 
     ids = [f"{i:016x}" for i in range(5000)]
     points = np.array([splits.position(i) for i in ids])
-    edges = np.array([0.0, 0.1, 0.3, 0.7, 0.8, 0.9, 1.0 - 2 ** -53, 0.1 + 0.2])  # on and around the cuts
-    for ratios in ({"train": 1.0}, {"train": 0.8, "test": 0.2}, {"train": 0.7, "validation": 0.1, "test": 0.2},
-                   {"a": 0.1, "b": 0.0, "c": 0.2, "d": 0.7}, {"a": 0.3, "b": 0.3, "c": 0.3}):
+    edges = np.array(
+        [0.0, 0.1, 0.3, 0.7, 0.8, 0.9, 1.0 - 2**-53, 0.1 + 0.2]
+    )  # on and around the cuts
+    for ratios in (
+        {"train": 1.0},
+        {"train": 0.8, "test": 0.2},
+        {"train": 0.7, "validation": 0.1, "test": 0.2},
+        {"a": 0.1, "b": 0.0, "c": 0.2, "d": 0.7},
+        {"a": 0.3, "b": 0.3, "c": 0.3},
+    ):
         assert splits.assign_positions(points, ratios) == [splits.assign(i, ratios) for i in ids]
         by_point = []
         for point in edges:

@@ -12,21 +12,18 @@ import pyarrow as pa
 import pytest
 from datasketch import MinHashLSH
 
-from corpuspack.checks import corpus
-from corpuspack.build import pipeline
-from corpuspack.build import splits
-from corpuspack.build import store
-from corpuspack.project import datapackage as project_mod
-from corpuspack.article.record import article_id
-from corpuspack.release import cut
-from corpuspack.release import writer
-from corpuspack.project.schema import RecordSchema
-from corpuspack.build.tables import QUOTE_FIELDS
-
 from conftest import REPO
+from corpuspack.article.record import article_id
+from corpuspack.build import pipeline, splits, store
+from corpuspack.build.tables import QUOTE_FIELDS
+from corpuspack.checks import corpus
+from corpuspack.project import datapackage as project_mod
+from corpuspack.project.schema import RecordSchema
+from corpuspack.release import cut, writer
 
 sys.path.insert(0, str(REPO / "benchmarks"))
 import synth  # noqa: E402
+
 from test_parallel import files  # noqa: E402
 
 NEAR = "rt/0000003.txt"  # the capture a trimmed copy is made of
@@ -43,17 +40,23 @@ def corpus_root(tmp_path_factory):
     raw = root / "raw"
     shutil.copy2(raw / "rt/0000007.txt", raw / "rt/zz-exact-copy.txt")  # duplicate-text
     text = (raw / NEAR).read_text(encoding="utf-8")
-    (raw / "rt/zz-trimmed-copy.txt").write_text(text[: int(len(text) * 0.8)], encoding="utf-8")  # near-duplicate
+    (raw / "rt/zz-trimmed-copy.txt").write_text(
+        text[: int(len(text) * 0.8)], encoding="utf-8"
+    )  # near-duplicate
     (raw / "rt/zz-trimmed-copy.meta.yaml").write_text(  # duplicate-url with the next one
-        "url:\n  value: https://www.rt.com/news/1/\n  note: from the archive\n", encoding="utf-8")
+        "url:\n  value: https://www.rt.com/news/1/\n  note: from the archive\n", encoding="utf-8"
+    )
     shutil.copy2(raw / "rt/0000011.txt", raw / "rt/zz-same-url.txt")
-    (raw / "rt/zz-same-url.txt").write_text((raw / "rt/zz-same-url.txt").read_text(encoding="utf-8") + "\n\nUpdated.",
-                                         encoding="utf-8")
+    (raw / "rt/zz-same-url.txt").write_text(
+        (raw / "rt/zz-same-url.txt").read_text(encoding="utf-8") + "\n\nUpdated.", encoding="utf-8"
+    )
     (raw / "rt/zz-same-url.meta.yaml").write_text(
-        "url:\n  value: https://WWW.rt.com/news/1\n  note: from the archive\n", encoding="utf-8")
+        "url:\n  value: https://WWW.rt.com/news/1\n  note: from the archive\n", encoding="utf-8"
+    )
     first_id = article_id("raw/rt/0000015.txt")
     (raw / "rt/0000019.meta.yaml").write_text(  # duplicate-id
-        f"id:\n  value: \"{first_id}\"\n  note: moved from another path\n", encoding="utf-8")
+        f'id:\n  value: "{first_id}"\n  note: moved from another path\n', encoding="utf-8"
+    )
     return root
 
 
@@ -83,12 +86,15 @@ def test_the_corpus_problems_are_found(reference):
     near = [m for file, _, code, _, m in findings if code == "near-duplicate"]
     assert any(f"near-duplicate of raw/{NEAR}" in m for m in near)
     assert sorted(name for name in built if name.startswith("data/")) == [
-        "data/test-00000-of-00001.parquet", *(f"data/train-{i:05d}-of-00003.parquet" for i in range(3))]
+        "data/test-00000-of-00001.parquet",
+        *(f"data/train-{i:05d}-of-00003.parquet" for i in range(3)),
+    ]
 
 
 @pytest.mark.parametrize("batch, flush, buckets", [(1, 1, 1), (7, 13, 3), (50, 10_000, 256)])
-def test_batch_spill_and_bucket_sizes_change_nothing(corpus_root, reference, tmp_path, monkeypatch,
-                                                     batch, flush, buckets):
+def test_batch_spill_and_bucket_sizes_change_nothing(
+    corpus_root, reference, tmp_path, monkeypatch, batch, flush, buckets
+):
     monkeypatch.setattr(pipeline, "BATCH", batch)
     monkeypatch.setattr(store, "FLUSH_ROWS", flush)
     monkeypatch.setattr(store, "BUCKETS", buckets)
@@ -103,8 +109,11 @@ def test_a_shard_holds_exactly_its_rows_sorted_by_id(corpus_root):
             for index in range(count):
                 ids = result.store.shard(split, index, count).column("id").to_pylist()
                 assert ids == sorted(ids)
-                assert all(splits.shard(i, count) == index and splits.assign(i, {"train": .8, "test": .2}) == split
-                           for i in ids)
+                assert all(
+                    splits.shard(i, count) == index
+                    and splits.assign(i, {"train": 0.8, "test": 0.2}) == split
+                    for i in ids
+                )
                 seen += [(count, i) for i in ids]
         everything = [a.id for a in result.articles]
         assert len(everything) > 100
@@ -122,8 +131,9 @@ def test_records_come_back_exactly(corpus_root):
         rebuilt = {a.raw_path: a for a in result.articles}
     finally:
         result.store.cleanup()
-    from corpuspack.capture import ingest
     from corpuspack.article import profiles
+    from corpuspack.capture import ingest
+
     scan = ingest.scan(project.raw_dir, project.root)
     registry, vocabulary = profiles.registry(), project.load_vocabulary()
     outlets = RecordSchema(project.load_schema()).enum("outlet")
@@ -133,18 +143,23 @@ def test_records_come_back_exactly(corpus_root):
         assert again == original
         assert again.published == original.published  # the offset, not only the instant
         assert (again.sidecar_path, again.sidecar_lines, again.page_lines) == (
-            original.sidecar_path, original.sidecar_lines, original.page_lines)
+            original.sidecar_path,
+            original.sidecar_lines,
+            original.page_lines,
+        )
 
 
 def test_band_pairs_are_the_candidates_of_datasketchs_lsh():
     rng = np.random.default_rng(7)
-    base = rng.integers(0, 2 ** 32, size=(60, corpus.NUM_PERM), dtype=np.uint32)
+    base = rng.integers(0, 2**32, size=(60, corpus.NUM_PERM), dtype=np.uint32)
     signatures = np.vstack([base, base[:20]])  # 20 near copies: most of their values kept
     changed = rng.random(signatures[60:].shape) < 0.4
-    signatures[60:][changed] = rng.integers(0, 2 ** 32, size=changed.sum(), dtype=np.uint32)
+    signatures[60:][changed] = rng.integers(0, 2**32, size=changed.sum(), dtype=np.uint32)
     signatures[70:75, :30] = 5  # and a few sharing only some bands
     lsh = MinHashLSH(threshold=corpus.LSH_THRESHOLD, num_perm=corpus.NUM_PERM)
-    assert corpus.BANDS == lsh.hashranges  # written out in corpus.py, so datasketch is imported on use only
+    assert (
+        corpus.BANDS == lsh.hashranges
+    )  # written out in corpus.py, so datasketch is imported on use only
     hashes = [corpus._minhash(s) for s in signatures]
     for i, h in enumerate(hashes):
         lsh.insert(i, h)
@@ -162,13 +177,29 @@ def test_band_pairs_are_the_candidates_of_datasketchs_lsh():
 
 
 def test_the_cards_sizes_do_not_depend_on_how_rows_were_gathered(tmp_path):
-    schema = RecordSchema(json.loads((REPO / "schema/quotes.schema.json").read_text(encoding="utf-8")),
-                          expected=QUOTE_FIELDS)
-    rows = [{"article_id": f"{i:016x}", "speaker": None if i % 3 else "A", "speaker_as_written": "a",
-             "quote": "q" * i, "start": i, "end": i + 1, "outlet": "RT", "published": None,
-             "published_date": None, "source": "rule"} for i in range(10)]
+    schema = RecordSchema(
+        json.loads((REPO / "schema/quotes.schema.json").read_text(encoding="utf-8")),
+        expected=QUOTE_FIELDS,
+    )
+    rows = [
+        {
+            "article_id": f"{i:016x}",
+            "speaker": None if i % 3 else "A",
+            "speaker_as_written": "a",
+            "quote": "q" * i,
+            "start": i,
+            "end": i + 1,
+            "outlet": "RT",
+            "published": None,
+            "published_date": None,
+            "source": "rule",
+        }
+        for i in range(10)
+    ]
     built = pa.Table.from_pylist(rows, schema=schema.arrow)
-    gathered = pa.concat_tables([built.slice(5), built.slice(0, 5)]).take(pa.array([5, 6, 7, 8, 9, 0, 1, 2, 3, 4]))
+    gathered = pa.concat_tables([built.slice(5), built.slice(0, 5)]).take(
+        pa.array([5, 6, 7, 8, 9, 0, 1, 2, 3, 4])
+    )
     gathered = pa.Table.from_arrays(gathered.combine_chunks().columns, schema=schema.arrow)
     assert gathered.equals(built)
     assert writer.write_table(gathered, schema, tmp_path / "a.parquet") == built.nbytes
@@ -192,7 +223,9 @@ def test_the_spill_goes_when_the_command_ends(project, runner, tmp_path, monkeyp
         result = invoke(runner, *command, "--project", str(project))
         assert result.exit_code == 0, result.output
         assert spill_folders(scratch) == []
-    (project / "raw/rt").joinpath("broken.txt").write_text("", encoding="utf-8")  # an error: nothing released
+    (project / "raw/rt").joinpath("broken.txt").write_text(
+        "", encoding="utf-8"
+    )  # an error: nothing released
     result = invoke(runner, "build", "--project", str(project), "--out", str(tmp_path / "again"))
     assert result.exit_code != 0 and spill_folders(scratch) == []
 
@@ -226,7 +259,9 @@ def test_a_record_arrow_cannot_hold_is_an_error_not_a_quiet_gap(project, monkeyp
         codes = {(f.file.split("/")[1], f.code) for f in result.report.findings}
         assert ("rt", "unrepresentable-record") in codes
         assert not result.report.valid
-        assert result.count == 4 and all(not a.raw_path.startswith("raw/rt/") for a in result.articles)
+        assert result.count == 4 and all(
+            not a.raw_path.startswith("raw/rt/") for a in result.articles
+        )
     finally:
         result.store.cleanup()
 
@@ -248,9 +283,13 @@ def test_shingle_hashes_stand_for_the_shingles_and_the_signature_estimates_their
     # One hash per distinct shingle: equal shingles hash equal, different ones apart.
     assert len(set(corpus.shingle_hashes(text).tolist())) == len(corpus.shingles(text)) > 2000
     repeated = corpus.shingle_hashes("a b c d e a b c d e")  # "a b c d e" twice, then 4 others once
-    assert len(repeated) == 6 and repeated[0] == repeated[5] == corpus.shingle_hashes("a b c d e")[0]
+    assert (
+        len(repeated) == 6 and repeated[0] == repeated[5] == corpus.shingle_hashes("a b c d e")[0]
+    )
     assert len(set(repeated.tolist())) == len(corpus.shingles("a b c d e a b c d e")) == 5
-    assert corpus.shingle_hashes("a b c d e").tolist() != corpus.shingle_hashes("b a c d e").tolist()
+    assert (
+        corpus.shingle_hashes("a b c d e").tolist() != corpus.shingle_hashes("b a c d e").tolist()
+    )
     assert len(corpus.shingle_hashes("two words")) == 1 and len(corpus.shingle_hashes("")) == 0
     for kept in (0.9, 0.6, 0.3):
         other = " ".join(words[: int(len(words) * kept)] + [f"x{i}" for i in range(300)])
@@ -262,12 +301,14 @@ def test_shingle_hashes_stand_for_the_shingles_and_the_signature_estimates_their
 
 def test_band_rows_that_mix_alike_are_paired_only_when_equal(monkeypatch):
     rng = np.random.default_rng(11)
-    keys = rng.integers(0, 2 ** 32, size=(50, corpus.ROWS_PER_BAND), dtype=np.uint32)
+    keys = rng.integers(0, 2**32, size=(50, corpus.ROWS_PER_BAND), dtype=np.uint32)
     keys[40], keys[45] = keys[3], keys[3]
     keys[30] = keys[7]
     expected = {(3, 40), (3, 45), (40, 45), (7, 30)}
     assert corpus.band_pairs(keys, None) == expected
-    monkeypatch.setattr(corpus, "_mix", lambda k: np.zeros(len(k), dtype=np.uint64))  # every row clashes
+    monkeypatch.setattr(
+        corpus, "_mix", lambda k: np.zeros(len(k), dtype=np.uint64)
+    )  # every row clashes
     assert corpus.band_pairs(keys, None) == expected
     focused = np.zeros(50, dtype=bool)
     focused[30] = True

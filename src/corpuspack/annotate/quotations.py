@@ -35,7 +35,9 @@ _BOUNDARY = re.compile(r"[.!?][”\"’]?\s+(?=[A-Z“\"‘])")
 
 
 def _words(items: list[str]) -> str:
-    return "|".join(re.escape(w).replace(r"\ ", r"\s+") for w in sorted(items, key=len, reverse=True))
+    return "|".join(
+        re.escape(w).replace(r"\ ", r"\s+") for w in sorted(items, key=len, reverse=True)
+    )
 
 
 @dataclass(frozen=True)
@@ -56,23 +58,45 @@ class Rules:
 
 @cache
 def rules() -> Rules:
-    data = yaml.safe_load(resources.files(__package__).joinpath("quotations.yaml").read_text(encoding="utf-8"))
+    data = yaml.safe_load(
+        resources.files(__package__).joinpath("quotations.yaml").read_text(encoding="utf-8")
+    )
     verb = f"(?:{_words(data['verbs'])})"
     adverb = f"(?:\\s+(?:{_words(data['adverbs'])}))?"
     pronoun = f"(?:{_words([p.capitalize() for p in data['pronouns']] + data['pronouns'])})\\b"
-    role = (f"(?:[Tt]he|[Aa]n?|[Hh]is|[Hh]er|[A-Z][\\w-]*[’']s)\\s+(?:[\\w’'-]+\\s+){{0,3}}?"
-            f"(?:{_words(data['roles'])})\\b")
-    name = f"(?!(?:{_words(data['not_names'])})\\b)" + r"[A-Z][a-z][\w’'-]*(?:\s+[A-Z][a-z][\w’'-]*){0,3}"
+    role = (
+        f"(?:[Tt]he|[Aa]n?|[Hh]is|[Hh]er|[A-Z][\\w-]*[’']s)\\s+(?:[\\w’'-]+\\s+){{0,3}}?"
+        f"(?:{_words(data['roles'])})\\b"
+    )
+    name = (
+        f"(?!(?:{_words(data['not_names'])})\\b)"
+        + r"[A-Z][a-z][\w’'-]*(?:\s+[A-Z][a-z][\w’'-]*){0,3}"
+    )
     speaker = f"(?P<speaker>{pronoun}|{role}|{name})"
     appositive = r"(?:,[^“”\"\n]{1,200}?,)?"
     said = f"{speaker}{appositive}{adverb}\\s+{verb}\\b"
-    bare_verbs = _words(["said", "says", "added", "noted", "continued", "explained", "stressed", "emphasized",
-                         "emphasised", "concluded", "wrote"])
+    bare_verbs = _words(
+        [
+            "said",
+            "says",
+            "added",
+            "noted",
+            "continued",
+            "explained",
+            "stressed",
+            "emphasized",
+            "emphasised",
+            "concluded",
+            "wrote",
+        ]
+    )
     return Rules(
         after=re.compile(f"[\\s,]*{said}"),
         after_inverted=re.compile(f"[\\s,]*(?:{bare_verbs})\\s+{speaker}"),
         # "X said that “", "X said: “", "X told reporters: “", "X said in an interview, “"
-        introducing=re.compile(f"{said}(?:\\s+that|\\s+[^“”\"\\n:,.]{{1,60}}?(?=\\s*[:,]))?\\s*[:,]?\\s*$"),
+        introducing=re.compile(
+            f'{said}(?:\\s+that|\\s+[^“”"\\n:,.]{{1,60}}?(?=\\s*[:,]))?\\s*[:,]?\\s*$'
+        ),
         introducing_paragraph=re.compile(f"{said}\\s*:\\s*$"),
         according=re.compile(f"\\b[Aa]ccording\\s+to\\s+{speaker}"),
         in_words=re.compile(r"\b[Ii]n\s+(?P<speaker>his|her|their)\s+words\b"),
@@ -85,12 +109,15 @@ def rules() -> Rules:
     )
 
 
-_MARKS = re.compile("[“\"‘]")  # where a quotation can open
+_MARKS = re.compile('[“"‘]')  # where a quotation can open
 _SINGLE_CLOSE = re.compile(r"’(?![A-Za-z])")
 # What ends the search for a double quotation's closing mark: the mark, a paragraph break, or
 # (for typographic quotes) another opening mark. The scans jump from one to the next with a
 # regular expression instead of stepping through every character in Python (three times faster).
-_DOUBLE_STOPS = {"”": re.compile("”|“|" + re.escape(_PARAGRAPH)), "\"": re.compile("\"|" + re.escape(_PARAGRAPH))}
+_DOUBLE_STOPS = {
+    "”": re.compile("”|“|" + re.escape(_PARAGRAPH)),
+    '"': re.compile('"|' + re.escape(_PARAGRAPH)),
+}
 
 
 def find_quotations(text: str, max_paragraphs: int = 6) -> list[tuple[int, int]]:
@@ -101,14 +128,14 @@ def find_quotations(text: str, max_paragraphs: int = 6) -> list[tuple[int, int]]
         at = opening.start()
         mark = text[at]
         close = None
-        if mark in "“\"":
+        if mark in '“"':
             close = _close_double(text, at, max_paragraphs)
         elif at == 0 or not text[at - 1].isalnum():  # ‘
             # A closing ’ that is not an apostrophe inside a word (Let’s), in the same paragraph.
             end = text.find(_PARAGRAPH, at)
             match = _SINGLE_CLOSE.search(text, at + 1, len(text) if end < 0 else end)
             close = match.start() if match else None
-        if close is not None and text[at + 1:close].strip():
+        if close is not None and text[at + 1 : close].strip():
             found.append((at + 1, close))
             at = close + 1
         else:
@@ -117,7 +144,7 @@ def find_quotations(text: str, max_paragraphs: int = 6) -> list[tuple[int, int]]
 
 
 def _close_double(text: str, opening: int, max_paragraphs: int) -> int | None:
-    closer = "”" if text[opening] == "“" else "\""
+    closer = "”" if text[opening] == "“" else '"'
     stops = _DOUBLE_STOPS[closer]
     paragraphs = 0
     at = opening + 1
@@ -178,16 +205,23 @@ def attribute(text: str, start: int, end: int, r: Rules) -> Attribution | None:
     if opening == paragraph_start and paragraph_start:
         previous_start, _ = _paragraph_bounds(text, paragraph_start - len(_PARAGRAPH) - 1)
         previous = _sentence_start(text, previous_start, paragraph_start - len(_PARAGRAPH))
-        if match := r.introducing_paragraph.search(text, previous, paragraph_start - len(_PARAGRAPH)):
+        if match := r.introducing_paragraph.search(
+            text, previous, paragraph_start - len(_PARAGRAPH)
+        ):
             return _from(match, "before")
-    for pattern, cue in ((r.according, "according-to"), (r.in_words, "in-words"), (r.says_that, "sentence")):
+    for pattern, cue in (
+        (r.according, "according-to"),
+        (r.in_words, "in-words"),
+        (r.says_that, "sentence"),
+    ):
         if match := pattern.search(text, sentence, opening):
             return _from(match, cue)
     return None
 
 
-def resolve(surface: str, text: str, before: int, previous: str | None, r: Rules,
-            memo: dict | None = None) -> str | None:
+def resolve(
+    surface: str, text: str, before: int, previous: str | None, r: Rules, memo: dict | None = None
+) -> str | None:
     """The fullest name for a speaker as written: a pronoun or role is the previous speaker.
 
     memo, one dict per text, keeps the text's name runs between calls (they are the same for
@@ -222,7 +256,9 @@ def annotate(text: str) -> list[Annotation]:
     annotations: list[Annotation] = []
     speakers: dict[tuple[int, int], Annotation] = {}
     previous: str | None = None
-    last: tuple[int, int, str | None] | None = None  # paragraph, end and speaker of the last attributed quote
+    last: tuple[int, int, str | None] | None = (
+        None  # paragraph, end and speaker of the last attributed quote
+    )
     memo: dict = {}
     for start, end in find_quotations(text, r.max_paragraphs):
         attribution = attribute(text, start, end, r)
@@ -238,13 +274,27 @@ def annotate(text: str) -> list[Annotation]:
             values["speaker"] = resolved
         if attribution.surface:
             values["speaker_as_written"] = attribution.surface
-        annotations.append(Annotation(type="quotation", label="QUOTE", start=start, end=end, text=text[start:end],
-                                      source="rule", attributes=tuple(sorted(values.items()))))
+        annotations.append(
+            Annotation(
+                type="quotation",
+                label="QUOTE",
+                start=start,
+                end=end,
+                text=text[start:end],
+                source="rule",
+                attributes=tuple(sorted(values.items())),
+            )
+        )
         if attribution.start is not None and (attribution.start, attribution.end) not in speakers:
             speakers[(attribution.start, attribution.end)] = Annotation(
-                type="speaker", label="SPEAKER", start=attribution.start, end=attribution.end,
-                text=text[attribution.start:attribution.end], source="rule",
-                attributes=(("speaker", resolved),) if resolved else ())
+                type="speaker",
+                label="SPEAKER",
+                start=attribution.start,
+                end=attribution.end,
+                text=text[attribution.start : attribution.end],
+                source="rule",
+                attributes=(("speaker", resolved),) if resolved else (),
+            )
         if resolved:
             previous = resolved
         last = (paragraph, end, resolved)

@@ -65,19 +65,33 @@ class Format:
             value = dt.datetime.strptime(text, self.pattern)
         except ValueError:
             return None
-        has_year, has_time = "%Y" in self.pattern or "%y" in self.pattern, "%H" in self.pattern or "%I" in self.pattern
+        has_year, has_time = (
+            "%Y" in self.pattern or "%y" in self.pattern,
+            "%H" in self.pattern or "%I" in self.pattern,
+        )
         if not has_year:
             return Published("month-day", month=value.month, day=value.day)
         if not has_time:
             return Published("date", date=value.date(), month=value.month, day=value.day)
         if self.zone:
-            instant = value.replace(tzinfo=ZoneInfo(self.zone)).astimezone(dt.timezone.utc)
-            return Published("datetime", instant=instant, date=instant.date(), month=instant.month, day=instant.day)
+            instant = value.replace(tzinfo=ZoneInfo(self.zone)).astimezone(dt.UTC)
+            return Published(
+                "datetime",
+                instant=instant,
+                date=instant.date(),
+                month=instant.month,
+                day=instant.day,
+            )
         return Published("local-datetime", date=value.date(), month=value.month, day=value.day)
 
 
-def parse_page_date(original: str, *, language: str = "en", zone: str | None = None,
-                    formats: tuple[Format, ...] = ()) -> Published:
+def parse_page_date(
+    original: str,
+    *,
+    language: str = "en",
+    zone: str | None = None,
+    formats: tuple[Format, ...] = (),
+) -> Published:
     """Parse a timestamp or date as a page writes it.
 
     The profile's declared formats are tried first (exact, and fast: dateparser
@@ -95,17 +109,32 @@ def parse_page_date(original: str, *, language: str = "en", zone: str | None = N
     has_time = bool(_HAS_TIME.search(text))
     full = ["day", "month", "year"]
     if has_time and (has_zone or zone):
-        value = dateparser.parse(text, languages=languages, settings=_settings(zone, full, aware=True))
+        value = dateparser.parse(
+            text, languages=languages, settings=_settings(zone, full, aware=True)
+        )
         if value is not None:
-            instant = value.astimezone(dt.timezone.utc)
-            return Published("datetime", instant=instant, date=instant.date(),
-                             month=instant.month, day=instant.day)
+            instant = value.astimezone(dt.UTC)
+            return Published(
+                "datetime",
+                instant=instant,
+                date=instant.date(),
+                month=instant.month,
+                day=instant.day,
+            )
     else:
-        value = dateparser.parse(text, languages=languages, settings=_settings(None, full, aware=False))
+        value = dateparser.parse(
+            text, languages=languages, settings=_settings(None, full, aware=False)
+        )
         if value is not None:
-            return Published("local-datetime" if has_time else "date", date=value.date(),
-                             month=value.month, day=value.day)
-    partial = dateparser.parse(text, languages=languages, settings=_settings(None, ["day", "month"], aware=False))
+            return Published(
+                "local-datetime" if has_time else "date",
+                date=value.date(),
+                month=value.month,
+                day=value.day,
+            )
+    partial = dateparser.parse(
+        text, languages=languages, settings=_settings(None, ["day", "month"], aware=False)
+    )
     if partial is not None:
         return Published("month-day", month=partial.month, day=partial.day)
     raise DateError(f"cannot read a date in {original!r}")
@@ -121,9 +150,15 @@ def parse_iso(value: str) -> Published:
         raise DateError(f"{value!r} is not an ISO 8601 date: {exc}") from exc
     if parsed.tzinfo is None:
         raise DateError(f"{value!r} has a time but no offset; add Z or +HH:MM")
-    instant = parsed.astimezone(dt.timezone.utc)
-    return Published("datetime", instant=instant, date=instant.date(), month=instant.month, day=instant.day,
-                     local_date=parsed.date())
+    instant = parsed.astimezone(dt.UTC)
+    return Published(
+        "datetime",
+        instant=instant,
+        date=instant.date(),
+        month=instant.month,
+        day=instant.day,
+        local_date=parsed.date(),
+    )
 
 
 def agrees(page: Published, sidecar: Published) -> bool:
@@ -131,7 +166,10 @@ def agrees(page: Published, sidecar: Published) -> bool:
     if page.precision == "unknown":
         return True
     if page.precision == "month-day":
-        return (sidecar.date is not None and (sidecar.date.month, sidecar.date.day) == (page.month, page.day))
+        return sidecar.date is not None and (sidecar.date.month, sidecar.date.day) == (
+            page.month,
+            page.day,
+        )
     if page.precision == "datetime" and sidecar.precision == "datetime":
         return page.instant == sidecar.instant
     if page.precision == "local-datetime":

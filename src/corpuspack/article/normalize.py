@@ -28,7 +28,9 @@ FTFY_CONFIG = ftfy.TextFixerConfig(
 _ZERO_WIDTH = re.compile("[\u200b\u200c\u200d\u2060\ufeff]")
 # A word as str.split() sees it (zero-width characters are not spaces, so they sit inside words).
 _WORD = re.compile(r"\S+")
-_ZERO_WIDTH_OR_TEXT = re.compile("[\u200b\u200c\u200d\u2060\ufeff]+|[^\u200b\u200c\u200d\u2060\ufeff]+")
+_ZERO_WIDTH_OR_TEXT = re.compile(
+    "[\u200b\u200c\u200d\u2060\ufeff]+|[^\u200b\u200c\u200d\u2060\ufeff]+"
+)
 _LINE_END = re.compile(r"\r\n|\r|\n")
 # Text made only of printable ASCII without "&" and of typographic quotes, dashes and the ellipsis
 # gives ftfy nothing to do: no entity ("&"), escape or control character, no ligature, nothing
@@ -64,9 +66,14 @@ def split_lines(text: str) -> list[str]:
 
 
 def _drop_zero_width(value: str) -> tuple[str, OffsetMap]:
-    parts = [Segment(len(m.group()), 0 if _ZERO_WIDTH.match(m.group()) else len(m.group()),
-                     "delete" if _ZERO_WIDTH.match(m.group()) else "keep")
-             for m in _ZERO_WIDTH_OR_TEXT.finditer(value)]
+    parts = [
+        Segment(
+            len(m.group()),
+            0 if _ZERO_WIDTH.match(m.group()) else len(m.group()),
+            "delete" if _ZERO_WIDTH.match(m.group()) else "keep",
+        )
+        for m in _ZERO_WIDTH_OR_TEXT.finditer(value)
+    ]
     return _ZERO_WIDTH.sub("", value), OffsetMap.build(parts)
 
 
@@ -80,7 +87,9 @@ def _fold_spaces(value: str) -> tuple[str, OffsetMap]:
         if number == 0:
             parts.append(Segment(gap, 0, "delete"))
         elif gap == 1:
-            parts.append(Segment(1, 1, "keep"))  # one space of any kind becomes " ", position for position
+            parts.append(
+                Segment(1, 1, "keep")
+            )  # one space of any kind becomes " ", position for position
         else:
             parts.append(Segment(gap, 1, "replace"))
         parts.append(Segment(len(match.group()), len(match.group()), "keep"))
@@ -103,7 +112,9 @@ def align_text(value: str) -> tuple[str, OffsetMap]:
     tracked = Tracked.of(value).apply(_fold_tracked)
     fixed = tracked.text
     if not (fixed.isascii() and fixed.isprintable() and "&" not in fixed):
-        tracked = tracked.opaque(lambda text: ftfy.fix_text(text, config=FTFY_CONFIG)).apply(_fold_tracked)
+        tracked = tracked.opaque(lambda text: ftfy.fix_text(text, config=FTFY_CONFIG)).apply(
+            _fold_tracked
+        )
     return tracked.opaque(lambda text: unicodedata.normalize("NFC", text)).text, tracked.map
 
 

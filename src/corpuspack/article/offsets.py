@@ -84,10 +84,14 @@ def _split(segments: list[Segment], cuts: list[int], side: str) -> list[Segment]
         if (segment.kind == "replace" and not insertion) or length == 0:
             out.append(segment)
         else:
+
             def piece(step: int) -> Segment:
                 if insertion:
                     return Segment(0, step, "replace")
-                return Segment(step, step if segment.kind == "keep" else 0, segment.kind, segment.rule)
+                return Segment(
+                    step, step if segment.kind == "keep" else 0, segment.kind, segment.rule
+                )
+
             start = at
             while c < len(cuts) and cuts[c] < end:
                 out.append(piece(cuts[c] - start))
@@ -137,7 +141,9 @@ class OffsetMap:
         if before == after:
             return cls.identity(len(before))
         parts = []
-        for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(None, before, after, autojunk=False).get_opcodes():
+        for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(
+            None, before, after, autojunk=False
+        ).get_opcodes():
             if tag == "equal":
                 parts.append(Segment(i2 - i1, j2 - j1, "keep"))
             elif j1 == j2:
@@ -153,8 +159,10 @@ class OffsetMap:
     def then(self, other: OffsetMap) -> OffsetMap:
         """Composition: this map (a -> b) followed by other (b -> c) gives a -> c."""
         if self.dst_len != other.src_len:
-            raise ValueError(f"cannot compose: the first map ends in {self.dst_len} characters, "
-                             f"the second starts from {other.src_len}")
+            raise ValueError(
+                f"cannot compose: the first map ends in {self.dst_len} characters, "
+                f"the second starts from {other.src_len}"
+            )
         # Split each map's divisible segments at the other's boundaries (in the middle text b),
         # so that two pieces starting at the same offset of b either end together or one of
         # them is an opaque replacement.
@@ -188,13 +196,18 @@ class OffsetMap:
                     j += 1
                 if ahead == 0:
                     break
-            if len(from_first) == len(from_second) == 1 and from_first[0].kind == from_second[0].kind == "keep":
+            if (
+                len(from_first) == len(from_second) == 1
+                and from_first[0].kind == from_second[0].kind == "keep"
+            ):
                 _append(out, Segment(from_first[0].src, dst, "keep"))
                 continue
             # Deletions of the first map that come before (or after) every source character
             # reaching b stay deletions of their own; only what lies between is opaque.
             reaching = [n for n, p in enumerate(from_first) if p.src and p.dst]
-            lo, hi = (reaching[0], reaching[-1] + 1) if reaching else (len(from_first), len(from_first))
+            lo, hi = (
+                (reaching[0], reaching[-1] + 1) if reaching else (len(from_first), len(from_first))
+            )
             for piece in from_first[:lo]:
                 if piece.dst == 0:
                     _append(out, Segment(piece.src, 0, "delete", piece.rule))
@@ -202,7 +215,9 @@ class OffsetMap:
                 # All deleted: what the first map deleted keeps its rule, the rest takes the second's.
                 rule = next((p.rule for p in from_second if p.kind == "delete" and p.rule), None)
                 for piece in from_first[lo:hi]:
-                    _append(out, Segment(piece.src, 0, "delete", piece.rule if piece.dst == 0 else rule))
+                    _append(
+                        out, Segment(piece.src, 0, "delete", piece.rule if piece.dst == 0 else rule)
+                    )
             else:
                 _append(out, Segment(sum(p.src for p in from_first[lo:hi]), dst, "replace"))
             for piece in from_first[hi:]:
@@ -253,7 +268,9 @@ class OffsetMap:
         ends strictly inside a replacement, whose inner offsets do not exist.
         """
         if not 0 <= start <= end <= self.src_len:
-            raise ValueError(f"span [{start}, {end}) is outside the source text ({self.src_len} characters)")
+            raise ValueError(
+                f"span [{start}, {end}) is outside the source text ({self.src_len} characters)"
+            )
         src = 0
         for segment in self.segments:
             if segment.kind == "delete" and segment.rule and segment.src:

@@ -8,9 +8,26 @@ from dataclasses import dataclass, field
 
 from corpuspack.article.standoff import Annotation
 
-RECORD_FIELDS = ("id", "outlet", "url", "title", "lead", "published", "published_date", "published_precision",
-                 "published_original", "dateline", "language", "text", "keywords", "raw_path", "raw_sha256",
-                 "removed", "sidecar_notes", "annotations")
+RECORD_FIELDS = (
+    "id",
+    "outlet",
+    "url",
+    "title",
+    "lead",
+    "published",
+    "published_date",
+    "published_precision",
+    "published_original",
+    "dateline",
+    "language",
+    "text",
+    "keywords",
+    "raw_path",
+    "raw_sha256",
+    "removed",
+    "sidecar_notes",
+    "annotations",
+)
 
 
 def article_id(raw_path: str) -> str:
@@ -52,7 +69,9 @@ class Article:
     annotations: tuple[Annotation, ...] = ()
     sidecar_path: str | None = field(default=None, compare=False)
     sidecar_lines: tuple[tuple[str, int], ...] = field(default=(), compare=False)
-    page_lines: tuple[tuple[str, int], ...] = field(default=(), compare=False)  # field -> line in the capture
+    page_lines: tuple[tuple[str, int], ...] = field(
+        default=(), compare=False
+    )  # field -> line in the capture
 
     def source_of(self, name: str) -> tuple[str, int | None]:
         """The file (and line) to open to fix a field: the sidecar if it supplied the value."""
@@ -74,8 +93,12 @@ class Article:
     @classmethod
     def from_json(cls, data: dict) -> Article:
         values = dict(data)
-        values["published"] = dt.datetime.fromisoformat(data["published"]) if data["published"] else None
-        values["published_date"] = dt.date.fromisoformat(data["published_date"]) if data["published_date"] else None
+        values["published"] = (
+            dt.datetime.fromisoformat(data["published"]) if data["published"] else None
+        )
+        values["published_date"] = (
+            dt.date.fromisoformat(data["published_date"]) if data["published_date"] else None
+        )
         values["keywords"] = tuple(data["keywords"])
         values["removed"] = tuple(Removal(**r) for r in data["removed"])
         values["sidecar_notes"] = tuple((n["field"], n["note"]) for n in data["sidecar_notes"])

@@ -45,13 +45,27 @@ class Annotation:
         return dict(self.attributes).get(name)
 
     def to_row(self) -> dict:
-        return {"type": self.type, "label": self.label, "start": self.start, "end": self.end, "text": self.text,
-                "source": self.source, "attributes": [{"name": n, "value": v} for n, v in self.attributes]}
+        return {
+            "type": self.type,
+            "label": self.label,
+            "start": self.start,
+            "end": self.end,
+            "text": self.text,
+            "source": self.source,
+            "attributes": [{"name": n, "value": v} for n, v in self.attributes],
+        }
 
     @classmethod
     def from_row(cls, row: dict) -> Annotation:
-        return cls(type=row["type"], label=row["label"], start=row["start"], end=row["end"], text=row["text"],
-                   source=row["source"], attributes=tuple((a["name"], a["value"]) for a in row["attributes"]))
+        return cls(
+            type=row["type"],
+            label=row["label"],
+            start=row["start"],
+            end=row["end"],
+            text=row["text"],
+            source=row["source"],
+            attributes=tuple((a["name"], a["value"]) for a in row["attributes"]),
+        )
 
 
 @dataclass(frozen=True)
@@ -64,34 +78,46 @@ class Vocabulary:
     descriptor: dict = field(default_factory=dict, compare=False)
 
     @classmethod
-    def from_descriptor(cls, descriptor: dict, shown: str = "schema/annotations.schema.json") -> Vocabulary:
+    def from_descriptor(
+        cls, descriptor: dict, shown: str = "schema/annotations.schema.json"
+    ) -> Vocabulary:
         try:
             fields = {f["name"]: f for f in descriptor["fields"]}
             label_enum = fields["label"]["constraints"]["enum"]
             type_enum = fields["type"]["constraints"]["enum"]
             entries = descriptor["corpuspack:labels"]
         except (KeyError, TypeError) as exc:
-            raise VocabularyError(f"{shown}: needs fields \"type\" and \"label\" with an enum each, and "
-                                  f"\"corpuspack:labels\" (missing {exc})") from exc
+            raise VocabularyError(
+                f'{shown}: needs fields "type" and "label" with an enum each, and '
+                f'"corpuspack:labels" (missing {exc})'
+            ) from exc
         if sorted(entries) != sorted(label_enum):
-            raise VocabularyError(f"{shown}: the label field's enum ({', '.join(label_enum)}) and the labels "
-                                  f"under corpuspack:labels ({', '.join(entries)}) must be the same")
+            raise VocabularyError(
+                f"{shown}: the label field's enum ({', '.join(label_enum)}) and the labels "
+                f"under corpuspack:labels ({', '.join(entries)}) must be the same"
+            )
         labels, aliases = {}, {}
         for label, entry in entries.items():
             if entry.get("type") not in type_enum:
-                raise VocabularyError(f"{shown}: label {label} has type {entry.get('type')!r}; "
-                                      f"use one of the type field's enum: {', '.join(type_enum)}")
+                raise VocabularyError(
+                    f"{shown}: label {label} has type {entry.get('type')!r}; "
+                    f"use one of the type field's enum: {', '.join(type_enum)}"
+                )
             labels[label] = entry["type"]
             for name in (label, *entry.get("aliases", [])):
                 if name.casefold() in aliases and aliases[name.casefold()] != label:
-                    raise VocabularyError(f"{shown}: {name!r} is an alias of both {aliases[name.casefold()]} "
-                                          f"and {label}")
+                    raise VocabularyError(
+                        f"{shown}: {name!r} is an alias of both {aliases[name.casefold()]} "
+                        f"and {label}"
+                    )
                 aliases[name.casefold()] = label
         groups = []
         for group in descriptor.get("corpuspack:noOverlap", []):
             unknown = sorted(set(group) - set(labels))
             if unknown:
-                raise VocabularyError(f"{shown}: corpuspack:noOverlap names unknown label(s) {', '.join(unknown)}")
+                raise VocabularyError(
+                    f"{shown}: corpuspack:noOverlap names unknown label(s) {', '.join(unknown)}"
+                )
             groups.append(frozenset(group))
         return cls(labels=labels, aliases=aliases, exclusive=tuple(groups), descriptor=descriptor)
 
@@ -105,8 +131,15 @@ class Vocabulary:
 
     def known(self) -> str:
         entries = self.descriptor.get("corpuspack:labels", {})
-        return ", ".join(label + (f" (or {', '.join(entries.get(label, {}).get('aliases', []))})"
-                                  if entries.get(label, {}).get("aliases") else "") for label in self.labels)
+        return ", ".join(
+            label
+            + (
+                f" (or {', '.join(entries.get(label, {}).get('aliases', []))})"
+                if entries.get(label, {}).get("aliases")
+                else ""
+            )
+            for label in self.labels
+        )
 
 
 @dataclass(frozen=True)
@@ -123,19 +156,24 @@ class Span:
     attributes: tuple[tuple[str, str], ...] = ()
 
 
-_SPAN_LINE = jsonschema.Draft202012Validator({
-    "type": "object",
-    "required": ["start", "end", "label"],
-    "additionalProperties": False,
-    "properties": {
-        "id": {"type": "string"},
-        "start": {"type": "integer", "minimum": 0},
-        "end": {"type": "integer", "minimum": 1},
-        "label": {"type": "string", "minLength": 1},
-        "text": {"type": "string"},
-        "attributes": {"type": "object", "additionalProperties": {"type": ["string", "number", "boolean"]}},
-    },
-})
+_SPAN_LINE = jsonschema.Draft202012Validator(
+    {
+        "type": "object",
+        "required": ["start", "end", "label"],
+        "additionalProperties": False,
+        "properties": {
+            "id": {"type": "string"},
+            "start": {"type": "integer", "minimum": 0},
+            "end": {"type": "integer", "minimum": 1},
+            "label": {"type": "string", "minLength": 1},
+            "text": {"type": "string"},
+            "attributes": {
+                "type": "object",
+                "additionalProperties": {"type": ["string", "number", "boolean"]},
+            },
+        },
+    }
+)
 
 
 def _unique_keys(pairs: list[tuple[str, object]]) -> dict:
@@ -155,8 +193,15 @@ def _lines(data: bytes, shown: str) -> tuple[list[str] | None, list[Finding]]:
         text = data.decode("utf-8").removeprefix("\ufeff")
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
-        return None, [error(shown, "invalid-utf8", f"byte 0x{data[exc.start]:02x} is not valid UTF-8; "
-                            "save the annotation file as UTF-8", line=line)]
+        return None, [
+            error(
+                shown,
+                "invalid-utf8",
+                f"byte 0x{data[exc.start]:02x} is not valid UTF-8; "
+                "save the annotation file as UTF-8",
+                line=line,
+            )
+        ]
     return text.replace("\r\n", "\n").split("\n"), []
 
 
@@ -170,18 +215,38 @@ def parse_jsonl(data: bytes, shown: str) -> tuple[list[Span], list[Finding]]:
         try:
             value = json.loads(line, object_pairs_hook=_unique_keys)
         except ValueError as exc:
-            findings.append(error(shown, "annotation-syntax", f"not a JSON object: {exc}", line=number))
+            findings.append(
+                error(shown, "annotation-syntax", f"not a JSON object: {exc}", line=number)
+            )
             continue
         problem = next(iter(sorted(_SPAN_LINE.iter_errors(value), key=lambda e: e.path)), None)
         if problem is not None:
             where = "/".join(map(str, problem.absolute_path))
-            findings.append(error(shown, "annotation-syntax", (f"{where}: " if where else "") + problem.message
-                                  + "; a line is {\"start\": 0, \"end\": 4, \"label\": \"PERSON\", \"text\": "
-                                  "\"...\"} (text and attributes optional)", line=number))
+            findings.append(
+                error(
+                    shown,
+                    "annotation-syntax",
+                    (f"{where}: " if where else "")
+                    + problem.message
+                    + '; a line is {"start": 0, "end": 4, "label": "PERSON", "text": '
+                    '"..."} (text and attributes optional)',
+                    line=number,
+                )
+            )
             continue
         attributes = tuple(sorted((k, _as_text(v)) for k, v in value.get("attributes", {}).items()))
-        spans.append(Span(shown, number, value.get("id") or f"line {number}", value["start"], value["end"],
-                          value["label"], value.get("text"), attributes))
+        spans.append(
+            Span(
+                shown,
+                number,
+                value.get("id") or f"line {number}",
+                value["start"],
+                value["end"],
+                value["label"],
+                value.get("text"),
+                attributes,
+            )
+        )
     return spans, findings
 
 
@@ -203,13 +268,27 @@ def parse_brat(data: bytes, shown: str) -> tuple[list[Span], list[Finding]]:
         if match := _BRAT_TEXT.fullmatch(line):
             name, label, offsets, text = match.groups()
             if ";" in offsets:
-                findings.append(error(shown, "span-discontinuous", f"{name} has several fragments ({offsets}); "
-                                      "corpuspack stores one continuous span per annotation: split it into one "
-                                      "annotation per fragment", line=number))
+                findings.append(
+                    error(
+                        shown,
+                        "span-discontinuous",
+                        f"{name} has several fragments ({offsets}); "
+                        "corpuspack stores one continuous span per annotation: split it into one "
+                        "annotation per fragment",
+                        line=number,
+                    )
+                )
                 continue
             if name in found:
-                findings.append(error(shown, "annotation-syntax", f"{name} is defined twice (first on line "
-                                      f"{found[name].line}); give each annotation its own id", line=number))
+                findings.append(
+                    error(
+                        shown,
+                        "annotation-syntax",
+                        f"{name} is defined twice (first on line "
+                        f"{found[name].line}); give each annotation its own id",
+                        line=number,
+                    )
+                )
                 continue
             start, end = map(int, offsets.split())
             found[name] = Span(shown, number, name, start, end, label, text)
@@ -220,20 +299,43 @@ def parse_brat(data: bytes, shown: str) -> tuple[list[Span], list[Finding]]:
             _, target, note = match.groups()
             pending.append((number, target, "note", note))
         elif line[:1] in _BRAT_OTHER:
-            findings.append(warning(shown, "brat-not-imported", f"brat {_BRAT_OTHER[line[:1]]} ({line.split()[0]}) "
-                                    "are not imported; only text-bound annotations, attributes and notes are",
-                                    line=number))
+            findings.append(
+                warning(
+                    shown,
+                    "brat-not-imported",
+                    f"brat {_BRAT_OTHER[line[:1]]} ({line.split()[0]}) "
+                    "are not imported; only text-bound annotations, attributes and notes are",
+                    line=number,
+                )
+            )
         else:
-            findings.append(error(shown, "annotation-syntax", "not a brat standoff line (T, A, M or # followed "
-                                  "by a number and a tab)", line=number))
+            findings.append(
+                error(
+                    shown,
+                    "annotation-syntax",
+                    "not a brat standoff line (T, A, M or # followed by a number and a tab)",
+                    line=number,
+                )
+            )
     for number, target, name, value in pending:
         if target not in found:
-            findings.append(error(shown, "annotation-syntax", f"refers to {target}, which this file does not "
-                                  "define as a text-bound annotation", line=number))
+            findings.append(
+                error(
+                    shown,
+                    "annotation-syntax",
+                    f"refers to {target}, which this file does not "
+                    "define as a text-bound annotation",
+                    line=number,
+                )
+            )
             continue
         extra.setdefault(target, []).append((name, value))
-    spans = [Span(s.file, s.line, s.name, s.start, s.end, s.label, s.text, tuple(sorted(extra.get(k, []))))
-             for k, s in found.items()]
+    spans = [
+        Span(
+            s.file, s.line, s.name, s.start, s.end, s.label, s.text, tuple(sorted(extra.get(k, [])))
+        )
+        for k, s in found.items()
+    ]
     return sorted(spans, key=lambda s: s.line), findings
 
 
@@ -241,8 +343,12 @@ def parse(data: bytes, shown: str) -> tuple[list[Span], list[Finding]]:
     return parse_jsonl(data, shown) if shown.endswith(JSONL_SUFFIX) else parse_brat(data, shown)
 
 
-def article_map(raw: str, line_spans: Sequence[tuple[int, int]], paragraphs: Sequence[tuple[int, OffsetMap]],
-                removed: dict[int, str]) -> OffsetMap:
+def article_map(
+    raw: str,
+    line_spans: Sequence[tuple[int, int]],
+    paragraphs: Sequence[tuple[int, OffsetMap]],
+    removed: dict[int, str],
+) -> OffsetMap:
     """The map from the raw capture to the article text.
 
     paragraphs: (1-based line, map from that raw line to its paragraph) in text order;
@@ -292,8 +398,15 @@ def _line_of(line_spans: Sequence[tuple[int, int]], offset: int) -> int:
     return bisect.bisect_right([s for s, _ in line_spans], offset)
 
 
-def carry(spans: Iterable[Span], raw: str, raw_path: str, line_spans: Sequence[tuple[int, int]],
-          mapping: OffsetMap, text: str, vocabulary: Vocabulary) -> tuple[list[Annotation], list[Finding]]:
+def carry(
+    spans: Iterable[Span],
+    raw: str,
+    raw_path: str,
+    line_spans: Sequence[tuple[int, int]],
+    mapping: OffsetMap,
+    text: str,
+    vocabulary: Vocabulary,
+) -> tuple[list[Annotation], list[Finding]]:
     """Carry people's spans from the raw capture onto the article text, or say why one cannot be."""
     annotations: list[tuple[Span, Annotation]] = []
     findings: list[Finding] = []
@@ -301,40 +414,87 @@ def carry(spans: Iterable[Span], raw: str, raw_path: str, line_spans: Sequence[t
         where = f"{span.name} [{span.start}, {span.end})"
         label = vocabulary.canonical(span.label)
         if label is None:
-            findings.append(error(span.file, "unknown-label", f"{where}: label {span.label!r} is not in "
-                                  f"schema/annotations.schema.json; use one of {vocabulary.known()}, or add it "
-                                  "there", line=span.line, field="label"))
+            findings.append(
+                error(
+                    span.file,
+                    "unknown-label",
+                    f"{where}: label {span.label!r} is not in "
+                    f"schema/annotations.schema.json; use one of {vocabulary.known()}, or add it "
+                    "there",
+                    line=span.line,
+                    field="label",
+                )
+            )
             continue
         if not 0 <= span.start < span.end <= len(raw):
-            findings.append(error(span.file, "span-out-of-range", f"{where}: offsets must satisfy 0 <= start < end "
-                                  f"<= {len(raw)} (the capture's length in characters)", line=span.line))
+            findings.append(
+                error(
+                    span.file,
+                    "span-out-of-range",
+                    f"{where}: offsets must satisfy 0 <= start < end "
+                    f"<= {len(raw)} (the capture's length in characters)",
+                    line=span.line,
+                )
+            )
             continue
-        actual = raw[span.start:span.end]
+        actual = raw[span.start : span.end]
         if span.text is not None and span.text != actual:
             hint = ""
-            nearby = raw.find(span.text, max(0, span.start - 200), span.end + 200) if span.text else -1
+            nearby = (
+                raw.find(span.text, max(0, span.start - 200), span.end + 200) if span.text else -1
+            )
             if nearby >= 0:
                 hint = f"; {span.text!r} is at [{nearby}, {nearby + len(span.text)})"
-            findings.append(error(span.file, "span-text-mismatch", f"{where}: the capture has {actual!r} there, "
-                                  f"the annotation says {span.text!r}{hint} (offsets count Unicode characters "
-                                  f"of {raw_path}, from 0)", line=span.line))
+            findings.append(
+                error(
+                    span.file,
+                    "span-text-mismatch",
+                    f"{where}: the capture has {actual!r} there, "
+                    f"the annotation says {span.text!r}{hint} (offsets count Unicode characters "
+                    f"of {raw_path}, from 0)",
+                    line=span.line,
+                )
+            )
             continue
         result = mapping.map_span(span.start, span.end)
         if result.problem == "removed":
             line = _line_of(line_spans, result.at)
-            what = f"rule {result.rule} removed line {line} of the capture" if result.rule else \
-                "normalisation removed it as space"
-            findings.append(error(span.file, "span-in-removed-text", f"{where} {actual!r} begins, ends or lies in "
-                                  f"text the article does not keep: {what}; annotate only text the article keeps",
-                                  line=span.line))
+            what = (
+                f"rule {result.rule} removed line {line} of the capture"
+                if result.rule
+                else "normalisation removed it as space"
+            )
+            findings.append(
+                error(
+                    span.file,
+                    "span-in-removed-text",
+                    f"{where} {actual!r} begins, ends or lies in "
+                    f"text the article does not keep: {what}; annotate only text the article keeps",
+                    line=span.line,
+                )
+            )
             continue
         if result.problem == "cut":
-            findings.append(error(span.file, "span-cut-by-normalisation", f"{where} {actual!r}: offset {result.at} "
-                                  "falls inside characters normalisation replaced as a whole (repaired mojibake, "
-                                  "folded spaces); move the span's edge outside them", line=span.line))
+            findings.append(
+                error(
+                    span.file,
+                    "span-cut-by-normalisation",
+                    f"{where} {actual!r}: offset {result.at} "
+                    "falls inside characters normalisation replaced as a whole (repaired mojibake, "
+                    "folded spaces); move the span's edge outside them",
+                    line=span.line,
+                )
+            )
             continue
-        annotation = Annotation(type=vocabulary.labels[label], label=label, start=result.start, end=result.end,
-                                text=text[result.start:result.end], source="person", attributes=span.attributes)
+        annotation = Annotation(
+            type=vocabulary.labels[label],
+            label=label,
+            start=result.start,
+            end=result.end,
+            text=text[result.start : result.end],
+            source="person",
+            attributes=span.attributes,
+        )
         annotations.append((span, annotation))
     kept: list[tuple[Span, Annotation]] = []
     seen: dict[tuple[str, int, int], Span] = {}
@@ -342,8 +502,15 @@ def carry(spans: Iterable[Span], raw: str, raw_path: str, line_spans: Sequence[t
         key = (annotation.label, annotation.start, annotation.end)
         if key in seen:
             first = seen[key]
-            findings.append(warning(span.file, "duplicate-annotation", f"{span.name} repeats {first.name} "
-                                    f"({first.file}:{first.line}); it is kept once", line=span.line))
+            findings.append(
+                warning(
+                    span.file,
+                    "duplicate-annotation",
+                    f"{span.name} repeats {first.name} "
+                    f"({first.file}:{first.line}); it is kept once",
+                    line=span.line,
+                )
+            )
             continue
         seen[key] = span
         kept.append((span, annotation))
@@ -354,13 +521,22 @@ def carry(spans: Iterable[Span], raw: str, raw_path: str, line_spans: Sequence[t
 def _overlaps(items: list[tuple[Span, Annotation]], vocabulary: Vocabulary) -> list[Finding]:
     findings = []
     for group in vocabulary.exclusive:
-        members = sorted(((a.start, a.end, span) for span, a in items if a.label in group), key=lambda m: m[:2])
+        members = sorted(
+            ((a.start, a.end, span) for span, a in items if a.label in group), key=lambda m: m[:2]
+        )
         reach, holder = -1, None  # the furthest end so far, and the span that reaches it
         for start, end, span in members:
             if holder is not None and start < reach:
-                findings.append(error(span.file, "span-overlap", f"{span.name} overlaps {holder.name} "
-                                      f"({holder.file}:{holder.line}); the vocabulary does not let "
-                                      f"{', '.join(sorted(group))} spans overlap", line=span.line))
+                findings.append(
+                    error(
+                        span.file,
+                        "span-overlap",
+                        f"{span.name} overlaps {holder.name} "
+                        f"({holder.file}:{holder.line}); the vocabulary does not let "
+                        f"{', '.join(sorted(group))} spans overlap",
+                        line=span.line,
+                    )
+                )
             if end > reach:
                 reach, holder = end, span
     return findings
@@ -370,7 +546,9 @@ def merge(person: Sequence[Annotation], rule: Sequence[Annotation]) -> tuple[Ann
     """People's annotations, plus the rules' where no person annotated an overlapping span of the same label."""
     kept = list(person)
     for annotation in rule:
-        if not any(p.label == annotation.label and p.start < annotation.end and annotation.start < p.end
-                   for p in person):
+        if not any(
+            p.label == annotation.label and p.start < annotation.end and annotation.start < p.end
+            for p in person
+        ):
             kept.append(annotation)
     return tuple(sorted(kept, key=lambda a: (a.start, a.end, a.label, a.source)))

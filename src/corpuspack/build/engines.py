@@ -24,7 +24,7 @@ class EngineError(Exception):
 
 
 def _chunks(items: Sequence, size: int) -> list[Sequence]:
-    return [items[i:i + size] for i in range(0, len(items), size)]
+    return [items[i : i + size] for i in range(0, len(items), size)]
 
 
 class Pending:
@@ -64,7 +64,9 @@ class Local:
         # in the cache computes the few others here and never pays for the workers' start.
         if self.pool is None:
             # spawn, not fork: a forked child of a process that has started pyarrow's threads can hang.
-            self.pool = ProcessPoolExecutor(max_workers=self.jobs, mp_context=multiprocessing.get_context("spawn"))
+            self.pool = ProcessPoolExecutor(
+                max_workers=self.jobs, mp_context=multiprocessing.get_context("spawn")
+            )
         return self.pool
 
     def __exit__(self, *exc) -> None:
@@ -93,6 +95,7 @@ class Local:
                 if advance:
                     advance(len(batch))
             return entries
+
         return Pending(gather)
 
 
@@ -103,7 +106,9 @@ class Dask:
     computed there). Batches are sent as bytes and results gathered in order.
     """
 
-    BATCH = 256  # captures per task: big enough that scheduling costs little, small enough to spread
+    BATCH = (
+        256  # captures per task: big enough that scheduling costs little, small enough to spread
+    )
     CONNECT_TIMEOUT = "30s"
 
     def __init__(self, task: Callable[[Sequence], list], jobs: int, scheduler: str | None = None):
@@ -117,21 +122,33 @@ class Dask:
         try:
             from distributed import Client, LocalCluster
         except ImportError as exc:
-            raise EngineError("--engine dask needs Dask's distributed scheduler: "
-                              "pip install 'corpuspack[dask]'") from exc
+            raise EngineError(
+                "--engine dask needs Dask's distributed scheduler: pip install 'corpuspack[dask]'"
+            ) from exc
         try:
             if self.scheduler:
                 self.client = Client(self.scheduler, timeout=self.CONNECT_TIMEOUT)
             else:
                 # Worker processes, one thread each: extraction is pure Python and holds the GIL.
-                self.cluster = LocalCluster(n_workers=self.jobs, threads_per_worker=1, processes=True,
-                                            dashboard_address=None, silence_logs=logging.ERROR)
+                self.cluster = LocalCluster(
+                    n_workers=self.jobs,
+                    threads_per_worker=1,
+                    processes=True,
+                    dashboard_address=None,
+                    silence_logs=logging.ERROR,
+                )
                 self.client = Client(self.cluster)
         except (OSError, TimeoutError) as exc:
             self.__exit__()
-            where = f"the Dask scheduler at {self.scheduler}" if self.scheduler else "a local Dask cluster"
-            raise EngineError(f"could not connect to {where}: {exc}; check the address "
-                              "(e.g. tcp://host:8786) and that the scheduler is running") from exc
+            where = (
+                f"the Dask scheduler at {self.scheduler}"
+                if self.scheduler
+                else "a local Dask cluster"
+            )
+            raise EngineError(
+                f"could not connect to {where}: {exc}; check the address "
+                "(e.g. tcp://host:8786) and that the scheduler is running"
+            ) from exc
         return self
 
     def __exit__(self, *exc) -> None:
@@ -142,7 +159,11 @@ class Dask:
 
     def batch(self, base: int) -> int:
         """How many captures to hand over at a time: two tasks for every worker of the cluster."""
-        workers = len(self.client.scheduler_info().get("workers", {})) if self.client is not None else self.jobs
+        workers = (
+            len(self.client.scheduler_info().get("workers", {}))
+            if self.client is not None
+            else self.jobs
+        )
         return max(base, 2 * self.BATCH * max(1, workers))
 
     def run(self, items: Sequence, advance: Advance | None = None) -> list:
@@ -166,11 +187,18 @@ class Dask:
                 if advance:
                     advance(len(batches[index[future.key]]))
             return [entry for done in results for entry in done]
+
         return Pending(gather)
 
 
-def start(engine: str, task: Callable[[Sequence], list], *, jobs: int, total: int | None,
-          scheduler: str | None = None) -> Local | Dask:
+def start(
+    engine: str,
+    task: Callable[[Sequence], list],
+    *,
+    jobs: int,
+    total: int | None,
+    scheduler: str | None = None,
+) -> Local | Dask:
     if engine == "local":
         if scheduler:
             raise EngineError("--scheduler is for --engine dask")

@@ -16,7 +16,7 @@ DEFAULT = {"train": 1.0}
 
 def position(article_id: str, purpose: str = "split") -> float:
     digest = hashlib.sha256(f"corpuspack:{purpose}:{article_id}".encode()).digest()
-    return int.from_bytes(digest[:8], "big") / 2 ** 64
+    return int.from_bytes(digest[:8], "big") / 2**64
 
 
 def shards(rows: int, shard_rows: int) -> int:

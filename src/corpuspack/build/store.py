@@ -38,10 +38,10 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from corpuspack.checks import corpus
-from corpuspack.build import splits
 from corpuspack.article.record import RECORD_FIELDS, Article
+from corpuspack.build import splits
 from corpuspack.build.tables import Summary
+from corpuspack.checks import corpus
 
 BUCKETS = 64  # spill files; a bucket holds about 1/64 of the corpus (16,000 rows of a million)
 FLUSH_ROWS = 4096  # records held before they are appended to the bucket files
@@ -74,20 +74,38 @@ class Store:
         try:
             self._temporary = tempfile.TemporaryDirectory(prefix="corpuspack-spill-")
         except OSError as exc:
-            raise StoreError(f"could not make a folder for the build's spill files in {tempfile.gettempdir()} "
-                             f"(set TMPDIR to a writable folder): {exc}") from exc
+            raise StoreError(
+                f"could not make a folder for the build's spill files in {tempfile.gettempdir()} "
+                f"(set TMPDIR to a writable folder): {exc}"
+            ) from exc
         self.folder = Path(self._temporary.name)
         self.record_schema = record_schema
         self.ratios = dict(ratios)
         width = corpus.ROWS_PER_BAND * 4
-        self.schema = pa.schema(list(record_schema) + [
-            pa.field("_split", pa.string()), pa.field("_pos", pa.float64()), pa.field("_provenance", pa.string())])
-        self.columns = pa.schema([
-            pa.field("id", pa.string()), pa.field("raw_path", pa.string()), pa.field("_url_key", pa.string()),
-            pa.field("_text_sha", pa.binary(32)), pa.field("_focus", pa.bool_()), pa.field("_shard", pa.string()),
-            pa.field("_line", pa.int64()), pa.field("_key", pa.binary(32)), pa.field("_split", pa.string()),
-            pa.field("_pos", pa.float64()), pa.field("_where", pa.int64()),
-            *(pa.field(_band_name(b), pa.binary(width)) for b in range(len(corpus.BANDS)))])
+        self.schema = pa.schema(
+            list(record_schema)
+            + [
+                pa.field("_split", pa.string()),
+                pa.field("_pos", pa.float64()),
+                pa.field("_provenance", pa.string()),
+            ]
+        )
+        self.columns = pa.schema(
+            [
+                pa.field("id", pa.string()),
+                pa.field("raw_path", pa.string()),
+                pa.field("_url_key", pa.string()),
+                pa.field("_text_sha", pa.binary(32)),
+                pa.field("_focus", pa.bool_()),
+                pa.field("_shard", pa.string()),
+                pa.field("_line", pa.int64()),
+                pa.field("_key", pa.binary(32)),
+                pa.field("_split", pa.string()),
+                pa.field("_pos", pa.float64()),
+                pa.field("_where", pa.int64()),
+                *(pa.field(_band_name(b), pa.binary(width)) for b in range(len(corpus.BANDS))),
+            ]
+        )
         self.summary = Summary()
         self.split_rows: Counter[str] = Counter()
         self.count = 0
@@ -108,16 +126,30 @@ class Store:
 
     # -- writing ------------------------------------------------------------------------------
 
-    def add(self, articles: Sequence[Article], table: pa.Table, signatures: Sequence[Sequence[int]],
-            focus: Sequence[bool], origins: Sequence[tuple[str, int] | None],
-            keys: Sequence[bytes | None] | None = None) -> None:
+    def add(
+        self,
+        articles: Sequence[Article],
+        table: pa.Table,
+        signatures: Sequence[Sequence[int]],
+        focus: Sequence[bool],
+        origins: Sequence[tuple[str, int] | None],
+        keys: Sequence[bytes | None] | None = None,
+    ) -> None:
         """Records with their rows (table, in the record schema), MinHash signatures, focus flags and,
         for a capture from a JSONL shard, (shard, line); keys are their cache keys, if any."""
         self.add_rows(table, extras(articles, signatures), focus, origins, keys)
 
-    def add_rows(self, table: pa.Table, extra: Mapping[str, pa.Array], focus: Sequence[bool],
-                 origins: Sequence[tuple[str, int] | None], keys: Sequence[bytes | None] | None = None, *,
-                 located: np.ndarray | None = None, packs=None) -> None:
+    def add_rows(
+        self,
+        table: pa.Table,
+        extra: Mapping[str, pa.Array],
+        focus: Sequence[bool],
+        origins: Sequence[tuple[str, int] | None],
+        keys: Sequence[bytes | None] | None = None,
+        *,
+        located: np.ndarray | None = None,
+        packs=None,
+    ) -> None:
         """Rows already in Arrow (table, in the record schema) with what extras() makes of their records:
         the cache's hits come this way, never turned into Python objects. Rows that are in the cache's
         packs come with where they are there (located, in packs, a cache.PackRows) and are not copied."""
@@ -135,10 +167,15 @@ class Store:
             self._packs = packs
             rows = ~np.asarray(located, dtype=np.int64)  # the rows' _where
         else:
-            rows = pa.Table.from_arrays([*table.columns, split_array, position, extra["_provenance"]],
-                                        schema=self.schema)
-        matrix = np.frombuffer(extra["_signature"].buffers()[1], dtype="<u4", count=count * corpus.NUM_PERM,
-                               offset=extra["_signature"].offset * corpus.NUM_PERM * 4).reshape(count, -1)
+            rows = pa.Table.from_arrays(
+                [*table.columns, split_array, position, extra["_provenance"]], schema=self.schema
+            )
+        matrix = np.frombuffer(
+            extra["_signature"].buffers()[1],
+            dtype="<u4",
+            count=count * corpus.NUM_PERM,
+            offset=extra["_signature"].offset * corpus.NUM_PERM * 4,
+        ).reshape(count, -1)
         columns = {
             "id": table.column("id").combine_chunks(),
             "raw_path": table.column("raw_path").combine_chunks(),
@@ -155,7 +192,8 @@ class Store:
         for band, (start, end) in enumerate(corpus.BANDS):
             data = np.ascontiguousarray(matrix[:, start:end]).astype("<u4").tobytes()
             columns[_band_name(band)] = pa.FixedSizeBinaryArray.from_buffers(
-                pa.binary(width), count, [None, pa.py_buffer(data)])
+                pa.binary(width), count, [None, pa.py_buffer(data)]
+            )
         self._pending.append((rows, columns))
         self._pending_rows += count
         self.summary.add_table(table)
@@ -170,26 +208,31 @@ class Store:
         try:
             self._write_pending()
         except (OSError, pa.ArrowException) as exc:
-            raise StoreError(f"could not write the build's spill files in {self.folder} (set TMPDIR to a "
-                             f"folder with room for about twice the corpus's text): {exc}") from exc
+            raise StoreError(
+                f"could not write the build's spill files in {self.folder} (set TMPDIR to a "
+                f"folder with room for about twice the corpus's text): {exc}"
+            ) from exc
 
     def _write_pending(self) -> None:
         pending, self._pending, self._pending_rows = self._pending, [], 0
         columns = {name: pa.concat_arrays([c[name] for _, c in pending]) for name in pending[0][1]}
         tables = [rows for rows, _ in pending if isinstance(rows, pa.Table)]
-        placed = self._write_buckets(pa.concat_tables(tables)) if tables else np.empty(0, dtype=np.int64)
+        placed = (
+            self._write_buckets(pa.concat_tables(tables)) if tables else np.empty(0, dtype=np.int64)
+        )
         # Each row's _where in arrival order: in a bucket (placed, in order) or in the cache's packs.
         parts, taken = [], 0
         for rows, _ in pending:
             if isinstance(rows, pa.Table):
-                parts.append(placed[taken:taken + rows.num_rows])
+                parts.append(placed[taken : taken + rows.num_rows])
                 taken += rows.num_rows
             else:
                 parts.append(rows)
         columns["_where"] = pa.array(np.concatenate(parts))
         for field in self.columns:
             self._writer(field.name, self._column_path(field.name), pa.schema([field])).write_table(
-                pa.Table.from_arrays([columns[field.name]], schema=pa.schema([field])))
+                pa.Table.from_arrays([columns[field.name]], schema=pa.schema([field]))
+            )
 
     def _write_buckets(self, table: pa.Table) -> np.ndarray:
         """Append rows to their buckets; returns where each went, (bucket << 40) | row in the bucket."""
@@ -201,12 +244,18 @@ class Store:
         edges = np.flatnonzero(np.diff(ordered)) + 1
         for start, end in zip(np.r_[0, edges], np.r_[edges, len(ordered)]):
             bucket = int(ordered[start])
-            where[order[start:end]] = (bucket << 40) | (self._written[bucket] + np.arange(end - start))
-            self._writer(bucket, self._path(bucket), self.schema).write_table(table.slice(start, end - start))
+            where[order[start:end]] = (bucket << 40) | (
+                self._written[bucket] + np.arange(end - start)
+            )
+            self._writer(bucket, self._path(bucket), self.schema).write_table(
+                table.slice(start, end - start)
+            )
             self._written[bucket] += int(end - start)
         return where
 
-    def _writer(self, key: int | str, path: Path, schema: pa.Schema) -> pa.ipc.RecordBatchFileWriter:
+    def _writer(
+        self, key: int | str, path: Path, schema: pa.Schema
+    ) -> pa.ipc.RecordBatchFileWriter:
         writer = self._writers.get(key)
         if writer is None:
             writer = self._writers[key] = pa.ipc.new_file(str(path), schema)
@@ -278,7 +327,11 @@ class Store:
         where, wanted = where[~cached], wanted[~cached]
         for bucket in np.unique(where >> 40):
             inside = (where >> 40) == bucket
-            rows = self._read(self._path(int(bucket))).take(pa.array(where[inside] & ((1 << 40) - 1))).to_pylist()
+            rows = (
+                self._read(self._path(int(bucket)))
+                .take(pa.array(where[inside] & ((1 << 40) - 1)))
+                .to_pylist()
+            )
             found.update((int(p), record_of(row)) for p, row in zip(wanted[inside], rows))
         return found
 
@@ -298,7 +351,9 @@ class Store:
             return cached
         positions = self.column("_pos").to_numpy()[cached]
         member = np.minimum(count - 1, (positions * count).astype(np.int64)) == index
-        member &= pc.equal(self.column("_split").take(pa.array(cached)), split).to_numpy(zero_copy_only=False)
+        member &= pc.equal(self.column("_split").take(pa.array(cached)), split).to_numpy(
+            zero_copy_only=False
+        )
         return ~where[cached[member]]
 
     def materialize(self, files: Sequence[tuple[str, int, int]]) -> None:
@@ -323,7 +378,9 @@ class Store:
         targets = []
         for (split, count), indices in wanted.items():
             shard_of = np.minimum(count - 1, (positions * count).astype(np.int64))
-            member = np.isin(shard_of, sorted(indices)) & pc.equal(split_of, split).to_numpy(zero_copy_only=False)
+            member = np.isin(shard_of, sorted(indices)) & pc.equal(split_of, split).to_numpy(
+                zero_copy_only=False
+            )
             targets.append((split, count, np.where(member, shard_of, -1)))
         picked = np.flatnonzero(np.logical_or.reduce([t >= 0 for _, _, t in targets]))
         names = list(self.record_schema.names)
@@ -333,11 +390,15 @@ class Store:
                 path = self.folder / f"cached-{len(self._materialized) + len(writers):06d}.arrow"
                 writers[file] = (path, pa.ipc.new_file(str(path), self.record_schema))
             for found, rows in self._packs.groups(~where[cached[picked]]):
-                rows = pa.Table.from_arrays([rows.column(n) for n in names], schema=self.record_schema)
+                rows = pa.Table.from_arrays(
+                    [rows.column(n) for n in names], schema=self.record_schema
+                )
                 for split, count, target in targets:
                     destination = target[picked[found]]
                     for index in np.unique(destination[destination >= 0]).tolist():
-                        writers[(split, index, count)][1].write_table(rows.filter(pa.array(destination == index)))
+                        writers[(split, index, count)][1].write_table(
+                            rows.filter(pa.array(destination == index))
+                        )
             for file, (path, writer) in writers.items():
                 writer.close()
                 self._materialized[file] = path
@@ -350,22 +411,31 @@ class Store:
                 except (OSError, pa.ArrowException):
                     pass
             if isinstance(exc, (CacheError, OSError, pa.ArrowException)):
-                raise StoreError(f"could not read the build's cached rows into {self.folder}: {exc}") from exc
+                raise StoreError(
+                    f"could not read the build's cached rows into {self.folder}: {exc}"
+                ) from exc
             raise
 
     def where(self, name: str, values: pa.Array) -> list[Article]:
         """The records whose column name holds one of values."""
-        positions = np.flatnonzero(pc.fill_null(pc.is_in(self.column(name), value_set=values), False).to_numpy(
-            zero_copy_only=False))
+        positions = np.flatnonzero(
+            pc.fill_null(pc.is_in(self.column(name), value_set=values), False).to_numpy(
+                zero_copy_only=False
+            )
+        )
         return list(self.take(positions).values())
 
     def members(self, files: set[str]) -> dict[str, tuple[str, int]]:
         """(shard, line) of the captures from JSONL shards among files (a capture's sidecar names it too)."""
-        keys = set(files) | {f.removesuffix(".meta.yaml") + ".txt" for f in files if f.endswith(".meta.yaml")}
+        keys = set(files) | {
+            f.removesuffix(".meta.yaml") + ".txt" for f in files if f.endswith(".meta.yaml")
+        }
         if not keys or self.count == 0:
             return {}
         paths, shards, lines = (self.column(n) for n in ("raw_path", "_shard", "_line"))
-        picked = pc.and_(pc.is_in(paths, value_set=pa.array(sorted(keys), pa.string())), pc.is_valid(shards))
+        picked = pc.and_(
+            pc.is_in(paths, value_set=pa.array(sorted(keys), pa.string())), pc.is_valid(shards)
+        )
         table = pa.table({"raw_path": paths, "shard": shards, "line": lines}).filter(picked)
         return {row["raw_path"]: (row["shard"], row["line"]) for row in table.to_pylist()}
 
@@ -380,7 +450,9 @@ class Store:
         cache). Read from the columns once for all the files, and sorted once."""
         if not self.count:
             return [b""] * count
-        table = pa.table({name: self.column(name) for name in ("id", "raw_path", "_key", "_split", "_pos")})
+        table = pa.table(
+            {name: self.column(name) for name in ("id", "raw_path", "_key", "_split", "_pos")}
+        )
         table = table.filter(pc.equal(table.column("_split"), split))
         shard = np.minimum(count - 1, (table.column("_pos").to_numpy() * count).astype(np.int64))
         table = table.append_column("_file", pa.array(shard))
@@ -390,8 +462,13 @@ class Store:
         found: list[bytes | None] = []
         for start, end in zip(bounds[:-1], bounds[1:]):
             part = keys.slice(start, end - start)
-            found.append(None if part.null_count else
-                         part.buffers()[1].slice(32 * part.offset, 32 * len(part)).to_pybytes() if len(part) else b"")
+            found.append(
+                None
+                if part.null_count
+                else part.buffers()[1].slice(32 * part.offset, 32 * len(part)).to_pybytes()
+                if len(part)
+                else b""
+            )
         return found
 
     def shard(self, split: str, index: int, count: int) -> pa.Table:
@@ -430,7 +507,9 @@ class Store:
             table = table.drop_columns([name])
             columns[name] = whole.take(order)
             del whole
-        return pa.Table.from_arrays([columns[n] for n in self.record_schema.names], schema=self.record_schema)
+        return pa.Table.from_arrays(
+            [columns[n] for n in self.record_schema.names], schema=self.record_schema
+        )
 
 
 def _buckets(positions: np.ndarray) -> np.ndarray:
@@ -445,19 +524,29 @@ def extras(articles: Sequence[Article], signatures: Sequence[Sequence[int]]) -> 
     return {
         "_split_pos": pa.array([splits.position(a.id) for a in articles], pa.float64()),
         "_shard_pos": pa.array([splits.position(a.id, "shard") for a in articles], pa.float64()),
-        "_provenance": pa.array([json.dumps(_provenance(a), separators=(",", ":")) for a in articles], pa.string()),
-        "_url_key": pa.array([corpus.canonical_url(a.url) if a.url else None for a in articles], pa.string()),
-        "_text_sha": pa.array([hashlib.sha256(a.text.encode()).digest() for a in articles], pa.binary(32)),
+        "_provenance": pa.array(
+            [json.dumps(_provenance(a), separators=(",", ":")) for a in articles], pa.string()
+        ),
+        "_url_key": pa.array(
+            [corpus.canonical_url(a.url) if a.url else None for a in articles], pa.string()
+        ),
+        "_text_sha": pa.array(
+            [hashlib.sha256(a.text.encode()).digest() for a in articles], pa.binary(32)
+        ),
         "_signature": pa.FixedSizeBinaryArray.from_buffers(
-            SIGNATURE, len(articles), [None, pa.py_buffer(matrix.astype("<u4").tobytes())]),
+            SIGNATURE, len(articles), [None, pa.py_buffer(matrix.astype("<u4").tobytes())]
+        ),
     }
 
 
 def _provenance(article: Article) -> dict:
     """What the row does not hold but findings need: the exact published value and where fields came from."""
-    return {"published": article.published.isoformat() if article.published else None,
-            "sidecar_path": article.sidecar_path, "sidecar_lines": [list(i) for i in article.sidecar_lines],
-            "page_lines": [list(i) for i in article.page_lines]}
+    return {
+        "published": article.published.isoformat() if article.published else None,
+        "sidecar_path": article.sidecar_path,
+        "sidecar_lines": [list(i) for i in article.sidecar_lines],
+        "page_lines": [list(i) for i in article.page_lines],
+    }
 
 
 def record_of(row: dict) -> Article:

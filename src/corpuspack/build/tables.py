@@ -8,8 +8,18 @@ from dataclasses import dataclass, field
 
 from corpuspack.article.record import Article
 
-QUOTE_FIELDS = ("article_id", "speaker", "speaker_as_written", "quote", "start", "end", "outlet", "published",
-                "published_date", "source")
+QUOTE_FIELDS = (
+    "article_id",
+    "speaker",
+    "speaker_as_written",
+    "quote",
+    "start",
+    "end",
+    "outlet",
+    "published",
+    "published_date",
+    "source",
+)
 
 
 def quote_table_of(table, schema):
@@ -33,7 +43,9 @@ def quote_table_of(table, schema):
 
     def attribute(name: str):
         """Each quote's value of the attribute name (the last, if given twice); null if it has none."""
-        hits = np.flatnonzero(pc.fill_null(pc.equal(names, name), False).to_numpy(zero_copy_only=False))
+        hits = np.flatnonzero(
+            pc.fill_null(pc.equal(names, name), False).to_numpy(zero_copy_only=False)
+        )
         # The last of each quote's: numpy does not promise which of repeated indices an assignment keeps.
         owners_of_hits = listed_by[hits][::-1]
         quotes_with, last = np.unique(owners_of_hits, return_index=True)
@@ -44,11 +56,18 @@ def quote_table_of(table, schema):
     def of_article(name: str):
         return table.column(name).take(owners)
 
-    columns = {"article_id": of_article("id"), "speaker": attribute("speaker"),
-               "speaker_as_written": attribute("speaker_as_written"), "quote": pc.struct_field(spans, "text"),
-               "start": pc.struct_field(spans, "start"), "end": pc.struct_field(spans, "end"),
-               "outlet": of_article("outlet"), "published": of_article("published"),
-               "published_date": of_article("published_date"), "source": pc.struct_field(spans, "source")}
+    columns = {
+        "article_id": of_article("id"),
+        "speaker": attribute("speaker"),
+        "speaker_as_written": attribute("speaker_as_written"),
+        "quote": pc.struct_field(spans, "text"),
+        "start": pc.struct_field(spans, "start"),
+        "end": pc.struct_field(spans, "end"),
+        "outlet": of_article("outlet"),
+        "published": of_article("published"),
+        "published_date": of_article("published_date"),
+        "source": pc.struct_field(spans, "source"),
+    }
     return pa.Table.from_arrays([pc.cast(columns[f.name], f.type) for f in schema], schema=schema)
 
 
@@ -84,25 +103,47 @@ class Summary:
 
         def counts(array) -> Counter:
             found = pc.value_counts(array)
-            return Counter(dict(zip(found.field("values").to_pylist(), found.field("counts").to_pylist())))
+            return Counter(
+                dict(zip(found.field("values").to_pylist(), found.field("counts").to_pylist()))
+            )
 
         self.count += table.num_rows
         language = table.column("language")
-        self.languages.update(pc.unique(pc.filter(language, pc.fill_null(pc.not_equal(language, ""), False)))
-                              .to_pylist())
+        self.languages.update(
+            pc.unique(
+                pc.filter(language, pc.fill_null(pc.not_equal(language, ""), False))
+            ).to_pylist()
+        )
         spans = pc.list_flatten(table.column("annotations"))
         if len(spans):
-            pairs = pa.table({"label": pc.struct_field(spans, "label"), "source": pc.struct_field(spans, "source")})
+            pairs = pa.table(
+                {
+                    "label": pc.struct_field(spans, "label"),
+                    "source": pc.struct_field(spans, "source"),
+                }
+            )
             grouped = pairs.group_by(["label", "source"]).aggregate([([], "count_all")])
-            self.annotations.update(dict(zip(zip(grouped.column("label").to_pylist(),
-                                                 grouped.column("source").to_pylist()),
-                                             grouped.column("count_all").to_pylist())))
+            self.annotations.update(
+                dict(
+                    zip(
+                        zip(
+                            grouped.column("label").to_pylist(),
+                            grouped.column("source").to_pylist(),
+                        ),
+                        grouped.column("count_all").to_pylist(),
+                    )
+                )
+            )
         self.outlets.update(counts(table.column("outlet")))
         years = pc.cast(pc.year(table.column("published_date")), pa.string())
         self.years.update(counts(pc.fill_null(years, "unknown")))
         self.precision.update(counts(table.column("published_precision")))
-        self.with_notes += pc.sum(pc.greater(pc.fill_null(pc.list_value_length(table.column("sidecar_notes")), 0),
-                                             0)).as_py() or 0
+        self.with_notes += (
+            pc.sum(
+                pc.greater(pc.fill_null(pc.list_value_length(table.column("sidecar_notes")), 0), 0)
+            ).as_py()
+            or 0
+        )
         removed = pc.list_flatten(table.column("removed"))
         if len(removed):
             self.removed.update(counts(pc.struct_field(removed, "rule")))

@@ -46,8 +46,8 @@ from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
-import xxhash
 import pyarrow.compute as pc
+import xxhash
 
 from corpuspack import __version__
 from corpuspack.article.record import Article
@@ -92,10 +92,17 @@ def _dependencies() -> set[str]:
         requires = metadata.requires("corpuspack") or []
     except metadata.PackageNotFoundError:
         return set()
-    return {re.split(r"[\s<>=!~;\[(]", r, maxsplit=1)[0].lower() for r in requires if "extra ==" not in r}
+    return {
+        re.split(r"[\s<>=!~;\[(]", r, maxsplit=1)[0].lower()
+        for r in requires
+        if "extra ==" not in r
+    }
 
 
-_prefixes: list = [None, None]  # (vocabulary, the key's hash of the rules and it): made once per run, not per capture
+_prefixes: list = [
+    None,
+    None,
+]  # (vocabulary, the key's hash of the rules and it): made once per run, not per capture
 
 
 def _key_prefix(vocabulary):
@@ -139,9 +146,16 @@ class FileIndex:
     so a hash collision between two paths cannot make one's digest pass for the other's.
     """
 
-    SCHEMA = pa.schema([pa.field("path_hash", pa.uint64()), pa.field("size", pa.int64()),
-                        pa.field("ino", pa.int64()), pa.field("mtime_ns", pa.int64()),
-                        pa.field("ctime_ns", pa.int64()), pa.field("sha256", pa.binary(32))])
+    SCHEMA = pa.schema(
+        [
+            pa.field("path_hash", pa.uint64()),
+            pa.field("size", pa.int64()),
+            pa.field("ino", pa.int64()),
+            pa.field("mtime_ns", pa.int64()),
+            pa.field("ctime_ns", pa.int64()),
+            pa.field("sha256", pa.binary(32)),
+        ]
+    )
 
     def __init__(self, path: Path):
         self.path = path
@@ -164,16 +178,27 @@ class FileIndex:
             if table.schema.equals(self.SCHEMA):
                 # Views of the table's buffers (about 72 bytes a file), not copies.
                 self._hashes = table.column("path_hash").to_numpy()
-                self._stamps = [table.column(n).to_numpy() for n in ("size", "ino", "mtime_ns", "ctime_ns")]
+                self._stamps = [
+                    table.column(n).to_numpy() for n in ("size", "ino", "mtime_ns", "ctime_ns")
+                ]
                 column = table.column("sha256").combine_chunks()
-                self._digests = np.frombuffer(column.buffers()[1], dtype=np.uint8, count=len(column) * 32,
-                                              offset=column.offset * 32).reshape(-1, 32)
+                self._digests = np.frombuffer(
+                    column.buffers()[1],
+                    dtype=np.uint8,
+                    count=len(column) * 32,
+                    offset=column.offset * 32,
+                ).reshape(-1, 32)
         except (OSError, pa.ArrowException):
             pass  # no index yet, or a damaged one: every file is read and hashed
         self._matched = np.zeros(len(self._hashes), dtype=bool)
 
-    def _find(self, hashes: np.ndarray, wanted: list[np.ndarray], columns: list[np.ndarray],
-              matched_only: bool = False) -> tuple[np.ndarray, np.ndarray]:
+    def _find(
+        self,
+        hashes: np.ndarray,
+        wanted: list[np.ndarray],
+        columns: list[np.ndarray],
+        matched_only: bool = False,
+    ) -> tuple[np.ndarray, np.ndarray]:
         """(found, at): whether each path hash is in the index with the wanted values in the given
         stamp columns (and, with matched_only, among the files matched in this build), and where."""
         count = len(hashes)
@@ -190,29 +215,36 @@ class FileIndex:
         for i in np.flatnonzero(~found & same_hash).tolist():
             j = int(at[i]) + 1
             while j < len(self._hashes) and self._hashes[j] == hashes[i]:
-                if (all(int(known[j]) == int(value[i]) for value, known in zip(wanted, columns))
-                        and (not matched_only or self._matched[j])):
+                if all(
+                    int(known[j]) == int(value[i]) for value, known in zip(wanted, columns)
+                ) and (not matched_only or self._matched[j]):
                     at[i], found[i] = j, True
                     break
                 j += 1
         return found, at
 
-    def digests(self, paths: Sequence[str | Path], statuses: Sequence[os.stat_result]) -> list[tuple[bytes, bytes | None]]:
+    def digests(
+        self, paths: Sequence[str | Path], statuses: Sequence[os.stat_result]
+    ) -> list[tuple[bytes, bytes | None]]:
         """(SHA-256, the bytes if the file had to be read, else None) of each file, whose stat is given."""
         count = len(paths)
         if not count:
             return []
-        hashes = np.fromiter((xxhash.xxh3_64_intdigest(str(p).encode("utf-8", "surrogateescape")) for p in paths),
-                             dtype=np.uint64, count=count)
-        stamps = np.array([(s.st_size, s.st_ino, s.st_mtime_ns, s.st_ctime_ns) for s in statuses],
-                          dtype=np.int64).reshape(count, 4)
+        hashes = np.fromiter(
+            (xxhash.xxh3_64_intdigest(str(p).encode("utf-8", "surrogateescape")) for p in paths),
+            dtype=np.uint64,
+            count=count,
+        )
+        stamps = np.array(
+            [(s.st_size, s.st_ino, s.st_mtime_ns, s.st_ctime_ns) for s in statuses], dtype=np.int64
+        ).reshape(count, 4)
         found, at = self._find(hashes, [stamps[:, c] for c in range(4)], self._stamps)
         self._matched[at[found]] = True
         # The known digests as one bytes object, sliced: not a numpy row per file.
         known = np.ascontiguousarray(self._digests[at[found]]).tobytes()
         results: list = [None] * count
         for t, i in enumerate(np.flatnonzero(found).tolist()):
-            results[i] = (known[32 * t:32 * t + 32], None)
+            results[i] = (known[32 * t : 32 * t + 32], None)
         new = np.flatnonzero(~found).tolist()
         for i in new:
             with open(paths[i], "rb") as handle:
@@ -246,8 +278,11 @@ class FileIndex:
         count = len(paths)
         if not count:
             return []
-        hashes = np.fromiter((xxhash.xxh3_64_intdigest(p.encode("utf-8", "surrogateescape")) for p in paths),
-                             dtype=np.uint64, count=count)
+        hashes = np.fromiter(
+            (xxhash.xxh3_64_intdigest(p.encode("utf-8", "surrogateescape")) for p in paths),
+            dtype=np.uint64,
+            count=count,
+        )
         inodes = np.asarray(inodes, dtype=np.int64)
         results: list[bytes | None] = [None] * count
         # A path hash seen with another inode (a replaced file, or two paths whose hashes collide)
@@ -255,14 +290,14 @@ class FileIndex:
         found, at = self._find(hashes, [inodes], [self._stamps[1]], matched_only=True)
         known = np.ascontiguousarray(self._digests[at[found]]).tobytes()
         for t, i in enumerate(np.flatnonzero(found).tolist()):
-            results[i] = known[32 * t:32 * t + 32]
+            results[i] = known[32 * t : 32 * t + 32]
         if self._seen_hashes:
             seen, seen_inodes, order = self._seen_sorted()
             at = order[np.minimum(np.searchsorted(seen[order], hashes), len(seen) - 1)]
             appended = ~found & (seen[at] == hashes) & (seen_inodes[at] == inodes)
             for i in np.flatnonzero(appended).tolist():
                 start = int(at[i]) * 32
-                results[i] = bytes(self._seen_digests[start:start + 32])
+                results[i] = bytes(self._seen_digests[start : start + 32])
         rest = [i for i, digest in enumerate(results) if digest is None]
         if rest:
             statuses = [os.stat(paths[i], follow_symlinks=False) for i in rest]
@@ -270,7 +305,9 @@ class FileIndex:
                 results[i] = digest
         return results
 
-    def digest(self, path: Path | str, status: os.stat_result | None = None) -> tuple[bytes, bytes | None]:
+    def digest(
+        self, path: Path | str, status: os.stat_result | None = None
+    ) -> tuple[bytes, bytes | None]:
         """(SHA-256 of the file, its bytes if they had to be read, else None)."""
         return self.digests([path], [status or os.stat(path, follow_symlinks=False)])[0]
 
@@ -281,11 +318,21 @@ class FileIndex:
         (sorted here) are merged by path hash and written SAVE_ROWS files at a time, so saving the
         index of a million files holds a few sorting arrays, not copies of every column."""
         limit = self.started - RACY_NS
-        hashes = np.frombuffer(self._seen_hashes, dtype=np.uint64) if self._seen_hashes else np.empty(0, np.uint64)
-        stamps = (np.frombuffer(self._seen_stamps, dtype=np.int64).reshape(-1, 4) if self._seen_stamps
-                  else np.empty((0, 4), np.int64))
-        digests = (np.frombuffer(self._seen_digests, dtype=np.uint8).reshape(-1, 32) if self._seen_digests
-                   else np.empty((0, 32), np.uint8))
+        hashes = (
+            np.frombuffer(self._seen_hashes, dtype=np.uint64)
+            if self._seen_hashes
+            else np.empty(0, np.uint64)
+        )
+        stamps = (
+            np.frombuffer(self._seen_stamps, dtype=np.int64).reshape(-1, 4)
+            if self._seen_stamps
+            else np.empty((0, 4), np.int64)
+        )
+        digests = (
+            np.frombuffer(self._seen_digests, dtype=np.uint8).reshape(-1, 32)
+            if self._seen_digests
+            else np.empty((0, 32), np.uint8)
+        )
         settled = np.flatnonzero((stamps[:, 2] < limit) & (stamps[:, 3] < limit))
         # A file appended twice (keyed, then stat again for the manifest: the same path hash and inode)
         # is kept once, as last seen; files whose path hashes collide (different inodes) are both kept.
@@ -294,7 +341,9 @@ class FileIndex:
         del settled
         ordered_hashes, ordered_inodes = hashes[arrival], stamps[arrival, 1]
         last = np.ones(len(arrival), dtype=bool)
-        last[:-1] = (ordered_hashes[1:] != ordered_hashes[:-1]) | (ordered_inodes[1:] != ordered_inodes[:-1])
+        last[:-1] = (ordered_hashes[1:] != ordered_hashes[:-1]) | (
+            ordered_inodes[1:] != ordered_inodes[:-1]
+        )
         del ordered_inodes
         order = arrival[last]  # the appended files to keep, sorted by path hash
         del arrival, last, ordered_hashes
@@ -303,16 +352,18 @@ class FileIndex:
         matched = np.flatnonzero(self._matched)
         total = len(matched) + len(order)
         from_seen = np.zeros(total, dtype=bool)
-        from_seen[np.searchsorted(self._hashes[matched], hashes[order], side="right")
-                  + np.arange(len(order))] = True
+        from_seen[
+            np.searchsorted(self._hashes[matched], hashes[order], side="right")
+            + np.arange(len(order))
+        ] = True
 
         def write(sink) -> None:
             taken_matched = taken_seen = 0
             with pa.ipc.new_file(sink, self.SCHEMA) as writer:
                 for start in range(0, max(total, 1), SAVE_ROWS):  # one batch even when empty
-                    pick = from_seen[start:start + SAVE_ROWS]
-                    appended = order[taken_seen:taken_seen + int(pick.sum())]
-                    kept = matched[taken_matched:taken_matched + len(pick) - len(appended)]
+                    pick = from_seen[start : start + SAVE_ROWS]
+                    appended = order[taken_seen : taken_seen + int(pick.sum())]
+                    kept = matched[taken_matched : taken_matched + len(pick) - len(appended)]
                     taken_seen += len(appended)
                     taken_matched += len(kept)
                     part_hashes = np.empty(len(pick), dtype=np.uint64)
@@ -323,11 +374,21 @@ class FileIndex:
                     for column, known in enumerate(self._stamps):
                         part_stamps[~pick, column] = known[kept]
                     part_digests[pick], part_digests[~pick] = digests[appended], self._digests[kept]
-                    writer.write_batch(pa.record_batch([
-                        pa.array(part_hashes, pa.uint64()),
-                        *(pa.array(part_stamps[:, i], pa.int64()) for i in range(4)),
-                        pa.FixedSizeBinaryArray.from_buffers(pa.binary(32), len(pick), [
-                            None, pa.py_buffer(part_digests.tobytes())])], schema=self.SCHEMA))
+                    writer.write_batch(
+                        pa.record_batch(
+                            [
+                                pa.array(part_hashes, pa.uint64()),
+                                *(pa.array(part_stamps[:, i], pa.int64()) for i in range(4)),
+                                pa.FixedSizeBinaryArray.from_buffers(
+                                    pa.binary(32),
+                                    len(pick),
+                                    [None, pa.py_buffer(part_digests.tobytes())],
+                                ),
+                            ],
+                            schema=self.SCHEMA,
+                        )
+                    )
+
         # (The views of what was seen go with this call: those arrays may grow again after it.)
         _write_atomically(self.path, write)
 
@@ -351,7 +412,9 @@ def _write_atomically(path: Path, write) -> None:
 
 def _key_array(keys: bytes | bytearray) -> pa.FixedSizeBinaryArray:
     """32-byte keys held back to back as an Arrow array (a view of their bytes)."""
-    return pa.FixedSizeBinaryArray.from_buffers(pa.binary(32), len(keys) // 32, [None, pa.py_buffer(keys)])
+    return pa.FixedSizeBinaryArray.from_buffers(
+        pa.binary(32), len(keys) // 32, [None, pa.py_buffer(keys)]
+    )
 
 
 def _key_bytes(column: pa.ChunkedArray | pa.Array) -> bytes:
@@ -365,11 +428,20 @@ def entry_schema(record_schema: pa.Schema) -> pa.Schema:
     row (null when it did not) and what the store keeps besides (store.extras)."""
     from corpuspack.build.store import SIGNATURE
 
-    return pa.schema([pa.field("_key", pa.binary(32)), pa.field("_findings", pa.string()),
-                      pa.field("_ok", pa.bool_()), *(f.with_nullable(True) for f in record_schema),
-                      pa.field("_provenance", pa.string()), pa.field("_url_key", pa.string()),
-                      pa.field("_text_sha", pa.binary(32)), pa.field("_signature", SIGNATURE),
-                      pa.field("_split_pos", pa.float64()), pa.field("_shard_pos", pa.float64())])
+    return pa.schema(
+        [
+            pa.field("_key", pa.binary(32)),
+            pa.field("_findings", pa.string()),
+            pa.field("_ok", pa.bool_()),
+            *(f.with_nullable(True) for f in record_schema),
+            pa.field("_provenance", pa.string()),
+            pa.field("_url_key", pa.string()),
+            pa.field("_text_sha", pa.binary(32)),
+            pa.field("_signature", SIGNATURE),
+            pa.field("_split_pos", pa.float64()),
+            pa.field("_shard_pos", pa.float64()),
+        ]
+    )
 
 
 def findings_json(findings: list[Finding]) -> str:
@@ -423,8 +495,10 @@ class PackRows:
             first = positions[0]
             batch = self.batch(int(pack[first]), int(index[first]))
             if batch is None:
-                raise CacheError(f"the cache pack {self.paths[int(pack[first])]} could not be read again "
-                                 "during the build; build again (without --cache if it persists)")
+                raise CacheError(
+                    f"the cache pack {self.paths[int(pack[first])]} could not be read again "
+                    "during the build; build again (without --cache if it persists)"
+                )
             yield positions, batch.take(pa.array(row[positions] % PACK_BATCH))
 
     def rows(self, where: np.ndarray, names: list[str]) -> pa.Table:
@@ -478,24 +552,43 @@ class Cache:
     # -- keys -----------------------------------------------------------------------------------
 
     @staticmethod
-    def key_of(shown: str, vocabulary, capture: bytes, sidecar: bytes | None,
-               annotations: tuple[tuple[str, bytes], ...]) -> bytes:
+    def key_of(
+        shown: str,
+        vocabulary,
+        capture: bytes,
+        sidecar: bytes | None,
+        annotations: tuple[tuple[str, bytes], ...],
+    ) -> bytes:
         """The key from the digests (SHA-256) of the capture, its sidecar (if any) and its annotation
         files (with their paths)."""
         digest = _key_prefix(vocabulary).copy()
         # One update of the parts joined: the same bytes as one update per part, fewer calls.
-        digest.update(b"".join([sha256(shown.encode()), capture,
-                                _NO_SIDECAR if sidecar is None else sha256(b"sidecar" + sidecar),
-                                *(part for name, data_digest in annotations
-                                  for part in (sha256(name.encode()), data_digest))]))
+        digest.update(
+            b"".join(
+                [
+                    sha256(shown.encode()),
+                    capture,
+                    _NO_SIDECAR if sidecar is None else sha256(b"sidecar" + sidecar),
+                    *(
+                        part
+                        for name, data_digest in annotations
+                        for part in (sha256(name.encode()), data_digest)
+                    ),
+                ]
+            )
+        )
         return digest.digest()
 
     @classmethod
     def key(cls, inputs, shown: str, vocabulary) -> bytes:
         """Digest of the rules, the vocabulary, the capture and every file that belongs to it."""
-        return cls.key_of(shown, vocabulary, sha256(inputs.data),
-                          None if inputs.sidecar is None else sha256(inputs.sidecar),
-                          tuple((name, sha256(data)) for name, data in inputs.annotations))
+        return cls.key_of(
+            shown,
+            vocabulary,
+            sha256(inputs.data),
+            None if inputs.sidecar is None else sha256(inputs.sidecar),
+            tuple((name, sha256(data)) for name, data in inputs.annotations),
+        )
 
     @property
     def files(self) -> FileIndex:
@@ -539,9 +632,13 @@ class Cache:
                 continue
             first, with_sidecar = plan
             sidecar = digests[first + 1] if with_sidecar else None
-            rest = digests[first + 1 + with_sidecar:first + 1 + with_sidecar + len(capture.annotations)]
+            rest = digests[
+                first + 1 + with_sidecar : first + 1 + with_sidecar + len(capture.annotations)
+            ]
             annotations = tuple((shown, d) for (_, shown), d in zip(capture.annotations, rest))
-            keys.append(self.key_of(capture.shown, vocabulary, digests[first], sidecar, annotations))
+            keys.append(
+                self.key_of(capture.shown, vocabulary, digests[first], sidecar, annotations)
+            )
         return keys
 
     # -- packs ----------------------------------------------------------------------------------
@@ -549,7 +646,9 @@ class Cache:
     def open(self, record_schema: pa.Schema) -> None:
         """Use the packs made for this record schema (and these rules)."""
         self._schema = entry_schema(record_schema)
-        layout = hashlib.sha256(rules_digest().encode() + self._schema.serialize().to_pybytes()).hexdigest()[:24]
+        layout = hashlib.sha256(
+            rules_digest().encode() + self._schema.serialize().to_pybytes()
+        ).hexdigest()[:24]
         self.packs_dir = self.folder / f"v{FORMAT}" / "packs" / layout
         keys, where = [], []
         for keys_path in sorted(self.packs_dir.glob("pack-*.keys.arrow")):
@@ -561,15 +660,25 @@ class Cache:
                 continue  # a damaged pack is left out: its entries are computed again
             self._packs.append(pack)
             index = len(self._packs) - 1
-            keys.append(np.frombuffer(column.buffers()[1], dtype=np.uint8, count=len(column) * 32,
-                                      offset=column.offset * 32).reshape(-1, 32))
+            keys.append(
+                np.frombuffer(
+                    column.buffers()[1],
+                    dtype=np.uint8,
+                    count=len(column) * 32,
+                    offset=column.offset * 32,
+                ).reshape(-1, 32)
+            )
             where.append((np.int64(index) << 40) | np.arange(len(column), dtype=np.int64))
         self.rows = PackRows(self._packs, self._schema)
         if keys:
             all_keys, all_where = np.concatenate(keys), np.concatenate(where)
             prefixes = np.ascontiguousarray(all_keys[:, :8]).view(">u8").ravel().astype(np.uint64)
             order = np.argsort(prefixes, kind="stable")
-            self._prefixes, self._keys, self._where = prefixes[order], all_keys[order], all_where[order]
+            self._prefixes, self._keys, self._where = (
+                prefixes[order],
+                all_keys[order],
+                all_where[order],
+            )
 
     def known(self, keys: list[bytes | None]) -> list[bool]:
         """Whether the packs hold each key (a None key is not held), searched together; where each
@@ -578,7 +687,9 @@ class Cache:
         present = [i for i, key in enumerate(keys) if key is not None]
         if not present or not len(self._prefixes):
             return held
-        prefixes = np.frombuffer(b"".join(keys[i][:8] for i in present), dtype=">u8").astype(np.uint64)
+        prefixes = np.frombuffer(b"".join(keys[i][:8] for i in present), dtype=">u8").astype(
+            np.uint64
+        )
         first = np.searchsorted(self._prefixes, prefixes, side="left").tolist()
         last = np.searchsorted(self._prefixes, prefixes, side="right").tolist()
         for i, start, end in zip(present, first, last):
@@ -606,12 +717,16 @@ class Cache:
         pack, row = where >> 40, where & ((1 << 40) - 1)  # pack -1 for a key not held
         batch_of = row // PACK_BATCH
         starts = np.ones(len(keys), dtype=bool)
-        starts[1:] = (pack[1:] != pack[:-1]) | (batch_of[1:] != batch_of[:-1]) | (row[1:] != row[:-1] + 1)
+        starts[1:] = (
+            (pack[1:] != pack[:-1]) | (batch_of[1:] != batch_of[:-1]) | (row[1:] != row[:-1] + 1)
+        )
         bounds = np.append(np.flatnonzero(starts), len(keys)).tolist()
         pieces: list[pa.RecordBatch] = []
         lost: list[int] = []
         for first, end in zip(bounds[:-1], bounds[1:]):
-            batch = self._batch(int(pack[first]), int(batch_of[first])) if where[first] >= 0 else None
+            batch = (
+                self._batch(int(pack[first]), int(batch_of[first])) if where[first] >= 0 else None
+            )
             if batch is None:
                 lost += range(first, end)
                 continue
@@ -622,7 +737,11 @@ class Cache:
         else:
             self._used += b"".join(keys)
         self.hits += len(keys) - len(lost)
-        table = pa.Table.from_batches(pieces, schema=self._schema) if pieces else self._schema.empty_table()
+        table = (
+            pa.Table.from_batches(pieces, schema=self._schema)
+            if pieces
+            else self._schema.empty_table()
+        )
         found = np.ones(len(keys), dtype=bool)
         found[lost] = False
         return table, where[found], lost  # slices of the packs' batches, not copied into one chunk
@@ -634,7 +753,9 @@ class Cache:
         batch = self.rows.batch(pack, index)
         if batch is None:
             return None
-        if len(self._batches) >= 4:  # captures come in the order they were written: a few batches suffice
+        if (
+            len(self._batches) >= 4
+        ):  # captures come in the order they were written: a few batches suffice
             self._batches.pop(next(iter(self._batches)))
         self._batches[(pack, index)] = batch
         return batch
@@ -659,7 +780,9 @@ class Cache:
             self._new_pack = self.packs_dir / f".tmp-pack-{uuid.uuid4().hex}.arrow"
             self._writer = pa.ipc.new_file(str(self._new_pack), self._schema)
         for start in range(0, cut, PACK_BATCH):
-            self._writer.write_batch(table.slice(start, PACK_BATCH).to_batches(max_chunksize=PACK_BATCH)[0])
+            self._writer.write_batch(
+                table.slice(start, PACK_BATCH).to_batches(max_chunksize=PACK_BATCH)[0]
+            )
         self._pending = [table.slice(cut)] if cut < table.num_rows else []
 
     def close(self) -> None:
@@ -673,7 +796,9 @@ class Cache:
                 name = f"pack-{time.time_ns():020d}-{uuid.uuid4().hex[:8]}"
                 keys = pa.table({"_key": _key_array(self._written_keys)})
                 os.replace(self._new_pack, self.packs_dir / f"{name}.arrow")
-                _write_atomically(self.packs_dir / f"{name}.keys.arrow", lambda sink: _write_ipc(sink, keys))
+                _write_atomically(
+                    self.packs_dir / f"{name}.keys.arrow", lambda sink: _write_ipc(sink, keys)
+                )
             if len(self._packs) + 1 > MAX_PACKS:
                 self._compact()
             self._drop_other_layouts()
@@ -715,7 +840,9 @@ class Cache:
             with pa.ipc.new_file(str(temporary), self._schema) as writer:
                 pending: list[pa.Table] = []
                 for keys_path in packs:
-                    pack = keys_path.with_name(keys_path.name.removesuffix(".keys.arrow") + ".arrow")
+                    pack = keys_path.with_name(
+                        keys_path.name.removesuffix(".keys.arrow") + ".arrow"
+                    )
                     with pa.OSFile(str(pack)) as source:
                         reader = pa.ipc.open_file(source)
                         for index in range(reader.num_record_batches):
@@ -727,7 +854,7 @@ class Cache:
                             if live.num_rows:
                                 pending.append(pa.Table.from_batches([live]))
                                 kept += live.column("_key").to_pylist()
-                                seen.update(kept[-live.num_rows:])
+                                seen.update(kept[-live.num_rows :])
                             if sum(t.num_rows for t in pending) >= PACK_BATCH:
                                 table = pa.concat_tables(pending).combine_chunks()
                                 whole = table.num_rows - table.num_rows % PACK_BATCH
@@ -741,11 +868,17 @@ class Cache:
             return  # compaction is an economy: the packs as they were still work
         keys = pa.table({"_key": pa.array(kept, pa.binary(32))})
         os.replace(temporary, self.packs_dir / f"{name}.arrow")
-        _write_atomically(self.packs_dir / f"{name}.keys.arrow", lambda sink: _write_ipc(sink, keys))
+        _write_atomically(
+            self.packs_dir / f"{name}.keys.arrow", lambda sink: _write_ipc(sink, keys)
+        )
         for keys_path in packs:
             try:  # (a pack the build's store still reads stays readable: it has the file open)
-                keys_path.with_name(keys_path.name.removesuffix(".keys.arrow") + ".arrow").unlink(missing_ok=True)
-                keys_path.unlink(missing_ok=True)  # after the pack: a pack without its keys is never deleted
+                keys_path.with_name(keys_path.name.removesuffix(".keys.arrow") + ".arrow").unlink(
+                    missing_ok=True
+                )
+                keys_path.unlink(
+                    missing_ok=True
+                )  # after the pack: a pack without its keys is never deleted
             except OSError:
                 continue  # a system that cannot delete an open file: its entries are kept in both for now
 
@@ -777,7 +910,9 @@ class ReleaseFiles:
         digest.update(keys)
         return digest.hexdigest()
 
-    def get(self, key: str, names: list[str]) -> tuple[dict, dict[str, Path], dict[str, str]] | None:
+    def get(
+        self, key: str, names: list[str]
+    ) -> tuple[dict, dict[str, Path], dict[str, str]] | None:
         """(sizes, {name: path}, {name: hex SHA-256}) of a kept entry, or None. An entry whose files
         are missing or not of the recorded length is not used."""
         entry = self.folder / key
@@ -787,7 +922,10 @@ class ReleaseFiles:
             kept = json.loads((entry / "sizes.json").read_text(encoding="utf-8"))
             sizes, digests, lengths = kept["sizes"], kept["sha256"], kept["bytes"]
             paths = {name: entry / name for name in names}
-            if any(name not in digests or path.stat().st_size != lengths.get(name) for name, path in paths.items()):
+            if any(
+                name not in digests or path.stat().st_size != lengths.get(name)
+                for name, path in paths.items()
+            ):
                 raise ValueError("damaged")
             os.utime(entry)  # used now: kept longest
         except (OSError, ValueError, KeyError, TypeError, AttributeError):
@@ -812,12 +950,15 @@ class ReleaseFiles:
             for name, path in files.items():
                 shutil.copyfile(path, temporary / name)
                 lengths[name] = (temporary / name).stat().st_size
-            (temporary / "sizes.json").write_text(json.dumps({"sizes": sizes, "sha256": digests, "bytes": lengths}),
-                                                  encoding="utf-8")
+            (temporary / "sizes.json").write_text(
+                json.dumps({"sizes": sizes, "sha256": digests, "bytes": lengths}), encoding="utf-8"
+            )
             os.replace(temporary, self.folder / key)
             self.used.add(key)
         except OSError:
-            shutil.rmtree(temporary, ignore_errors=True)  # already there (another build), or no room
+            shutil.rmtree(
+                temporary, ignore_errors=True
+            )  # already there (another build), or no room
 
     def prune(self) -> None:
         """Keep the entries this build used and as many others again, the most recently used first."""
@@ -832,5 +973,5 @@ class ReleaseFiles:
                     others.append((entry.stat().st_mtime_ns, entry))
                 except OSError:
                     continue
-        for _, entry in sorted(others, reverse=True)[len(self.used):]:
+        for _, entry in sorted(others, reverse=True)[len(self.used) :]:
             shutil.rmtree(entry, ignore_errors=True)

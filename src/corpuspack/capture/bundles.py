@@ -89,8 +89,9 @@ def _split(chunks: Iterator[bytes]) -> Iterator[bytes]:
         yield pending
 
 
-def read(path: Path, shown: str, max_bytes: int) -> Iterator[tuple[Member | None, bytes | None, bytes | None,
-                                                                     list[Finding]]]:
+def read(
+    path: Path, shown: str, max_bytes: int
+) -> Iterator[tuple[Member | None, bytes | None, bytes | None, list[Finding]]]:
     """(member, capture bytes, sidecar bytes, findings) per line; member is None for a line that is unusable."""
     names: dict[str, int] = {}
     number = 0
@@ -103,43 +104,112 @@ def read(path: Path, shown: str, max_bytes: int) -> Iterator[tuple[Member | None
                 return error(shown, code, message, line=number)
 
             if len(line) > max_bytes:
-                yield None, None, None, [problem("file-too-large", f"line {number} is {len(line):,} bytes, over the "
-                                                 f"limit of {max_bytes:,} for one capture; raise \"max_file_bytes\"")]
+                yield (
+                    None,
+                    None,
+                    None,
+                    [
+                        problem(
+                            "file-too-large",
+                            f"line {number} is {len(line):,} bytes, over the "
+                            f'limit of {max_bytes:,} for one capture; raise "max_file_bytes"',
+                        )
+                    ],
+                )
                 continue
             try:
                 record = json.loads(line)
             except ValueError as exc:  # UnicodeDecodeError is a ValueError too
-                yield None, None, None, [problem("invalid-jsonl", f"not a JSON object: {exc}; a shard holds one "
-                                                 "JSON object per line")]
+                yield (
+                    None,
+                    None,
+                    None,
+                    [
+                        problem(
+                            "invalid-jsonl",
+                            f"not a JSON object: {exc}; a shard holds one JSON object per line",
+                        )
+                    ],
+                )
                 continue
             if not isinstance(record, dict):
-                yield None, None, None, [problem("invalid-jsonl", "not a JSON object; a shard holds one JSON "
-                                                 "object per line, {\"name\": ..., \"text\": ..., \"meta\": ...}")]
+                yield (
+                    None,
+                    None,
+                    None,
+                    [
+                        problem(
+                            "invalid-jsonl",
+                            "not a JSON object; a shard holds one JSON "
+                            'object per line, {"name": ..., "text": ..., "meta": ...}',
+                        )
+                    ],
+                )
                 continue
             unknown = sorted(set(record) - {"name", "text", "meta"})
             name, text, meta = record.get("name"), record.get("text"), record.get("meta")
             if unknown:
-                found = [problem("invalid-jsonl", f"unknown key(s) {', '.join(unknown)}; the keys are name, text "
-                                 "and meta")]
+                found = [
+                    problem(
+                        "invalid-jsonl",
+                        f"unknown key(s) {', '.join(unknown)}; the keys are name, text and meta",
+                    )
+                ]
             elif not isinstance(name, str) or not _NAME.fullmatch(name):
-                found = [problem("invalid-jsonl", f"\"name\" must be a portable file name ending in .txt (letters, "
-                                 f"digits, '.', '_', '-'), not {name!r}")]
+                found = [
+                    problem(
+                        "invalid-jsonl",
+                        f'"name" must be a portable file name ending in .txt (letters, '
+                        f"digits, '.', '_', '-'), not {name!r}",
+                    )
+                ]
             elif not isinstance(text, str):
-                found = [problem("invalid-jsonl", f"\"text\" must be the capture's text as a string ({name})")]
+                found = [
+                    problem(
+                        "invalid-jsonl", f'"text" must be the capture\'s text as a string ({name})'
+                    )
+                ]
             elif meta is not None and not isinstance(meta, dict):
-                found = [problem("invalid-jsonl", f"\"meta\" must be an object, as a sidecar holds ({name})")]
+                found = [
+                    problem(
+                        "invalid-jsonl", f'"meta" must be an object, as a sidecar holds ({name})'
+                    )
+                ]
             elif name in names:
-                found = [problem("duplicate-capture", f"{name} is also on line {names[name]}; each capture's name "
-                                 "must be unique in its shard")]
+                found = [
+                    problem(
+                        "duplicate-capture",
+                        f"{name} is also on line {names[name]}; each capture's name "
+                        "must be unique in its shard",
+                    )
+                ]
             else:
                 names[name] = number
-                sidecar = json.dumps(meta, ensure_ascii=False).encode() if meta is not None else None
-                yield Member(shown, number, name), text.encode("utf-8", "surrogatepass"), sidecar, []
+                sidecar = (
+                    json.dumps(meta, ensure_ascii=False).encode() if meta is not None else None
+                )
+                yield (
+                    Member(shown, number, name),
+                    text.encode("utf-8", "surrogatepass"),
+                    sidecar,
+                    [],
+                )
                 continue
             yield None, None, None, found
     except (OSError, EOFError, zstandard.ZstdError) as exc:
-        yield None, None, None, [error(shown, "unreadable-shard", f"cannot read past line {number}: {exc}; check "
-                                       "the file is complete and compressed as its name says")]
+        yield (
+            None,
+            None,
+            None,
+            [
+                error(
+                    shown,
+                    "unreadable-shard",
+                    f"cannot read past line {number}: {exc}; check "
+                    "the file is complete and compressed as its name says",
+                )
+            ],
+        )
 
 
 def relocate(findings: list[Finding], members: dict[str, tuple[str, int]]) -> list[Finding]:
@@ -153,7 +223,9 @@ def relocate(findings: list[Finding], members: dict[str, tuple[str, int]]) -> li
             moved.append(finding)
             continue
         shard, line = members[key]
-        where = f"{key.rsplit('/', 1)[-1]} ({part}" + (f", line {finding.line})" if finding.line else ")")
+        where = f"{key.rsplit('/', 1)[-1]} ({part}" + (
+            f", line {finding.line})" if finding.line else ")"
+        )
         # Advice written for a capture file; in a shard the capture is one line.
         message = finding.message.replace("or delete the file", "or drop its line from the shard")
         moved.append(replace(finding, file=shard, line=line, message=f"{where}: {message}"))

@@ -23,7 +23,9 @@ def _git(root: Path, *args: str) -> str:
     env = {**os.environ, "GIT_OPTIONAL_LOCKS": "0", "GIT_TERMINAL_PROMPT": "0"}
     done = subprocess.run([git, "-C", str(root), *args], capture_output=True, env=env, check=False)
     if done.returncode != 0:
-        raise ChangesUnavailable(done.stderr.decode("utf-8", "replace").strip() or f"git {args[0]} failed")
+        raise ChangesUnavailable(
+            done.stderr.decode("utf-8", "replace").strip() or f"git {args[0]} failed"
+        )
     return done.stdout.decode("utf-8", "surrogateescape")
 
 
@@ -37,7 +39,19 @@ def changed_since(root: Path, ref: str, folder: str = "raw") -> set[str]:
     except ChangesUnavailable as exc:
         raise ChangesUnavailable(f"git ref {ref!r} not found") from exc
     base = _git(root, "merge-base", ref, "HEAD").strip()
-    changed = _git(root, "diff", "--name-only", "-z", "--relative", "--no-renames", "--no-ext-diff",
-                   "--no-textconv", "--diff-filter=d", base, "--", folder)
+    changed = _git(
+        root,
+        "diff",
+        "--name-only",
+        "-z",
+        "--relative",
+        "--no-renames",
+        "--no-ext-diff",
+        "--no-textconv",
+        "--diff-filter=d",
+        base,
+        "--",
+        folder,
+    )
     untracked = _git(root, "ls-files", "--others", "--exclude-standard", "-z", "--", folder)
     return {p for p in (changed + untracked).split("\0") if p}

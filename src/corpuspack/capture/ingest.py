@@ -16,9 +16,9 @@ from pathlib import Path
 
 import xxhash
 
+from corpuspack.article.standoff import ANNOTATION_SUFFIXES
 from corpuspack.capture import bundles as shards_mod
 from corpuspack.capture import sidecar as sidecar_mod
-from corpuspack.article.standoff import ANNOTATION_SUFFIXES
 from corpuspack.findings.report import Finding, error, warning
 
 CAPTURE_SUFFIX = ".txt"
@@ -37,9 +37,13 @@ _BINARY_MAGIC = {
 
 # Portable across Windows, macOS and Linux file systems and safe in shells and URLs.
 _PORTABLE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
-_PORTABLE_PATH = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*(?:/[A-Za-z0-9][A-Za-z0-9._-]*)*")  # names joined by "/"
+_PORTABLE_PATH = re.compile(
+    r"[A-Za-z0-9][A-Za-z0-9._-]*(?:/[A-Za-z0-9][A-Za-z0-9._-]*)*"
+)  # names joined by "/"
 _HTML = re.compile(rb"\A\s*(?:<!doctype html|<html[\s>]|<head[\s>]|<body[\s>])", re.IGNORECASE)
-_HTML_TAGS = re.compile(rb"</?(?:p|div|span|a|br|script|style|meta|li|ul|h[1-6])(?:\s[^>]*)?/?>", re.IGNORECASE)
+_HTML_TAGS = re.compile(
+    rb"</?(?:p|div|span|a|br|script|style|meta|li|ul|h[1-6])(?:\s[^>]*)?/?>", re.IGNORECASE
+)
 MAX_LINE_CHARS = 100_000
 _CONTROL_BYTES = bytes([*range(0, 9), *range(14, 32), 127])
 
@@ -53,7 +57,9 @@ class RawDocument:
     text: str
     sha256: str
     sidecar: sidecar_mod.Sidecar | None = None
-    annotation_files: tuple[tuple[str, bytes], ...] = ()  # (path as shown, bytes) of its standoff files
+    annotation_files: tuple[
+        tuple[str, bytes], ...
+    ] = ()  # (path as shown, bytes) of its standoff files
 
 
 @dataclass(frozen=True)
@@ -100,35 +106,43 @@ class Capture:
         """Where to read it: its file, or its shard."""
         if self.place is None:
             return self.shard_path
-        return self.place.folder + self.shown[len(self.place.prefix):]
+        return self.place.folder + self.shown[len(self.place.prefix) :]
 
     @property
     def sidecar(self) -> str | None:
         """Its sidecar file, if it is a file that has one."""
         if self.place is None or not self.has_sidecar:
             return None
-        return self.place.folder + self.shown[len(self.place.prefix):-len(CAPTURE_SUFFIX)] + SIDECAR_SUFFIX
+        return (
+            self.place.folder
+            + self.shown[len(self.place.prefix) : -len(CAPTURE_SUFFIX)]
+            + SIDECAR_SUFFIX
+        )
 
     @property
     def sidecar_shown(self) -> str | None:
         if self.place is None:
             return self.shard_sidecar_shown
-        return self.shown[:-len(CAPTURE_SUFFIX)] + SIDECAR_SUFFIX if self.has_sidecar else None
+        return self.shown[: -len(CAPTURE_SUFFIX)] + SIDECAR_SUFFIX if self.has_sidecar else None
 
     @property
     def outlet_dir(self) -> str | None:
         """The first folder under raw/, which names the outlet profile."""
         if self.place is None:
             return self.shard_outlet_dir
-        relative = self.shown[len(self.place.prefix):]
+        relative = self.shown[len(self.place.prefix) :]
         return relative.split("/", 1)[0] if "/" in relative else None
 
     @property
     def related(self) -> set[str]:
         """The project-relative paths of the capture and every file that belongs to it."""
         sidecar = self.sidecar_shown
-        return {self.shown, *([sidecar] if sidecar else []), *(s for _, s in self.annotations),
-                *([self.shard] if self.shard else [])}
+        return {
+            self.shown,
+            *([sidecar] if sidecar else []),
+            *(s for _, s in self.annotations),
+            *([self.shard] if self.shard else []),
+        }
 
 
 @dataclass(frozen=True)
@@ -186,47 +200,83 @@ def _walk(raw_dir: Path) -> Iterator[tuple[str, str]]:
 def read(capture: Capture, max_bytes: int) -> tuple[Inputs, list[Finding]]:
     """The bytes of a capture, its sidecar and its annotation files, refusing files over the size limit unread."""
     findings = []
-    files = [(capture.path, capture.shown), *([(capture.sidecar, capture.sidecar_shown)] if capture.sidecar else []),
-             *capture.annotations]
+    files = [
+        (capture.path, capture.shown),
+        *([(capture.sidecar, capture.sidecar_shown)] if capture.sidecar else []),
+        *capture.annotations,
+    ]
     contents: dict[str, bytes] = {}
     for path, shown in files:
         size = os.stat(path).st_size
         if size > max_bytes:
-            findings.append(error(shown, "file-too-large",
-                                  f"{size:,} bytes is over the limit of {max_bytes:,}; split the file or raise "
-                                  "\"max_file_bytes\" under \"corpuspack\" in datapackage.json"))
+            findings.append(
+                error(
+                    shown,
+                    "file-too-large",
+                    f"{size:,} bytes is over the limit of {max_bytes:,}; split the file or raise "
+                    '"max_file_bytes" under "corpuspack" in datapackage.json',
+                )
+            )
         else:
             with open(path, "rb") as handle:
                 contents[shown] = handle.read()
-    inputs = Inputs(data=contents.get(capture.shown),
-                    sidecar=contents.get(capture.sidecar_shown) if capture.sidecar_shown else None,
-                    annotations=tuple((shown, contents[shown]) for _, shown in capture.annotations if shown in contents))
+    inputs = Inputs(
+        data=contents.get(capture.shown),
+        sidecar=contents.get(capture.sidecar_shown) if capture.sidecar_shown else None,
+        annotations=tuple(
+            (shown, contents[shown]) for _, shown in capture.annotations if shown in contents
+        ),
+    )
     return inputs, findings
 
 
 def decode_capture(data: bytes, shown: str) -> tuple[str, str] | Finding:
     """Decode a capture as strict UTF-8, or say precisely why it cannot be used."""
     if not data:
-        return error(shown, "empty-file", "the capture is empty (0 bytes); add the article text or delete the file")
+        return error(
+            shown,
+            "empty-file",
+            "the capture is empty (0 bytes); add the article text or delete the file",
+        )
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return error(shown, "invalid-utf8", "the capture is UTF-16 (it starts with a UTF-16 byte-order mark); "
-                     "re-save it as UTF-8, e.g. iconv -f UTF-16 -t UTF-8")
+        return error(
+            shown,
+            "invalid-utf8",
+            "the capture is UTF-16 (it starts with a UTF-16 byte-order mark); "
+            "re-save it as UTF-8, e.g. iconv -f UTF-16 -t UTF-8",
+        )
     for magic, kind in _BINARY_MAGIC.items():
         if data.startswith(magic):
-            return error(shown, "binary-file", f"the capture is {kind}, not text; "
-                         "save the article as plain UTF-8 text")
+            return error(
+                shown,
+                "binary-file",
+                f"the capture is {kind}, not text; save the article as plain UTF-8 text",
+            )
     if b"\x00" in data:
         line = data[: data.index(b"\x00")].count(b"\n") + 1
-        return error(shown, "binary-file", "the capture contains NUL bytes, so it is binary, not text; "
-                     "save the article as plain UTF-8 text", line=line)
+        return error(
+            shown,
+            "binary-file",
+            "the capture contains NUL bytes, so it is binary, not text; "
+            "save the article as plain UTF-8 text",
+            line=line,
+        )
     sample = data[:65536]
     control_bytes = len(sample) - len(sample.translate(None, _CONTROL_BYTES))
     if control_bytes > max(2, len(sample) // 100):
-        return error(shown, "binary-file", f"{control_bytes} control bytes in the first {len(sample):,}: this is "
-                     "binary data, not an article; save the article as plain UTF-8 text")
+        return error(
+            shown,
+            "binary-file",
+            f"{control_bytes} control bytes in the first {len(sample):,}: this is "
+            "binary data, not an article; save the article as plain UTF-8 text",
+        )
     if _HTML.match(data) or len(_HTML_TAGS.findall(sample)) >= 5:
-        return error(shown, "html-capture", "this is an HTML page saved as .txt; save the article's visible text "
-                     "instead (one paragraph per line), not the page source")
+        return error(
+            shown,
+            "html-capture",
+            "this is an HTML page saved as .txt; save the article's visible text "
+            "instead (one paragraph per line), not the page source",
+        )
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -237,8 +287,12 @@ def decode_capture(data: bytes, shown: str) -> tuple[str, str] | Finding:
             hint += " (it decodes as Windows-1252/Latin-1: iconv -f CP1252 -t UTF-8)"
         except UnicodeDecodeError:
             pass
-        return error(shown, "invalid-utf8",
-                     f"byte 0x{data[exc.start]:02x} at offset {exc.start} is not valid UTF-8; {hint}", line=line)
+        return error(
+            shown,
+            "invalid-utf8",
+            f"byte 0x{data[exc.start]:02x} at offset {exc.start} is not valid UTF-8; {hint}",
+            line=line,
+        )
     text = text.removeprefix("\ufeff")
     crlf = text.count("\r\n")
     lone_lf = text.count("\n") - crlf
@@ -246,17 +300,27 @@ def decode_capture(data: bytes, shown: str) -> tuple[str, str] | Finding:
     if sum(1 for n in (crlf, lone_lf, lone_cr) if n) > 1:
         lines = text.split("\n")
         first_crlf = lines[0].endswith("\r") if len(lines) > 1 else False
-        line = next((i for i, l in enumerate(lines[:-1], start=1) if l.endswith("\r") != first_crlf), None)
-        return error(shown, "mixed-line-endings", f"the capture mixes line endings ({crlf} CRLF, {lone_lf} LF, "
-                     f"{lone_cr} CR), a sign of hand edits; re-save it with LF line endings (e.g. dos2unix)",
-                     line=line)
+        line = next(
+            (i for i, l in enumerate(lines[:-1], start=1) if l.endswith("\r") != first_crlf), None
+        )
+        return error(
+            shown,
+            "mixed-line-endings",
+            f"the capture mixes line endings ({crlf} CRLF, {lone_lf} LF, "
+            f"{lone_cr} CR), a sign of hand edits; re-save it with LF line endings (e.g. dos2unix)",
+            line=line,
+        )
     lines = text.split("\n")
     longest = max(lines, key=len)
     if len(longest) > MAX_LINE_CHARS:
         number = lines.index(longest) + 1
-        return error(shown, "line-too-long", f"line {number} has {len(longest):,} characters (limit "
-                     f"{MAX_LINE_CHARS:,}); a capture holds one paragraph per line: check how it was saved",
-                     line=number)
+        return error(
+            shown,
+            "line-too-long",
+            f"line {number} has {len(longest):,} characters (limit "
+            f"{MAX_LINE_CHARS:,}); a capture holds one paragraph per line: check how it was saved",
+            line=number,
+        )
     return text, hashlib.sha256(data).hexdigest()
 
 
@@ -269,8 +333,14 @@ def scan(raw_dir: Path, root: Path) -> Scan:
     shard_list: list[Shard] = []
     seen = 0
     if not raw_dir.is_dir():
-        shown = raw_dir.relative_to(root).as_posix() if raw_dir.is_relative_to(root) else str(raw_dir)
-        return Scan([], [error(shown, "missing-raw-dir", "no raw/ folder; put captures in raw/<outlet>/")], 0)
+        shown = (
+            raw_dir.relative_to(root).as_posix() if raw_dir.is_relative_to(root) else str(raw_dir)
+        )
+        return Scan(
+            [],
+            [error(shown, "missing-raw-dir", "no raw/ folder; put captures in raw/<outlet>/")],
+            0,
+        )
     prefix = raw_dir.relative_to(root).as_posix() + "/"
     # Letter case clashes: the hash of each path case-folded -> the path (relative to raw/). Hashes,
     # not the folded paths themselves: at a million files that is hundreds of MB less. Paths whose
@@ -282,9 +352,14 @@ def scan(raw_dir: Path, root: Path) -> Scan:
         shown = prefix + relative
         if not _PORTABLE_PATH.fullmatch(relative):
             bad = [part for part in relative.split("/") if not _PORTABLE_NAME.fullmatch(part)]
-            findings.append(error(shown, "non-portable-name",
-                                  f"{bad[0]!r} is not a portable file name; use only letters, digits, '.', '_' "
-                                  "and '-' (no spaces or control characters), starting with a letter or digit"))
+            findings.append(
+                error(
+                    shown,
+                    "non-portable-name",
+                    f"{bad[0]!r} is not a portable file name; use only letters, digits, '.', '_' "
+                    "and '-' (no spaces or control characters), starting with a letter or digit",
+                )
+            )
             continue
         key = relative.casefold()
         fold = xxhash.xxh3_64_intdigest(key.encode("utf-8", "surrogateescape"))
@@ -296,56 +371,104 @@ def scan(raw_dir: Path, root: Path) -> Scan:
             first = prefix + first
             # Reported on both files, so a check of either one (e.g. of a pull request's) shows it.
             for this, other in ((shown, first), (first, shown)):
-                findings.append(error(this, "case-clash", f"differs from {other} only in letter case, so the "
-                                      "two collide on macOS and Windows; rename one"))
+                findings.append(
+                    error(
+                        this,
+                        "case-clash",
+                        f"differs from {other} only in letter case, so the "
+                        "two collide on macOS and Windows; rename one",
+                    )
+                )
             continue
         if kept is None:
             folded[fold] = relative
         else:
             collided[key] = relative
         if kind == "symlink":
-            findings.append(error(shown, "symlink", "symbolic links are not followed in raw/; "
-                                  "replace the link with the file itself"))
+            findings.append(
+                error(
+                    shown,
+                    "symlink",
+                    "symbolic links are not followed in raw/; "
+                    "replace the link with the file itself",
+                )
+            )
         elif kind == "wrong-case-suffix":
-            findings.append(error(shown, "non-portable-name", f"rename it to end in lowercase {CAPTURE_SUFFIX} or "
-                                  f"{SIDECAR_SUFFIX}; as it is, it would be ignored"))
+            findings.append(
+                error(
+                    shown,
+                    "non-portable-name",
+                    f"rename it to end in lowercase {CAPTURE_SUFFIX} or "
+                    f"{SIDECAR_SUFFIX}; as it is, it would be ignored",
+                )
+            )
         elif kind == "other":
-            findings.append(warning(shown, "unexpected-file", f"not a capture ({CAPTURE_SUFFIX}), a shard of captures "
-                                    f"({', '.join(shards_mod.SUFFIXES)}), a sidecar "
-                                    f"({SIDECAR_SUFFIX}) or an annotation file ({', '.join(ANNOTATION_SUFFIXES)}); "
-                                    "it is ignored"))
+            findings.append(
+                warning(
+                    shown,
+                    "unexpected-file",
+                    f"not a capture ({CAPTURE_SUFFIX}), a shard of captures "
+                    f"({', '.join(shards_mod.SUFFIXES)}), a sidecar "
+                    f"({SIDECAR_SUFFIX}) or an annotation file ({', '.join(ANNOTATION_SUFFIXES)}); "
+                    "it is ignored",
+                )
+            )
         elif kind == "sidecar":
             sidecars.add(relative[: -len(SIDECAR_SUFFIX)] + CAPTURE_SUFFIX)
         elif kind == "annotations":
             suffix = next(s for s in ANNOTATION_SUFFIXES if relative.endswith(s))
             standoff.setdefault(relative[: -len(suffix)] + CAPTURE_SUFFIX, []).append(relative)
         elif kind == "shard":
-            shard_list.append(Shard(path=raw_dir / relative, shown=shown,
-                                    outlet_dir=relative.split("/", 1)[0] if "/" in relative else None))
+            shard_list.append(
+                Shard(
+                    path=raw_dir / relative,
+                    shown=shown,
+                    outlet_dir=relative.split("/", 1)[0] if "/" in relative else None,
+                )
+            )
         else:
             captures.append(relative)
     # Orphans as set differences, not a set of every capture: the same answer in less memory.
     for capture in sorted(sidecars.difference(captures)):
         sidecar = capture[: -len(CAPTURE_SUFFIX)] + SIDECAR_SUFFIX
-        findings.append(error(prefix + sidecar, "orphan-sidecar",
-                              f"no capture {capture.rsplit('/', 1)[-1]} beside this sidecar; add the capture or "
-                              "delete the sidecar"))
+        findings.append(
+            error(
+                prefix + sidecar,
+                "orphan-sidecar",
+                f"no capture {capture.rsplit('/', 1)[-1]} beside this sidecar; add the capture or "
+                "delete the sidecar",
+            )
+        )
     for capture in sorted(set(standoff).difference(captures)):
         for name in standoff[capture]:
-            findings.append(error(prefix + name, "orphan-annotations",
-                                  f"no capture {capture.rsplit('/', 1)[-1]} beside this annotation file; its "
-                                  "offsets refer to that capture: add it, or rename the file to match one"))
+            findings.append(
+                error(
+                    prefix + name,
+                    "orphan-annotations",
+                    f"no capture {capture.rsplit('/', 1)[-1]} beside this annotation file; its "
+                    "offsets refer to that capture: add it, or rename the file to match one",
+                )
+            )
     found = []
     # Paths as strings (open and os.stat take them): a million pathlib objects cost seconds to make.
     place = Place(folder=f"{raw_dir}/", prefix=prefix)
     for relative in sorted(captures):
-        found.append(Capture(prefix + relative, place, relative in sidecars,
-                             tuple((place.folder + name, prefix + name) for name in sorted(standoff[relative]))
-                             if relative in standoff else ()))
+        found.append(
+            Capture(
+                prefix + relative,
+                place,
+                relative in sidecars,
+                tuple((place.folder + name, prefix + name) for name in sorted(standoff[relative]))
+                if relative in standoff
+                else (),
+            )
+        )
     return Scan(captures=found, findings=findings, files_seen=seen, shards=shard_list)
 
 
-def inputs(scan: Scan, max_bytes: int) -> Iterator[tuple[Capture | None, Inputs | None, list[Finding]]]:
+def inputs(
+    scan: Scan, max_bytes: int
+) -> Iterator[tuple[Capture | None, Inputs | None, list[Finding]]]:
     """Every capture with its bytes (or the findings that stop it being read), files first, then shards' lines."""
     for capture in scan.captures:
         data, problems = read(capture, max_bytes)
@@ -353,16 +476,23 @@ def inputs(scan: Scan, max_bytes: int) -> Iterator[tuple[Capture | None, Inputs 
     yield from shard_inputs(scan, max_bytes)
 
 
-def shard_inputs(scan: Scan, max_bytes: int) -> Iterator[tuple[Capture | None, Inputs | None, list[Finding]]]:
+def shard_inputs(
+    scan: Scan, max_bytes: int
+) -> Iterator[tuple[Capture | None, Inputs | None, list[Finding]]]:
     """Every capture of the scan's JSONL shards with its bytes, or the findings about an unusable line."""
     for shard in scan.shards:
         for member, data, sidecar, problems in shards_mod.read(shard.path, shard.shown, max_bytes):
             if member is None:
                 yield None, None, problems
                 continue
-            capture = Capture(shown=member.shown, shard=shard.shown, shard_line=member.line, shard_path=shard.path,
-                              shard_outlet_dir=shard.outlet_dir,
-                              shard_sidecar_shown=member.sidecar_shown if sidecar is not None else None)
+            capture = Capture(
+                shown=member.shown,
+                shard=shard.shown,
+                shard_line=member.line,
+                shard_path=shard.path,
+                shard_outlet_dir=shard.outlet_dir,
+                shard_sidecar_shown=member.sidecar_shown if sidecar is not None else None,
+            )
             yield capture, Inputs(data=data, sidecar=sidecar, annotations=()), []
 
 
@@ -377,5 +507,11 @@ def load(capture: Capture, inputs: Inputs) -> tuple[RawDocument | None, list[Fin
         parsed, problems = sidecar_mod.parse(inputs.sidecar, capture.sidecar_shown)
         if parsed is None:
             return None, problems
-    return RawDocument(path=capture.shown, outlet_dir=capture.outlet_dir, text=text, sha256=digest,
-                       sidecar=parsed, annotation_files=inputs.annotations), []
+    return RawDocument(
+        path=capture.shown,
+        outlet_dir=capture.outlet_dir,
+        text=text,
+        sha256=digest,
+        sidecar=parsed,
+        annotation_files=inputs.annotations,
+    ), []

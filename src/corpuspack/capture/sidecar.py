@@ -32,7 +32,9 @@ class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
     }
 
 
-_PLAIN_TAGS = {f"tag:yaml.org,2002:{name}" for name in ("str", "int", "float", "bool", "null", "seq", "map")}
+_PLAIN_TAGS = {
+    f"tag:yaml.org,2002:{name}" for name in ("str", "int", "float", "bool", "null", "seq", "map")
+}
 _SURROGATE = re.compile("[\ud800-\udfff]")
 
 
@@ -48,7 +50,10 @@ def _plain_data_problem(node: yaml.Node) -> tuple[str, int] | None:
             return "aliases (*name) are not allowed in a sidecar", line
         seen.add(id(current))
         if current.tag not in _PLAIN_TAGS:
-            return f"the tag {current.tag} is not allowed (plain strings, numbers, lists and mappings only)", line
+            return (
+                f"the tag {current.tag} is not allowed (plain strings, numbers, lists and mappings only)",
+                line,
+            )
         if isinstance(current, yaml.ScalarNode) and _SURROGATE.search(current.value):
             return "a lone surrogate escape (\\ud800-\\udfff) is not text", line
         if isinstance(current, yaml.MappingNode):
@@ -65,7 +70,9 @@ def _plain_data_problem(node: yaml.Node) -> tuple[str, int] | None:
 
 
 _VALIDATOR = jsonschema.Draft202012Validator(
-    json.loads(resources.files(__package__).joinpath("sidecar.schema.json").read_text(encoding="utf-8"))
+    json.loads(
+        resources.files(__package__).joinpath("sidecar.schema.json").read_text(encoding="utf-8")
+    )
 )
 
 
@@ -103,9 +110,13 @@ def _message(err: jsonschema.ValidationError) -> tuple[str | None, str]:
         allowed = FIELDS if not path else ("value", "note")
         return field or (extra[0] if extra else None), (
             f"unknown field {', '.join(repr(e) for e in extra)} {where}; "
-            f"allowed: {', '.join(allowed)}")
+            f"allowed: {', '.join(allowed)}"
+        )
     if err.validator == "required":
-        return field, f"{field}: {err.message}; every entry needs a value and a note saying where it comes from"
+        return (
+            field,
+            f"{field}: {err.message}; every entry needs a value and a note saying where it comes from",
+        )
     shown = ".".join(str(p) for p in path) or "sidecar"
     if path and path[-1] == "note":
         return field, f"{shown} is empty; say where the value comes from"
@@ -116,31 +127,51 @@ def parse(data: bytes, shown: str) -> tuple[Sidecar | None, list[Finding]]:
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
-        return None, [error(shown, "invalid-utf8", "the sidecar is not valid UTF-8; re-save it as UTF-8",
-                            line=data[: exc.start].count(b"\n") + 1)]
+        return None, [
+            error(
+                shown,
+                "invalid-utf8",
+                "the sidecar is not valid UTF-8; re-save it as UTF-8",
+                line=data[: exc.start].count(b"\n") + 1,
+            )
+        ]
     try:
         loader = _Loader(text)
         try:
             node = loader.get_single_node()
             problem = _plain_data_problem(node) if node is not None else None
             if problem:
-                return None, [error(shown, "sidecar-invalid-yaml", f"not valid sidecar YAML: {problem[0]}",
-                                    line=problem[1])]
+                return None, [
+                    error(
+                        shown,
+                        "sidecar-invalid-yaml",
+                        f"not valid sidecar YAML: {problem[0]}",
+                        line=problem[1],
+                    )
+                ]
             document = loader.construct_document(node) if node is not None else {}
         finally:
             loader.dispose()
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else None
-        return None, [error(shown, "sidecar-invalid-yaml",
-                            f"not valid sidecar YAML: {exc.problem or exc.context}; "
-                            "sidecars hold plain mappings of {value, note} (no tags, no aliases)", line=line)]
+        return None, [
+            error(
+                shown,
+                "sidecar-invalid-yaml",
+                f"not valid sidecar YAML: {exc.problem or exc.context}; "
+                "sidecars hold plain mappings of {value, note} (no tags, no aliases)",
+                line=line,
+            )
+        ]
     except yaml.YAMLError as exc:
         return None, [error(shown, "sidecar-invalid-yaml", f"not valid YAML: {exc}")]
     if document is None:
         document = {}
     findings = []
-    for err in sorted(_VALIDATOR.iter_errors(document), key=lambda e: list(map(str, e.absolute_path))):
+    for err in sorted(
+        _VALIDATOR.iter_errors(document), key=lambda e: list(map(str, e.absolute_path))
+    ):
         field, message = _message(err)
         path = list(err.absolute_path)
         code = "sidecar-invalid-value"

@@ -34,7 +34,9 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-Finding = tuple[int, str | None, str]  # (rowNumber, fieldName, error type), as report.flatten() gives them
+Finding = tuple[
+    int, str | None, str
+]  # (rowNumber, fieldName, error type), as report.flatten() gives them
 # With notes=True: (rowNumber, fieldName, error type, note). A cell's note is frictionless's
 # own wording; unique-error, primary-key and blank-row carry None (frictionless's notes
 # name the earlier row, which the bounded id index does not keep).
@@ -55,8 +57,12 @@ _ARROW_KINDS: dict[str, Callable[[pa.DataType], bool]] = {
 }
 
 # Cell constraints per type, as frictionless checks them (its supported_constraints, less those not mirrored).
-_BOUNDS = {"minimum": pc.greater_equal, "maximum": pc.less_equal,
-           "exclusiveMinimum": pc.greater, "exclusiveMaximum": pc.less}
+_BOUNDS = {
+    "minimum": pc.greater_equal,
+    "maximum": pc.less_equal,
+    "exclusiveMinimum": pc.greater,
+    "exclusiveMaximum": pc.less,
+}
 _SUPPORTED = {
     "string": {"required", "minLength", "maxLength", "pattern", "enum"},
     "integer": {"required", "enum", *_BOUNDS},
@@ -84,8 +90,14 @@ _UNIQUE_TYPES = {"string", "integer", "date", "datetime", "boolean"}
 _URI = r"^[a-zA-Z][a-zA-Z0-9+.-]*:"
 
 
-def check_table(table: pa.Table, schema_descriptor: dict, *, row_offset: int = 0,
-                ids: UniqueIds | None = None, notes: bool = False) -> list[Finding] | list[NotedFinding]:
+def check_table(
+    table: pa.Table,
+    schema_descriptor: dict,
+    *,
+    row_offset: int = 0,
+    ids: UniqueIds | None = None,
+    notes: bool = False,
+) -> list[Finding] | list[NotedFinding]:
     """The findings frictionless reports for these rows, as (rowNumber, fieldName, type).
 
     row_offset is the number of rows before this table, so that batches are numbered
@@ -98,7 +110,9 @@ def check_table(table: pa.Table, schema_descriptor: dict, *, row_offset: int = 0
     fields = schema_descriptor["fields"]
     names = [f["name"] for f in fields]
     if table.column_names != names:
-        raise ValueError(f"the table's columns must be the schema's fields, in order: {', '.join(names)}")
+        raise ValueError(
+            f"the table's columns must be the schema's fields, in order: {', '.join(names)}"
+        )
     schema_missing = schema_descriptor.get("missingValues", _DEFAULT_MISSING)
     unique, key = _keys(schema_descriptor)
     if ids is not None and ids.field not in set(unique) | {key}:
@@ -118,7 +132,9 @@ def check_table(table: pa.Table, schema_descriptor: dict, *, row_offset: int = 0
         if fields[j].get("type") not in _UNIQUE_TYPES:
             raise NotImplementedError(f"{name}: uniqueness of a {fields[j].get('type')!r} field")
         values = cells[j].value
-        repeats[j] = ids.repeats(values) if ids is not None and ids.field == name else _repeats(values)
+        repeats[j] = (
+            ids.repeats(values) if ids is not None and ids.field == name else _repeats(values)
+        )
 
     blank = np.logical_and.reduce([c.blank for c in cells]) if cells else np.zeros(n, bool)
     flagged = blank.copy()
@@ -133,8 +149,19 @@ def check_table(table: pa.Table, schema_descriptor: dict, *, row_offset: int = 0
     key_index = names.index(key) if key else None
     findings: list[Finding] = []
     for r in np.flatnonzero(flagged).tolist():
-        findings.extend(_row_findings(r, r + row_offset + 2, names, cells, blank[r], order, key_index,
-                                      repeats, key_null[r]))
+        findings.extend(
+            _row_findings(
+                r,
+                r + row_offset + 2,
+                names,
+                cells,
+                blank[r],
+                order,
+                key_index,
+                repeats,
+                key_null[r],
+            )
+        )
     return findings if notes else [finding[:3] for finding in findings]
 
 
@@ -155,8 +182,12 @@ class UniqueIds:
         if field not in unique and field != key:
             raise ValueError(f"{field!r} is neither unique nor the primary key")
         self.field = field
-        self._types = [(field, "unique-error")] * (field in unique) + [(None, "primary-key")] * (field == key)
-        self._missing = spec.get("missingValues", schema_descriptor.get("missingValues", _DEFAULT_MISSING))
+        self._types = [(field, "unique-error")] * (field in unique) + [(None, "primary-key")] * (
+            field == key
+        )
+        self._missing = spec.get(
+            "missingValues", schema_descriptor.get("missingValues", _DEFAULT_MISSING)
+        )
         self._runs: list[np.ndarray] = []
         self._others: set[str] = set()
 
@@ -187,7 +218,9 @@ class UniqueIds:
         order = np.argsort(keys, kind="stable")
         ordered = keys[order]
         seen = np.zeros(len(keys), bool)
-        seen[order[1:]] = ordered[1:] == ordered[:-1]  # a stable sort keeps the first occurrence first
+        seen[order[1:]] = (
+            ordered[1:] == ordered[:-1]
+        )  # a stable sort keeps the first occurrence first
         for run in self._runs:
             at = np.searchsorted(run, keys)
             inside = at < len(run)
@@ -211,14 +244,23 @@ class _Cells:
     blank: np.ndarray  # null without a type error: counts towards a blank row
     typed: np.ndarray  # a "type-error"
     type_note: str
-    fails: list[tuple[str, np.ndarray]]  # (note, rows) per "constraint-error", in frictionless's order
-    value: pa.Array | pa.ChunkedArray | None = None  # the values frictionless keeps: null where blank or typed
+    fails: list[
+        tuple[str, np.ndarray]
+    ]  # (note, rows) per "constraint-error", in frictionless's order
+    value: pa.Array | pa.ChunkedArray | None = (
+        None  # the values frictionless keeps: null where blank or typed
+    )
     value_null: np.ndarray | None = None
-    first: list[np.ndarray] | None = None  # array cells: the first failing item of each fail, per row
+    first: list[np.ndarray] | None = (
+        None  # array cells: the first failing item of each fail, per row
+    )
 
     def count(self) -> np.ndarray:
-        return np.sum([rows for _, rows in self.fails], axis=0, dtype=np.int16) if self.fails else \
-            np.zeros(len(self.blank), np.int16)
+        return (
+            np.sum([rows for _, rows in self.fails], axis=0, dtype=np.int16)
+            if self.fails
+            else np.zeros(len(self.blank), np.int16)
+        )
 
     def notes(self, r: int) -> list[str]:
         """The row's constraint notes; for an array's items, ordered as frictionless meets them, item by item."""
@@ -240,7 +282,9 @@ def _type_note(spec: dict) -> str:
 
 
 def _constraint_note(spec: dict, name: str) -> str:
-    return f'constraint "{name}" is "{spec["constraints"][name]}"'  # str() of the descriptor's value
+    return (
+        f'constraint "{name}" is "{spec["constraints"][name]}"'  # str() of the descriptor's value
+    )
 
 
 def _scalar_checks(column, spec: dict, missing: list, where: str):
@@ -277,7 +321,9 @@ def _scalar_checks(column, spec: dict, missing: list, where: str):
             allowed = _enum(limit, kind, fmt, where)
             fail = ok & ~_mask(pc.is_in(value, value_set=pa.array(allowed, value.type)))
         else:
-            bound = pa.scalar(_bound(limit, kind, spec, where), type=value.type if kind != "number" else None)
+            bound = pa.scalar(
+                _bound(limit, kind, spec, where), type=value.type if kind != "number" else None
+            )
             fail = ok & ~_mask(_BOUNDS[name](value, bound))
         fails.append((_constraint_note(spec, name), fail))
     return value, null, typed, fails
@@ -294,34 +340,56 @@ def _array_cells(column, spec: dict, missing: list, n: int) -> _Cells:
         fails.append((_constraint_note(spec, "required"), null))
     lengths = pc.list_value_length(column)
     if constraints.get("minLength") is not None:
-        fails.append((_constraint_note(spec, "minLength"), _mask(pc.less(lengths, constraints["minLength"]))))
+        fails.append(
+            (_constraint_note(spec, "minLength"), _mask(pc.less(lengths, constraints["minLength"])))
+        )
     if constraints.get("maxLength") is not None:
-        fails.append((_constraint_note(spec, "maxLength"), _mask(pc.greater(lengths, constraints["maxLength"]))))
-    count = np.sum([rows for _, rows in fails], axis=0, dtype=np.int16) if fails else np.zeros(n, np.int16)
+        fails.append(
+            (
+                _constraint_note(spec, "maxLength"),
+                _mask(pc.greater(lengths, constraints["maxLength"])),
+            )
+        )
+    count = (
+        np.sum([rows for _, rows in fails], axis=0, dtype=np.int16)
+        if fails
+        else np.zeros(n, np.int16)
+    )
     own = len(fails)
     typed = np.zeros(n, bool)
     type_note = _type_note(spec)
     first = None
     item = spec.get("arrayItem")
     if item:
-        item = {k: v for k, v in item.items() if k != "arrayItem"}  # frictionless drops nested arrayItems
+        item = {
+            k: v for k, v in item.items() if k != "arrayItem"
+        }  # frictionless drops nested arrayItems
         item_where = f"{where}[]"
         if item.get("type", "any") == "any" or item.get("type") == "array":
             if item.get("constraints"):
-                raise NotImplementedError(f"{item_where}: constraints on items of type {item.get('type', 'any')!r}")
+                raise NotImplementedError(
+                    f"{item_where}: constraints on items of type {item.get('type', 'any')!r}"
+                )
         else:
             items = pc.list_flatten(column)
-            parents = np.asarray(pc.list_parent_indices(column).to_numpy(zero_copy_only=False), np.int64)
-            checked = ~null & (count == 0)  # items are read only when the array passes its own constraints
-            _, _, item_typed, item_fails = _scalar_checks(items, item, item.get("missingValues", _DEFAULT_MISSING),
-                                                         item_where)
+            parents = np.asarray(
+                pc.list_parent_indices(column).to_numpy(zero_copy_only=False), np.int64
+            )
+            checked = ~null & (
+                count == 0
+            )  # items are read only when the array passes its own constraints
+            _, _, item_typed, item_fails = _scalar_checks(
+                items, item, item.get("missingValues", _DEFAULT_MISSING), item_where
+            )
             typed = checked & _any_per_row(parents, item_typed, n)
             type_note = f"array item {_type_note(item)}"
             # frictionless keeps the items' notes in a dict: one error per constraint, however many
             # items fail it, ordered by the first item that fails each (the array's own come first).
             first = [np.full(n, -1, np.int64)] * own
             lengths = np.asarray(pc.fill_null(lengths, 0).to_numpy(zero_copy_only=False), np.int64)
-            position = np.arange(len(parents), dtype=np.int64) - np.repeat(np.cumsum(lengths) - lengths, lengths)
+            position = np.arange(len(parents), dtype=np.int64) - np.repeat(
+                np.cumsum(lengths) - lengths, lengths
+            )
             for note, fail in item_fails:
                 fail = fail & ~item_typed
                 fails.append((f"array item {note}", checked & _any_per_row(parents, fail, n)))
@@ -331,8 +399,17 @@ def _array_cells(column, spec: dict, missing: list, n: int) -> _Cells:
     return _Cells(null, typed, type_note, fails, first=first)
 
 
-def _row_findings(r: int, number: int, names: list[str], cells: list[_Cells], blank: bool, unique: list[int],
-                  key: int | None, repeats: dict[int, np.ndarray], key_null: bool) -> list[Finding]:
+def _row_findings(
+    r: int,
+    number: int,
+    names: list[str],
+    cells: list[_Cells],
+    blank: bool,
+    unique: list[int],
+    key: int | None,
+    repeats: dict[int, np.ndarray],
+    key_null: bool,
+) -> list[Finding]:
     """A row's findings in frictionless's order: it reads the unique and key cells first, on their own."""
     errors: list[Finding] = []
     read: set[int] = set()
@@ -404,7 +481,9 @@ def _check_kind(arrow_type: pa.DataType, kind: str | None, where: str) -> None:
         raise NotImplementedError(f"{where}: Table Schema type {kind!r}")
     if not accepts(arrow_type):
         # e.g. dates as strings: frictionless would parse them, this module does not.
-        raise NotImplementedError(f"{where}: a {kind!r} field in an Arrow column of type {arrow_type}")
+        raise NotImplementedError(
+            f"{where}: a {kind!r} field in an Arrow column of type {arrow_type}"
+        )
 
 
 def _refuse_nested_constraints(spec: dict, where: str) -> None:
@@ -412,7 +491,9 @@ def _refuse_nested_constraints(spec: dict, where: str) -> None:
     for sub in spec.get("fields", []):
         inner = f"{where}.{sub.get('name')}"
         if sub.get("constraints"):
-            raise NotImplementedError(f"{inner}: constraints inside an object (frictionless does not check them)")
+            raise NotImplementedError(
+                f"{inner}: constraints inside an object (frictionless does not check them)"
+            )
         _refuse_nested_constraints(sub, inner)
         if sub.get("arrayItem"):
             _refuse_nested_constraints({"fields": [dict(sub["arrayItem"], name="[]")]}, inner)
@@ -420,9 +501,15 @@ def _refuse_nested_constraints(spec: dict, where: str) -> None:
 
 # What str() makes of a value of each type: a missing value of that shape would turn values
 # into nulls, which this module only does for strings.
-_STR_FORMS = {"integer": r"-?\d+", "number": r"-?(\d[\d.e+-]*|nan|inf)", "boolean": "True|False",
-              "date": r"\d{4,}-\d\d-\d\d", "datetime": r"\d{4,}-\d\d-\d\d .*", "object": r"\{.*\}",
-              "array": r"\[.*\]"}
+_STR_FORMS = {
+    "integer": r"-?\d+",
+    "number": r"-?(\d[\d.e+-]*|nan|inf)",
+    "boolean": "True|False",
+    "date": r"\d{4,}-\d\d-\d\d",
+    "datetime": r"\d{4,}-\d\d-\d\d .*",
+    "object": r"\{.*\}",
+    "array": r"\[.*\]",
+}
 
 
 def _refuse_missing(missing: list, kind: str, where: str) -> None:
@@ -442,9 +529,15 @@ def _enum(values: list, kind: str, fmt: str, where: str) -> list:
 
 
 def _bound(limit, kind: str, spec: dict, where: str):
-    if kind in ("integer", "number") and isinstance(limit, (int, float)) and not isinstance(limit, bool):
+    if (
+        kind in ("integer", "number")
+        and isinstance(limit, (int, float))
+        and not isinstance(limit, bool)
+    ):
         if kind == "integer" and not float(limit).is_integer():
-            raise NotImplementedError(f"{where}: a bound that is not an integer on an integer field")
+            raise NotImplementedError(
+                f"{where}: a bound that is not an integer on an integer field"
+            )
         return int(limit) if kind == "integer" else limit
     if kind == "date" and spec.get("format", "default") == "default":
         if isinstance(limit, str):
@@ -472,7 +565,9 @@ def _matches(values, pattern: str) -> np.ndarray:
             return _mask(pc.match_substring_regex(values, f"^(?:^{pattern}(?:\n?\\z))"))
         except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
             pass
-    return np.array([v is not None and python.match(v) is not None for v in values.to_pylist()], bool)
+    return np.array(
+        [v is not None and python.match(v) is not None for v in values.to_pylist()], bool
+    )
 
 
 def _present(values, missing: list):
@@ -501,9 +596,14 @@ def _repeats(values) -> np.ndarray:
 
 def _hex_keys(values: pa.Array) -> np.ndarray:
     """16 lowercase hex digits each -> uint64, without a Python loop."""
-    fixed = pc.cast(pc.cast(values, pa.binary()), pa.binary(16)) if pa.types.is_string(values.type) else \
-        pc.cast(pc.cast(values, pa.large_binary()), pa.binary(16))
-    digits = np.frombuffer(fixed.buffers()[1], np.uint8)[fixed.offset * 16:(fixed.offset + len(fixed)) * 16]
+    fixed = (
+        pc.cast(pc.cast(values, pa.binary()), pa.binary(16))
+        if pa.types.is_string(values.type)
+        else pc.cast(pc.cast(values, pa.large_binary()), pa.binary(16))
+    )
+    digits = np.frombuffer(fixed.buffers()[1], np.uint8)[
+        fixed.offset * 16 : (fixed.offset + len(fixed)) * 16
+    ]
     nibbles = _HEX[digits].reshape(-1, 16)
     packed = (nibbles[:, 0::2] << 4) | nibbles[:, 1::2]
     return np.ascontiguousarray(packed).view(">u8").ravel().astype(np.uint64)

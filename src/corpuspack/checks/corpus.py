@@ -11,12 +11,12 @@ import datetime as dt
 import hashlib
 import re
 from collections.abc import Sequence
+from functools import cache
 from urllib.parse import urlsplit, urlunsplit
 
 import numpy as np
 import pyarrow.compute as pc
 import xxhash
-from functools import cache
 
 from corpuspack.article.record import Article
 from corpuspack.findings.report import Finding, Severity, error
@@ -28,12 +28,22 @@ SCHEME = "affine32"  # datasketch's hashing scheme, pinned so cached signatures 
 # datasketch is given ready hash values: its hash function is the identity.
 _WORD_HASH = xxhash.xxh32_intdigest
 # One odd 64-bit multiplier per position in a shingle: "a b c d e" and "b a c d e" hash apart.
-_POSITION = np.array([0x9E3779B97F4A7C15, 0xC2B2AE3D27D4EB4F, 0x165667B19E3779F9, 0xD6E8FEB86659FD93,
-                      0xFF51AFD7ED558CCD], dtype=np.uint64)[:SHINGLE_WORDS]
+_POSITION = np.array(
+    [
+        0x9E3779B97F4A7C15,
+        0xC2B2AE3D27D4EB4F,
+        0x165667B19E3779F9,
+        0xD6E8FEB86659FD93,
+        0xFF51AFD7ED558CCD,
+    ],
+    dtype=np.uint64,
+)[:SHINGLE_WORDS]
 
 
 def _identity(value: int) -> int:
     return value
+
+
 # The permutations depend only on the seed: made once, not per signature.
 # datasketch is imported on first use: it imports scipy (over a second), which a rebuild whose
 # captures all come from the cache never needs.
@@ -49,8 +59,16 @@ def _permutations():
 def _minhash(hashvalues=None):
     from datasketch import MinHash
 
-    return MinHash(num_perm=NUM_PERM, seed=1, scheme=SCHEME, hashfunc=_identity, permutations=_permutations(),
-                   hashvalues=hashvalues)
+    return MinHash(
+        num_perm=NUM_PERM,
+        seed=1,
+        scheme=SCHEME,
+        hashfunc=_identity,
+        permutations=_permutations(),
+        hashvalues=hashvalues,
+    )
+
+
 # Candidates only; the exact containment decides. A trimmed copy half as long as
 # its original has a Jaccard similarity of 0.5, well above this.
 LSH_THRESHOLD = 0.3
@@ -67,7 +85,7 @@ def shingles(text: str) -> set[str]:
     words = _WORD.findall(text.casefold())
     if len(words) < SHINGLE_WORDS:
         return {" ".join(words)} if words else set()
-    return {" ".join(words[i:i + SHINGLE_WORDS]) for i in range(len(words) - SHINGLE_WORDS + 1)}
+    return {" ".join(words[i : i + SHINGLE_WORDS]) for i in range(len(words) - SHINGLE_WORDS + 1)}
 
 
 def similarity(a: set[str], b: set[str]) -> tuple[float, float]:
@@ -99,7 +117,7 @@ def shingle_hashes(text: str) -> np.ndarray:
     count = len(words) - SHINGLE_WORDS + 1
     combined = np.zeros(count, dtype=np.uint64)
     for position, multiplier in enumerate(_POSITION):  # wraps modulo 2^64, as intended
-        combined += hashed[position:position + count] * multiplier
+        combined += hashed[position : position + count] * multiplier
     return ((combined >> np.uint64(32)) ^ combined).astype(np.uint32)
 
 
@@ -117,7 +135,7 @@ def _pairs(groups: dict[str, list[Article]], focus: set[str] | None):
     for members in groups.values():
         members = sorted(members, key=lambda a: a.raw_path)
         for i, first in enumerate(members):
-            for second in members[i + 1:]:
+            for second in members[i + 1 :]:
                 yield from _order(first, second, focus)
 
 
@@ -138,9 +156,16 @@ def duplicate_ids(articles: Sequence[Article], focus: set[str] | None = None) ->
     findings = []
     for first, second in _pairs({k: v for k, v in groups.items() if len(v) > 1}, focus):
         file, line = second.source_of("id")
-        findings.append(error(file, "duplicate-id", f"id {second.id} is already used by {first.raw_path}; ids "
-                              "must be unique: pin a different id in the sidecar or move the capture",
-                              line=line, field="id"))
+        findings.append(
+            error(
+                file,
+                "duplicate-id",
+                f"id {second.id} is already used by {first.raw_path}; ids "
+                "must be unique: pin a different id in the sidecar or move the capture",
+                line=line,
+                field="id",
+            )
+        )
     return findings
 
 
@@ -152,8 +177,16 @@ def duplicate_urls(articles: Sequence[Article], focus: set[str] | None = None) -
     findings = []
     for first, second in _pairs({k: v for k, v in groups.items() if len(v) > 1}, focus):
         file, line = second.source_of("url")
-        findings.append(error(file, "duplicate-url", f"{second.url} is also the url of {first.raw_path}; the same "
-                              "page is in the corpus twice: keep one capture", line=line, field="url"))
+        findings.append(
+            error(
+                file,
+                "duplicate-url",
+                f"{second.url} is also the url of {first.raw_path}; the same "
+                "page is in the corpus twice: keep one capture",
+                line=line,
+                field="url",
+            )
+        )
     return findings
 
 
@@ -161,13 +194,25 @@ def duplicate_texts(articles: Sequence[Article], focus: set[str] | None = None) 
     groups: dict[str, list[Article]] = {}
     for article in articles:
         groups.setdefault(hashlib.sha256(article.text.encode()).hexdigest(), []).append(article)
-    return [error(second.raw_path, "duplicate-text", f"the text is identical to {first.raw_path}; keep one capture",
-                  field="text")
-            for first, second in _pairs({k: v for k, v in groups.items() if len(v) > 1}, focus)]
+    return [
+        error(
+            second.raw_path,
+            "duplicate-text",
+            f"the text is identical to {first.raw_path}; keep one capture",
+            field="text",
+        )
+        for first, second in _pairs({k: v for k, v in groups.items() if len(v) > 1}, focus)
+    ]
 
 
-def near_duplicates(by_path: dict[str, Article], candidates: set[tuple[str, str]], *, threshold: float,
-                    severity: Severity, focus: set[str] | None = None) -> list[Finding]:
+def near_duplicates(
+    by_path: dict[str, Article],
+    candidates: set[tuple[str, str]],
+    *,
+    threshold: float,
+    severity: Severity,
+    focus: set[str] | None = None,
+) -> list[Finding]:
     """Candidate pairs (raw paths) whose exact shingle containment is at least threshold."""
     findings = []
     for left, right in sorted(candidates):
@@ -176,11 +221,20 @@ def near_duplicates(by_path: dict[str, Article], candidates: set[tuple[str, str]
                 continue  # reported as duplicate-text
             containment, jaccard = similarity(shingles(first.text), shingles(second.text))
             if containment >= threshold:
-                findings.append(Finding(
-                    file=second.raw_path, line=None, code="near-duplicate", severity=severity, field="text",
-                    message=(f"near-duplicate of {first.raw_path}: similarity {containment:.2f} (share of the "
-                             f"shorter text's 5-word shingles found in the other; Jaccard {jaccard:.2f}); a reprint "
-                             "or a trimmed copy: keep one, or raise \"near_duplicate_threshold\" if both belong")))
+                findings.append(
+                    Finding(
+                        file=second.raw_path,
+                        line=None,
+                        code="near-duplicate",
+                        severity=severity,
+                        field="text",
+                        message=(
+                            f"near-duplicate of {first.raw_path}: similarity {containment:.2f} (share of the "
+                            f"shorter text's 5-word shingles found in the other; Jaccard {jaccard:.2f}); a reprint "
+                            'or a trimmed copy: keep one, or raise "near_duplicate_threshold" if both belong'
+                        ),
+                    )
+                )
     return findings
 
 
@@ -213,13 +267,13 @@ def band_pairs(keys: np.ndarray, focused: np.ndarray | None) -> set[tuple[int, i
         while end < len(same) and same[end]:
             end += 1
         groups: dict[tuple[int, ...], list[int]] = {}
-        for m in sorted(int(m) for m in order[start:end + 1]):
+        for m in sorted(int(m) for m in order[start : end + 1]):
             groups.setdefault(tuple(keys[m].tolist()), []).append(m)
         for members in groups.values():
             if focused is not None and not focused[members].any():
                 continue
             for i, a in enumerate(members):
-                for b in members[i + 1:]:
+                for b in members[i + 1 :]:
                     if focused is None or focused[a] or focused[b]:
                         pairs.add((a, b))
     return pairs
@@ -231,14 +285,23 @@ def missing_metadata(articles: Sequence[Article], required: Sequence[str]) -> li
     for article in articles:
         noted = dict(article.sidecar_notes)
         for field in required:
-            if getattr(article, field) in (None, "", ()) and field not in noted and not (
-                    field == "published_date" and "published" in noted):
+            if (
+                getattr(article, field) in (None, "", ())
+                and field not in noted
+                and not (field == "published_date" and "published" in noted)
+            ):
                 sidecar = article.raw_path.removesuffix(".txt") + ".meta.yaml"
                 key = "published" if field == "published_date" else field
-                findings.append(error(article.raw_path, "missing-metadata",
-                                      f"{field} is not on the page; add it to {sidecar} as "
-                                      f"{key}: {{value: ..., note: where it comes from}} (value null if it "
-                                      "cannot be found)", field=field))
+                findings.append(
+                    error(
+                        article.raw_path,
+                        "missing-metadata",
+                        f"{field} is not on the page; add it to {sidecar} as "
+                        f"{key}: {{value: ..., note: where it comes from}} (value null if it "
+                        "cannot be found)",
+                        field=field,
+                    )
+                )
     return findings
 
 
@@ -248,8 +311,15 @@ def future_dates(articles: Sequence[Article], today: dt.date) -> list[Finding]:
     for article in articles:
         if article.published_date and article.published_date > today + dt.timedelta(days=1):
             file, line = article.source_of("published")
-            findings.append(error(file, "date-in-future", f"published {article.published_date} is after today "
-                                  f"({today}); check the date", line=line, field="published"))
+            findings.append(
+                error(
+                    file,
+                    "date-in-future",
+                    f"published {article.published_date} is after today ({today}); check the date",
+                    line=line,
+                    field="published",
+                )
+            )
     return findings
 
 
@@ -265,7 +335,11 @@ def check(store, settings, *, focus: set[str] | None = None) -> list[Finding]:
     findings: list[Finding] = []
     if store.count == 0:
         return findings
-    for column, repeats in (("id", duplicate_ids), ("_url_key", duplicate_urls), ("_text_sha", duplicate_texts)):
+    for column, repeats in (
+        ("id", duplicate_ids),
+        ("_url_key", duplicate_urls),
+        ("_text_sha", duplicate_texts),
+    ):
         counts = pc.value_counts(store.column(column).drop_null())
         repeated = counts.field("values").filter(pc.greater(counts.field("counts"), 1))
         if len(repeated):
@@ -274,21 +348,33 @@ def check(store, settings, *, focus: set[str] | None = None) -> list[Finding]:
     pairs: set[tuple[int, int]] = set()
     for band in range(len(BANDS)):
         column = store.column(f"_band{band:02d}").combine_chunks()
-        keys = np.frombuffer(column.buffers()[1], dtype="<u4", count=len(column) * ROWS_PER_BAND,
-                             offset=column.offset * ROWS_PER_BAND * 4).reshape(-1, ROWS_PER_BAND)
+        keys = np.frombuffer(
+            column.buffers()[1],
+            dtype="<u4",
+            count=len(column) * ROWS_PER_BAND,
+            offset=column.offset * ROWS_PER_BAND * 4,
+        ).reshape(-1, ROWS_PER_BAND)
         pairs |= band_pairs(keys, focused)
     if pairs:
         records = store.take([p for pair in pairs for p in pair])
         by_path = {a.raw_path: a for a in records.values()}
         candidates = {tuple(sorted((records[a].raw_path, records[b].raw_path))) for a, b in pairs}
-        findings += near_duplicates(by_path, candidates, threshold=settings.near_duplicate_threshold,
-                                    severity=settings.near_duplicate_severity, focus=focus)
+        findings += near_duplicates(
+            by_path,
+            candidates,
+            threshold=settings.near_duplicate_threshold,
+            severity=settings.near_duplicate_severity,
+            focus=focus,
+        )
     return findings
 
 
 def record_checks(articles: Sequence[Article], settings, today: dt.date | None) -> list[Finding]:
     """The per-record checks that need the project's settings: required metadata and future dates."""
-    return [*missing_metadata(articles, settings.require), *(future_dates(articles, today) if today else [])]
+    return [
+        *missing_metadata(articles, settings.require),
+        *(future_dates(articles, today) if today else []),
+    ]
 
 
 def record_check_suspects(table, settings, today: dt.date | None) -> list[int]:
@@ -317,6 +403,8 @@ def record_check_suspects(table, settings, today: dt.date | None) -> list[int]:
         suspect |= empty.to_numpy(zero_copy_only=False) & ~noted
     if today is not None:
         latest = pa.scalar(today + dt.timedelta(days=1), pa.date32())
-        later = pc.fill_null(pc.greater(pc.cast(table.column("published_date"), pa.date32()), latest), False)
+        later = pc.fill_null(
+            pc.greater(pc.cast(table.column("published_date"), pa.date32()), latest), False
+        )
         suspect |= later.to_numpy(zero_copy_only=False)
     return np.flatnonzero(suspect).tolist()

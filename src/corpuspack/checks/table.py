@@ -14,8 +14,8 @@ from collections.abc import Callable, Sequence
 import pyarrow as pa
 from frictionless import Resource, Schema
 
-from corpuspack.checks import arrow as arrow_checks
 from corpuspack.article.record import Article
+from corpuspack.checks import arrow as arrow_checks
 from corpuspack.findings.report import Finding, error
 from corpuspack.project.schema import RecordSchema
 
@@ -54,8 +54,12 @@ def _code(error_type: str, field: str | None, note: str) -> str:
 CHUNK = 5000  # rows checked at a time: bounds the memory of the row dicts
 
 
-def rows_findings(rows: list[dict] | None, descriptor: dict, arrow_schema: pa.Schema | None = None,
-                  table: pa.Table | None = None) -> list[tuple]:
+def rows_findings(
+    rows: list[dict] | None,
+    descriptor: dict,
+    arrow_schema: pa.Schema | None = None,
+    table: pa.Table | None = None,
+) -> list[tuple]:
     """(rowNumber, fieldName, type, note) for rows, as frictionless reports them (first data row is 2).
 
     The constraints the schema uses are checked column by column on Arrow (arrow_checks,
@@ -66,17 +70,27 @@ def rows_findings(rows: list[dict] | None, descriptor: dict, arrow_schema: pa.Sc
     """
     try:
         if table is None:
-            table = pa.Table.from_pylist(rows, schema=arrow_schema or RecordSchema(descriptor).arrow)
+            table = pa.Table.from_pylist(
+                rows, schema=arrow_schema or RecordSchema(descriptor).arrow
+            )
         return arrow_checks.check_table(table, descriptor, notes=True)
     except (NotImplementedError, pa.ArrowInvalid, pa.ArrowTypeError, TypeError, ValueError):
         if rows is None:
             rows = table.to_pylist()
-        report = Resource(data=rows, schema=Schema.from_descriptor(descriptor)).validate(limit_errors=10 ** 9)
+        report = Resource(data=rows, schema=Schema.from_descriptor(descriptor)).validate(
+            limit_errors=10**9
+        )
         found = []
         for task in report.tasks:
             for err in task.errors:
-                found.append((getattr(err, "row_number", None), getattr(err, "field_name", None), err.type,
-                              getattr(err, "note", "") or ""))
+                found.append(
+                    (
+                        getattr(err, "row_number", None),
+                        getattr(err, "field_name", None),
+                        err.type,
+                        getattr(err, "note", "") or "",
+                    )
+                )
         return found
 
 
@@ -89,32 +103,53 @@ def validate_articles(articles: Sequence[Article], schema_descriptor: dict) -> l
     arrow_schema = RecordSchema(schema_descriptor).arrow
     findings: list[Finding] = []
     for start in range(0, len(articles), CHUNK):
-        chunk = articles[start:start + CHUNK]
-        for finding in check_chunk(chunk, [a.to_row() for a in chunk], schema_descriptor, arrow_schema):
+        chunk = articles[start : start + CHUNK]
+        for finding in check_chunk(
+            chunk, [a.to_row() for a in chunk], schema_descriptor, arrow_schema
+        ):
             if finding not in findings:
                 findings.append(finding)
     return findings
 
 
-def check_chunk(chunk: Sequence[Article], rows: list[dict], schema_descriptor: dict, arrow_schema: pa.Schema,
-                table: pa.Table | None = None) -> list[Finding]:
+def check_chunk(
+    chunk: Sequence[Article],
+    rows: list[dict],
+    schema_descriptor: dict,
+    arrow_schema: pa.Schema,
+    table: pa.Table | None = None,
+) -> list[Finding]:
     """Findings of one chunk of articles, given their rows (and, if already made, their Arrow table)."""
-    return _findings(rows_findings(rows, schema_descriptor, arrow_schema, table), chunk.__getitem__,
-                     lambda i, field: rows[i].get(field),
-                     lambda article: [a.raw_path for a in chunk if a.id == article.id and a is not article])
+    return _findings(
+        rows_findings(rows, schema_descriptor, arrow_schema, table),
+        chunk.__getitem__,
+        lambda i, field: rows[i].get(field),
+        lambda article: [a.raw_path for a in chunk if a.id == article.id and a is not article],
+    )
 
 
-def check_records(table: pa.Table, schema_descriptor: dict, record: Callable[[int], Article]) -> list[Finding]:
+def check_records(
+    table: pa.Table, schema_descriptor: dict, record: Callable[[int], Article]
+) -> list[Finding]:
     """Findings of rows already in Arrow (the cache's): record(i) rebuilds the record of row i, which is
     done only for a row with a finding."""
     ids, paths = table.column("id").to_pylist(), table.column("raw_path").to_pylist()
-    return _findings(rows_findings(None, schema_descriptor, table.schema, table), record,
-                     lambda i, field: table.column(field)[i].as_py(),
-                     lambda article: [p for i, p in zip(ids, paths) if i == article.id and p != article.raw_path])
+    return _findings(
+        rows_findings(None, schema_descriptor, table.schema, table),
+        record,
+        lambda i, field: table.column(field)[i].as_py(),
+        lambda article: [
+            p for i, p in zip(ids, paths) if i == article.id and p != article.raw_path
+        ],
+    )
 
 
-def _findings(found: list[tuple], record: Callable[[int], Article], value: Callable[[int, str], object],
-              others: Callable[[Article], list[str]]) -> list[Finding]:
+def _findings(
+    found: list[tuple],
+    record: Callable[[int], Article],
+    value: Callable[[int, str], object],
+    others: Callable[[Article], list[str]],
+) -> list[Finding]:
     """Findings of (rowNumber, fieldName, type, note) tuples, told against the file (and line) to fix."""
     findings: list[Finding] = []
     for row_number, field, kind, note in found:
@@ -126,15 +161,20 @@ def _findings(found: list[tuple], record: Callable[[int], Article], value: Calla
         if kind == "primary-key" and article.id is None:
             continue  # reported as missing-id
         if code == "duplicate-id":
-            message = (f"id {article.id} is already used by {', '.join(others(article))}; ids must be unique: "
-                       "pin a different id in the sidecar or move the capture")
+            message = (
+                f"id {article.id} is already used by {', '.join(others(article))}; ids must be unique: "
+                "pin a different id in the sidecar or move the capture"
+            )
             field = "id"
         elif kind == "unique-error":
             message = f"{field} repeats the value of an earlier article; it must be unique"
         else:
             value_shown = value(row_number - 2, field) if field else None
-            shown = (repr(value_shown) if not isinstance(value_shown, str) or len(value_shown) < 80
-                     else repr(value_shown[:77] + "..."))
+            shown = (
+                repr(value_shown)
+                if not isinstance(value_shown, str) or len(value_shown) < 80
+                else repr(value_shown[:77] + "...")
+            )
             hint = _HINTS.get(code, "fix the capture or its sidecar")
             message = f"{field} = {shown}: {note}; {hint}"
         file, line = article.source_of(field) if field else (article.raw_path, None)

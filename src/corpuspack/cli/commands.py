@@ -11,15 +11,14 @@ from pathlib import Path
 import click
 
 from corpuspack import __version__
-from corpuspack.capture import changes
-from corpuspack.build import engines
-from corpuspack.build import pipeline
-from corpuspack.cli import render
-from corpuspack.cache import Cache
-from corpuspack.project import datapackage as project_mod
 from corpuspack.article.profiles import ProfileError
+from corpuspack.build import engines, pipeline
 from corpuspack.build.store import StoreError
+from corpuspack.cache import Cache
+from corpuspack.capture import changes
+from corpuspack.cli import render
 from corpuspack.findings.report import Report
+from corpuspack.project import datapackage as project_mod
 from corpuspack.project.schema import SchemaError
 
 
@@ -52,8 +51,14 @@ class _Progress:
         if self.bar is None:
             from tqdm import tqdm
 
-            self.bar = tqdm(total=total, unit=" captures", file=sys.stderr, dynamic_ncols=True, leave=False,
-                            mininterval=self.MININTERVAL)
+            self.bar = tqdm(
+                total=total,
+                unit=" captures",
+                file=sys.stderr,
+                dynamic_ncols=True,
+                leave=False,
+                mininterval=self.MININTERVAL,
+            )
         self.bar.update(done - self.bar.n)
 
     def close(self) -> None:
@@ -61,14 +66,29 @@ class _Progress:
             self.bar.close()
 
 
-def _run(project: project_mod.Project, *, focus: set[str] | None = None, cache_dir: Path | None = None,
-         jobs: int = 1, engine: str = "local", scheduler: str | None = None, quiet: bool = True) -> pipeline.Result:
+def _run(
+    project: project_mod.Project,
+    *,
+    focus: set[str] | None = None,
+    cache_dir: Path | None = None,
+    jobs: int = 1,
+    engine: str = "local",
+    scheduler: str | None = None,
+    quiet: bool = True,
+) -> pipeline.Result:
     progress = _Progress(quiet)
     try:
         # The only use of the clock: a publication date after today is an error.
-        result = pipeline.run(project, today=dt.datetime.now(dt.timezone.utc).date(), focus=focus,
-                              cache=Cache(cache_dir) if cache_dir else None, jobs=jobs, engine=engine,
-                              scheduler=scheduler, progress=progress)
+        result = pipeline.run(
+            project,
+            today=dt.datetime.now(dt.UTC).date(),
+            focus=focus,
+            cache=Cache(cache_dir) if cache_dir else None,
+            jobs=jobs,
+            engine=engine,
+            scheduler=scheduler,
+            progress=progress,
+        )
         # The spill files (a copy of the corpus) go when the command ends.
         context = click.get_current_context(silent=True)
         if context is not None:
@@ -89,39 +109,69 @@ def _emit(report: Report, fmt: str, strict: bool) -> None:
 
 
 project_option = click.option(
-    "--project", "project_dir", type=click.Path(file_okay=False, exists=True, path_type=Path), default=None,
+    "--project",
+    "project_dir",
+    type=click.Path(file_okay=False, exists=True, path_type=Path),
+    default=None,
     help="Corpus repository (the folder with datapackage.json). Default: the nearest one at or above the "
-         "current folder.")
+    "current folder.",
+)
 cache_option = click.option(
-    "--cache", "cache_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+    "--cache",
+    "cache_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
     help="Folder for a cache of extraction results keyed by content: unchanged captures are neither read "
-         "nor processed again, and Parquet files of unchanged shards are copied. Safe to delete; never "
-         "changes the output.")
+    "nor processed again, and Parquet files of unchanged shards are copied. Safe to delete; never "
+    "changes the output.",
+)
 jobs_option = click.option(
-    "--jobs", "-j", type=click.IntRange(min=1), default=os.cpu_count() or 1, show_default="all cores",
-    help="Processes that extract captures in parallel; the output is the same for any number.")
+    "--jobs",
+    "-j",
+    type=click.IntRange(min=1),
+    default=os.cpu_count() or 1,
+    show_default="all cores",
+    help="Processes that extract captures in parallel; the output is the same for any number.",
+)
 engine_option = click.option(
-    "--engine", type=click.Choice(engines.ENGINES), default="local", show_default=True,
+    "--engine",
+    type=click.Choice(engines.ENGINES),
+    default="local",
+    show_default=True,
     help="Where captures are processed: local processes (--jobs), or a Dask cluster (pip install "
-         "'corpuspack[dask]'); the release is byte-identical either way.")
+    "'corpuspack[dask]'); the release is byte-identical either way.",
+)
 scheduler_option = click.option(
-    "--scheduler", metavar="ADDRESS", default=None,
+    "--scheduler",
+    metavar="ADDRESS",
+    default=None,
     help="With --engine dask: the scheduler to use (e.g. tcp://10.0.0.5:8786), whose workers have this "
-         "corpuspack installed. Default: start a local cluster of --jobs workers.")
+    "corpuspack installed. Default: start a local cluster of --jobs workers.",
+)
 quiet_option = click.option(
-    "--quiet", "-q", is_flag=True,
-    help="No progress bar (it is shown only on a terminal, never in CI logs or pipes).")
+    "--quiet",
+    "-q",
+    is_flag=True,
+    help="No progress bar (it is shown only on a terminal, never in CI logs or pipes).",
+)
 
 
 def scale_options(command):
-    for option in reversed([cache_option, jobs_option, engine_option, scheduler_option, quiet_option]):
+    for option in reversed(
+        [cache_option, jobs_option, engine_option, scheduler_option, quiet_option]
+    ):
         command = option(command)
     return command
 
 
 format_option = click.option(
-    "--format", "fmt", type=click.Choice(sorted(render.RENDERERS)), default="text", show_default=True,
-    help="How to print the findings.")
+    "--format",
+    "fmt",
+    type=click.Choice(sorted(render.RENDERERS)),
+    default="text",
+    show_default=True,
+    help="How to print the findings.",
+)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -136,34 +186,51 @@ def main() -> None:
     """
 
 
-strict_option = click.option("--strict", is_flag=True,
-                             help="Fail on warnings too (e.g. an empty section of the dataset card).")
+strict_option = click.option(
+    "--strict",
+    is_flag=True,
+    help="Fail on warnings too (e.g. an empty section of the dataset card).",
+)
 
 
 def _card_findings(project: project_mod.Project) -> list:
-    from corpuspack.release.card import SECTIONS, missing_sections
     from corpuspack.findings.report import warning
+    from corpuspack.release.card import SECTIONS, missing_sections
 
-    return [warning("datapackage.json", "card-section-missing",
-                    f"the dataset card has no \"{SECTIONS[key]}\" section: write it under corpuspack.card.{key}")
-            for key in missing_sections(project.settings)]
+    return [
+        warning(
+            "datapackage.json",
+            "card-section-missing",
+            f'the dataset card has no "{SECTIONS[key]}" section: write it under corpuspack.card.{key}',
+        )
+        for key in missing_sections(project.settings)
+    ]
 
 
-def _release_result(project: project_mod.Project, fmt: str, strict: bool, **scale) -> pipeline.Result:
+def _release_result(
+    project: project_mod.Project, fmt: str, strict: bool, **scale
+) -> pipeline.Result:
     """The pipeline's result, or an error (with the findings printed) when it may not be released."""
     result = _run(project, **scale)
     result.report.extend(_card_findings(project))
     if not result.report.is_valid(strict=strict):
         _emit(result.report, fmt, strict=strict)
-        raise click.ClickException("no release written: fix the " + ("errors and warnings" if strict else "errors")
-                                   + " above and build again")
+        raise click.ClickException(
+            "no release written: fix the "
+            + ("errors and warnings" if strict else "errors")
+            + " above and build again"
+        )
     return result
 
 
 @main.command()
 @project_option
-@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
-              help="Release folder to write instead of dist/<version>/ (must not hold a different release).")
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Release folder to write instead of dist/<version>/ (must not hold a different release).",
+)
 @format_option
 @strict_option
 @scale_options
@@ -188,8 +255,10 @@ def build(project_dir: Path | None, out: Path | None, fmt: str, strict: bool, **
     project = _load_project(project_dir)
     result = _release_result(project, fmt, strict, **scale)
     target = out if out is not None else project.dist_dir / project.version
-    from corpuspack.release import ReleaseError
-    from corpuspack.release import cut  # datasets is slow to import: only for builds
+    from corpuspack.release import (
+        ReleaseError,
+        cut,  # datasets is slow to import: only for builds
+    )
 
     try:
         outcome = cut.build(project, result, target)
@@ -208,22 +277,45 @@ def build(project_dir: Path | None, out: Path | None, fmt: str, strict: bool, **
 
 @main.command("release")
 @project_option
-@click.option("--bump", type=click.Choice(["major", "minor", "patch"]), default=None,
-              help="Which part of the version to bump. Default: the one the change calls for under the "
-                   "versioning policy (README, Versions); a smaller bump than the policy's is refused.")
-@click.option("--date", "date", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
-              help="Release date (YYYY-MM-DD) for datapackage.json's created, CITATION.cff and croissant.json. "
-                   "Default: today (UTC).")
-@click.option("--commit/--no-commit", default=True, show_default=True,
-              help="Commit datapackage.json and CHANGELOG.md as the release commit before building, so the "
-                   "release can be rebuilt from it (corpuspack verify --rebuild). Needs raw/ and schema/ "
-                   "committed.")
-@click.option("--dry-run", is_flag=True, help="Print the version and the CHANGELOG entry; change nothing.")
+@click.option(
+    "--bump",
+    type=click.Choice(["major", "minor", "patch"]),
+    default=None,
+    help="Which part of the version to bump. Default: the one the change calls for under the "
+    "versioning policy (README, Versions); a smaller bump than the policy's is refused.",
+)
+@click.option(
+    "--date",
+    "date",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    default=None,
+    help="Release date (YYYY-MM-DD) for datapackage.json's created, CITATION.cff and croissant.json. "
+    "Default: today (UTC).",
+)
+@click.option(
+    "--commit/--no-commit",
+    default=True,
+    show_default=True,
+    help="Commit datapackage.json and CHANGELOG.md as the release commit before building, so the "
+    "release can be rebuilt from it (corpuspack verify --rebuild). Needs raw/ and schema/ "
+    "committed.",
+)
+@click.option(
+    "--dry-run", is_flag=True, help="Print the version and the CHANGELOG entry; change nothing."
+)
 @format_option
 @strict_option
 @scale_options
-def release_command(project_dir: Path | None, bump: str | None, date, commit: bool, dry_run: bool, fmt: str,
-                    strict: bool, **scale) -> None:
+def release_command(
+    project_dir: Path | None,
+    bump: str | None,
+    date,
+    commit: bool,
+    dry_run: bool,
+    fmt: str,
+    strict: bool,
+    **scale,
+) -> None:
     """Cut a new release: bump the version, write the CHANGELOG entry, build.
 
     Compares what raw/ would release now with the newest release in dist/ and
@@ -241,15 +333,20 @@ def release_command(project_dir: Path | None, bump: str | None, date, commit: bo
     """
     project = _load_project(project_dir)
     result = _release_result(project, fmt, strict, **scale)
-    from corpuspack.release import ReleaseError
-    from corpuspack.release import cut
+    from corpuspack.release import ReleaseError, cut
 
-    today = (date.date() if date else dt.datetime.now(dt.timezone.utc).date())
+    today = date.date() if date else dt.datetime.now(dt.UTC).date()
     try:
         plan = cut.plan(project, result, bump=bump, date=today)
         if dry_run:
-            click.echo(f"would release {plan.version}" + (f" ({plan.part}, after {plan.previous.name})"
-                                                          if plan.previous else " (first release)"))
+            click.echo(
+                f"would release {plan.version}"
+                + (
+                    f" ({plan.part}, after {plan.previous.name})"
+                    if plan.previous
+                    else " (first release)"
+                )
+            )
             click.echo(plan.entry)
             return
         outcome, made = cut.cut(project, result, plan, commit=commit)
@@ -257,25 +354,44 @@ def release_command(project_dir: Path | None, bump: str | None, date, commit: bo
         raise click.ClickException(str(exc)) from exc
     if result.report.findings:
         _emit(result.report, fmt, strict=strict)
-    click.echo(f"release {plan.version}" + (f" ({plan.part} after {plan.previous.name})" if plan.previous else "")
-               + f": {result.count} articles, {outcome.path} written")
-    click.echo(f"  datapackage.json and {cut.CHANGELOG} updated" + (f", committed as {made[:12]}" if made else ""))
+    click.echo(
+        f"release {plan.version}"
+        + (f" ({plan.part} after {plan.previous.name})" if plan.previous else "")
+        + f": {result.count} articles, {outcome.path} written"
+    )
+    click.echo(
+        f"  datapackage.json and {cut.CHANGELOG} updated"
+        + (f", committed as {made[:12]}" if made else "")
+    )
     if made:
-        click.echo(f"  next: git add {project.relative(outcome.path)} && git commit -m 'Add release {plan.version}'")
+        click.echo(
+            f"  next: git add {project.relative(outcome.path)} && git commit -m 'Add release {plan.version}'"
+        )
 
 
 @main.command()
 @project_option
 @format_option
 @click.option("--strict", is_flag=True, help="Fail on warnings too.")
-@click.option("--changed-since", "ref", metavar="REF", default=None,
-              help="Check only the files under raw/ added or changed since the merge base of the git ref REF "
-                   "and HEAD (plus uncommitted ones), against the rest of the corpus. Falls back to a full "
-                   "check, with a notice, when REF or git is unavailable.")
+@click.option(
+    "--changed-since",
+    "ref",
+    metavar="REF",
+    default=None,
+    help="Check only the files under raw/ added or changed since the merge base of the git ref REF "
+    "and HEAD (plus uncommitted ones), against the rest of the corpus. Falls back to a full "
+    "check, with a notice, when REF or git is unavailable.",
+)
 @scale_options
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
-def validate(project_dir: Path | None, fmt: str, strict: bool, ref: str | None, paths: tuple[Path, ...],
-             **scale) -> None:
+def validate(
+    project_dir: Path | None,
+    fmt: str,
+    strict: bool,
+    ref: str | None,
+    paths: tuple[Path, ...],
+    **scale,
+) -> None:
     """Run every check of the build and write nothing.
 
     With PATHS (captures, sidecars or folders under raw/) or --changed-since,
@@ -297,7 +413,11 @@ def validate(project_dir: Path | None, fmt: str, strict: bool, ref: str | None, 
                 focus = None  # the whole corpus
                 break
             shown = project.relative(resolved)
-            focus |= {shown, *(project.relative(p) for p in resolved.rglob("*"))} if resolved.is_dir() else {shown}
+            focus |= (
+                {shown, *(project.relative(p) for p in resolved.rglob("*"))}
+                if resolved.is_dir()
+                else {shown}
+            )
     if ref is not None:
         try:
             changed = changes.changed_since(project.root, ref)
@@ -314,8 +434,14 @@ def validate(project_dir: Path | None, fmt: str, strict: bool, ref: str | None, 
 
 @main.command("diff")
 @project_option
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
-              help="How to print the differences.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="How to print the differences.",
+)
 @click.argument("old")
 @click.argument("new")
 def diff_command(project_dir: Path | None, fmt: str, old: str, new: str) -> None:
@@ -336,7 +462,11 @@ def diff_command(project_dir: Path | None, fmt: str, old: str, new: str) -> None
         result = diff(*folders)
     except DiffError as exc:
         raise click.ClickException(str(exc)) from exc
-    click.echo(json.dumps(result.to_dict(), indent=2, ensure_ascii=False) if fmt == "json" else render_text(result))
+    click.echo(
+        json.dumps(result.to_dict(), indent=2, ensure_ascii=False)
+        if fmt == "json"
+        else render_text(result)
+    )
 
 
 def _release_folder(given: str, project_dir: Path | None) -> Path:
@@ -347,15 +477,20 @@ def _release_folder(given: str, project_dir: Path | None) -> Path:
     project = _load_project(project_dir)
     path = project.dist_dir / given
     if not path.is_dir():
-        raise click.UsageError(f"{given}: neither a release folder nor a version in {project.dist_dir}")
+        raise click.UsageError(
+            f"{given}: neither a release folder nor a version in {project.dist_dir}"
+        )
     return path
 
 
 @main.command("verify")
 @project_option
-@click.option("--rebuild", is_flag=True,
-              help="Also rebuild the release from the raw captures at its recorded commit (in a temporary git "
-                   "worktree of the project's repository) and compare every file's bytes.")
+@click.option(
+    "--rebuild",
+    is_flag=True,
+    help="Also rebuild the release from the raw captures at its recorded commit (in a temporary git "
+    "worktree of the project's repository) and compare every file's bytes.",
+)
 @format_option
 @click.argument("release")
 def verify_command(project_dir: Path | None, rebuild: bool, fmt: str, release: str) -> None:
@@ -372,8 +507,7 @@ def verify_command(project_dir: Path | None, rebuild: bool, fmt: str, release: s
     Example:
         corpuspack verify 1.2.0 --rebuild
     """
-    from corpuspack.release import cut
-    from corpuspack.release import verify
+    from corpuspack.release import cut, verify
 
     folder = _release_folder(release, project_dir).resolve()
     report = verify.check(folder)
@@ -387,7 +521,13 @@ def verify_command(project_dir: Path | None, rebuild: bool, fmt: str, release: s
                 with result.store:  # its spill files go when the rebuild is written
                     if result.report.valid:
                         cut.build(project, result, out)
-            except (project_mod.ProjectError, ProfileError, SchemaError, cut.ReleaseError, StoreError) as exc:
+            except (
+                project_mod.ProjectError,
+                ProfileError,
+                SchemaError,
+                cut.ReleaseError,
+                StoreError,
+            ) as exc:
                 result_report = Report()
                 result_report.extend([verify.error("datapackage.json", "rebuild-failed", str(exc))])
                 return result_report
@@ -399,17 +539,35 @@ def verify_command(project_dir: Path | None, rebuild: bool, fmt: str, release: s
     if not report.valid:
         raise SystemExit(1)
     if fmt == "text":
-        click.echo(f"{folder.name}: verified" + (" and rebuilt byte for byte from its commit" if rebuild else ""))
+        click.echo(
+            f"{folder.name}: verified"
+            + (" and rebuilt byte for byte from its commit" if rebuild else "")
+        )
 
 
 @main.command("publish")
-@click.option("--repo-id", required=True, metavar="ORG/NAME", help="The dataset repository on the Hugging Face Hub.")
-@click.option("--dry-run", is_flag=True, help="Print what would be uploaded, where, and the tag; upload nothing.")
-@click.option("--no-verify", "skip_verify", is_flag=True,
-              help="Skip checking the release against its manifest before uploading.")
+@click.option(
+    "--repo-id",
+    required=True,
+    metavar="ORG/NAME",
+    help="The dataset repository on the Hugging Face Hub.",
+)
+@click.option(
+    "--dry-run",
+    is_flag=True,
+    help="Print what would be uploaded, where, and the tag; upload nothing.",
+)
+@click.option(
+    "--no-verify",
+    "skip_verify",
+    is_flag=True,
+    help="Skip checking the release against its manifest before uploading.",
+)
 @project_option
 @click.argument("release")
-def publish_command(repo_id: str, dry_run: bool, skip_verify: bool, project_dir: Path | None, release: str) -> None:
+def publish_command(
+    repo_id: str, dry_run: bool, skip_verify: bool, project_dir: Path | None, release: str
+) -> None:
     """Upload a release to the Hugging Face Hub and tag it with its version.
 
     RELEASE is a release folder, or a version of this corpus's dist/. The
@@ -424,15 +582,16 @@ def publish_command(repo_id: str, dry_run: bool, skip_verify: bool, project_dir:
     Example:
         corpuspack publish 1.2.0 --repo-id my-lab/china-russia-security-news --dry-run
     """
-    from corpuspack.release import publish
-    from corpuspack.release import verify
+    from corpuspack.release import publish, verify
 
     folder = _release_folder(release, project_dir).resolve()
     if not skip_verify:
         report = verify.check(folder)
         if not report.valid:
             _emit(report, "text", strict=False)
-            raise click.ClickException(f"{folder} does not match its manifest: nothing was uploaded")
+            raise click.ClickException(
+                f"{folder} does not match its manifest: nothing was uploaded"
+            )
     try:
         plan = publish.plan(folder, repo_id)
         if dry_run:
@@ -460,7 +619,9 @@ def _inside(project: project_mod.Project, path: Path) -> Path:
         absolute = Path(os.path.normpath(candidate))
         if absolute.exists() or absolute.is_symlink():
             if absolute != project.root and not absolute.is_relative_to(project.root / "raw"):
-                raise click.UsageError(f"{path} is not in the corpus's raw/ folder ({project.root / 'raw'})")
+                raise click.UsageError(
+                    f"{path} is not in the corpus's raw/ folder ({project.root / 'raw'})"
+                )
             return absolute
     raise click.UsageError(f"{path}: no such file or folder in {project.root}")
 

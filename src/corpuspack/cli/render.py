@@ -7,7 +7,6 @@ import re
 
 from corpuspack.findings.report import Report
 
-
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
 
@@ -32,8 +31,10 @@ def text(report: Report, *, strict: bool = False) -> str:
 def summary(report: Report, *, strict: bool = False) -> str:
     errors, warnings = len(report.errors), len(report.warnings)
     verdict = "valid" if report.is_valid(strict=strict) else "invalid"
-    return (f"{report.articles_checked} articles from {report.files_checked} files: {verdict} "
-            f"({errors} error{'s' * (errors != 1)}, {warnings} warning{'s' * (warnings != 1)})")
+    return (
+        f"{report.articles_checked} articles from {report.files_checked} files: {verdict} "
+        f"({errors} error{'s' * (errors != 1)}, {warnings} warning{'s' * (warnings != 1)})"
+    )
 
 
 def escape_data(value: str) -> str:

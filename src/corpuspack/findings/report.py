@@ -34,14 +34,18 @@ class Finding:
         return f"{self.file}:{self.line}" if self.line else self.file
 
 
-def error(file: str, code: str, message: str, *, line: int | None = None,
-          field: str | None = None) -> Finding:
+def error(
+    file: str, code: str, message: str, *, line: int | None = None, field: str | None = None
+) -> Finding:
     return Finding(file=file, line=line, code=code, message=message, severity="error", field=field)
 
 
-def warning(file: str, code: str, message: str, *, line: int | None = None,
-            field: str | None = None) -> Finding:
-    return Finding(file=file, line=line, code=code, message=message, severity="warning", field=field)
+def warning(
+    file: str, code: str, message: str, *, line: int | None = None, field: str | None = None
+) -> Finding:
+    return Finding(
+        file=file, line=line, code=code, message=message, severity="warning", field=field
+    )
 
 
 @dataclass
@@ -99,5 +103,8 @@ class Report:
     @classmethod
     def from_dict(cls, data: dict) -> Report:
         """The inverse of to_dict (the "valid" flag is derived, not stored)."""
-        return cls(findings=[Finding(**f) for f in data["findings"]], files_checked=data["stats"]["files"],
-                   articles_checked=data["stats"]["articles"])
+        return cls(
+            findings=[Finding(**f) for f in data["findings"]],
+            files_checked=data["stats"]["files"],
+            articles_checked=data["stats"]["articles"],
+        )

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import json
 import re
-
-import jsonschema
 from dataclasses import dataclass, field
 from pathlib import Path
+
+import jsonschema
 
 # SemVer 2.0.0, the regular expression the specification itself recommends.
 SEMVER = re.compile(
@@ -19,27 +19,43 @@ SEMVER = re.compile(
 DESCRIPTOR = "datapackage.json"
 
 _STRINGS = {"type": "array", "items": {"type": "string"}}
-_SETTINGS = jsonschema.Draft202012Validator({
-    "type": "object",
-    "properties": {
-        "max_file_bytes": {"type": "integer", "minimum": 1},
-        "pretty_name": {"type": "string"},
-        "license_name": {"type": "string", "pattern": "^[a-z0-9]+(-[a-z0-9.]+)*$"},
-        "task_categories": _STRINGS,
-        "task_ids": _STRINGS,
-        "require": _STRINGS,
-        "near_duplicate_threshold": {"type": "number", "exclusiveMinimum": 0, "maximum": 1},
-        "near_duplicate_severity": {"enum": ["warning", "error"]},
-        "card": {"type": "object", "additionalProperties": False, "properties": {
-            key: {"type": "string"} for key in ("curation_rationale", "intended_uses", "out_of_scope_uses",
-                                                "biases_and_limitations", "personal_information",
-                                                "source_licensing")}},
-        "shard_rows": {"type": "integer", "minimum": 1},
-        "splits": {"type": "object", "minProperties": 1,
-                   "propertyNames": {"pattern": "^[a-z][a-z0-9_]*$"},
-                   "additionalProperties": {"type": "number", "exclusiveMinimum": 0, "maximum": 1}},
-    },
-})
+_SETTINGS = jsonschema.Draft202012Validator(
+    {
+        "type": "object",
+        "properties": {
+            "max_file_bytes": {"type": "integer", "minimum": 1},
+            "pretty_name": {"type": "string"},
+            "license_name": {"type": "string", "pattern": "^[a-z0-9]+(-[a-z0-9.]+)*$"},
+            "task_categories": _STRINGS,
+            "task_ids": _STRINGS,
+            "require": _STRINGS,
+            "near_duplicate_threshold": {"type": "number", "exclusiveMinimum": 0, "maximum": 1},
+            "near_duplicate_severity": {"enum": ["warning", "error"]},
+            "card": {
+                "type": "object",
+                "additionalProperties": False,
+                "properties": {
+                    key: {"type": "string"}
+                    for key in (
+                        "curation_rationale",
+                        "intended_uses",
+                        "out_of_scope_uses",
+                        "biases_and_limitations",
+                        "personal_information",
+                        "source_licensing",
+                    )
+                },
+            },
+            "shard_rows": {"type": "integer", "minimum": 1},
+            "splits": {
+                "type": "object",
+                "minProperties": 1,
+                "propertyNames": {"pattern": "^[a-z][a-z0-9_]*$"},
+                "additionalProperties": {"type": "number", "exclusiveMinimum": 0, "maximum": 1},
+            },
+        },
+    }
+)
 
 
 class ProjectError(Exception):
@@ -56,7 +72,9 @@ class Settings:
     task_categories: tuple[str, ...] = ("text-classification", "token-classification")
     task_ids: tuple[str, ...] = ()
     card: dict = field(default_factory=dict)
-    require: tuple[str, ...] = ()  # record fields that must be known, or noted as unknown in a sidecar
+    require: tuple[
+        str, ...
+    ] = ()  # record fields that must be known, or noted as unknown in a sidecar
     near_duplicate_threshold: float = 0.8
     near_duplicate_severity: str = "warning"  # or "error"
     splits: dict = field(default_factory=lambda: {"train": 1.0})  # split name -> share, in order
@@ -68,23 +86,36 @@ class Settings:
     @classmethod
     def from_descriptor(cls, raw: dict, path: Path) -> Settings:
         if not isinstance(raw, dict):
-            raise ProjectError(f"{path}: \"corpuspack\" must be an object of settings")
+            raise ProjectError(f'{path}: "corpuspack" must be an object of settings')
         problems = sorted(_SETTINGS.iter_errors(raw), key=lambda e: list(map(str, e.absolute_path)))
         if problems:
             where = ".".join(str(p) for p in problems[0].absolute_path)
             raise ProjectError(f"{path}: setting corpuspack.{where}: {problems[0].message}")
-        known = {"max_file_bytes", "pretty_name", "license_name", "task_categories", "task_ids", "card",
-                 "require", "near_duplicate_threshold", "near_duplicate_severity", "splits", "shard_rows"}
+        known = {
+            "max_file_bytes",
+            "pretty_name",
+            "license_name",
+            "task_categories",
+            "task_ids",
+            "card",
+            "require",
+            "near_duplicate_threshold",
+            "near_duplicate_severity",
+            "splits",
+            "shard_rows",
+        }
         unknown = sorted(set(raw) - known)
         if unknown:
             raise ProjectError(
-                f"{path}: unknown setting(s) under \"corpuspack\": {', '.join(unknown)}; "
+                f'{path}: unknown setting(s) under "corpuspack": {", ".join(unknown)}; '
                 f"known settings are {', '.join(sorted(known))}"
             )
         values = dict(raw)
         if "splits" in values and abs(sum(values["splits"].values()) - 1) > 1e-9:
-            raise ProjectError(f"{path}: the shares under corpuspack.build.splits must add up to 1 "
-                               f"(they add up to {sum(values['splits'].values())})")
+            raise ProjectError(
+                f"{path}: the shares under corpuspack.build.splits must add up to 1 "
+                f"(they add up to {sum(values['splits'].values())})"
+            )
         for key in ("task_categories", "task_ids", "require"):
             if key in values:
                 values[key] = tuple(values[key])
@@ -120,8 +151,8 @@ class Project:
             if resource.get("name") == "articles":
                 return resource
         raise ProjectError(
-            f"{self.root / DESCRIPTOR}: no resource named \"articles\"; add one whose "
-            "\"schema\" is the path of the article Table Schema"
+            f'{self.root / DESCRIPTOR}: no resource named "articles"; add one whose '
+            '"schema" is the path of the article Table Schema'
         )
 
     def relative(self, path: Path) -> str:
@@ -158,8 +189,10 @@ class Project:
         from corpuspack.article.standoff import Vocabulary, VocabularyError
 
         try:
-            return Vocabulary.from_descriptor(self._read_json(self.vocabulary_path, "annotation vocabulary"),
-                                              self.relative(self.vocabulary_path))
+            return Vocabulary.from_descriptor(
+                self._read_json(self.vocabulary_path, "annotation vocabulary"),
+                self.relative(self.vocabulary_path),
+            )
         except VocabularyError as exc:
             raise ProjectError(str(exc)) from exc
 
@@ -170,7 +203,9 @@ class Project:
         try:
             return json.loads(self.schema_path.read_text(encoding="utf-8"))
         except (OSError, ValueError) as exc:
-            raise ProjectError(f"{self.relative(self.schema_path)}: cannot read the Table Schema: {exc}") from exc
+            raise ProjectError(
+                f"{self.relative(self.schema_path)}: cannot read the Table Schema: {exc}"
+            ) from exc
 
 
 def find_root(start: Path) -> Path:
@@ -198,7 +233,7 @@ def load(root: Path) -> Project:
         raise ProjectError(f"{path}: must hold a JSON object")
     for key in ("name", "title", "version", "licenses", "resources"):
         if key not in descriptor:
-            raise ProjectError(f"{path}: missing \"{key}\"")
+            raise ProjectError(f'{path}: missing "{key}"')
     if not SEMVER.match(str(descriptor["version"])):
         raise ProjectError(
             f"{path}: version {descriptor['version']!r} is not SemVer (MAJOR.MINOR.PATCH, e.g. 1.0.0)"

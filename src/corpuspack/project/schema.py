@@ -34,20 +34,28 @@ def _arrow_type(descriptor: dict, where: str) -> pa.DataType:
     if kind == "array":
         item = descriptor.get("arrayItem")
         if not item:
-            raise SchemaError(f"{where}: an array field needs an arrayItem descriptor to derive its Arrow type")
+            raise SchemaError(
+                f"{where}: an array field needs an arrayItem descriptor to derive its Arrow type"
+            )
         return pa.list_(_arrow_type(item, f"{where}[]"))
     if kind == "object":
         fields = descriptor.get("fields")
         if not fields:
-            raise SchemaError(f"{where}: an object needs its \"fields\" listed to derive an Arrow struct")
-        return pa.struct([pa.field(f["name"], _arrow_type(f, f"{where}.{f['name']}")) for f in fields])
+            raise SchemaError(
+                f'{where}: an object needs its "fields" listed to derive an Arrow struct'
+            )
+        return pa.struct(
+            [pa.field(f["name"], _arrow_type(f, f"{where}.{f['name']}")) for f in fields]
+        )
     raise SchemaError(f"{where}: Table Schema type {kind!r} has no Arrow mapping in corpuspack")
 
 
 @dataclass(frozen=True)
 class RecordSchema:
     descriptor: dict
-    expected: tuple[str, ...] | None = None  # the fields the rows have, in order; default: the article record's
+    expected: tuple[str, ...] | None = (
+        None  # the fields the rows have, in order; default: the article record's
+    )
 
     def __post_init__(self) -> None:
         """Refuse a schema frictionless cannot read, or whose fields are not the record's."""
@@ -67,20 +75,26 @@ class RecordSchema:
         if names != list(expected):
             missing = [n for n in expected if n not in names]
             unknown = [n for n in names if n not in expected]
-            raise SchemaError("the Table Schema's fields must be the record's, in order: "
-                              f"{', '.join(expected)}" + (f"; missing: {', '.join(missing)}" if missing else "")
-                              + (f"; unknown: {', '.join(unknown)}" if unknown else ""))
+            raise SchemaError(
+                "the Table Schema's fields must be the record's, in order: "
+                f"{', '.join(expected)}"
+                + (f"; missing: {', '.join(missing)}" if missing else "")
+                + (f"; unknown: {', '.join(unknown)}" if unknown else "")
+            )
 
     def check_annotations(self, vocabulary) -> None:
         """The annotations column must have the vocabulary's fields (less article_id), so neither drifts."""
+
         def shape(fields: list[dict]) -> list:
             return [(f["name"], str(_arrow_type(f, f["name"]))) for f in fields]
 
         item = self.field("annotations").get("arrayItem", {}).get("fields", [])
         if shape(item) != shape(vocabulary.item_fields):
-            raise SchemaError("the article schema's annotations field must list the fields of "
-                              "schema/annotations.schema.json (less article_id), with the same types, in order: "
-                              + ", ".join(f"{n} {t}" for n, t in shape(vocabulary.item_fields)))
+            raise SchemaError(
+                "the article schema's annotations field must list the fields of "
+                "schema/annotations.schema.json (less article_id), with the same types, in order: "
+                + ", ".join(f"{n} {t}" for n, t in shape(vocabulary.item_fields))
+            )
 
     @property
     def fields(self) -> list[dict]:
@@ -115,12 +129,14 @@ class RecordSchema:
         rows = []
         for f in self.fields:
             constraints = f.get("constraints", {})
-            rows.append({
-                "name": f["name"],
-                "type": _display_type(f),
-                "required": bool(constraints.get("required")),
-                "description": f.get("description", ""),
-            })
+            rows.append(
+                {
+                    "name": f["name"],
+                    "type": _display_type(f),
+                    "required": bool(constraints.get("required")),
+                    "description": f.get("description", ""),
+                }
+            )
         return rows
 
 

@@ -16,7 +16,6 @@ from corpuspack.build.tables import Summary
 from corpuspack.project.schema import RecordSchema
 from corpuspack.release import hub
 
-
 # The card's sections only a person can write: setting under corpuspack.card -> heading.
 SECTIONS = {
     "curation_rationale": "Curation rationale",
@@ -56,99 +55,187 @@ def card_metadata(descriptor: dict, settings, *, count: int, languages: list[str
     return metadata
 
 
-def render(descriptor: dict, settings, schema: RecordSchema, summary: Summary,
-           *, sizes: dict[str, tuple[int, int]], data_files: dict[str, list[str]], quotes_schema: RecordSchema,
-           quote_sizes: dict[str, tuple[int, int]], vocabulary) -> str:
+def render(
+    descriptor: dict,
+    settings,
+    schema: RecordSchema,
+    summary: Summary,
+    *,
+    sizes: dict[str, tuple[int, int]],
+    data_files: dict[str, list[str]],
+    quotes_schema: RecordSchema,
+    quote_sizes: dict[str, tuple[int, int]],
+    vocabulary,
+) -> str:
     """sizes, quote_sizes: split -> (rows, in-memory Arrow bytes), in the configured order."""
-    metadata = card_metadata(descriptor, settings, count=summary.count, languages=sorted(summary.languages))
+    metadata = card_metadata(
+        descriptor, settings, count=summary.count, languages=sorted(summary.languages)
+    )
     data = DatasetCardData(
         **{k: v for k, v in metadata.items() if k not in {"license_name", "license_link"}},
-        configs=[{"config_name": "articles", "default": True,
-                  "data_files": [{"split": name, "path": f"data/{name}-*.parquet"} for name in sizes]},
-                 {"config_name": "quotes",
-                  "data_files": [{"split": name, "path": f"quotes/{name}-*.parquet"} for name in quote_sizes]}],
+        configs=[
+            {
+                "config_name": "articles",
+                "default": True,
+                "data_files": [{"split": name, "path": f"data/{name}-*.parquet"} for name in sizes],
+            },
+            {
+                "config_name": "quotes",
+                "data_files": [
+                    {"split": name, "path": f"quotes/{name}-*.parquet"} for name in quote_sizes
+                ],
+            },
+        ],
     )
     if "license_name" in metadata:
         data.license_name = metadata["license_name"]
     if "license_link" in metadata:
         data.license_link = metadata["license_link"]
     infos = {}
-    for config, table, split_sizes in (("articles", schema, sizes), ("quotes", quotes_schema, quote_sizes)):
+    for config, table, split_sizes in (
+        ("articles", schema, sizes),
+        ("quotes", quotes_schema, quote_sizes),
+    ):
         infos[config] = DatasetInfo(
             features=table.features,
-            splits=SplitDict({name: SplitInfo(name=name, num_examples=rows, num_bytes=size)
-                              for name, (rows, size) in split_sizes.items()}),
+            splits=SplitDict(
+                {
+                    name: SplitInfo(name=name, num_examples=rows, num_bytes=size)
+                    for name, (rows, size) in split_sizes.items()
+                }
+            ),
             dataset_name=descriptor["name"],
             config_name=config,
         )
     DatasetInfosDict(infos).to_dataset_card_data(data)
-    body = _body(descriptor, settings, schema, summary, data_files, sizes, quotes_schema, quote_sizes, vocabulary)
+    body = _body(
+        descriptor,
+        settings,
+        schema,
+        summary,
+        data_files,
+        sizes,
+        quotes_schema,
+        quote_sizes,
+        vocabulary,
+    )
     card = DatasetCard(f"---\n{data.to_yaml()}\n---\n\n{body}")
     return str(card)
 
 
 def _fields_table(schema: RecordSchema, source: str) -> list[str]:
-    lines = [f"Generated from the Table Schema `{source}`.", "",
-             "| field | type | required | description |", "|---|---|---|---|"]
+    lines = [
+        f"Generated from the Table Schema `{source}`.",
+        "",
+        "| field | type | required | description |",
+        "|---|---|---|---|",
+    ]
     for row in schema.rows_table():
-        lines.append(f"| `{row['name']}` | {row['type']} | {'yes' if row['required'] else 'no'} | "
-                     f"{_escape(row['description'])} |")
+        lines.append(
+            f"| `{row['name']}` | {row['type']} | {'yes' if row['required'] else 'no'} | "
+            f"{_escape(row['description'])} |"
+        )
     return lines + [""]
 
 
-def _body(descriptor: dict, settings, schema: RecordSchema, summary: Summary,
-          data_files: dict[str, list[str]], sizes: dict[str, tuple[int, int]], quotes_schema: RecordSchema,
-          quote_sizes: dict[str, tuple[int, int]], vocabulary) -> str:
+def _body(
+    descriptor: dict,
+    settings,
+    schema: RecordSchema,
+    summary: Summary,
+    data_files: dict[str, list[str]],
+    sizes: dict[str, tuple[int, int]],
+    quotes_schema: RecordSchema,
+    quote_sizes: dict[str, tuple[int, int]],
+    vocabulary,
+) -> str:
     version = descriptor["version"]
     title = settings.pretty_name or descriptor["title"]
-    lines = [f"# {title}", "", descriptor.get("description", "").strip(), "",
-             f"Release **{version}**: {summary.count} articles, "
-             + (f"one `{next(iter(sizes))}` split" if len(sizes) == 1 else
-                "in " + ", ".join(f"`{name}` ({rows})" for name, (rows, _) in sizes.items()))
-             + f". Built by corpuspack {__version__} from the raw captures in the source repository.", ""]
+    lines = [
+        f"# {title}",
+        "",
+        descriptor.get("description", "").strip(),
+        "",
+        f"Release **{version}**: {summary.count} articles, "
+        + (
+            f"one `{next(iter(sizes))}` split"
+            if len(sizes) == 1
+            else "in " + ", ".join(f"`{name}` ({rows})" for name, (rows, _) in sizes.items())
+        )
+        + f". Built by corpuspack {__version__} from the raw captures in the source repository.",
+        "",
+    ]
     if len(settings.splits) > 1:
-        lines += ["Splits are a function of the article id alone (a hash of the id against the shares "
-                  + ", ".join(f"{name} {share:g}" for name, share in settings.splits.items())
-                  + "), so articles added later never move an existing article to another split.", ""]
+        lines += [
+            "Splits are a function of the article id alone (a hash of the id against the shares "
+            + ", ".join(f"{name} {share:g}" for name, share in settings.splits.items())
+            + "), so articles added later never move an existing article to another split.",
+            "",
+        ]
 
     first = next(iter(sizes))
     quotes = sum(rows for rows, _ in quote_sizes.values())
-    lines += ["## Loading", "",
-              "Two configurations: `articles` (the default), one row per article, and `quotes`, one row per "
-              "direct quotation with its speaker.", "", "```python", "from datasets import load_dataset", "",
-              (f"articles = load_dataset(\"path/to/dist/{version}\", split=\"{first}\")  "
-               "# a local copy of this release" if len(sizes) == 1 else
-               f"articles = load_dataset(\"path/to/dist/{version}\")  # a local copy of this release: "
-               + ", ".join(f"articles[\"{name}\"]" for name in sizes)),
-              f"quotes = load_dataset(\"path/to/dist/{version}\", \"quotes\", split=\"{first}\")",
-              "```", "",
-              "Each release lives in its own folder named by its version and is never rewritten, so a path "
-              "(or a Hub revision tag) names exactly one set of rows.", ""]
+    lines += [
+        "## Loading",
+        "",
+        "Two configurations: `articles` (the default), one row per article, and `quotes`, one row per "
+        "direct quotation with its speaker.",
+        "",
+        "```python",
+        "from datasets import load_dataset",
+        "",
+        (
+            f'articles = load_dataset("path/to/dist/{version}", split="{first}")  '
+            "# a local copy of this release"
+            if len(sizes) == 1
+            else f'articles = load_dataset("path/to/dist/{version}")  # a local copy of this release: '
+            + ", ".join(f'articles["{name}"]' for name in sizes)
+        ),
+        f'quotes = load_dataset("path/to/dist/{version}", "quotes", split="{first}")',
+        "```",
+        "",
+        "Each release lives in its own folder named by its version and is never rewritten, so a path "
+        "(or a Hub revision tag) names exactly one set of rows.",
+        "",
+    ]
 
-    lines += ["## Fields", "", "### articles", ""] + _fields_table(schema, "schema/article.schema.json")
-    lines += ["### quotes", "",
-              f"{quotes} quotations. A quotation's rows follow its article into the same split."
-              , ""] + _fields_table(quotes_schema, "schema/quotes.schema.json")
+    lines += ["## Fields", "", "### articles", ""] + _fields_table(
+        schema, "schema/article.schema.json"
+    )
+    lines += [
+        "### quotes",
+        "",
+        f"{quotes} quotations. A quotation's rows follow its article into the same split.",
+        "",
+    ] + _fields_table(quotes_schema, "schema/quotes.schema.json")
 
     counts = summary.annotations
     entries = vocabulary.descriptor.get("corpuspack:labels", {})
-    lines += ["## Annotations", "",
-              "Each article's `annotations` are spans on its `text`: `text[start:end]` is the span "
-              "(Unicode code points, end exclusive). Spans with source `person` come from annotation files "
-              "beside the raw capture (JSONL or brat), whose offsets refer to the raw capture and are carried "
-              "through normalisation by an offset map; a span that normalisation would cut or that lies in "
-              "removed text stops the build instead of being shifted. Spans with source `rule` come from "
-              "corpuspack's rule-based quotation annotator: direct quotations (QUOTE, with the speaker resolved "
-              "to the fullest name the article gives) and the words that name the speaker (SPEAKER). Quoted "
-              "words no one is said to have said (scare quotes, quoted terms) are not annotated. Where a "
-              "person annotated a span of the same label, the rule's overlapping span is left out.", "",
-              "The vocabulary, generated from `schema/annotations.schema.json`:", "",
-              "| label | type | aliases | description | by people | by rule |", "|---|---|---|---|---|---|"]
+    lines += [
+        "## Annotations",
+        "",
+        "Each article's `annotations` are spans on its `text`: `text[start:end]` is the span "
+        "(Unicode code points, end exclusive). Spans with source `person` come from annotation files "
+        "beside the raw capture (JSONL or brat), whose offsets refer to the raw capture and are carried "
+        "through normalisation by an offset map; a span that normalisation would cut or that lies in "
+        "removed text stops the build instead of being shifted. Spans with source `rule` come from "
+        "corpuspack's rule-based quotation annotator: direct quotations (QUOTE, with the speaker resolved "
+        "to the fullest name the article gives) and the words that name the speaker (SPEAKER). Quoted "
+        "words no one is said to have said (scare quotes, quoted terms) are not annotated. Where a "
+        "person annotated a span of the same label, the rule's overlapping span is left out.",
+        "",
+        "The vocabulary, generated from `schema/annotations.schema.json`:",
+        "",
+        "| label | type | aliases | description | by people | by rule |",
+        "|---|---|---|---|---|---|",
+    ]
     for label, kind in vocabulary.labels.items():
         entry = entries.get(label, {})
-        lines.append(f"| `{label}` | {kind} | {', '.join(entry.get('aliases', [])) or '-'} | "
-                     f"{_escape(entry.get('description', ''))} | {counts[(label, 'person')]} | "
-                     f"{counts[(label, 'rule')]} |")
+        lines.append(
+            f"| `{label}` | {kind} | {', '.join(entry.get('aliases', [])) or '-'} | "
+            f"{_escape(entry.get('description', ''))} | {counts[(label, 'person')]} | "
+            f"{counts[(label, 'rule')]} |"
+        )
     lines.append("")
 
     outlets, years, precision = summary.outlets, summary.years, summary.precision
@@ -161,23 +248,37 @@ def _body(descriptor: dict, settings, schema: RecordSchema, summary: Summary,
     lines.append("")
 
     with_notes, removed = summary.with_notes, summary.removed
-    lines += ["## Provenance", "",
-              "Every record names the raw capture it was extracted from (`raw_path`) and that capture's "
-              "SHA-256 (`raw_sha256`). Captures are kept byte for byte in the source repository's `raw/` "
-              "folder and never modified by a build. Every line of a capture that is not in `text` is listed "
-              "in `removed` with the rule that took it; the rules are corpuspack's outlet profiles.", "",
-              f"{with_notes} of {summary.count} records take values from a maintainer-edited sidecar; "
-              "`sidecar_notes` says, for each such value, where it comes from.", "",
-              "| rule | lines removed or moved |", "|---|---|"]
+    lines += [
+        "## Provenance",
+        "",
+        "Every record names the raw capture it was extracted from (`raw_path`) and that capture's "
+        "SHA-256 (`raw_sha256`). Captures are kept byte for byte in the source repository's `raw/` "
+        "folder and never modified by a build. Every line of a capture that is not in `text` is listed "
+        "in `removed` with the rule that took it; the rules are corpuspack's outlet profiles.",
+        "",
+        f"{with_notes} of {summary.count} records take values from a maintainer-edited sidecar; "
+        "`sidecar_notes` says, for each such value, where it comes from.",
+        "",
+        "| rule | lines removed or moved |",
+        "|---|---|",
+    ]
     lines += [f"| `{rule}` | {n} |" for rule, n in sorted(removed.items())]
-    lines += ["", "Data files: " + ", ".join(f"`{f}`" for files in data_files.values() for f in files)
-              + ". Their sizes and SHA-256 "
-              "are in this release's `datapackage.json`.", ""]
+    lines += [
+        "",
+        "Data files: "
+        + ", ".join(f"`{f}`" for files in data_files.values() for f in files)
+        + ". Their sizes and SHA-256 "
+        "are in this release's `datapackage.json`.",
+        "",
+    ]
 
     sources = descriptor.get("sources") or []
     if sources:
         lines += ["## Sources", ""]
-        lines += [f"- {s.get('title', '')}" + (f" ({s['path']})" if s.get("path") else "") for s in sources]
+        lines += [
+            f"- {s.get('title', '')}" + (f" ({s['path']})" if s.get("path") else "")
+            for s in sources
+        ]
         lines.append("")
 
     licence = (descriptor.get("licenses") or [{}])[0]
@@ -186,16 +287,33 @@ def _body(descriptor: dict, settings, schema: RecordSchema, summary: Summary,
         if settings.card.get(key, "").strip():
             lines += [f"## {heading}", "", settings.card[key].strip(), ""]
 
-    lines += ["## Citation", "", "```bibtex", bibtex(descriptor), "```", "",
-              "The release also carries `CITATION.cff` and `croissant.json` (MLCommons Croissant 1.1, with "
-              "the same citation).", ""]
+    lines += [
+        "## Citation",
+        "",
+        "```bibtex",
+        bibtex(descriptor),
+        "```",
+        "",
+        "The release also carries `CITATION.cff` and `croissant.json` (MLCommons Croissant 1.1, with "
+        "the same citation).",
+        "",
+    ]
     return "\n".join(lines)
 
 
 def bibtex(descriptor: dict) -> str:
     """The release's BibTeX entry: the card's and croissant.json's citeAs."""
     name, version = descriptor["name"], descriptor["version"]
-    authors = " and ".join(c.get("title", "") for c in descriptor.get("contributors", []) if c.get("title"))
-    return "\n".join([f"@misc{{{name.replace('-', '_')}_{version.replace('.', '_')},",
-                      f"  title = {{{{{descriptor['title']}}}}},", f"  author = {{{authors or 'corpus maintainers'}}},",
-                      f"  version = {{{version}}},", "  note = {Dataset built with corpuspack},", "}"])
+    authors = " and ".join(
+        c.get("title", "") for c in descriptor.get("contributors", []) if c.get("title")
+    )
+    return "\n".join(
+        [
+            f"@misc{{{name.replace('-', '_')}_{version.replace('.', '_')},",
+            f"  title = {{{{{descriptor['title']}}}}},",
+            f"  author = {{{authors or 'corpus maintainers'}}},",
+            f"  version = {{{version}}},",
+            "  note = {Dataset built with corpuspack},",
+            "}",
+        ]
+    )

@@ -21,11 +21,16 @@ class CitationError(Exception):
 
 def render(descriptor: dict, *, release_date: str | None) -> str:
     """release_date: ISO date the version was released (from datapackage.json's "created"), or None."""
-    authors = [{"name": c["title"]} for c in descriptor.get("contributors", [])
-               if c.get("title") and c.get("role", "author") in {"author", "creator", "contributor"}]
+    authors = [
+        {"name": c["title"]}
+        for c in descriptor.get("contributors", [])
+        if c.get("title") and c.get("role", "author") in {"author", "creator", "contributor"}
+    ]
     if not authors:
-        raise CitationError("datapackage.json: CITATION.cff needs at least one contributor with a \"title\" "
-                            "(and role author); add one under \"contributors\"")
+        raise CitationError(
+            'datapackage.json: CITATION.cff needs at least one contributor with a "title" '
+            '(and role author); add one under "contributors"'
+        )
     citation: dict = {
         "cff-version": "1.2.0",
         "message": "If you use this dataset, please cite this release as below.",
@@ -34,7 +39,9 @@ def render(descriptor: dict, *, release_date: str | None) -> str:
         "version": descriptor["version"],
     }
     if release_date:
-        citation["date-released"] = dt.date.fromisoformat(release_date)  # a YAML date, as CFF's examples write it
+        citation["date-released"] = dt.date.fromisoformat(
+            release_date
+        )  # a YAML date, as CFF's examples write it
     citation["authors"] = authors
     if descriptor.get("description"):
         citation["abstract"] = descriptor["description"]

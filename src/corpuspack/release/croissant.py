@@ -91,8 +91,13 @@ class CroissantError(Exception):
     pass
 
 
-def render(descriptor: dict, release_dir: Path, tables: list[tuple[str, RecordSchema, list[str]]], *,
-           release_date: str | None = None) -> str:
+def render(
+    descriptor: dict,
+    release_dir: Path,
+    tables: list[tuple[str, RecordSchema, list[str]]],
+    *,
+    release_date: str | None = None,
+) -> str:
     """The release croissant.json text: the same for the same inputs (no clock, no absolute paths).
 
     tables: (configuration, its schema, its Parquet files relative to release_dir). Every
@@ -105,7 +110,9 @@ def render(descriptor: dict, release_dir: Path, tables: list[tuple[str, RecordSc
         try:
             dt.date.fromisoformat(release_date)
         except ValueError as exc:
-            raise CroissantError(f"release date {release_date!r} is not an ISO date (YYYY-MM-DD)") from exc
+            raise CroissantError(
+                f"release date {release_date!r} is not an ISO date (YYYY-MM-DD)"
+            ) from exc
     creators = _people(descriptor, {"author", "creator"}) or _people(descriptor, None)
     dataset = {
         "@context": CONTEXT,
@@ -121,8 +128,10 @@ def render(descriptor: dict, release_dir: Path, tables: list[tuple[str, RecordSc
         "publisher": _people(descriptor, {"publisher"}),
         "datePublished": release_date,
         "keywords": descriptor.get("keywords"),
-        "isBasedOn": [{"@type": "sc:CreativeWork", "name": s.get("title"), "url": s.get("path")}
-                      for s in descriptor.get("sources", [])],
+        "isBasedOn": [
+            {"@type": "sc:CreativeWork", "name": s.get("title"), "url": s.get("path")}
+            for s in descriptor.get("sources", [])
+        ],
         "citeAs": card.bibtex(descriptor),
         "distribution": [],
         "recordSet": [],
@@ -131,43 +140,60 @@ def render(descriptor: dict, release_dir: Path, tables: list[tuple[str, RecordSc
         file_set = f"{config}-parquet"
         for relative in data_files:
             path = release_dir / relative
-            dataset["distribution"].append({
-                "@type": "cr:FileObject",
-                "@id": relative,
-                "name": relative,
-                "contentUrl": relative,
-                "contentSize": f"{path.stat().st_size} B",
+            dataset["distribution"].append(
+                {
+                    "@type": "cr:FileObject",
+                    "@id": relative,
+                    "name": relative,
+                    "contentUrl": relative,
+                    "contentSize": f"{path.stat().st_size} B",
+                    "encodingFormat": PARQUET,
+                    "sha256": sha256_file(path),
+                }
+            )
+        dataset["distribution"].append(
+            {
+                "@type": "cr:FileSet",
+                "@id": file_set,
+                "name": file_set,
+                "description": f"The Parquet files of the {config} configuration, "
+                + (
+                    "one per split "
+                    if all(f.endswith("-00000-of-00001.parquet") for f in data_files)
+                    else "one or more shards per split "
+                )
+                + "(each is also listed as a FileObject with its SHA-256).",
                 "encodingFormat": PARQUET,
-                "sha256": sha256_file(path),
-            })
-        dataset["distribution"].append({
-            "@type": "cr:FileSet",
-            "@id": file_set,
-            "name": file_set,
-            "description": f"The Parquet files of the {config} configuration, "
-                           + ("one per split " if all(f.endswith("-00000-of-00001.parquet") for f in data_files)
-                              else "one or more shards per split ")
-                           + "(each is also listed as a FileObject with its SHA-256).",
-            "encodingFormat": PARQUET,
-            "includes": list(data_files),
-        })
+                "includes": list(data_files),
+            }
+        )
         left_out: list[str] = []
         fields = _fields(schema.fields, config, file_set, (), left_out)
         description = f"The {config} configuration: one record per row of its Parquet files."
         if left_out:
-            description += (" Left out, though in the Parquet files: " + ", ".join(left_out) + ". They are "
-                            "fields with sub-fields inside another field, which Croissant loaders "
-                            "(mlcroissant 1.1) cannot read from Parquet yet.")
-        record_set = {"@type": "cr:RecordSet", "@id": config, "name": config, "description": description,
-                      "field": fields}
+            description += (
+                " Left out, though in the Parquet files: " + ", ".join(left_out) + ". They are "
+                "fields with sub-fields inside another field, which Croissant loaders "
+                "(mlcroissant 1.1) cannot read from Parquet yet."
+            )
+        record_set = {
+            "@type": "cr:RecordSet",
+            "@id": config,
+            "name": config,
+            "description": description,
+            "field": fields,
+        }
         if schema.descriptor.get("primaryKey"):
-            record_set["key"] = [{"@id": f"{config}/{name}"} for name in schema.descriptor["primaryKey"]]
+            record_set["key"] = [
+                {"@id": f"{config}/{name}"} for name in schema.descriptor["primaryKey"]
+            ]
         dataset["recordSet"].append(record_set)
     return json.dumps(_pruned(dataset), indent=2, ensure_ascii=False) + "\n"
 
 
-def _fields(items: list[dict], parent: str, file_set: str, route: tuple[str, ...],
-            left_out: list[str]) -> list[dict]:
+def _fields(
+    items: list[dict], parent: str, file_set: str, route: tuple[str, ...], left_out: list[str]
+) -> list[dict]:
     """Croissant fields for Table Schema fields; nested ones read their top-level column through jsonPath.
 
     mlcroissant 1.1 attaches a value only to its direct parent, placed at the top of the
@@ -182,9 +208,16 @@ def _fields(items: list[dict], parent: str, file_set: str, route: tuple[str, ...
         if nested and route:
             left_out.append(ident)
             continue
-        field = {"@type": "cr:Field", "@id": ident, "name": name, "description": item.get("description")}
+        field = {
+            "@type": "cr:Field",
+            "@id": ident,
+            "name": name,
+            "description": item.get("description"),
+        }
         if nested:
-            field["subField"] = _fields(inner.get("fields", []), ident, file_set, route + (name,), left_out)
+            field["subField"] = _fields(
+                inner.get("fields", []), ident, file_set, route + (name,), left_out
+            )
             if not field["subField"]:  # every sub-field left out: nothing to read
                 left_out.append(ident)
                 continue
@@ -200,7 +233,9 @@ def _fields(items: list[dict], parent: str, file_set: str, route: tuple[str, ...
 def _data_type(descriptor: dict, where: str) -> str:
     kind = descriptor.get("type", "string")
     if kind not in DATA_TYPES:
-        raise CroissantError(f"{where}: Table Schema type {kind!r} has no Croissant dataType in corpuspack")
+        raise CroissantError(
+            f"{where}: Table Schema type {kind!r} has no Croissant dataType in corpuspack"
+        )
     if kind == "string" and descriptor.get("format") == "uri":
         return "sc:URL"
     return DATA_TYPES[kind]
@@ -209,7 +244,10 @@ def _data_type(descriptor: dict, where: str) -> str:
 def _source(file_set: str, route: tuple[str, ...]) -> dict:
     """The column is the top-level field, each level below it a jsonPath step (as Hugging Face writes)."""
     source = {"fileSet": {"@id": file_set}, "extract": {"column": route[0]}}
-    steps = [key if _PLAIN_KEY.fullmatch(key) else "['" + key.replace("'", "\\'") + "']" for key in route[1:]]
+    steps = [
+        key if _PLAIN_KEY.fullmatch(key) else "['" + key.replace("'", "\\'") + "']"
+        for key in route[1:]
+    ]
     if steps:
         source["transform"] = [{"jsonPath": step} for step in steps]
     return source
@@ -227,9 +265,16 @@ def _people(descriptor: dict, roles: set[str] | None) -> list[dict]:
         if roles is not None and not has & roles:
             continue
         named = person.get("givenName") or person.get("familyName")
-        people.append({"@type": "sc:Person" if named else "sc:Organization", "name": person.get("title"),
-                       "givenName": person.get("givenName"), "familyName": person.get("familyName"),
-                       "email": person.get("email"), "url": person.get("path")})
+        people.append(
+            {
+                "@type": "sc:Person" if named else "sc:Organization",
+                "name": person.get("title"),
+                "givenName": person.get("givenName"),
+                "familyName": person.get("familyName"),
+                "email": person.get("email"),
+                "url": person.get("path"),
+            }
+        )
     return people
 
 

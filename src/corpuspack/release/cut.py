@@ -17,8 +17,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from corpuspack.project.datapackage import SEMVER, Project
-from corpuspack.release import manifest
-from corpuspack.release import versioning
+from corpuspack.release import manifest, versioning
 from corpuspack.release.diff import ReleaseDiff, diff
 from corpuspack.release.manifest import Source
 from corpuspack.release.writer import Outcome, ReleaseError, write_release
@@ -26,15 +25,28 @@ from corpuspack.release.writer import Outcome, ReleaseError, write_release
 CHANGELOG = "CHANGELOG.md"
 
 
-def build(project: Project, result, target: Path, *, descriptor: dict | None = None,
-          source: Source | None = None) -> Outcome:
+def build(
+    project: Project,
+    result,
+    target: Path,
+    *,
+    descriptor: dict | None = None,
+    source: Source | None = None,
+) -> Outcome:
     """Write the release of a pipeline result; descriptor and source default to the project's own."""
     cache = getattr(result, "cache", None)
     digests = cache.file_digests if cache is not None else None
-    outcome = write_release(descriptor or project.descriptor, project.settings, result.schema, result.store,
-                            target, result.quotes_schema, result.vocabulary,
-                            source or manifest.source_of(project.root, project.schema_paths, digests=digests),
-                            cache=cache)
+    outcome = write_release(
+        descriptor or project.descriptor,
+        project.settings,
+        result.schema,
+        result.store,
+        target,
+        result.quotes_schema,
+        result.vocabulary,
+        source or manifest.source_of(project.root, project.schema_paths, digests=digests),
+        cache=cache,
+    )
     if cache is not None:
         cache.release.prune()
         cache.files.save()  # with the digests of raw/'s other files, hashed for the manifest
@@ -43,8 +55,15 @@ def build(project: Project, result, target: Path, *, descriptor: dict | None = N
 
 def releases(dist: Path) -> list[Path]:
     """Release folders in dist/, oldest version first."""
-    found = [p for p in dist.iterdir() if p.is_dir() and SEMVER.match(p.name)
-             and (p / "datapackage.json").is_file()] if dist.is_dir() else []
+    found = (
+        [
+            p
+            for p in dist.iterdir()
+            if p.is_dir() and SEMVER.match(p.name) and (p / "datapackage.json").is_file()
+        ]
+        if dist.is_dir()
+        else []
+    )
     return sorted(found, key=lambda p: versioning.parse(p.name))
 
 
@@ -59,7 +78,9 @@ class Plan:
 
     @property
     def entry(self) -> str:
-        return versioning.changelog_entry(self.version, self.date, self.part or "", list(self.reasons), self.change)
+        return versioning.changelog_entry(
+            self.version, self.date, self.part or "", list(self.reasons), self.change
+        )
 
 
 def plan(project: Project, result, *, bump: str | None, date: dt.date) -> Plan:
@@ -67,8 +88,10 @@ def plan(project: Project, result, *, bump: str | None, date: dt.date) -> Plan:
     existing = releases(project.dist_dir)
     if not existing:
         if bump:
-            raise ReleaseError(f"there is no release in {project.dist_dir} to bump from: the first release is "
-                               f"the version in datapackage.json ({project.version}); run without --bump")
+            raise ReleaseError(
+                f"there is no release in {project.dist_dir} to bump from: the first release is "
+                f"the version in datapackage.json ({project.version}); run without --bump"
+            )
         return Plan(project.version, None, (), None, None, date.isoformat())
     previous = existing[-1]
     scratch = Path(tempfile.mkdtemp(prefix="corpuspack-release-"))
@@ -77,28 +100,43 @@ def plan(project: Project, result, *, bump: str | None, date: dt.date) -> Plan:
         # The candidate gets the previous release's version and date, so only real changes differ.
         descriptor = {k: v for k, v in project.descriptor.items() if k != "created"}
         descriptor["version"] = previous.name
-        released = json.loads((previous / "datapackage.json").read_text(encoding="utf-8")).get("created")
+        released = json.loads((previous / "datapackage.json").read_text(encoding="utf-8")).get(
+            "created"
+        )
         if released:
             descriptor["created"] = released
         outcome = build(project, result, candidate, descriptor=descriptor)
         change = diff(previous, outcome.path)
-        differing = [p for p in outcome.files if p != manifest.NAME
-                     and (not (previous / p).is_file() or (previous / p).read_bytes() != (candidate / p).read_bytes())]
+        differing = [
+            p
+            for p in outcome.files
+            if p != manifest.NAME
+            and (
+                not (previous / p).is_file()
+                or (previous / p).read_bytes() != (candidate / p).read_bytes()
+            )
+        ]
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
     part, reasons = versioning.required(change)
     if part is None:
         if not differing:
-            raise ReleaseError(f"nothing changed since release {previous.name}: no new release is needed")
+            raise ReleaseError(
+                f"nothing changed since release {previous.name}: no new release is needed"
+            )
         part, reasons = "patch", _unchanged_rows_reasons(differing)
     if bump:
         if versioning.PARTS.index(bump) > versioning.PARTS.index(part):
-            raise ReleaseError(f"the change calls for a {part} release ({'; '.join(reasons)}); --bump {bump} would "
-                               "understate it (see the versioning policy in the README)")
+            raise ReleaseError(
+                f"the change calls for a {part} release ({'; '.join(reasons)}); --bump {bump} would "
+                "understate it (see the versioning policy in the README)"
+            )
         part = bump
     version = versioning.bump(previous.name, part)
     if (project.dist_dir / version).exists():
-        raise ReleaseError(f"{project.dist_dir / version} already exists; releases are never rewritten")
+        raise ReleaseError(
+            f"{project.dist_dir / version} already exists; releases are never rewritten"
+        )
     return Plan(version, part, tuple(reasons), previous, change, date.isoformat())
 
 
@@ -108,10 +146,14 @@ def _unchanged_rows_reasons(differing: list[str]) -> list[str]:
     others = [p for p in differing if not p.endswith(".parquet")]
     reasons = []
     if encoded:
-        reasons.append(f"the same rows encoded anew ({len(encoded)} Parquet file(s) differ in their bytes, "
-                       "e.g. another compression or writer)")
+        reasons.append(
+            f"the same rows encoded anew ({len(encoded)} Parquet file(s) differ in their bytes, "
+            "e.g. another compression or writer)"
+        )
     if others:
-        reasons.append(f"{'other files differ' if encoded else 'metadata changed'}: {', '.join(others)}")
+        reasons.append(
+            f"{'other files differ' if encoded else 'metadata changed'}: {', '.join(others)}"
+        )
     return reasons
 
 
@@ -122,7 +164,11 @@ def cut(project: Project, result, release: Plan, *, commit: bool) -> tuple[Outco
     folder, so a problem with the data or its metadata stops everything before a file of the
     project is changed; if the commit fails, datapackage.json and CHANGELOG.md are restored.
     """
-    descriptor = {**project.descriptor, "version": release.version, "created": f"{release.date}T00:00:00Z"}
+    descriptor = {
+        **project.descriptor,
+        "version": release.version,
+        "created": f"{release.date}T00:00:00Z",
+    }
     scratch = Path(tempfile.mkdtemp(prefix="corpuspack-release-"))
     try:
         build(project, result, scratch / release.version, descriptor=descriptor)
@@ -130,23 +176,47 @@ def cut(project: Project, result, release: Plan, *, commit: bool) -> tuple[Outco
         shutil.rmtree(scratch, ignore_errors=True)
     source = manifest.source_of(project.root, project.schema_paths)
     if commit and source.commit is None:
-        raise ReleaseError(f"{project.root} is not in a git repository (or git is missing), so there is nothing "
-                           "to commit the release to; use --no-commit")
+        raise ReleaseError(
+            f"{project.root} is not in a git repository (or git is missing), so there is nothing "
+            "to commit the release to; use --no-commit"
+        )
     if commit and source.uncommitted:
-        raise ReleaseError("commit or stash the changes to " + ", ".join(source.uncommitted[:5])
-                           + (" and more" if len(source.uncommitted) > 5 else "")
-                           + " first: a release must be rebuildable from a commit (or use --no-commit)")
+        raise ReleaseError(
+            "commit or stash the changes to "
+            + ", ".join(source.uncommitted[:5])
+            + (" and more" if len(source.uncommitted) > 5 else "")
+            + " first: a release must be rebuildable from a commit (or use --no-commit)"
+        )
     descriptor_path, changelog_path = project.root / "datapackage.json", project.root / CHANGELOG
-    saved = {path: path.read_bytes() if path.exists() else None for path in (descriptor_path, changelog_path)}
-    descriptor_path.write_text(json.dumps(descriptor, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    saved = {
+        path: path.read_bytes() if path.exists() else None
+        for path in (descriptor_path, changelog_path)
+    }
+    descriptor_path.write_text(
+        json.dumps(descriptor, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
+    )
     previous = changelog_path.read_text(encoding="utf-8") if changelog_path.exists() else None
-    changelog_path.write_text(versioning.add_to_changelog(previous, release.entry), encoding="utf-8")
+    changelog_path.write_text(
+        versioning.add_to_changelog(previous, release.entry), encoding="utf-8"
+    )
     made = None
     if commit:
         added = manifest.git(project.root, "add", "--", "datapackage.json", CHANGELOG)
-        done = added is not None and manifest.git(project.root, "commit", "--quiet", "--no-verify", "-m",
-                                                  f"Release {release.version}", "--", "datapackage.json",
-                                                  CHANGELOG) is not None
+        done = (
+            added is not None
+            and manifest.git(
+                project.root,
+                "commit",
+                "--quiet",
+                "--no-verify",
+                "-m",
+                f"Release {release.version}",
+                "--",
+                "datapackage.json",
+                CHANGELOG,
+            )
+            is not None
+        )
         if not done:
             for path, data in saved.items():
                 if data is None:
@@ -154,8 +224,10 @@ def cut(project: Project, result, release: Plan, *, commit: bool) -> tuple[Outco
                 else:
                     path.write_bytes(data)
             manifest.git(project.root, "reset", "--quiet", "--", "datapackage.json", CHANGELOG)
-            raise ReleaseError("git could not commit datapackage.json and CHANGELOG.md (is user.name and "
-                               "user.email set?); nothing was changed")
+            raise ReleaseError(
+                "git could not commit datapackage.json and CHANGELOG.md (is user.name and "
+                "user.email set?); nothing was changed"
+            )
         made = (manifest.git(project.root, "rev-parse", "HEAD") or "").strip() or None
     reloaded = replace(project, descriptor=descriptor)
     outcome = build(reloaded, result, project.dist_dir / release.version, descriptor=descriptor)

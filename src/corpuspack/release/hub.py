@@ -17,9 +17,18 @@ from importlib import resources
 
 # Only the bands: the catch-all value differs between the datasets resource
 # ("unknown") and huggingface_hub's documentation ("other").
-_SIZE_BANDS = ((1_000, "n<1K"), (10_000, "1K<n<10K"), (100_000, "10K<n<100K"), (1_000_000, "100K<n<1M"),
-               (10_000_000, "1M<n<10M"), (100_000_000, "10M<n<100M"), (1_000_000_000, "100M<n<1B"),
-               (10_000_000_000, "1B<n<10B"), (100_000_000_000, "10B<n<100B"), (1_000_000_000_000, "100B<n<1T"))
+_SIZE_BANDS = (
+    (1_000, "n<1K"),
+    (10_000, "1K<n<10K"),
+    (100_000, "10K<n<100K"),
+    (1_000_000, "100K<n<1M"),
+    (10_000_000, "1M<n<10M"),
+    (100_000_000, "10M<n<100M"),
+    (1_000_000_000, "100M<n<1B"),
+    (10_000_000_000, "1B<n<10B"),
+    (100_000_000_000, "10B<n<100B"),
+    (1_000_000_000_000, "100B<n<1T"),
+)
 
 
 class MetadataError(Exception):
@@ -27,12 +36,16 @@ class MetadataError(Exception):
 
 
 def _datasets_resource(name: str):
-    return json.loads(resources.files("datasets").joinpath("utils", "resources", name).read_text(encoding="utf-8"))
+    return json.loads(
+        resources.files("datasets").joinpath("utils", "resources", name).read_text(encoding="utf-8")
+    )
 
 
 @cache
 def vocabulary() -> dict:
-    hub = json.loads(resources.files(__package__).joinpath("hub_vocabulary.json").read_text(encoding="utf-8"))
+    hub = json.loads(
+        resources.files(__package__).joinpath("hub_vocabulary.json").read_text(encoding="utf-8")
+    )
     return {
         "license": set(hub["license"]),
         "task_categories": set(hub["task_categories"]),
@@ -62,7 +75,9 @@ def check(metadata: dict) -> None:
     if not metadata.get("license"):
         problems.append("license: missing; set licenses[0].name in datapackage.json")
     if metadata.get("license") == "other" and not metadata.get("license_name"):
-        problems.append("license 'other' needs a license_name: set \"license_name\" (a short lowercase "
-                        "hyphenated id) under \"corpuspack\" in datapackage.json")
+        problems.append(
+            "license 'other' needs a license_name: set \"license_name\" (a short lowercase "
+            'hyphenated id) under "corpuspack" in datapackage.json'
+        )
     if problems:
         raise MetadataError("; ".join(problems))

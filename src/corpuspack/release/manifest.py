@@ -43,12 +43,19 @@ class Source:
     descriptor_sha256: str
     commit: str | None = None  # HEAD of the project's git repository, if it is one
     path: str = "."  # the project's folder inside that repository
-    uncommitted: tuple[str, ...] = ()  # inputs that differ from HEAD: the commit alone cannot rebuild them
+    uncommitted: tuple[
+        str, ...
+    ] = ()  # inputs that differ from HEAD: the commit alone cannot rebuild them
 
     def to_dict(self) -> dict:
-        return {"commit": self.commit, "path": self.path, "uncommitted": list(self.uncommitted),
-                "raw_sha256": self.raw_sha256, "schema_sha256": self.schema_sha256,
-                "datapackage_sha256": self.descriptor_sha256}
+        return {
+            "commit": self.commit,
+            "path": self.path,
+            "uncommitted": list(self.uncommitted),
+            "raw_sha256": self.raw_sha256,
+            "schema_sha256": self.schema_sha256,
+            "datapackage_sha256": self.descriptor_sha256,
+        }
 
 
 CHUNK = 4096  # files whose digests are looked up, and lines hashed, at a time
@@ -75,7 +82,11 @@ def tree_sha256(folder: Path, digests=None) -> str:
     def keep(kind: int, digests_of: list[bytes], relatives: list[str]) -> None:
         kinds.append(pa.array([kind] * len(relatives), pa.int8()))
         hashes.append(pa.array(digests_of, pa.binary(32)))
-        names.append(pa.array([(r + "\n").encode("utf-8", "surrogateescape") for r in relatives], pa.binary()))
+        names.append(
+            pa.array(
+                [(r + "\n").encode("utf-8", "surrogateescape") for r in relatives], pa.binary()
+            )
+        )
 
     odd_names = False  # a name that is not valid UTF-8 (kept by surrogateescape)
     stack = [(str(folder), "")] if folder.is_dir() else []
@@ -92,8 +103,14 @@ def tree_sha256(folder: Path, digests=None) -> str:
                     continue
                 odd_names = odd_names or not relative.isascii() and _has_surrogates(relative)
                 if entry.is_symlink():
-                    links.append((hashlib.sha256(os.readlink(entry.path).encode("utf-8", "surrogateescape"))
-                                  .digest(), relative))
+                    links.append(
+                        (
+                            hashlib.sha256(
+                                os.readlink(entry.path).encode("utf-8", "surrogateescape")
+                            ).digest(),
+                            relative,
+                        )
+                    )
                 else:
                     files.append((entry.path, relative, entry.inode()))
                 if len(files) >= CHUNK:
@@ -104,22 +121,46 @@ def tree_sha256(folder: Path, digests=None) -> str:
             keep(1, [h for h, _ in links], [r for _, r in links])
     if odd_names:
         # Arrow holds UTF-8 only, and its byte order is code point order only for valid text.
-        lines = [f"{'symlink:' if k else ''}{h.hex()}  {n}"
-                 for kind, digest, name in zip(kinds, hashes, names)
-                 for k, h, n in zip(kind.to_pylist(), digest.to_pylist(),
-                                    (n.decode("utf-8", "surrogateescape") for n in name.to_pylist()))]
+        lines = [
+            f"{'symlink:' if k else ''}{h.hex()}  {n}"
+            for kind, digest, name in zip(kinds, hashes, names)
+            for k, h, n in zip(
+                kind.to_pylist(),
+                digest.to_pylist(),
+                (n.decode("utf-8", "surrogateescape") for n in name.to_pylist()),
+            )
+        ]
         return hashlib.sha256("".join(sorted(lines)).encode("utf-8", "surrogateescape")).hexdigest()
-    table = pa.table({"kind": pa.chunked_array(kinds, pa.int8()), "digest": pa.chunked_array(hashes, pa.binary(32)),
-                      "name": pa.chunked_array(names, pa.binary())}).combine_chunks()
-    for parts in (kinds, hashes, names):  # one copy, contiguous: take() across hundreds of chunks is slow
+    table = pa.table(
+        {
+            "kind": pa.chunked_array(kinds, pa.int8()),
+            "digest": pa.chunked_array(hashes, pa.binary(32)),
+            "name": pa.chunked_array(names, pa.binary()),
+        }
+    ).combine_chunks()
+    for parts in (
+        kinds,
+        hashes,
+        names,
+    ):  # one copy, contiguous: take() across hundreds of chunks is slow
         parts.clear()
     # The byte order of valid UTF-8 is code point order, so this is the order of the lines as strings.
-    order = pc.sort_indices(table, sort_keys=[("kind", "ascending"), ("digest", "ascending"), ("name", "ascending")])
+    order = pc.sort_indices(
+        table, sort_keys=[("kind", "ascending"), ("digest", "ascending"), ("name", "ascending")]
+    )
     digest = hashlib.sha256()
     for start in range(0, len(order), CHUNK):
         part = table.take(order.slice(start, CHUNK))
-        digest.update(b"".join(b"%s%s  %s" % (b"symlink:" if k else b"", h.hex().encode(), n) for k, h, n in zip(
-            part.column("kind").to_pylist(), part.column("digest").to_pylist(), part.column("name").to_pylist())))
+        digest.update(
+            b"".join(
+                b"%s%s  %s" % (b"symlink:" if k else b"", h.hex().encode(), n)
+                for k, h, n in zip(
+                    part.column("kind").to_pylist(),
+                    part.column("digest").to_pylist(),
+                    part.column("name").to_pylist(),
+                )
+            )
+        )
     return digest.hexdigest()
 
 
@@ -147,8 +188,12 @@ def git(root: Path, *args: str) -> str | None:
     if executable is None:
         return None
     env = {**os.environ, "GIT_OPTIONAL_LOCKS": "0", "GIT_TERMINAL_PROMPT": "0"}
-    done = subprocess.run([executable, "-c", "core.hooksPath=/dev/null", "-C", str(root), *args],
-                          capture_output=True, env=env, check=False)
+    done = subprocess.run(
+        [executable, "-c", "core.hooksPath=/dev/null", "-C", str(root), *args],
+        capture_output=True,
+        env=env,
+        check=False,
+    )
     return done.stdout.decode("utf-8", "surrogateescape") if done.returncode == 0 else None
 
 
@@ -158,17 +203,35 @@ def source_of(root: Path, schema_paths: list[Path], digests=None) -> Source:
     for path in sorted(schema_paths):
         schema.update(f"{path.relative_to(root).as_posix()}\n".encode())
         schema.update(bytes.fromhex(sha256_file(path)))
-    hashes = {"raw_sha256": tree_sha256(root / "raw", digests), "schema_sha256": schema.hexdigest(),
-              "descriptor_sha256": sha256_file(root / "datapackage.json")}
+    hashes = {
+        "raw_sha256": tree_sha256(root / "raw", digests),
+        "schema_sha256": schema.hexdigest(),
+        "descriptor_sha256": sha256_file(root / "datapackage.json"),
+    }
     commit = git(root, "rev-parse", "--verify", "--quiet", "HEAD^{commit}")
     prefix = git(root, "rev-parse", "--show-prefix")
     if commit is None or prefix is None:
         return Source(**hashes)
-    status = git(root, "status", "--porcelain=v1", "-z", "--untracked-files=all", "--no-renames", "--",
-                 *INPUTS) or ""
+    status = (
+        git(
+            root,
+            "status",
+            "--porcelain=v1",
+            "-z",
+            "--untracked-files=all",
+            "--no-renames",
+            "--",
+            *INPUTS,
+        )
+        or ""
+    )
     uncommitted = sorted({entry[3:] for entry in status.split("\0") if len(entry) > 3})
-    return Source(**hashes, commit=commit.strip(), path=prefix.strip().rstrip("/") or ".",
-                  uncommitted=tuple(uncommitted))
+    return Source(
+        **hashes,
+        commit=commit.strip(),
+        path=prefix.strip().rstrip("/") or ".",
+        uncommitted=tuple(uncommitted),
+    )
 
 
 def dependency_versions() -> dict[str, str]:
@@ -194,13 +257,17 @@ def dependency_versions() -> dict[str, str]:
     return dict(sorted(versions.items()))
 
 
-def render(descriptor: dict, release_dir: Path, source: Source, rows: dict[str, dict[str, int]]) -> str:
+def render(
+    descriptor: dict, release_dir: Path, source: Source, rows: dict[str, dict[str, int]]
+) -> str:
     """manifest.json for the files already in release_dir (all but the manifest itself)."""
     files = []
     for path in sorted(release_dir.rglob("*")):
         relative = path.relative_to(release_dir).as_posix()
         if path.is_file() and relative != NAME:
-            files.append({"path": relative, "bytes": path.stat().st_size, "sha256": sha256_file(path)})
+            files.append(
+                {"path": relative, "bytes": path.stat().st_size, "sha256": sha256_file(path)}
+            )
     manifest = {
         "format_version": FORMAT_VERSION,
         "name": descriptor["name"],

@@ -12,7 +12,18 @@ from frictionless import Package
 
 from corpuspack import __version__
 
-_KEPT = ("name", "title", "description", "version", "created", "licenses", "sources", "contributors", "keywords", "homepage")
+_KEPT = (
+    "name",
+    "title",
+    "description",
+    "version",
+    "created",
+    "licenses",
+    "sources",
+    "contributors",
+    "keywords",
+    "homepage",
+)
 
 
 class PackageError(Exception):
@@ -81,16 +92,18 @@ def render(descriptor: dict, release_dir: Path, tables: list[tuple[str, dict, li
         schema = {k: v for k, v in schema_descriptor.items() if not k.startswith("$")}
         for relative in data_files:
             path = release_dir / relative
-            release["resources"].append({
-                "name": _resource_name(table, relative, len(data_files)),
-                "path": relative,
-                "format": "parquet",
-                "mediatype": "application/vnd.apache.parquet",
-                "encoding": "binary",
-                "bytes": path.stat().st_size,
-                "hash": f"sha256:{sha256_file(path)}",
-                "schema": schema,
-            })
+            release["resources"].append(
+                {
+                    "name": _resource_name(table, relative, len(data_files)),
+                    "path": relative,
+                    "format": "parquet",
+                    "mediatype": "application/vnd.apache.parquet",
+                    "encoding": "binary",
+                    "bytes": path.stat().st_size,
+                    "hash": f"sha256:{sha256_file(path)}",
+                    "schema": schema,
+                }
+            )
     release["corpuspack"] = {"version": __version__}
     try:
         # Frictionless checks the descriptor's structure against the Data Package profile.

@@ -13,10 +13,13 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from huggingface_hub import (CommitOperationAdd, CommitOperationDelete, HfApi, constants,
-                             get_token)
-from huggingface_hub.errors import (HfHubHTTPError, HFValidationError, OfflineModeIsEnabled,
-                                    RepositoryNotFoundError)
+from huggingface_hub import CommitOperationAdd, CommitOperationDelete, HfApi, constants, get_token
+from huggingface_hub.errors import (
+    HfHubHTTPError,
+    HFValidationError,
+    OfflineModeIsEnabled,
+    RepositoryNotFoundError,
+)
 from huggingface_hub.utils import validate_repo_id
 
 try:  # connection failures are not HfHubHTTPErrors; huggingface_hub 2 uses httpx2, 1.x httpx
@@ -89,8 +92,10 @@ def plan(release_dir: Path, repo_id: str) -> Plan:
     if not root.is_dir():
         raise PublishError(f"{release_dir}: no such release folder")
     if root.name.startswith(".") or ".partial-" in root.name:
-        raise PublishError(f"{release_dir} is an unfinished build's staging folder; publish "
-                           "the dist/<version>/ that `corpuspack build` renames it to")
+        raise PublishError(
+            f"{release_dir} is an unfinished build's staging folder; publish "
+            "the dist/<version>/ that `corpuspack build` renames it to"
+        )
     files = _files(root)
     for name in REQUIRED:
         if name not in files:
@@ -101,17 +106,24 @@ def plan(release_dir: Path, repo_id: str) -> Plan:
         raise PublishError(f"{release_dir}/datapackage.json: no version ({exc!r})") from exc
     if not isinstance(version, str) or not SEMVER.match(version):
         raise PublishError(f"{release_dir}/datapackage.json: version {version!r} is not SemVer")
-    listing = tuple((name, path.stat().st_size, sha256_file(path))
-                    for name, path in sorted(files.items()))
-    return Plan(repo_id=repo_id, version=version, tag=f"v{version}", files=listing,
-                commit_message=f"Release {version}")
+    listing = tuple(
+        (name, path.stat().st_size, sha256_file(path)) for name, path in sorted(files.items())
+    )
+    return Plan(
+        repo_id=repo_id,
+        version=version,
+        tag=f"v{version}",
+        files=listing,
+        commit_message=f"Release {version}",
+    )
 
 
 def render_plan(plan: Plan) -> str:
     width = max(len(name) for name, _, _ in plan.files)
     lines = [f"Release {plan.version} for {plan.url}", ""]
-    lines += [f"  {name:<{width}}  {size:>10} bytes  sha256:{digest}"
-              for name, size, digest in plan.files]
+    lines += [
+        f"  {name:<{width}}  {size:>10} bytes  sha256:{digest}" for name, size, digest in plan.files
+    ]
     total = sum(size for _, size, _ in plan.files)
     lines += [
         "",
@@ -145,8 +157,9 @@ def _additions(plan: Plan, root: Path) -> list[CommitOperationAdd]:
             raise PublishError(f"{root}: {name} is no longer a regular file; plan again")
         operation = CommitOperationAdd(path_in_repo=name, path_or_fileobj=path)
         if (operation.upload_info.size, operation.upload_info.sha256.hex()) != (size, digest):
-            raise PublishError(f"{root}: {name} changed since the plan was made; "
-                               "nothing was uploaded")
+            raise PublishError(
+                f"{root}: {name} changed since the plan was made; nothing was uploaded"
+            )
         additions.append(operation)
     return additions
 
@@ -160,8 +173,10 @@ def publish(plan: Plan, release_dir: Path, api: HfApi | None = None) -> str:
     listed for deletion, and the tag names the commit's oid, not the branch.
     """
     if get_token() is None:
-        raise PublishError("no Hugging Face token: run `hf auth login`, "
-                           "or set HF_TOKEN to a token with write access")
+        raise PublishError(
+            "no Hugging Face token: run `hf auth login`, "
+            "or set HF_TOKEN to a token with write access"
+        )
     api = api or HfApi()
     root = Path(release_dir).resolve()
     with _hub_errors(plan, "reading the tags of"):
@@ -170,8 +185,10 @@ def publish(plan: Plan, release_dir: Path, api: HfApi | None = None) -> str:
         except RepositoryNotFoundError:
             refs = None  # created below
     if refs is not None and plan.tag in {ref.name for ref in refs.tags}:
-        raise PublishError(f"{plan.repo_id} already has tag {plan.tag}: releases are immutable; "
-                           "bump the version in datapackage.json and build a new release")
+        raise PublishError(
+            f"{plan.repo_id} already has tag {plan.tag}: releases are immutable; "
+            "bump the version in datapackage.json and build a new release"
+        )
     additions = _additions(plan, root)
     with _hub_errors(plan, "creating"):
         api.create_repo(plan.repo_id, repo_type=REPO_TYPE, exist_ok=True)
@@ -179,20 +196,36 @@ def publish(plan: Plan, release_dir: Path, api: HfApi | None = None) -> str:
             refs = api.list_repo_refs(plan.repo_id, repo_type=REPO_TYPE)
     head = next((ref.target_commit for ref in refs.branches if ref.name == BRANCH), None)
     with _hub_errors(plan, "listing the files of"):
-        present = (api.list_repo_files(plan.repo_id, repo_type=REPO_TYPE, revision=head)
-                   if head else [])
+        present = (
+            api.list_repo_files(plan.repo_id, repo_type=REPO_TYPE, revision=head) if head else []
+        )
     planned = {name for name, _, _ in plan.files}
-    deletions = [CommitOperationDelete(path_in_repo=name, is_folder=False)
-                 for name in sorted(present) if name not in planned and name not in KEPT]
+    deletions = [
+        CommitOperationDelete(path_in_repo=name, is_folder=False)
+        for name in sorted(present)
+        if name not in planned and name not in KEPT
+    ]
     with _hub_errors(plan, f"committing release {plan.version} to"):
-        commit = api.create_commit(plan.repo_id, [*deletions, *additions],
-                                   commit_message=plan.commit_message, repo_type=REPO_TYPE,
-                                   revision=BRANCH, parent_commit=head)
+        commit = api.create_commit(
+            plan.repo_id,
+            [*deletions, *additions],
+            commit_message=plan.commit_message,
+            repo_type=REPO_TYPE,
+            revision=BRANCH,
+            parent_commit=head,
+        )
     # Publishing again is safe (unchanged files are not committed again), or tag by hand:
-    retry = (f"\nThe release is committed ({commit.commit_url}) but not tagged; publish again, or "
-             f"run: hf repos tag create {plan.repo_id} {plan.tag} --revision {commit.oid} "
-             "--repo-type dataset")
+    retry = (
+        f"\nThe release is committed ({commit.commit_url}) but not tagged; publish again, or "
+        f"run: hf repos tag create {plan.repo_id} {plan.tag} --revision {commit.oid} "
+        "--repo-type dataset"
+    )
     with _hub_errors(plan, f"tagging {plan.tag} in", retry):
-        api.create_tag(plan.repo_id, tag=plan.tag, revision=commit.oid, repo_type=REPO_TYPE,
-                       tag_message=plan.commit_message)
+        api.create_tag(
+            plan.repo_id,
+            tag=plan.tag,
+            revision=commit.oid,
+            repo_type=REPO_TYPE,
+            tag_message=plan.commit_message,
+        )
     return commit.commit_url

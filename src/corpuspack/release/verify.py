@@ -31,12 +31,20 @@ def _load_manifest(release: Path) -> tuple[dict | None, list[Finding]]:
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        return None, [error(manifest_mod.NAME, "missing-manifest", f"{release} has no {manifest_mod.NAME}: it is "
-                            "not a corpuspack release, or one written before manifests (corpuspack < 0.2)")]
+        return None, [
+            error(
+                manifest_mod.NAME,
+                "missing-manifest",
+                f"{release} has no {manifest_mod.NAME}: it is "
+                "not a corpuspack release, or one written before manifests (corpuspack < 0.2)",
+            )
+        ]
     except (OSError, ValueError) as exc:
         return None, [error(manifest_mod.NAME, "invalid-manifest", f"cannot read it: {exc}")]
     if not isinstance(data, dict) or not isinstance(data.get("files"), list):
-        return None, [error(manifest_mod.NAME, "invalid-manifest", "expected an object with a \"files\" list")]
+        return None, [
+            error(manifest_mod.NAME, "invalid-manifest", 'expected an object with a "files" list')
+        ]
     return data, []
 
 
@@ -47,20 +55,42 @@ def _check_files(release: Path, data: dict) -> list[Finding]:
         name = entry.get("path", "")
         listed[name] = entry
         path = release / name
-        if not path.is_file() or path.is_symlink() or not path.resolve().is_relative_to(release.resolve()):
-            findings.append(error(name, "missing-file", "the manifest lists this file but the release lacks it"))
+        if (
+            not path.is_file()
+            or path.is_symlink()
+            or not path.resolve().is_relative_to(release.resolve())
+        ):
+            findings.append(
+                error(name, "missing-file", "the manifest lists this file but the release lacks it")
+            )
             continue
         size = path.stat().st_size
         if size != entry.get("bytes"):
-            findings.append(error(name, "size-mismatch", f"{size} bytes, the manifest says {entry.get('bytes')}"))
+            findings.append(
+                error(
+                    name, "size-mismatch", f"{size} bytes, the manifest says {entry.get('bytes')}"
+                )
+            )
         digest = sha256_file(path)
         if digest != entry.get("sha256"):
-            findings.append(error(name, "checksum-mismatch", f"SHA-256 {digest}, the manifest says "
-                                  f"{entry.get('sha256')}: the file was changed after the release was written"))
+            findings.append(
+                error(
+                    name,
+                    "checksum-mismatch",
+                    f"SHA-256 {digest}, the manifest says "
+                    f"{entry.get('sha256')}: the file was changed after the release was written",
+                )
+            )
     for path in sorted(release.rglob("*")):
         name = path.relative_to(release).as_posix()
-        if (path.is_file() or path.is_symlink()) and name != manifest_mod.NAME and name not in listed:
-            findings.append(error(name, "unexpected-file", "in the release folder but not in its manifest"))
+        if (
+            (path.is_file() or path.is_symlink())
+            and name != manifest_mod.NAME
+            and name not in listed
+        ):
+            findings.append(
+                error(name, "unexpected-file", "in the release folder but not in its manifest")
+            )
     return findings
 
 
@@ -86,8 +116,10 @@ def _table_findings(table, descriptor: dict) -> list[tuple]:
     for start in range(0, table.num_rows, FRICTIONLESS_CHUNK):
         rows = _as_built(table.slice(start, FRICTIONLESS_CHUNK).to_pylist())
         report = Resource(data=rows, schema=frictionless_schema).validate()
-        found += [(start + (row or 1), field, kind, note)
-                  for row, field, kind, note in report.flatten(["rowNumber", "fieldName", "type", "note"])]
+        found += [
+            (start + (row or 1), field, kind, note)
+            for row, field, kind, note in report.flatten(["rowNumber", "fieldName", "type", "note"])
+        ]
     return found
 
 
@@ -103,21 +135,42 @@ def _check_data(release: Path, data: dict) -> list[Finding]:
         config = "articles" if name.startswith("data/") else name.split("/", 1)[0]
         split = Path(name).name.split("-", 1)[0]
         try:
-            schema = RecordSchema(resource["schema"], expected=tuple(f["name"] for f in resource["schema"]["fields"]))
+            schema = RecordSchema(
+                resource["schema"], expected=tuple(f["name"] for f in resource["schema"]["fields"])
+            )
             table = pq.read_table(release / name)
         except (KeyError, SchemaError, OSError, ValueError) as exc:
-            findings.append(error(name, "unreadable-data", f"cannot read it with its Table Schema: {exc}"))
+            findings.append(
+                error(name, "unreadable-data", f"cannot read it with its Table Schema: {exc}")
+            )
             continue
-        counts.setdefault(config, {})[split] = counts.get(config, {}).get(split, 0) + table.num_rows  # shards add up
+        counts.setdefault(config, {})[split] = (
+            counts.get(config, {}).get(split, 0) + table.num_rows
+        )  # shards add up
         if not table.schema.equals(schema.arrow, check_metadata=False):
-            findings.append(error(name, "arrow-schema-mismatch", "its Arrow schema is not the one its Table Schema "
-                                  f"gives: {table.schema} instead of {schema.arrow}"))
+            findings.append(
+                error(
+                    name,
+                    "arrow-schema-mismatch",
+                    "its Arrow schema is not the one its Table Schema "
+                    f"gives: {table.schema} instead of {schema.arrow}",
+                )
+            )
             continue
         for row_number, field, kind, note in _table_findings(table, resource["schema"]):
-            findings.append(error(name, kind, f"row {(row_number or 2) - 1}: {note or kind}", field=field or None))
+            findings.append(
+                error(
+                    name, kind, f"row {(row_number or 2) - 1}: {note or kind}", field=field or None
+                )
+            )
     if counts != data.get("rows"):
-        findings.append(error(manifest_mod.NAME, "row-count-mismatch",
-                              f"the data files hold {counts} rows, the manifest says {data.get('rows')}"))
+        findings.append(
+            error(
+                manifest_mod.NAME,
+                "row-count-mismatch",
+                f"the data files hold {counts} rows, the manifest says {data.get('rows')}",
+            )
+        )
     return findings
 
 
@@ -149,32 +202,70 @@ def rebuild(release: Path, repository: Path, build) -> Report:
     source = data.get("source") or {}
     commit, uncommitted = source.get("commit"), source.get("uncommitted") or []
     if not commit:
-        report.extend([error(manifest_mod.NAME, "no-source-commit", "the release was not built in a git "
-                             "repository, so there is no commit to rebuild it from")])
+        report.extend(
+            [
+                error(
+                    manifest_mod.NAME,
+                    "no-source-commit",
+                    "the release was not built in a git "
+                    "repository, so there is no commit to rebuild it from",
+                )
+            ]
+        )
         return report
     if uncommitted:
-        report.extend([error(manifest_mod.NAME, "built-from-uncommitted", "the release was built with "
-                             f"uncommitted changes to {', '.join(uncommitted[:5])}"
-                             + (" and more" if len(uncommitted) > 5 else "")
-                             + f"; commit {commit} alone cannot rebuild it")])
+        report.extend(
+            [
+                error(
+                    manifest_mod.NAME,
+                    "built-from-uncommitted",
+                    "the release was built with "
+                    f"uncommitted changes to {', '.join(uncommitted[:5])}"
+                    + (" and more" if len(uncommitted) > 5 else "")
+                    + f"; commit {commit} alone cannot rebuild it",
+                )
+            ]
+        )
         return report
     if manifest_mod.git(repository, "cat-file", "-e", f"{commit}^{{commit}}") is None:
-        report.extend([error(manifest_mod.NAME, "source-commit-missing", f"commit {commit} is not in the "
-                             f"git repository at {repository}; fetch it (git fetch --unshallow) and try again")])
+        report.extend(
+            [
+                error(
+                    manifest_mod.NAME,
+                    "source-commit-missing",
+                    f"commit {commit} is not in the "
+                    f"git repository at {repository}; fetch it (git fetch --unshallow) and try again",
+                )
+            ]
+        )
         return report
     scratch = Path(tempfile.mkdtemp(prefix="corpuspack-verify-"))
     worktree = scratch / "worktree"
     try:
-        if manifest_mod.git(repository, "worktree", "add", "--detach", "--quiet", str(worktree), commit) is None:
-            report.extend([error(manifest_mod.NAME, "worktree-failed", f"git could not check out {commit} "
-                                 f"into a temporary worktree")])
+        if (
+            manifest_mod.git(
+                repository, "worktree", "add", "--detach", "--quiet", str(worktree), commit
+            )
+            is None
+        ):
+            report.extend(
+                [
+                    error(
+                        manifest_mod.NAME,
+                        "worktree-failed",
+                        f"git could not check out {commit} into a temporary worktree",
+                    )
+                ]
+            )
             return report
         project_root = worktree / source.get("path", ".")
         out = scratch / "out" / release.name
         built = build(project_root, out)
         report.extend(built.findings)
         if not out.is_dir():
-            report.extend([error(manifest_mod.NAME, "rebuild-failed", "the rebuild wrote no release")])
+            report.extend(
+                [error(manifest_mod.NAME, "rebuild-failed", "the rebuild wrote no release")]
+            )
             return report
         report.extend(compare(release, out, data))
         return report
@@ -187,26 +278,54 @@ def rebuild(release: Path, repository: Path, build) -> Report:
 def compare(release: Path, rebuilt: Path, data: dict) -> list[Finding]:
     """Byte-for-byte: each file of the release against the same file rebuilt."""
     findings = []
-    names = sorted({p.relative_to(folder).as_posix() for folder in (release, rebuilt)
-                    for p in folder.rglob("*") if p.is_file()})
+    names = sorted(
+        {
+            p.relative_to(folder).as_posix()
+            for folder in (release, rebuilt)
+            for p in folder.rglob("*")
+            if p.is_file()
+        }
+    )
     for name in names:
         ours, theirs = release / name, rebuilt / name
         if not theirs.is_file():
             findings.append(error(name, "not-rebuilt", "the rebuild does not write this file"))
         elif not ours.is_file():
-            findings.append(error(name, "missing-file", "the rebuild writes this file; the release lacks it"))
+            findings.append(
+                error(name, "missing-file", "the rebuild writes this file; the release lacks it")
+            )
         elif ours.read_bytes() != theirs.read_bytes():
-            findings.append(error(name, "rebuild-differs", "rebuilt from the recorded commit, this file's bytes "
-                                  f"differ (SHA-256 {sha256_file(theirs)} rebuilt, {sha256_file(ours)} here)"))
+            findings.append(
+                error(
+                    name,
+                    "rebuild-differs",
+                    "rebuilt from the recorded commit, this file's bytes "
+                    f"differ (SHA-256 {sha256_file(theirs)} rebuilt, {sha256_file(ours)} here)",
+                )
+            )
     rebuilt_manifest = json.loads((rebuilt / manifest_mod.NAME).read_text(encoding="utf-8"))
     if findings and rebuilt_manifest.get("dependencies") != data.get("dependencies"):
-        differing = sorted(name for name in set(data.get("dependencies", {})) | set(rebuilt_manifest["dependencies"])
-                           if data.get("dependencies", {}).get(name) != rebuilt_manifest["dependencies"].get(name))
-        findings.append(warning(manifest_mod.NAME, "dependencies-differ", "the release was built with other "
-                                f"package versions ({', '.join(differing[:8])}); install the lock file it was "
-                                "built with and verify again"))
+        differing = sorted(
+            name
+            for name in set(data.get("dependencies", {})) | set(rebuilt_manifest["dependencies"])
+            if data.get("dependencies", {}).get(name) != rebuilt_manifest["dependencies"].get(name)
+        )
+        findings.append(
+            warning(
+                manifest_mod.NAME,
+                "dependencies-differ",
+                "the release was built with other "
+                f"package versions ({', '.join(differing[:8])}); install the lock file it was "
+                "built with and verify again",
+            )
+        )
     if findings and rebuilt_manifest.get("corpuspack_version") != data.get("corpuspack_version"):
-        findings.append(warning(manifest_mod.NAME, "corpuspack-version-differs",
-                                f"built by corpuspack {data.get('corpuspack_version')}, rebuilt by "
-                                f"{rebuilt_manifest.get('corpuspack_version')}"))
+        findings.append(
+            warning(
+                manifest_mod.NAME,
+                "corpuspack-version-differs",
+                f"built by corpuspack {data.get('corpuspack_version')}, rebuilt by "
+                f"{rebuilt_manifest.get('corpuspack_version')}",
+            )
+        )
     return findings

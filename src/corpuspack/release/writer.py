@@ -12,18 +12,11 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from corpuspack.build import splits
-from corpuspack.project.schema import RecordSchema
+from corpuspack.build import splits, tables
 from corpuspack.build.store import Store, StoreError
-from corpuspack.build import tables
-from corpuspack.release import card
-from corpuspack.release import citation
-from corpuspack.release import croissant
-from corpuspack.release import hub
-from corpuspack.release import manifest
-from corpuspack.release import package
+from corpuspack.project.schema import RecordSchema
+from corpuspack.release import card, citation, croissant, hub, manifest, package
 from corpuspack.release.manifest import Source
-
 
 
 def data_file(split: str, config: str = "articles", index: int = 0, count: int = 1) -> str:
@@ -56,8 +49,14 @@ class Outcome:
 
 
 # zstd level 3 (its default): 4 times faster to write than level 9, for files about 5 % larger.
-PARQUET_OPTIONS = dict(compression="zstd", compression_level=3, use_dictionary=True, write_statistics=True,
-                       version="2.6", data_page_version="2.0")
+PARQUET_OPTIONS = dict(
+    compression="zstd",
+    compression_level=3,
+    use_dictionary=True,
+    write_statistics=True,
+    version="2.6",
+    data_page_version="2.0",
+)
 
 
 def write_rows(rows: list[dict], schema: RecordSchema, path: Path) -> int:
@@ -81,7 +80,7 @@ def _unmasked(array: pa.Array) -> pa.Array:
     """The array without validity bitmaps where there are no nulls, as pyarrow builds it from Python
     values. Arrays taken or filtered out of others carry such bitmaps, and pyarrow's nbytes counts
     them: without this the card's num_bytes would depend on how the rows were gathered."""
-    buffers = array.buffers()[:array.type.num_buffers]
+    buffers = array.buffers()[: array.type.num_buffers]
     if array.null_count == 0:
         buffers[0] = None
     kind = array.type
@@ -90,11 +89,19 @@ def _unmasked(array: pa.Array) -> pa.Array:
     elif pa.types.is_list(kind) or pa.types.is_large_list(kind):
         children = [_unmasked(array.values)]
     elif kind.num_fields:
-        raise NotImplementedError(f"the size of a {kind} column")  # no such field type in a Table Schema
+        raise NotImplementedError(
+            f"the size of a {kind} column"
+        )  # no such field type in a Table Schema
     else:
         children = None
-    return pa.Array.from_buffers(kind, len(array), buffers, null_count=array.null_count, offset=array.offset,
-                                 children=children)
+    return pa.Array.from_buffers(
+        kind,
+        len(array),
+        buffers,
+        null_count=array.null_count,
+        offset=array.offset,
+        children=children,
+    )
 
 
 def _listing(folder: Path) -> list[str]:
@@ -104,8 +111,9 @@ def _listing(folder: Path) -> list[str]:
 def _same(old: Path, new: Path, name: str) -> bool:
     if name == manifest.NAME:  # the same inputs read at another commit make the same release
         try:
-            return manifest.comparable((old / name).read_text(encoding="utf-8")) == manifest.comparable(
-                (new / name).read_text(encoding="utf-8"))
+            return manifest.comparable(
+                (old / name).read_text(encoding="utf-8")
+            ) == manifest.comparable((new / name).read_text(encoding="utf-8"))
         except (OSError, ValueError):
             return False
     return filecmp.cmp(old / name, new / name, shallow=False)
@@ -113,7 +121,9 @@ def _same(old: Path, new: Path, name: str) -> bool:
 
 def _differences(old: Path, new: Path) -> list[str]:
     old_files, new_files = set(_listing(old)), set(_listing(new))
-    changed = [f"{name} differs" for name in sorted(old_files & new_files) if not _same(old, new, name)]
+    changed = [
+        f"{name} differs" for name in sorted(old_files & new_files) if not _same(old, new, name)
+    ]
     changed += [f"{name} would be added" for name in sorted(new_files - old_files)]
     changed += [f"{name} would be removed" for name in sorted(old_files - new_files)]
     return changed
@@ -125,9 +135,13 @@ def _check_table(table: pa.Table, schema: RecordSchema, what: str) -> None:
 
     found = rows_findings(None, schema.descriptor, schema.arrow, table=table)
     if found:
-        raise package.PackageError(f"the {what} rows do not match their Table Schema: "
-                                   + "; ".join(f"row {row}, {field}: {kind} {note or ''}".rstrip()
-                                               for row, field, kind, note in found[:5]))
+        raise package.PackageError(
+            f"the {what} rows do not match their Table Schema: "
+            + "; ".join(
+                f"row {row}, {field}: {kind} {note or ''}".rstrip()
+                for row, field, kind, note in found[:5]
+            )
+        )
 
 
 def _suggestion(old: Path, new: Path) -> str:
@@ -141,15 +155,18 @@ def _suggestion(old: Path, new: Path) -> str:
         return ""
     part, reasons = required(change)
     part = part or "patch"  # the metadata changed, not the rows
-    return (f"bump to {bump(change.old, part)} ({part}: {'; '.join(reasons) or 'metadata changed'}) with "
-            f"`corpuspack release`")
+    return (
+        f"bump to {bump(change.old, part)} ({part}: {'; '.join(reasons) or 'metadata changed'}) with "
+        f"`corpuspack release`"
+    )
 
 
 _NAMES = ["articles.parquet", "quotes.parquet"]
 
 
-def _kept_shards(store: Store, split: str, count: int, schema: RecordSchema, quotes_schema: RecordSchema,
-                 cache) -> list[tuple[str | None, tuple | None]]:
+def _kept_shards(
+    store: Store, split: str, count: int, schema: RecordSchema, quotes_schema: RecordSchema, cache
+) -> list[tuple[str | None, tuple | None]]:
     """(key, the cache's files for it or None) of each of a split's release files: a cache that kept
     the files of the same rows (by their cache keys) has them, since the same keys and rules make the
     same bytes."""
@@ -157,14 +174,26 @@ def _kept_shards(store: Store, split: str, count: int, schema: RecordSchema, quo
         return [(None, None)] * count
     found = []
     for keys in store.shard_keys(split, count):
-        key = cache.release.key(keys, schema.arrow, quotes_schema.arrow) if keys is not None else None
+        key = (
+            cache.release.key(keys, schema.arrow, quotes_schema.arrow) if keys is not None else None
+        )
         found.append((key, cache.release.get(key, _NAMES) if key is not None else None))
     return found
 
 
-def _write_shard(store: Store, split: str, index: int, count: int, schema: RecordSchema,
-                 quotes_schema: RecordSchema, articles_path: Path, quotes_path: Path, cache,
-                 key: str | None, kept: tuple | None) -> dict:
+def _write_shard(
+    store: Store,
+    split: str,
+    index: int,
+    count: int,
+    schema: RecordSchema,
+    quotes_schema: RecordSchema,
+    articles_path: Path,
+    quotes_path: Path,
+    cache,
+    key: str | None,
+    kept: tuple | None,
+) -> dict:
     """Write one release file of articles and its file of quotes, or copy the cache's (kept, from
     _kept_shards); returns their rows and sizes."""
     names = _NAMES
@@ -173,7 +202,9 @@ def _write_shard(store: Store, split: str, index: int, count: int, schema: Recor
         for name, target in zip(names, (articles_path, quotes_path)):
             target.parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(paths[name], target)
-            package.remember(target, digests[name])  # the metadata lists it without reading it again
+            package.remember(
+                target, digests[name]
+            )  # the metadata lists it without reading it again
         return sizes
     shard = store.shard(split, index, count)
     sizes = {"rows": shard.num_rows, "bytes": write_table(shard, schema, articles_path)}
@@ -185,7 +216,9 @@ def _write_shard(store: Store, split: str, index: int, count: int, schema: Recor
     sizes["quote_bytes"] = write_table(quote_table, quotes_schema, quotes_path)
     if key is not None:
         files = dict(zip(names, (articles_path, quotes_path)))
-        cache.release.put(key, files, sizes, {name: package.sha256_file(path) for name, path in files.items()})
+        cache.release.put(
+            key, files, sizes, {name: package.sha256_file(path) for name, path in files.items()}
+        )
     return sizes
 
 
@@ -195,8 +228,17 @@ def release_date(descriptor: dict) -> str | None:
     return str(created)[:10] if created else None
 
 
-def write_release(descriptor: dict, settings, schema: RecordSchema, store: Store,
-                  target: Path, quotes_schema: RecordSchema, vocabulary, source: Source, cache=None) -> Outcome:
+def write_release(
+    descriptor: dict,
+    settings,
+    schema: RecordSchema,
+    store: Store,
+    target: Path,
+    quotes_schema: RecordSchema,
+    vocabulary,
+    source: Source,
+    cache=None,
+) -> Outcome:
     """Write the release into target atomically.
 
     Everything is written into a hidden temporary folder beside target and renamed
@@ -212,7 +254,9 @@ def write_release(descriptor: dict, settings, schema: RecordSchema, store: Store
         # A file is hashed once: a copied one's digest comes from the cache, a written one's is
         # remembered for datapackage.json, croissant.json and the manifest.
         with package.digests_remembered():
-            sizes: dict[str, tuple[int, int]] = {}  # split -> (rows, bytes); empty splits are left out
+            sizes: dict[
+                str, tuple[int, int]
+            ] = {}  # split -> (rows, bytes); empty splits are left out
             quote_sizes: dict[str, tuple[int, int]] = {}
             files: dict[str, list[str]] = {"articles": [], "quotes": []}
             plans = {}  # split -> (file count, [(index, key, kept)])
@@ -223,18 +267,42 @@ def write_release(descriptor: dict, settings, schema: RecordSchema, store: Store
                 # to the one its id hashes to, sorted by id within it; its quotes go with it. The
                 # store reads one file's rows at a time.
                 count = splits.shards(store.split_rows[name], settings.shard_rows)
-                plans[name] = (count, [(index, key, kept) for index, (key, kept)
-                                       in enumerate(_kept_shards(store, name, count, schema, quotes_schema, cache))])
+                plans[name] = (
+                    count,
+                    [
+                        (index, key, kept)
+                        for index, (key, kept) in enumerate(
+                            _kept_shards(store, name, count, schema, quotes_schema, cache)
+                        )
+                    ],
+                )
             # The rows of the files to write that are in the cache's packs are read in one pass.
-            store.materialize([(name, index, count) for name, (count, plan) in plans.items()
-                               for index, _, kept in plan if kept is None])
+            store.materialize(
+                [
+                    (name, index, count)
+                    for name, (count, plan) in plans.items()
+                    for index, _, kept in plan
+                    if kept is None
+                ]
+            )
             for name, (count, plan) in plans.items():
                 rows = nbytes = quote_rows = quote_bytes = 0
                 for index, key, kept in plan:
                     articles_file = data_file(name, "articles", index, count)
                     quotes_file = data_file(name, "quotes", index, count)
-                    done = _write_shard(store, name, index, count, schema, quotes_schema, staging / articles_file,
-                                        staging / quotes_file, cache, key, kept)
+                    done = _write_shard(
+                        store,
+                        name,
+                        index,
+                        count,
+                        schema,
+                        quotes_schema,
+                        staging / articles_file,
+                        staging / quotes_file,
+                        cache,
+                        key,
+                        kept,
+                    )
                     rows += done["rows"]
                     nbytes += done["bytes"]
                     quote_rows += done["quote_rows"]
@@ -244,8 +312,19 @@ def write_release(descriptor: dict, settings, schema: RecordSchema, store: Store
                 sizes[name] = (rows, nbytes)
                 quote_sizes[name] = (quote_rows, quote_bytes)
             data_files = files
-            _write_metadata(staging, descriptor, settings, schema, store, quotes_schema, vocabulary, source,
-                            sizes, quote_sizes, data_files)
+            _write_metadata(
+                staging,
+                descriptor,
+                settings,
+                schema,
+                store,
+                quotes_schema,
+                vocabulary,
+                source,
+                sizes,
+                quote_sizes,
+                data_files,
+            )
         files = _listing(staging)
         if target.exists():
             differences = _differences(target, staging)
@@ -254,8 +333,12 @@ def write_release(descriptor: dict, settings, schema: RecordSchema, store: Store
             return Outcome(path=target, files=files, unchanged=True)
         os.rename(staging, target)
         return Outcome(path=target, files=files, unchanged=False)
-    except (hub.MetadataError, package.PackageError, citation.CitationError,
-            croissant.CroissantError) as exc:
+    except (
+        hub.MetadataError,
+        package.PackageError,
+        citation.CitationError,
+        croissant.CroissantError,
+    ) as exc:
         raise ReleaseError(f"release metadata: {exc}") from exc
     except (pa.ArrowException, OSError, StoreError) as exc:
         raise ReleaseError(f"could not write the release: {exc}") from exc
@@ -264,25 +347,65 @@ def write_release(descriptor: dict, settings, schema: RecordSchema, store: Store
             shutil.rmtree(staging)
 
 
-def _write_metadata(staging: Path, descriptor: dict, settings, schema: RecordSchema, store: Store,
-                    quotes_schema: RecordSchema, vocabulary, source: Source, sizes: dict, quote_sizes: dict,
-                    data_files: dict) -> None:
+def _write_metadata(
+    staging: Path,
+    descriptor: dict,
+    settings,
+    schema: RecordSchema,
+    store: Store,
+    quotes_schema: RecordSchema,
+    vocabulary,
+    source: Source,
+    sizes: dict,
+    quote_sizes: dict,
+    data_files: dict,
+) -> None:
     """The release's card, datapackage.json, croissant.json, CITATION.cff and, last, its manifest."""
     (staging / "README.md").write_text(
-        card.render(descriptor, settings, schema, store.summary, sizes=sizes, data_files=data_files,
-                    quotes_schema=quotes_schema, quote_sizes=quote_sizes, vocabulary=vocabulary),
-        encoding="utf-8")
+        card.render(
+            descriptor,
+            settings,
+            schema,
+            store.summary,
+            sizes=sizes,
+            data_files=data_files,
+            quotes_schema=quotes_schema,
+            quote_sizes=quote_sizes,
+            vocabulary=vocabulary,
+        ),
+        encoding="utf-8",
+    )
     (staging / "datapackage.json").write_text(
-        package.render(descriptor, staging, [("articles", schema.descriptor, data_files["articles"]),
-                                             ("quotes", quotes_schema.descriptor, data_files["quotes"])]),
-        encoding="utf-8")
+        package.render(
+            descriptor,
+            staging,
+            [
+                ("articles", schema.descriptor, data_files["articles"]),
+                ("quotes", quotes_schema.descriptor, data_files["quotes"]),
+            ],
+        ),
+        encoding="utf-8",
+    )
     (staging / "croissant.json").write_text(
-        croissant.render(descriptor, staging, [("articles", schema, data_files["articles"]),
-                                               ("quotes", quotes_schema, data_files["quotes"])],
-                         release_date=release_date(descriptor)), encoding="utf-8")
-    (staging / "CITATION.cff").write_text(citation.render(descriptor, release_date=release_date(descriptor)),
-                                          encoding="utf-8")
-    rows = {"articles": {name: n for name, (n, _) in sizes.items()},
-            "quotes": {name: n for name, (n, _) in quote_sizes.items()}}
+        croissant.render(
+            descriptor,
+            staging,
+            [
+                ("articles", schema, data_files["articles"]),
+                ("quotes", quotes_schema, data_files["quotes"]),
+            ],
+            release_date=release_date(descriptor),
+        ),
+        encoding="utf-8",
+    )
+    (staging / "CITATION.cff").write_text(
+        citation.render(descriptor, release_date=release_date(descriptor)), encoding="utf-8"
+    )
+    rows = {
+        "articles": {name: n for name, (n, _) in sizes.items()},
+        "quotes": {name: n for name, (n, _) in quote_sizes.items()},
+    }
     # Last: it lists every other file with its hash.
-    (staging / manifest.NAME).write_text(manifest.render(descriptor, staging, source, rows), encoding="utf-8")
+    (staging / manifest.NAME).write_text(
+        manifest.render(descriptor, staging, source, rows), encoding="utf-8"
+    )

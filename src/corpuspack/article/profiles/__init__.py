@@ -58,7 +58,9 @@ def _compile(source: str, where: str, pattern: str, *, fullmatch: bool = True) -
     try:
         return re.compile(pattern if not fullmatch else f"(?:{pattern})")
     except re.error as exc:
-        raise ProfileError(f"{source}: {where}: invalid regular expression {pattern!r}: {exc}") from exc
+        raise ProfileError(
+            f"{source}: {where}: invalid regular expression {pattern!r}: {exc}"
+        ) from exc
 
 
 def _rules(source: str, entries: list) -> tuple[LineRule, ...]:
@@ -66,15 +68,36 @@ def _rules(source: str, entries: list) -> tuple[LineRule, ...]:
     for entry in entries or []:
         where = entry.get("where", "anywhere")
         if where not in _WHERE:
-            raise ProfileError(f"{source}: furniture rule {entry.get('id')!r}: where must be one of {sorted(_WHERE)}")
-        rules.append(LineRule(id=entry["id"], pattern=_compile(source, entry["id"], entry["pattern"]),
-                              where=where, why=entry.get("why", "")))
+            raise ProfileError(
+                f"{source}: furniture rule {entry.get('id')!r}: where must be one of {sorted(_WHERE)}"
+            )
+        rules.append(
+            LineRule(
+                id=entry["id"],
+                pattern=_compile(source, entry["id"], entry["pattern"]),
+                where=where,
+                why=entry.get("why", ""),
+            )
+        )
     return tuple(rules)
 
 
 def _parse(name: str, data: dict) -> Profile:
-    known = {"outlet", "slug", "aliases", "language", "founded", "title", "title_suffix", "timestamp", "date_formats",
-             "lead", "dateline", "furniture", "trailer"}
+    known = {
+        "outlet",
+        "slug",
+        "aliases",
+        "language",
+        "founded",
+        "title",
+        "title_suffix",
+        "timestamp",
+        "date_formats",
+        "lead",
+        "dateline",
+        "furniture",
+        "trailer",
+    }
     unknown = set(data) - known
     if unknown:
         raise ProfileError(f"{name}: unknown keys {sorted(unknown)}")
@@ -95,12 +118,17 @@ def _parse(name: str, data: dict) -> Profile:
         founded=data.get("founded"),
         title=data.get("title", "none"),
         title_suffix=_compile(name, "title_suffix", data["title_suffix"], fullmatch=False)
-        if data.get("title_suffix") else None,
+        if data.get("title_suffix")
+        else None,
         timestamp=_compile(name, "timestamp", timestamp["pattern"]) if timestamp else None,
         timestamp_zone=timestamp.get("zone"),
-        date_formats=tuple(Format(f["format"], f.get("zone")) for f in data.get("date_formats", [])),
+        date_formats=tuple(
+            Format(f["format"], f.get("zone")) for f in data.get("date_formats", [])
+        ),
         lead=data.get("lead"),
-        dateline=_compile(name, "dateline", dateline["pattern"], fullmatch=False) if dateline else None,
+        dateline=_compile(name, "dateline", dateline["pattern"], fullmatch=False)
+        if dateline
+        else None,
         dateline_search_paragraphs=dateline.get("search_paragraphs", 1),
         furniture=_rules(name, data.get("furniture", [])),
         trailer_after_blank_lines=trailer.get("after_blank_lines"),
@@ -124,7 +152,11 @@ class Registry:
         """Map an outlet name or alias (case-insensitive) to its canonical name."""
         wanted = name.strip().casefold()
         for profile in self.profiles:
-            if wanted in {profile.outlet.casefold(), profile.slug.casefold(), *(a.casefold() for a in profile.aliases)}:
+            if wanted in {
+                profile.outlet.casefold(),
+                profile.slug.casefold(),
+                *(a.casefold() for a in profile.aliases),
+            }:
                 return profile.outlet
         return None
 
