@@ -12,6 +12,7 @@ from distributed import LocalCluster
 from conftest import REPO, invoke
 from corpuspack.build import engines
 from corpuspack.cli import commands as cli
+from corpuspack.cli import options
 
 sys.path.insert(0, str(REPO / "benchmarks"))
 import synth  # noqa: E402
@@ -128,8 +129,8 @@ def test_progress_shows_on_a_terminal_only(monkeypatch):
     shown = io.StringIO()
     shown.isatty = lambda: True
     monkeypatch.setattr(sys, "stderr", shown)
-    monkeypatch.setattr(cli._Progress, "MININTERVAL", 0)
-    bar = cli._Progress(quiet=False)
+    monkeypatch.setattr(options.Progress, "MININTERVAL", 0)
+    bar = options.Progress(quiet=False)
     for done in (100, 250, 400):
         bar(done, 400)
     bar.close()
@@ -139,7 +140,7 @@ def test_progress_shows_on_a_terminal_only(monkeypatch):
         silent = io.StringIO()
         silent.isatty = lambda tty=tty: tty
         monkeypatch.setattr(sys, "stderr", silent)
-        bar = cli._Progress(quiet=quiet)
+        bar = options.Progress(quiet=quiet)
         bar(10, 400)
         bar.close()
         assert silent.getvalue() == ""
