@@ -8,9 +8,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
-from typing import Literal
 
-Severity = Literal["error", "warning"]
+from corpuspack.findings.catalogue import Severity, lookup
 
 #: Version of the JSON shape produced by Report.to_dict; bump on any incompatible change.
 REPORT_FORMAT_VERSION = 1
@@ -26,6 +25,9 @@ class Finding:
     message: str
     severity: Severity = "error"
     field: str | None = None
+
+    def __post_init__(self) -> None:
+        lookup(self.code)  # a code the catalogue lacks has no documented fix: refused
 
     def sort_key(self) -> tuple:
         return (self.file, self.line or 0, self.code, self.field or "", self.message)
