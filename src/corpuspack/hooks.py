@@ -1,0 +1,117 @@
+"""corpuspack's extension points: what a corpus or an installed package may add.
+
+Each extension point is a Protocol and a pluggy hook that returns implementations of it.
+corpuspack's own annotator, checks, outlet profiles and engines register through these
+same hooks (corpuspack.plugins.builtin), so a plugin is never second-class:
+
+- `corpuspack_annotators`: Annotators, each a pure function of an article's text that
+  returns spans (the built-in finds quotations and their speakers);
+- `corpuspack_record_checks`: RecordChecks, findings about single articles;
+- `corpuspack_corpus_checks`: CorpusChecks, findings no single article shows;
+- `corpuspack_profile_sources`: ProfileSources, outlet profiles (YAML texts by file name);
+- `corpuspack_engines`: EngineFactories by name, where the per-capture work runs.
+
+A plugin is a module or object with functions marked `@hookimpl` and named as below:
+
+    from corpuspack.hooks import hookimpl
+
+    @hookimpl
+    def corpuspack_record_checks():
+        return [NoShoutingTitles()]
+
+An installed package registers it under the entry point group "corpuspack".
+Annotators and checks run in worker processes, so they must be picklable (module-level
+classes or functions) and must not depend on anything but their arguments.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
+
+import pluggy
+
+if TYPE_CHECKING:
+    from corpuspack.article.record import Annotation, Article
+    from corpuspack.findings.report import Finding
+
+PROJECT = "corpuspack"
+hookspec = pluggy.HookspecMarker(PROJECT)
+hookimpl = pluggy.HookimplMarker(PROJECT)
+
+
+@runtime_checkable
+class Annotator(Protocol):
+    """Adds spans to an article. `name` is recorded with the build (it keys the cache)."""
+
+    @property
+    def name(self) -> str: ...
+
+    def annotate(self, text: str) -> Sequence[Annotation]: ...
+
+
+@runtime_checkable
+class RecordCheck(Protocol):
+    """Findings about single articles, given a batch of them (any order, any size)."""
+
+    @property
+    def name(self) -> str: ...
+
+    def check(
+        self, articles: Sequence[Article], settings: Any, today: dt.date | None
+    ) -> list[Finding]: ...
+
+
+@runtime_checkable
+class CorpusCheck(Protocol):
+    """Findings no single article shows, from the build's store of every record.
+
+    focus: the captures whose findings are wanted (None: all), for pull-request checks."""
+
+    @property
+    def name(self) -> str: ...
+
+    def check(self, store: Any, settings: Any, focus: set[str] | None) -> list[Finding]: ...
+
+
+@runtime_checkable
+class ProfileSource(Protocol):
+    """Outlet profiles: YAML texts by file name (a name starting with "_" holds generic rules)."""
+
+    @property
+    def name(self) -> str: ...
+
+    def profiles(self) -> Mapping[str, str]: ...
+
+
+EngineFactory = Callable[..., Any]
+
+
+class Specs:
+    """The hooks; each returns a list (or mapping) that pluggy gathers from every plugin."""
+
+    @hookspec
+    def corpuspack_annotators(self) -> Sequence[Annotator]:
+        """Annotators to run on every article, in registration order."""
+        raise NotImplementedError
+
+    @hookspec
+    def corpuspack_record_checks(self) -> Sequence[RecordCheck]:
+        """Checks of single articles."""
+        raise NotImplementedError
+
+    @hookspec
+    def corpuspack_corpus_checks(self) -> Sequence[CorpusCheck]:
+        """Checks across the corpus."""
+        raise NotImplementedError
+
+    @hookspec
+    def corpuspack_profile_sources(self) -> Sequence[ProfileSource]:
+        """Sources of outlet profiles; a later source's profile of a slug wins."""
+        raise NotImplementedError
+
+    @hookspec
+    def corpuspack_engines(self) -> Mapping[str, EngineFactory]:
+        """Engines by the name --engine takes."""
+        raise NotImplementedError
