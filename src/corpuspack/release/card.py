@@ -13,23 +13,12 @@ from huggingface_hub import DatasetCard, DatasetCardData
 
 from corpuspack import __version__
 from corpuspack.build.tables import Summary
+from corpuspack.checks.card import SECTIONS
+from corpuspack.checks.card import (  # moved to checks/; cli/commands.py imports it from here
+    missing_sections as missing_sections,
+)
 from corpuspack.project.schema import RecordSchema
 from corpuspack.release import hub
-
-# The card's sections only a person can write: setting under corpuspack.card -> heading.
-SECTIONS = {
-    "curation_rationale": "Curation rationale",
-    "intended_uses": "Intended uses",
-    "out_of_scope_uses": "Out-of-scope uses",
-    "biases_and_limitations": "Biases and limitations",
-    "personal_information": "Personal information",
-    "source_licensing": "Licensing of the source texts",
-}
-
-
-def missing_sections(settings) -> list[str]:
-    """The settings under corpuspack.card that are empty: the card would lack those sections."""
-    return [key for key in SECTIONS if not settings.card.get(key, "").strip()]
 
 
 def _escape(cell: str) -> str:
@@ -88,9 +77,9 @@ def render(
         ],
     )
     if "license_name" in metadata:
-        data.license_name = metadata["license_name"]
+        data["license_name"] = metadata["license_name"]
     if "license_link" in metadata:
-        data.license_link = metadata["license_link"]
+        data["license_link"] = metadata["license_link"]
     infos = {}
     for config, table, split_sizes in (
         ("articles", schema, sizes),
