@@ -60,7 +60,7 @@ def check_table(
     like one table (the first data row is 2). Uniqueness is checked within the table,
     and for ids.field across every table given the same `ids`, in order: check the
     batches of a corpus in order with one UniqueIds and the findings are those of the
-    whole corpus as one table. Like validate.py, there is no limit on the number of
+    whole corpus as one table. Like checks/table.py, there is no limit on the number of
     errors (frictionless stops at 1000 by default). notes=True adds each finding's note.
     """
     fields = schema_descriptor["fields"]
@@ -95,7 +95,11 @@ def check_table(
 
 
 def _repeats(
-    fields: list[dict], cells: list[Cells], unique: list[str], key: str | None, ids
+    fields: list[dict],
+    cells: list[Cells],
+    unique: list[str],
+    key: str | None,
+    ids: UniqueIds | None,
 ) -> dict[int, np.ndarray]:
     """Column -> the rows that repeat an earlier row's value, for the unique fields and the key."""
     names = [f["name"] for f in fields]
