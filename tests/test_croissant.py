@@ -193,7 +193,7 @@ def test_every_table_schema_field_is_a_field_with_its_type(built):
 
     left_out = set()
     for (config, table_schema, _), record_set in zip(
-        render_inputs(project, release)[2], meta["recordSet"]
+        render_inputs(project, release)[2], meta["recordSet"], strict=True
     ):
         assert record_set["@id"] == config
         fields = declared(record_set["field"])
@@ -311,13 +311,13 @@ def test_mlcroissant_loads_what_datasets_loads(built):
     dataset = mlc.Dataset(jsonld=release / "croissant.json")
     meta = metadata(release)
     for (config, _, files), record_set in zip(
-        render_inputs(project, release)[2], meta["recordSet"]
+        render_inputs(project, release)[2], meta["recordSet"], strict=True
     ):
         fields = declared(record_set["field"])
         got = [as_loaded(r, fields) for r in dataset.records(config)]
         want = [keep(row, record_set["field"]) for row in datasets_rows(release, config, files)]
         assert len(got) == len(want) > 0
-        for mine, theirs in zip(got, want):
+        for mine, theirs in zip(got, want, strict=True):
             assert typed(mine) == typed(theirs)
     # The comparison is not vacuous: timestamps, dates, nested lists and nulls are all there.
     articles = [

@@ -76,6 +76,8 @@ def rows_findings(
         return arrow_checks.check_table(table, descriptor, notes=True)
     except (NotImplementedError, pa.ArrowInvalid, pa.ArrowTypeError, TypeError, ValueError):
         if rows is None:
+            if table is None:  # neither was given: there is nothing to check
+                raise TypeError("rows_findings needs the rows or their table") from None
             rows = table.to_pylist()
         report = Resource(data=rows, schema=Schema.from_descriptor(descriptor)).validate(
             limit_errors=10**9
@@ -139,7 +141,7 @@ def check_records(
         record,
         lambda i, field: table.column(field)[i].as_py(),
         lambda article: [
-            p for i, p in zip(ids, paths) if i == article.id and p != article.raw_path
+            p for i, p in zip(ids, paths, strict=True) if i == article.id and p != article.raw_path
         ],
     )
 

@@ -13,23 +13,12 @@ from huggingface_hub import DatasetCard, DatasetCardData
 
 from corpuspack import __version__
 from corpuspack.build.tables import Summary
+from corpuspack.checks.card import SECTIONS
+from corpuspack.checks.card import (  # moved to checks/; cli/commands.py imports it from here
+    missing_sections as missing_sections,
+)
 from corpuspack.project.schema import RecordSchema
 from corpuspack.release import hub
-
-# The card's sections only a person can write: setting under corpuspack.card -> heading.
-SECTIONS = {
-    "curation_rationale": "Curation rationale",
-    "intended_uses": "Intended uses",
-    "out_of_scope_uses": "Out-of-scope uses",
-    "biases_and_limitations": "Biases and limitations",
-    "personal_information": "Personal information",
-    "source_licensing": "Licensing of the source texts",
-}
-
-
-def missing_sections(settings) -> list[str]:
-    """The settings under corpuspack.card that are empty: the card would lack those sections."""
-    return [key for key in SECTIONS if not settings.card.get(key, "").strip()]
 
 
 def _escape(cell: str) -> str:
@@ -68,6 +57,57 @@ def render(
     vocabulary,
 ) -> str:
     """sizes, quote_sizes: split -> (rows, in-memory Arrow bytes), in the configured order."""
+    data = _card_data(descriptor, settings, summary, sizes, quote_sizes)
+    infos = {}
+    for config, table, split_sizes in (
+        ("articles", schema, sizes),
+        ("quotes", quotes_schema, quote_sizes),
+    ):
+        infos[config] = DatasetInfo(
+            features=table.features,
+            splits=SplitDict(
+                {
+                    name: SplitInfo(name=name, num_examples=rows, num_bytes=size)
+                    for name, (rows, size) in split_sizes.items()
+                }
+            ),
+            dataset_name=descriptor["name"],
+            config_name=config,
+        )
+    DatasetInfosDict(infos).to_dataset_card_data(data)
+    version = descriptor["version"]
+    quotes = sum(rows for rows, _ in quote_sizes.values())
+    lines = (
+        _intro(descriptor, settings, summary.count, sizes)
+        + _loading(version, sizes)
+        + ["## Fields", "", "### articles", ""]
+        + _fields_table(schema, "schema/article.schema.json")
+        + [
+            "### quotes",
+            "",
+            f"{quotes} quotations. A quotation's rows follow its article into the same split.",
+            "",
+        ]
+        + _fields_table(quotes_schema, "schema/quotes.schema.json")
+        + _annotations(summary, vocabulary)
+        + _contents(summary)
+        + _provenance(summary, data_files)
+        + _written(descriptor, settings)
+        + _citation(descriptor)
+    )
+    body = "\n".join(lines)
+    card = DatasetCard(f"---\n{data.to_yaml()}\n---\n\n{body}")
+    return str(card)
+
+
+def _card_data(
+    descriptor: dict,
+    settings,
+    summary: Summary,
+    sizes: dict[str, tuple[int, int]],
+    quote_sizes: dict[str, tuple[int, int]],
+) -> DatasetCardData:
+    """The card's YAML header but for the features and splits: metadata and configurations."""
     metadata = card_metadata(
         descriptor, settings, count=summary.count, languages=sorted(summary.languages)
     )
@@ -87,40 +127,12 @@ def render(
             },
         ],
     )
+    # Set after the rest: the header keeps insertion order, and releases already written have them last.
     if "license_name" in metadata:
-        data.license_name = metadata["license_name"]
+        data["license_name"] = metadata["license_name"]
     if "license_link" in metadata:
-        data.license_link = metadata["license_link"]
-    infos = {}
-    for config, table, split_sizes in (
-        ("articles", schema, sizes),
-        ("quotes", quotes_schema, quote_sizes),
-    ):
-        infos[config] = DatasetInfo(
-            features=table.features,
-            splits=SplitDict(
-                {
-                    name: SplitInfo(name=name, num_examples=rows, num_bytes=size)
-                    for name, (rows, size) in split_sizes.items()
-                }
-            ),
-            dataset_name=descriptor["name"],
-            config_name=config,
-        )
-    DatasetInfosDict(infos).to_dataset_card_data(data)
-    body = _body(
-        descriptor,
-        settings,
-        schema,
-        summary,
-        data_files,
-        sizes,
-        quotes_schema,
-        quote_sizes,
-        vocabulary,
-    )
-    card = DatasetCard(f"---\n{data.to_yaml()}\n---\n\n{body}")
-    return str(card)
+        data["license_link"] = metadata["license_link"]
+    return data
 
 
 def _fields_table(schema: RecordSchema, source: str) -> list[str]:
@@ -138,17 +150,7 @@ def _fields_table(schema: RecordSchema, source: str) -> list[str]:
     return lines + [""]
 
 
-def _body(
-    descriptor: dict,
-    settings,
-    schema: RecordSchema,
-    summary: Summary,
-    data_files: dict[str, list[str]],
-    sizes: dict[str, tuple[int, int]],
-    quotes_schema: RecordSchema,
-    quote_sizes: dict[str, tuple[int, int]],
-    vocabulary,
-) -> str:
+def _intro(descriptor: dict, settings, count: int, sizes: dict[str, tuple[int, int]]) -> list[str]:
     version = descriptor["version"]
     title = settings.pretty_name or descriptor["title"]
     lines = [
@@ -156,7 +158,7 @@ def _body(
         "",
         descriptor.get("description", "").strip(),
         "",
-        f"Release **{version}**: {summary.count} articles, "
+        f"Release **{version}**: {count} articles, "
         + (
             f"one `{next(iter(sizes))}` split"
             if len(sizes) == 1
@@ -172,10 +174,12 @@ def _body(
             + "), so articles added later never move an existing article to another split.",
             "",
         ]
+    return lines
 
+
+def _loading(version: str, sizes: dict[str, tuple[int, int]]) -> list[str]:
     first = next(iter(sizes))
-    quotes = sum(rows for rows, _ in quote_sizes.values())
-    lines += [
+    return [
         "## Loading",
         "",
         "Two configurations: `articles` (the default), one row per article, and `quotes`, one row per "
@@ -199,19 +203,11 @@ def _body(
         "",
     ]
 
-    lines += ["## Fields", "", "### articles", ""] + _fields_table(
-        schema, "schema/article.schema.json"
-    )
-    lines += [
-        "### quotes",
-        "",
-        f"{quotes} quotations. A quotation's rows follow its article into the same split.",
-        "",
-    ] + _fields_table(quotes_schema, "schema/quotes.schema.json")
 
+def _annotations(summary: Summary, vocabulary) -> list[str]:
     counts = summary.annotations
     entries = vocabulary.descriptor.get("corpuspack:labels", {})
-    lines += [
+    lines = [
         "## Annotations",
         "",
         "Each article's `annotations` are spans on its `text`: `text[start:end]` is the span "
@@ -236,19 +232,21 @@ def _body(
             f"{_escape(entry.get('description', ''))} | {counts[(label, 'person')]} | "
             f"{counts[(label, 'rule')]} |"
         )
-    lines.append("")
+    return lines + [""]
 
-    outlets, years, precision = summary.outlets, summary.years, summary.precision
-    lines += ["## Contents", "", "| outlet | articles |", "|---|---|"]
-    lines += [f"| {outlet} | {n} |" for outlet, n in sorted(outlets.items())]
+
+def _contents(summary: Summary) -> list[str]:
+    lines = ["## Contents", "", "| outlet | articles |", "|---|---|"]
+    lines += [f"| {outlet} | {n} |" for outlet, n in sorted(summary.outlets.items())]
     lines += ["", "| year published | articles |", "|---|---|"]
-    lines += [f"| {year} | {n} |" for year, n in sorted(years.items())]
+    lines += [f"| {year} | {n} |" for year, n in sorted(summary.years.items())]
     lines += ["", "| date precision | articles |", "|---|---|"]
-    lines += [f"| {p} | {n} |" for p, n in sorted(precision.items())]
-    lines.append("")
+    lines += [f"| {p} | {n} |" for p, n in sorted(summary.precision.items())]
+    return lines + [""]
 
-    with_notes, removed = summary.with_notes, summary.removed
-    lines += [
+
+def _provenance(summary: Summary, data_files: dict[str, list[str]]) -> list[str]:
+    lines = [
         "## Provenance",
         "",
         "Every record names the raw capture it was extracted from (`raw_path`) and that capture's "
@@ -256,14 +254,14 @@ def _body(
         "folder and never modified by a build. Every line of a capture that is not in `text` is listed "
         "in `removed` with the rule that took it; the rules are corpuspack's outlet profiles.",
         "",
-        f"{with_notes} of {summary.count} records take values from a maintainer-edited sidecar; "
+        f"{summary.with_notes} of {summary.count} records take values from a maintainer-edited sidecar; "
         "`sidecar_notes` says, for each such value, where it comes from.",
         "",
         "| rule | lines removed or moved |",
         "|---|---|",
     ]
-    lines += [f"| `{rule}` | {n} |" for rule, n in sorted(removed.items())]
-    lines += [
+    lines += [f"| `{rule}` | {n} |" for rule, n in sorted(summary.removed.items())]
+    return lines + [
         "",
         "Data files: "
         + ", ".join(f"`{f}`" for files in data_files.values() for f in files)
@@ -272,6 +270,10 @@ def _body(
         "",
     ]
 
+
+def _written(descriptor: dict, settings) -> list[str]:
+    """The sources, the licence and the sections a person wrote under corpuspack.card."""
+    lines: list[str] = []
     sources = descriptor.get("sources") or []
     if sources:
         lines += ["## Sources", ""]
@@ -280,14 +282,16 @@ def _body(
             for s in sources
         ]
         lines.append("")
-
     licence = (descriptor.get("licenses") or [{}])[0]
     lines += ["## Licence", "", licence.get("title") or licence.get("name", ""), ""]
     for key, heading in SECTIONS.items():
         if settings.card.get(key, "").strip():
             lines += [f"## {heading}", "", settings.card[key].strip(), ""]
+    return lines
 
-    lines += [
+
+def _citation(descriptor: dict) -> list[str]:
+    return [
         "## Citation",
         "",
         "```bibtex",
@@ -298,7 +302,6 @@ def _body(
         "the same citation).",
         "",
     ]
-    return "\n".join(lines)
 
 
 def bibtex(descriptor: dict) -> str:

@@ -138,57 +138,73 @@ def render(
     }
     for config, schema, data_files in tables:
         file_set = f"{config}-parquet"
-        for relative in data_files:
-            path = release_dir / relative
-            dataset["distribution"].append(
-                {
-                    "@type": "cr:FileObject",
-                    "@id": relative,
-                    "name": relative,
-                    "contentUrl": relative,
-                    "contentSize": f"{path.stat().st_size} B",
-                    "encodingFormat": PARQUET,
-                    "sha256": sha256_file(path),
-                }
-            )
-        dataset["distribution"].append(
+        dataset["distribution"] += _distribution(release_dir, config, file_set, data_files)
+        dataset["recordSet"].append(_record_set(config, schema, file_set))
+    return json.dumps(_pruned(dataset), indent=2, ensure_ascii=False) + "\n"
+
+
+def _distribution(
+    release_dir: Path, config: str, file_set: str, data_files: list[str]
+) -> list[dict]:
+    """A configuration's release files, each a FileObject with its SHA-256, then their FileSet."""
+    objects: list[dict] = []
+    for relative in data_files:
+        path = release_dir / relative
+        objects.append(
             {
-                "@type": "cr:FileSet",
-                "@id": file_set,
-                "name": file_set,
-                "description": f"The Parquet files of the {config} configuration, "
-                + (
-                    "one per split "
-                    if all(f.endswith("-00000-of-00001.parquet") for f in data_files)
-                    else "one or more shards per split "
-                )
-                + "(each is also listed as a FileObject with its SHA-256).",
+                "@type": "cr:FileObject",
+                "@id": relative,
+                "name": relative,
+                "contentUrl": relative,
+                "contentSize": f"{path.stat().st_size} B",
                 "encodingFormat": PARQUET,
-                "includes": list(data_files),
+                "sha256": sha256_file(path),
             }
         )
-        left_out: list[str] = []
-        fields = _fields(schema.fields, config, file_set, (), left_out)
-        description = f"The {config} configuration: one record per row of its Parquet files."
-        if left_out:
-            description += (
-                " Left out, though in the Parquet files: " + ", ".join(left_out) + ". They are "
-                "fields with sub-fields inside another field, which Croissant loaders "
-                "(mlcroissant 1.1) cannot read from Parquet yet."
-            )
-        record_set = {
-            "@type": "cr:RecordSet",
-            "@id": config,
-            "name": config,
-            "description": description,
-            "field": fields,
+    # "shards" is the wording of releases already written: changing it would change their bytes.
+    files = (
+        "one per split "
+        if all(f.endswith("-00000-of-00001.parquet") for f in data_files)
+        else "one or more shards per split "
+    )
+    objects.append(
+        {
+            "@type": "cr:FileSet",
+            "@id": file_set,
+            "name": file_set,
+            "description": f"The Parquet files of the {config} configuration, "
+            + files
+            + "(each is also listed as a FileObject with its SHA-256).",
+            "encodingFormat": PARQUET,
+            "includes": list(data_files),
         }
-        if schema.descriptor.get("primaryKey"):
-            record_set["key"] = [
-                {"@id": f"{config}/{name}"} for name in schema.descriptor["primaryKey"]
-            ]
-        dataset["recordSet"].append(record_set)
-    return json.dumps(_pruned(dataset), indent=2, ensure_ascii=False) + "\n"
+    )
+    return objects
+
+
+def _record_set(config: str, schema: RecordSchema, file_set: str) -> dict:
+    """A configuration's RecordSet: its fields, read from its FileSet."""
+    left_out: list[str] = []
+    fields = _fields(schema.fields, config, file_set, (), left_out)
+    description = f"The {config} configuration: one record per row of its Parquet files."
+    if left_out:
+        description += (
+            " Left out, though in the Parquet files: " + ", ".join(left_out) + ". They are "
+            "fields with sub-fields inside another field, which Croissant loaders "
+            "(mlcroissant 1.1) cannot read from Parquet yet."
+        )
+    record_set = {
+        "@type": "cr:RecordSet",
+        "@id": config,
+        "name": config,
+        "description": description,
+        "field": fields,
+    }
+    if schema.descriptor.get("primaryKey"):
+        record_set["key"] = [
+            {"@id": f"{config}/{name}"} for name in schema.descriptor["primaryKey"]
+        ]
+    return record_set
 
 
 def _fields(
@@ -243,7 +259,7 @@ def _data_type(descriptor: dict, where: str) -> str:
 
 def _source(file_set: str, route: tuple[str, ...]) -> dict:
     """The column is the top-level field, each level below it a jsonPath step (as Hugging Face writes)."""
-    source = {"fileSet": {"@id": file_set}, "extract": {"column": route[0]}}
+    source: dict[str, object] = {"fileSet": {"@id": file_set}, "extract": {"column": route[0]}}
     steps = [
         key if _PLAIN_KEY.fullmatch(key) else "['" + key.replace("'", "\\'") + "']"
         for key in route[1:]

@@ -199,36 +199,42 @@ def cut(project: Project, result, release: Plan, *, commit: bool) -> tuple[Outco
     changelog_path.write_text(
         versioning.add_to_changelog(previous, release.entry), encoding="utf-8"
     )
-    made = None
-    if commit:
-        added = manifest.git(project.root, "add", "--", "datapackage.json", CHANGELOG)
-        done = (
-            added is not None
-            and manifest.git(
-                project.root,
-                "commit",
-                "--quiet",
-                "--no-verify",
-                "-m",
-                f"Release {release.version}",
-                "--",
-                "datapackage.json",
-                CHANGELOG,
-            )
-            is not None
-        )
-        if not done:
-            for path, data in saved.items():
-                if data is None:
-                    path.unlink(missing_ok=True)
-                else:
-                    path.write_bytes(data)
-            manifest.git(project.root, "reset", "--quiet", "--", "datapackage.json", CHANGELOG)
-            raise ReleaseError(
-                "git could not commit datapackage.json and CHANGELOG.md (is user.name and "
-                "user.email set?); nothing was changed"
-            )
-        made = (manifest.git(project.root, "rev-parse", "HEAD") or "").strip() or None
+    made = _commit(project, release.version, saved) if commit else None
     reloaded = replace(project, descriptor=descriptor)
     outcome = build(reloaded, result, project.dist_dir / release.version, descriptor=descriptor)
     return outcome, made
+
+
+def _commit(project: Project, version: str, saved: dict[Path, bytes | None]) -> str | None:
+    """Commit datapackage.json and CHANGELOG.md as the release commit; returns its id.
+
+    If git cannot, the two files are restored to their saved bytes (None: absent) first.
+    """
+    added = manifest.git(project.root, "add", "--", "datapackage.json", CHANGELOG)
+    done = (
+        added is not None
+        and manifest.git(
+            project.root,
+            "commit",
+            "--quiet",
+            "--no-verify",
+            "-m",
+            f"Release {version}",
+            "--",
+            "datapackage.json",
+            CHANGELOG,
+        )
+        is not None
+    )
+    if not done:
+        for path, data in saved.items():
+            if data is None:
+                path.unlink(missing_ok=True)
+            else:
+                path.write_bytes(data)
+        manifest.git(project.root, "reset", "--quiet", "--", "datapackage.json", CHANGELOG)
+        raise ReleaseError(
+            "git could not commit datapackage.json and CHANGELOG.md (is user.name and "
+            "user.email set?); nothing was changed"
+        )
+    return (manifest.git(project.root, "rev-parse", "HEAD") or "").strip() or None

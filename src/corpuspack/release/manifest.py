@@ -17,7 +17,7 @@ import json
 import os
 import shutil
 import subprocess
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from importlib import metadata
 from pathlib import Path
 
@@ -75,25 +75,84 @@ def tree_sha256(folder: Path, digests=None) -> str:
     and sorted there, not as a list of Python strings joined at the end: at a million files
     that list, its join and its encoding took over a GB.
     """
-    kinds: list[pa.Array] = []  # 0: a file, 1: a symlink ("symlink:" sorts after every hex digit)
-    hashes: list[pa.Array] = []
-    names: list[pa.Array] = []  # the relative path and "\n", as the line ends
+    lines = _Lines()
+    odd_names = _scan(folder, digests, lines)
+    # Arrow holds UTF-8 only, and its byte order is code point order only for valid text.
+    return lines.python_hash() if odd_names else lines.arrow_hash()
 
-    def keep(kind: int, digests_of: list[bytes], relatives: list[str]) -> None:
-        kinds.append(pa.array([kind] * len(relatives), pa.int8()))
-        hashes.append(pa.array(digests_of, pa.binary(32)))
-        names.append(
+
+class _Lines:
+    """A tree hash's lines, in Arrow chunks: kind, digest, and the relative path with its "\n"."""
+
+    def __init__(self) -> None:
+        self.kinds: list[pa.Array] = []  # 0: a file, 1: a symlink ("symlink:" sorts after hex)
+        self.hashes: list[pa.Array] = []
+        self.names: list[pa.Array] = []
+
+    def keep(self, kind: int, digests_of: list[bytes], relatives: list[str]) -> None:
+        self.kinds.append(pa.array([kind] * len(relatives), pa.int8()))
+        self.hashes.append(pa.array(digests_of, pa.binary(32)))
+        self.names.append(
             pa.array(
                 [(r + "\n").encode("utf-8", "surrogateescape") for r in relatives], pa.binary()
             )
         )
 
-    odd_names = False  # a name that is not valid UTF-8 (kept by surrogateescape)
+    def python_hash(self) -> str:
+        """The hash of the lines sorted as Python strings, for names that are not valid UTF-8."""
+        lines = [
+            f"{'symlink:' if k else ''}{h.hex()}  {n}"
+            for kind, digest, name in zip(self.kinds, self.hashes, self.names, strict=True)
+            for k, h, n in zip(
+                kind.to_pylist(),
+                digest.to_pylist(),
+                (n.decode("utf-8", "surrogateescape") for n in name.to_pylist()),
+                strict=True,
+            )
+        ]
+        return hashlib.sha256("".join(sorted(lines)).encode("utf-8", "surrogateescape")).hexdigest()
+
+    def arrow_hash(self) -> str:
+        """The hash of the lines sorted in Arrow, CHUNK lines at a time turned into bytes."""
+        table = pa.table(
+            {
+                "kind": pa.chunked_array(self.kinds, pa.int8()),
+                "digest": pa.chunked_array(self.hashes, pa.binary(32)),
+                "name": pa.chunked_array(self.names, pa.binary()),
+            }
+        ).combine_chunks()
+        # one copy, contiguous: take() across hundreds of chunks is slow
+        for parts in (self.kinds, self.hashes, self.names):
+            parts.clear()
+        # The byte order of valid UTF-8 is code point order, so this is the order of the lines as strings.
+        order = pc.sort_indices(
+            table, sort_keys=[("kind", "ascending"), ("digest", "ascending"), ("name", "ascending")]
+        )
+        digest = hashlib.sha256()
+        for start in range(0, len(order), CHUNK):
+            part = table.take(order.slice(start, CHUNK))
+            digest.update(
+                b"".join(
+                    b"%s%s  %s" % (b"symlink:" if k else b"", h.hex().encode(), n)
+                    for k, h, n in zip(
+                        part.column("kind").to_pylist(),
+                        part.column("digest").to_pylist(),
+                        part.column("name").to_pylist(),
+                        strict=True,
+                    )
+                )
+            )
+        return digest.hexdigest()
+
+
+def _scan(folder: Path, digests, lines: _Lines) -> bool:
+    """Keep the lines of every file under folder; whether a name is not valid UTF-8 (kept by surrogateescape)."""
+    odd_names = False
     stack = [(str(folder), "")] if folder.is_dir() else []
     while stack:  # os.scandir, not os.walk and pathlib: at 100,000 files their overhead is seconds
         directory, prefix = stack.pop()
         files: list[tuple[str, str, int]] = []
-        links: list[tuple[str, str]] = []
+        links: list[tuple[bytes, str]] = []
         with os.scandir(directory) as found:
             for entry in found:
                 relative = prefix + entry.name
@@ -103,65 +162,17 @@ def tree_sha256(folder: Path, digests=None) -> str:
                     continue
                 odd_names = odd_names or not relative.isascii() and _has_surrogates(relative)
                 if entry.is_symlink():
-                    links.append(
-                        (
-                            hashlib.sha256(
-                                os.readlink(entry.path).encode("utf-8", "surrogateescape")
-                            ).digest(),
-                            relative,
-                        )
-                    )
+                    target = os.readlink(entry.path).encode("utf-8", "surrogateescape")
+                    links.append((hashlib.sha256(target).digest(), relative))
                 else:
                     files.append((entry.path, relative, entry.inode()))
                 if len(files) >= CHUNK:
-                    _keep_files(files, digests, keep)
+                    _keep_files(files, digests, lines)
                     files = []
-        _keep_files(files, digests, keep)
+        _keep_files(files, digests, lines)
         if links:
-            keep(1, [h for h, _ in links], [r for _, r in links])
-    if odd_names:
-        # Arrow holds UTF-8 only, and its byte order is code point order only for valid text.
-        lines = [
-            f"{'symlink:' if k else ''}{h.hex()}  {n}"
-            for kind, digest, name in zip(kinds, hashes, names)
-            for k, h, n in zip(
-                kind.to_pylist(),
-                digest.to_pylist(),
-                (n.decode("utf-8", "surrogateescape") for n in name.to_pylist()),
-            )
-        ]
-        return hashlib.sha256("".join(sorted(lines)).encode("utf-8", "surrogateescape")).hexdigest()
-    table = pa.table(
-        {
-            "kind": pa.chunked_array(kinds, pa.int8()),
-            "digest": pa.chunked_array(hashes, pa.binary(32)),
-            "name": pa.chunked_array(names, pa.binary()),
-        }
-    ).combine_chunks()
-    for parts in (
-        kinds,
-        hashes,
-        names,
-    ):  # one copy, contiguous: take() across hundreds of chunks is slow
-        parts.clear()
-    # The byte order of valid UTF-8 is code point order, so this is the order of the lines as strings.
-    order = pc.sort_indices(
-        table, sort_keys=[("kind", "ascending"), ("digest", "ascending"), ("name", "ascending")]
-    )
-    digest = hashlib.sha256()
-    for start in range(0, len(order), CHUNK):
-        part = table.take(order.slice(start, CHUNK))
-        digest.update(
-            b"".join(
-                b"%s%s  %s" % (b"symlink:" if k else b"", h.hex().encode(), n)
-                for k, h, n in zip(
-                    part.column("kind").to_pylist(),
-                    part.column("digest").to_pylist(),
-                    part.column("name").to_pylist(),
-                )
-            )
-        )
-    return digest.hexdigest()
+            lines.keep(1, [h for h, _ in links], [r for _, r in links])
+    return odd_names
 
 
 def _has_surrogates(text: str) -> bool:
@@ -172,14 +183,14 @@ def _has_surrogates(text: str) -> bool:
     return False
 
 
-def _keep_files(files: list[tuple[str, str, int]], digests, keep) -> None:
+def _keep_files(files: list[tuple[str, str, int]], digests, lines: _Lines) -> None:
     if not files:
         return
     if digests is not None:
         found = digests([p for p, _, _ in files], [inode for _, _, inode in files])
     else:
         found = [bytes.fromhex(sha256_file(Path(p))) for p, _, _ in files]
-    keep(0, found, [r for _, r, _ in files])
+    lines.keep(0, found, [r for _, r, _ in files])
 
 
 def git(root: Path, *args: str) -> str | None:
@@ -203,15 +214,15 @@ def source_of(root: Path, schema_paths: list[Path], digests=None) -> Source:
     for path in sorted(schema_paths):
         schema.update(f"{path.relative_to(root).as_posix()}\n".encode())
         schema.update(bytes.fromhex(sha256_file(path)))
-    hashes = {
-        "raw_sha256": tree_sha256(root / "raw", digests),
-        "schema_sha256": schema.hexdigest(),
-        "descriptor_sha256": sha256_file(root / "datapackage.json"),
-    }
+    hashed = Source(
+        raw_sha256=tree_sha256(root / "raw", digests),
+        schema_sha256=schema.hexdigest(),
+        descriptor_sha256=sha256_file(root / "datapackage.json"),
+    )
     commit = git(root, "rev-parse", "--verify", "--quiet", "HEAD^{commit}")
     prefix = git(root, "rev-parse", "--show-prefix")
     if commit is None or prefix is None:
-        return Source(**hashes)
+        return hashed
     status = (
         git(
             root,
@@ -226,8 +237,8 @@ def source_of(root: Path, schema_paths: list[Path], digests=None) -> Source:
         or ""
     )
     uncommitted = sorted({entry[3:] for entry in status.split("\0") if len(entry) > 3})
-    return Source(
-        **hashes,
+    return replace(
+        hashed,
         commit=commit.strip(),
         path=prefix.strip().rstrip("/") or ".",
         uncommitted=tuple(uncommitted),

@@ -59,22 +59,21 @@ def remember(path: Path, digest: str) -> None:
 
 
 def sha256_file(path: Path) -> str:
-    key = None
-    if _remembered is not None:
-        key = _stamp(path)
-        if key in _remembered:
-            return _remembered[key]
+    remembered = _remembered
+    key = _stamp(path) if remembered is not None else None
+    if remembered is not None and key in remembered:
+        return remembered[key]
     digest = hashlib.sha256()
     with path.open("rb") as handle:
         for block in iter(lambda: handle.read(1 << 20), b""):
             digest.update(block)
-    if key is not None:
-        _remembered[key] = digest.hexdigest()
+    if remembered is not None and key is not None:
+        remembered[key] = digest.hexdigest()
     return digest.hexdigest()
 
 
 def _resource_name(table: str, relative: str, files: int) -> str:
-    """The table's name; with several files, the split's; with several shards of a split, the file's."""
+    """The table's name; with several release files, the split's; with several in one split, the file's."""
     stem = Path(relative).name.removesuffix(".parquet")
     if files == 1:
         return table

@@ -7,6 +7,7 @@ as it was: load_dataset(repo_id, revision="v1.1.0").
 
 from __future__ import annotations
 
+import importlib
 import json
 import os
 from contextlib import contextmanager
@@ -22,13 +23,19 @@ from huggingface_hub.errors import (
 )
 from huggingface_hub.utils import validate_repo_id
 
-try:  # connection failures are not HfHubHTTPErrors; huggingface_hub 2 uses httpx2, 1.x httpx
-    from httpx2 import HTTPError
-except ImportError:  # pragma: no cover
-    from httpx import HTTPError
-
 from corpuspack.project.datapackage import SEMVER
 from corpuspack.release.package import sha256_file
+
+
+def _http_error() -> type[Exception]:
+    """The HTTP client's base error: connection failures are not HfHubHTTPErrors."""
+    try:  # huggingface_hub 2 uses httpx2, 1.x httpx
+        return importlib.import_module("httpx2").HTTPError
+    except ImportError:  # pragma: no cover
+        return importlib.import_module("httpx").HTTPError
+
+
+HTTPError = _http_error()
 
 REPO_TYPE = "dataset"
 BRANCH = constants.DEFAULT_REVISION
@@ -179,32 +186,14 @@ def publish(plan: Plan, release_dir: Path, api: HfApi | None = None) -> str:
         )
     api = api or HfApi()
     root = Path(release_dir).resolve()
-    with _hub_errors(plan, "reading the tags of"):
-        try:
-            refs = api.list_repo_refs(plan.repo_id, repo_type=REPO_TYPE)
-        except RepositoryNotFoundError:
-            refs = None  # created below
-    if refs is not None and plan.tag in {ref.name for ref in refs.tags}:
-        raise PublishError(
-            f"{plan.repo_id} already has tag {plan.tag}: releases are immutable; "
-            "bump the version in datapackage.json and build a new release"
-        )
+    refs = _untagged_refs(api, plan)
     additions = _additions(plan, root)
     with _hub_errors(plan, "creating"):
         api.create_repo(plan.repo_id, repo_type=REPO_TYPE, exist_ok=True)
         if refs is None:
             refs = api.list_repo_refs(plan.repo_id, repo_type=REPO_TYPE)
     head = next((ref.target_commit for ref in refs.branches if ref.name == BRANCH), None)
-    with _hub_errors(plan, "listing the files of"):
-        present = (
-            api.list_repo_files(plan.repo_id, repo_type=REPO_TYPE, revision=head) if head else []
-        )
-    planned = {name for name, _, _ in plan.files}
-    deletions = [
-        CommitOperationDelete(path_in_repo=name, is_folder=False)
-        for name in sorted(present)
-        if name not in planned and name not in KEPT
-    ]
+    deletions = _deletions(api, plan, head)
     with _hub_errors(plan, f"committing release {plan.version} to"):
         commit = api.create_commit(
             plan.repo_id,
@@ -229,3 +218,32 @@ def publish(plan: Plan, release_dir: Path, api: HfApi | None = None) -> str:
             tag_message=plan.commit_message,
         )
     return commit.commit_url
+
+
+def _untagged_refs(api: HfApi, plan: Plan):
+    """The repository's refs (None if it does not exist yet), refusing one that has the plan's tag."""
+    with _hub_errors(plan, "reading the tags of"):
+        try:
+            refs = api.list_repo_refs(plan.repo_id, repo_type=REPO_TYPE)
+        except RepositoryNotFoundError:
+            refs = None  # created by publish
+    if refs is not None and plan.tag in {ref.name for ref in refs.tags}:
+        raise PublishError(
+            f"{plan.repo_id} already has tag {plan.tag}: releases are immutable; "
+            "bump the version in datapackage.json and build a new release"
+        )
+    return refs
+
+
+def _deletions(api: HfApi, plan: Plan, head: str | None) -> list[CommitOperationDelete]:
+    """Deletions of the files at head that the plan does not list (an older release's)."""
+    with _hub_errors(plan, "listing the files of"):
+        present = (
+            api.list_repo_files(plan.repo_id, repo_type=REPO_TYPE, revision=head) if head else []
+        )
+    planned = {name for name, _, _ in plan.files}
+    return [
+        CommitOperationDelete(path_in_repo=name, is_folder=False)
+        for name in sorted(present)
+        if name not in planned and name not in KEPT
+    ]

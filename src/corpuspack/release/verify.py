@@ -144,9 +144,8 @@ def _check_data(release: Path, data: dict) -> list[Finding]:
                 error(name, "unreadable-data", f"cannot read it with its Table Schema: {exc}")
             )
             continue
-        counts.setdefault(config, {})[split] = (
-            counts.get(config, {}).get(split, 0) + table.num_rows
-        )  # shards add up
+        split_counts = counts.setdefault(config, {})
+        split_counts[split] = split_counts.get(split, 0) + table.num_rows  # over its release files
         if not table.schema.equals(schema.arrow, check_metadata=False):
             findings.append(
                 error(
@@ -200,45 +199,11 @@ def rebuild(release: Path, repository: Path, build) -> Report:
         report.extend(findings)
         return report
     source = data.get("source") or {}
-    commit, uncommitted = source.get("commit"), source.get("uncommitted") or []
-    if not commit:
-        report.extend(
-            [
-                error(
-                    manifest_mod.NAME,
-                    "no-source-commit",
-                    "the release was not built in a git "
-                    "repository, so there is no commit to rebuild it from",
-                )
-            ]
-        )
+    refusal = _unrebuildable(source, repository)
+    if refusal is not None:
+        report.extend([refusal])
         return report
-    if uncommitted:
-        report.extend(
-            [
-                error(
-                    manifest_mod.NAME,
-                    "built-from-uncommitted",
-                    "the release was built with "
-                    f"uncommitted changes to {', '.join(uncommitted[:5])}"
-                    + (" and more" if len(uncommitted) > 5 else "")
-                    + f"; commit {commit} alone cannot rebuild it",
-                )
-            ]
-        )
-        return report
-    if manifest_mod.git(repository, "cat-file", "-e", f"{commit}^{{commit}}") is None:
-        report.extend(
-            [
-                error(
-                    manifest_mod.NAME,
-                    "source-commit-missing",
-                    f"commit {commit} is not in the "
-                    f"git repository at {repository}; fetch it (git fetch --unshallow) and try again",
-                )
-            ]
-        )
-        return report
+    commit = source["commit"]
     scratch = Path(tempfile.mkdtemp(prefix="corpuspack-verify-"))
     worktree = scratch / "worktree"
     try:
@@ -273,6 +238,35 @@ def rebuild(release: Path, repository: Path, build) -> Report:
         manifest_mod.git(repository, "worktree", "remove", "--force", str(worktree))
         shutil.rmtree(scratch, ignore_errors=True)
         manifest_mod.git(repository, "worktree", "prune")
+
+
+def _unrebuildable(source: dict, repository: Path) -> Finding | None:
+    """Why the manifest's source commit alone cannot rebuild the release, if it cannot."""
+    commit, uncommitted = source.get("commit"), source.get("uncommitted") or []
+    if not commit:
+        return error(
+            manifest_mod.NAME,
+            "no-source-commit",
+            "the release was not built in a git "
+            "repository, so there is no commit to rebuild it from",
+        )
+    if uncommitted:
+        return error(
+            manifest_mod.NAME,
+            "built-from-uncommitted",
+            "the release was built with "
+            f"uncommitted changes to {', '.join(uncommitted[:5])}"
+            + (" and more" if len(uncommitted) > 5 else "")
+            + f"; commit {commit} alone cannot rebuild it",
+        )
+    if manifest_mod.git(repository, "cat-file", "-e", f"{commit}^{{commit}}") is None:
+        return error(
+            manifest_mod.NAME,
+            "source-commit-missing",
+            f"commit {commit} is not in the "
+            f"git repository at {repository}; fetch it (git fetch --unshallow) and try again",
+        )
+    return None
 
 
 def compare(release: Path, rebuilt: Path, data: dict) -> list[Finding]:

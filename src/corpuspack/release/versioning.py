@@ -43,9 +43,10 @@ def bump(version: str, part: str) -> str:
 
 def _describes_only(old: dict | None, new: dict | None) -> bool:
     """Whether two field descriptors differ in their description and title alone."""
-    strip = lambda field: {
-        k: v for k, v in (field or {}).items() if k not in {"description", "title"}
-    }  # noqa: E731
+
+    def strip(field: dict | None) -> dict:
+        return {k: v for k, v in (field or {}).items() if k not in {"description", "title"}}
+
     return strip(old) == strip(new)
 
 

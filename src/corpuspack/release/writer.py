@@ -8,6 +8,7 @@ import shutil
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -20,7 +21,7 @@ from corpuspack.release.manifest import Source
 
 
 def data_file(split: str, config: str = "articles", index: int = 0, count: int = 1) -> str:
-    """Hugging Face's naming, which datasets and the Hub read as the shards of a split."""
+    """A release file's name, in Hugging Face's naming, which datasets and the Hub read as a split's files."""
     folder = "data" if config == "articles" else config
     return f"{folder}/{split}-{index:05d}-of-{count:05d}.parquet"
 
@@ -164,62 +165,120 @@ def _suggestion(old: Path, new: Path) -> str:
 _NAMES = ["articles.parquet", "quotes.parquet"]
 
 
-def _kept_shards(
-    store: Store, split: str, count: int, schema: RecordSchema, quotes_schema: RecordSchema, cache
+@dataclass(frozen=True)
+class _Inputs:
+    """What the release files are written from: the store's rows, their schemas and the cache."""
+
+    store: Store
+    schema: RecordSchema
+    quotes_schema: RecordSchema
+    cache: Any  # cache.Cache, or None
+
+
+def _kept_release_files(
+    inputs: _Inputs, split: str, count: int
 ) -> list[tuple[str | None, tuple | None]]:
     """(key, the cache's files for it or None) of each of a split's release files: a cache that kept
     the files of the same rows (by their cache keys) has them, since the same keys and rules make the
     same bytes."""
+    cache = inputs.cache
     if cache is None:
         return [(None, None)] * count
     found = []
-    for keys in store.shard_keys(split, count):
+    for keys in inputs.store.shard_keys(split, count):
         key = (
-            cache.release.key(keys, schema.arrow, quotes_schema.arrow) if keys is not None else None
+            cache.release.key(keys, inputs.schema.arrow, inputs.quotes_schema.arrow)
+            if keys is not None
+            else None
         )
         found.append((key, cache.release.get(key, _NAMES) if key is not None else None))
     return found
 
 
-def _write_shard(
-    store: Store,
+def _write_release_file(
+    inputs: _Inputs,
     split: str,
     index: int,
     count: int,
-    schema: RecordSchema,
-    quotes_schema: RecordSchema,
-    articles_path: Path,
-    quotes_path: Path,
-    cache,
+    paths: tuple[Path, Path],
     key: str | None,
     kept: tuple | None,
 ) -> dict:
-    """Write one release file of articles and its file of quotes, or copy the cache's (kept, from
-    _kept_shards); returns their rows and sizes."""
-    names = _NAMES
+    """Write one release file of articles and its file of quotes (paths), or copy the cache's
+    (kept, from _kept_release_files); returns their rows and sizes."""
     if kept is not None:
-        sizes, paths, digests = kept
-        for name, target in zip(names, (articles_path, quotes_path)):
+        sizes, cached, digests = kept
+        for name, target in zip(_NAMES, paths, strict=True):
             target.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(paths[name], target)
+            shutil.copyfile(cached[name], target)
             package.remember(
                 target, digests[name]
             )  # the metadata lists it without reading it again
         return sizes
-    shard = store.shard(split, index, count)
-    sizes = {"rows": shard.num_rows, "bytes": write_table(shard, schema, articles_path)}
-    quote_table = tables.quote_table_of(shard, quotes_schema.arrow)
-    del shard
-    _check_table(quote_table, quotes_schema, "quotes")
+    articles_path, quotes_path = paths
+    table = inputs.store.shard(split, index, count)
+    sizes = {"rows": table.num_rows, "bytes": write_table(table, inputs.schema, articles_path)}
+    quote_table = tables.quote_table_of(table, inputs.quotes_schema.arrow)
+    del table
+    _check_table(quote_table, inputs.quotes_schema, "quotes")
     # Written even when empty, so every configuration has the same splits.
     sizes["quote_rows"] = quote_table.num_rows
-    sizes["quote_bytes"] = write_table(quote_table, quotes_schema, quotes_path)
+    sizes["quote_bytes"] = write_table(quote_table, inputs.quotes_schema, quotes_path)
     if key is not None:
-        files = dict(zip(names, (articles_path, quotes_path)))
-        cache.release.put(
+        files = dict(zip(_NAMES, paths, strict=True))
+        inputs.cache.release.put(
             key, files, sizes, {name: package.sha256_file(path) for name, path in files.items()}
         )
     return sizes
+
+
+def _write_data(
+    staging: Path, splits_wanted, inputs: _Inputs, shard_rows: int
+) -> tuple[dict[str, tuple[int, int]], dict[str, tuple[int, int]], dict[str, list[str]]]:
+    """Write every split's release files into staging: (sizes, quote sizes, data files).
+
+    sizes and quote sizes: split -> (rows, bytes), empty splits left out; data files:
+    configuration -> release files, relative to staging.
+    """
+    store = inputs.store
+    plans = {}  # split -> (file count, [(index, key, kept)])
+    for name in splits_wanted:
+        if not store.split_rows[name]:
+            continue
+        # A split of more than shard_rows articles is written as several files, each article
+        # to the one its id hashes to, sorted by id within it; its quotes go with it. The
+        # store reads one file's rows at a time.
+        count = splits.shards(store.split_rows[name], shard_rows)
+        kept = _kept_release_files(inputs, name, count)
+        plans[name] = (count, [(index, key, cached) for index, (key, cached) in enumerate(kept)])
+    # The rows of the files to write that are in the cache's packs are read in one pass.
+    store.materialize(
+        [
+            (name, index, count)
+            for name, (count, plan) in plans.items()
+            for index, _, cached in plan
+            if cached is None
+        ]
+    )
+    sizes: dict[str, tuple[int, int]] = {}
+    quote_sizes: dict[str, tuple[int, int]] = {}
+    data_files: dict[str, list[str]] = {"articles": [], "quotes": []}
+    for name, (count, plan) in plans.items():
+        rows = nbytes = quote_rows = quote_bytes = 0
+        for index, key, cached in plan:
+            articles_file = data_file(name, "articles", index, count)
+            quotes_file = data_file(name, "quotes", index, count)
+            paths = (staging / articles_file, staging / quotes_file)
+            done = _write_release_file(inputs, name, index, count, paths, key, cached)
+            rows += done["rows"]
+            nbytes += done["bytes"]
+            quote_rows += done["quote_rows"]
+            quote_bytes += done["quote_bytes"]
+            data_files["articles"].append(articles_file)
+            data_files["quotes"].append(quotes_file)
+        sizes[name] = (rows, nbytes)
+        quote_sizes[name] = (quote_rows, quote_bytes)
+    return sizes, quote_sizes, data_files
 
 
 def release_date(descriptor: dict) -> str | None:
@@ -244,8 +303,8 @@ def write_release(
     Everything is written into a hidden temporary folder beside target and renamed
     into place only once complete; on any failure the temporary folder is removed.
     If target exists with identical bytes nothing changes; if it differs, ReleaseExists.
-    With a cache (cache.Cache), the Parquet files of shards whose rows are unchanged are
-    copied from it.
+    With a cache (cache.Cache), the release files whose rows are unchanged are copied
+    from it.
     """
     target = target.resolve()
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -254,77 +313,9 @@ def write_release(
         # A file is hashed once: a copied one's digest comes from the cache, a written one's is
         # remembered for datapackage.json, croissant.json and the manifest.
         with package.digests_remembered():
-            sizes: dict[
-                str, tuple[int, int]
-            ] = {}  # split -> (rows, bytes); empty splits are left out
-            quote_sizes: dict[str, tuple[int, int]] = {}
-            files: dict[str, list[str]] = {"articles": [], "quotes": []}
-            plans = {}  # split -> (file count, [(index, key, kept)])
-            for name in settings.splits:
-                if not store.split_rows[name]:
-                    continue
-                # A split of more than shard_rows articles is written as several files, each article
-                # to the one its id hashes to, sorted by id within it; its quotes go with it. The
-                # store reads one file's rows at a time.
-                count = splits.shards(store.split_rows[name], settings.shard_rows)
-                plans[name] = (
-                    count,
-                    [
-                        (index, key, kept)
-                        for index, (key, kept) in enumerate(
-                            _kept_shards(store, name, count, schema, quotes_schema, cache)
-                        )
-                    ],
-                )
-            # The rows of the files to write that are in the cache's packs are read in one pass.
-            store.materialize(
-                [
-                    (name, index, count)
-                    for name, (count, plan) in plans.items()
-                    for index, _, kept in plan
-                    if kept is None
-                ]
-            )
-            for name, (count, plan) in plans.items():
-                rows = nbytes = quote_rows = quote_bytes = 0
-                for index, key, kept in plan:
-                    articles_file = data_file(name, "articles", index, count)
-                    quotes_file = data_file(name, "quotes", index, count)
-                    done = _write_shard(
-                        store,
-                        name,
-                        index,
-                        count,
-                        schema,
-                        quotes_schema,
-                        staging / articles_file,
-                        staging / quotes_file,
-                        cache,
-                        key,
-                        kept,
-                    )
-                    rows += done["rows"]
-                    nbytes += done["bytes"]
-                    quote_rows += done["quote_rows"]
-                    quote_bytes += done["quote_bytes"]
-                    files["articles"].append(articles_file)
-                    files["quotes"].append(quotes_file)
-                sizes[name] = (rows, nbytes)
-                quote_sizes[name] = (quote_rows, quote_bytes)
-            data_files = files
-            _write_metadata(
-                staging,
-                descriptor,
-                settings,
-                schema,
-                store,
-                quotes_schema,
-                vocabulary,
-                source,
-                sizes,
-                quote_sizes,
-                data_files,
-            )
+            inputs = _Inputs(store, schema, quotes_schema, cache)
+            written = _write_data(staging, settings.splits, inputs, settings.shard_rows)
+            _write_metadata(staging, descriptor, settings, inputs, vocabulary, source, *written)
         files = _listing(staging)
         if target.exists():
             differences = _differences(target, staging)
@@ -351,9 +342,7 @@ def _write_metadata(
     staging: Path,
     descriptor: dict,
     settings,
-    schema: RecordSchema,
-    store: Store,
-    quotes_schema: RecordSchema,
+    inputs: _Inputs,
     vocabulary,
     source: Source,
     sizes: dict,
@@ -361,45 +350,33 @@ def _write_metadata(
     data_files: dict,
 ) -> None:
     """The release's card, datapackage.json, croissant.json, CITATION.cff and, last, its manifest."""
-    (staging / "README.md").write_text(
-        card.render(
-            descriptor,
-            settings,
-            schema,
-            store.summary,
-            sizes=sizes,
-            data_files=data_files,
-            quotes_schema=quotes_schema,
-            quote_sizes=quote_sizes,
-            vocabulary=vocabulary,
-        ),
-        encoding="utf-8",
+    schema, quotes_schema = inputs.schema, inputs.quotes_schema
+    card_text = card.render(
+        descriptor,
+        settings,
+        schema,
+        inputs.store.summary,
+        sizes=sizes,
+        data_files=data_files,
+        quotes_schema=quotes_schema,
+        quote_sizes=quote_sizes,
+        vocabulary=vocabulary,
     )
+    (staging / "README.md").write_text(card_text, encoding="utf-8")
+    configs = [
+        ("articles", schema, data_files["articles"]),
+        ("quotes", quotes_schema, data_files["quotes"]),
+    ]
+    descriptors = [(config, table.descriptor, files) for config, table, files in configs]
     (staging / "datapackage.json").write_text(
-        package.render(
-            descriptor,
-            staging,
-            [
-                ("articles", schema.descriptor, data_files["articles"]),
-                ("quotes", quotes_schema.descriptor, data_files["quotes"]),
-            ],
-        ),
-        encoding="utf-8",
+        package.render(descriptor, staging, descriptors), encoding="utf-8"
     )
+    date = release_date(descriptor)
     (staging / "croissant.json").write_text(
-        croissant.render(
-            descriptor,
-            staging,
-            [
-                ("articles", schema, data_files["articles"]),
-                ("quotes", quotes_schema, data_files["quotes"]),
-            ],
-            release_date=release_date(descriptor),
-        ),
-        encoding="utf-8",
+        croissant.render(descriptor, staging, configs, release_date=date), encoding="utf-8"
     )
     (staging / "CITATION.cff").write_text(
-        citation.render(descriptor, release_date=release_date(descriptor)), encoding="utf-8"
+        citation.render(descriptor, release_date=date), encoding="utf-8"
     )
     rows = {
         "articles": {name: n for name, (n, _) in sizes.items()},
