@@ -29,6 +29,7 @@ from corpuspack.build import engines, pipeline
 from corpuspack.build.store import StoreError
 from corpuspack.cache import Cache
 from corpuspack.capture import changes
+from corpuspack.checks.card import card_findings
 from corpuspack.findings.report import Report
 from corpuspack.project import datapackage as project_mod
 from corpuspack.project.datapackage import Project
@@ -140,22 +141,8 @@ def run_checks(
         raise ConfigError(str(exc)) from exc
     except (engines.EngineError, StoreError) as exc:
         raise CorpuspackError(str(exc)) from exc
-    result.report.extend(card_findings(project))
+    result.report.extend(card_findings(project.settings))
     return result
-
-
-def card_findings(project: Project) -> list:
-    from corpuspack.findings.report import warning
-    from corpuspack.release.card import SECTIONS, missing_sections
-
-    return [
-        warning(
-            "datapackage.json",
-            "card-section-missing",
-            f'the dataset card has no "{SECTIONS[key]}" section: write it under corpuspack.card.{key}',
-        )
-        for key in missing_sections(project.settings)
-    ]
 
 
 def check(
