@@ -165,3 +165,35 @@ def test_the_local_engine_sends_big_batches_to_its_workers_and_computes_small_on
         _pids, jobs=2, total=100
     ) as small_corpus:  # too few captures to be worth workers
         assert set(small_corpus.submit(list(range(200))).result()) == {os.getpid()}
+
+
+def _doubled(items):
+    return [item * 2 for item in items]
+
+
+def test_the_in_process_engine_computes_when_the_result_is_asked_for_in_order():
+    asked = []
+
+    def task(items):
+        asked.append(list(items))
+        return _doubled(items)
+
+    with engines.InProcess(task) as here:
+        pending = here.submit([1, 2, 3])
+        assert asked == []  # submit() returns at once; the work is done on result()
+        done = []
+        assert pending.result(done.append) == [2, 4, 6] and done == [3]
+        assert here.batch(512) == 512 and here.run([4]) == [8]
+
+
+def test_engines_are_started_by_the_names_the_cli_offers():
+    assert engines.ENGINES == ("local", "dask")
+    local = engines.start("local", _doubled, jobs=2, total=None)
+    assert isinstance(local, engines.Local)
+    with local:
+        assert local.run(list(range(40))) == _doubled(range(40))  # sent to two workers, in order
+    assert isinstance(engines.start("dask", _doubled, jobs=1, total=None), engines.Dask)
+    with pytest.raises(
+        engines.EngineError, match="unknown engine 'spark'; engines are: local, dask"
+    ):
+        engines.start("spark", _doubled, jobs=1, total=None)

@@ -94,10 +94,18 @@ def test_diff_reports_articles_that_changed_split(project, runner):
     assert result["articles"] == {"added": [], "removed": [], "changed": []}
 
 
+def _first_cut_above(point: float, ratios: dict[str, float]) -> str:
+    """The rule spelt out one point at a time: the reference the vectorised assignment must match."""
+    cumulative = 0.0
+    for name in ratios:
+        cumulative += ratios[name]
+        if point < cumulative:
+            return name
+    return list(ratios)[-1]
+
+
 def test_splits_assigned_in_bulk_are_those_assigned_one_by_one():
     import numpy as np
-
-    from corpuspack.build import splits
 
     ids = [f"{i:016x}" for i in range(5000)]
     points = np.array([splits.position(i) for i in ids])
@@ -111,15 +119,25 @@ def test_splits_assigned_in_bulk_are_those_assigned_one_by_one():
         {"a": 0.1, "b": 0.0, "c": 0.2, "d": 0.7},
         {"a": 0.3, "b": 0.3, "c": 0.3},
     ):
-        assert splits.assign_positions(points, ratios) == [splits.assign(i, ratios) for i in ids]
-        by_point = []
-        for point in edges:
-            cumulative = 0.0
-            for name in ratios:
-                cumulative += ratios[name]
-                if point < cumulative:
-                    by_point.append(name)
-                    break
-            else:
-                by_point.append(list(ratios)[-1])
-        assert splits.assign_positions(edges, ratios) == by_point
+        expected = [_first_cut_above(splits.position(i), ratios) for i in ids]
+        assert splits.assign_positions(points, ratios) == expected
+        assert [splits.assign(i, ratios) for i in ids] == expected
+        assert splits.assign_positions(edges, ratios) == [
+            _first_cut_above(p, ratios) for p in edges.tolist()
+        ]
+
+
+def test_files_assigned_in_bulk_are_those_assigned_one_by_one():
+    import numpy as np
+
+    ids = [f"{i:016x}" for i in range(5000)]
+    points = [splits.position(i, "shard") for i in ids]
+    edges = [0.0, 0.5, 1 / 3, 2 / 3, 1.0 - 2**-53, 0.1 + 0.2, 0.999]
+    for count in (1, 2, 3, 7, 64, 1000):
+        for some in (points, edges):
+            expected = [min(count - 1, int(p * count)) for p in some]
+            found = splits.shard_positions(np.array(some), count)
+            assert found.dtype == np.int64 and found.tolist() == expected
+        assert [splits.shard(i, count) for i in ids] == [
+            min(count - 1, int(p * count)) for p in points
+        ]

@@ -1,10 +1,22 @@
 """Where the per-capture work runs: this process, a local process pool, or a Dask cluster.
 
-Every engine is given batches of (capture, bytes) and returns their entries in the
-order given (submit() starts a batch and returns at once, so the caller can read the next
-batch while this one is computed); workers never touch the file system, so the same bytes give the same
-entries wherever they run, and the release does not depend on the engine or on the
-number of workers. (tests/test_engines.py builds with each and compares the bytes.)
+The seam is the Engine protocol. An engine is a context manager (entering it starts its
+workers, leaving it stops them) given a task, a function of a batch of items that returns
+one output per item, and it offers:
+
+- batch(base): how many items to hand over at a time, so that every worker has work;
+- submit(items): start the task on items and return at once a Pending, whose
+  result(advance) waits for the outputs, in the order of the items (so the caller can
+  read the next batch while this one is computed);
+- run(items, advance): submit(items).result(advance).
+
+InProcess computes on result(), in this process; Local is a pool of `jobs` spawned
+processes (batches too small to be worth sending are computed in-process); Dask is a
+distributed cluster. start() picks one by the name the CLI offers (ENGINES).
+
+Workers never touch the file system, so the same bytes give the same outputs wherever
+they run, and the release does not depend on the engine or on the number of workers.
+(tests/test_engines.py builds with each and compares the bytes.)
 """
 
 from __future__ import annotations
@@ -13,51 +25,88 @@ import logging
 import multiprocessing
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
-from typing import Any
+from typing import Any, Generic, Protocol, Self, TypeVar
 
 ENGINES = ("local", "dask")
-Advance = Callable[[int], None]  # told how many more captures are done
+Advance = Callable[[int], None]  # told how many more items are done
+
+Item = TypeVar("Item")
+Out = TypeVar("Out")
+ItemIn = TypeVar("ItemIn", contravariant=True)
 
 
 class EngineError(Exception):
     """The engine could not start (a missing package, an unreachable scheduler)."""
 
 
-def _chunks(items: Sequence, size: int) -> list[Sequence]:
+def _chunks(items: Sequence[Item], size: int) -> list[Sequence[Item]]:
     return [items[i : i + size] for i in range(0, len(items), size)]
 
 
-class Pending:
-    """Work handed to an engine: result() waits for its entries, in the order the items were given."""
+class Pending(Generic[Out]):
+    """Work handed to an engine: result() waits for its outputs, in the order the items were given."""
 
-    def __init__(self, gather: Callable[[Advance | None], list]):
+    def __init__(self, gather: Callable[[Advance | None], list[Out]]):
         self._gather = gather
 
-    def result(self, advance: Advance | None = None) -> list:
+    def result(self, advance: Advance | None = None) -> list[Out]:
         return self._gather(advance)
 
 
-def _counted(entries: list, count: int, advance: Advance | None) -> list:
+class Engine(Protocol[ItemIn, Out]):
+    """What the build needs of whatever runs its task (see the module's docstring)."""
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+    def batch(self, base: int) -> int:
+        """How many items to hand over at a time, at least base."""
+        ...
+
+    def submit(self, items: Sequence[ItemIn]) -> Pending[Out]:
+        """Start the task on items and return at once."""
+        ...
+
+    def run(self, items: Sequence[ItemIn], advance: Advance | None = None) -> list[Out]:
+        """The task's outputs for items, in their order, once computed."""
+        return self.submit(items).result(advance)
+
+
+def _counted(outputs: list[Out], count: int, advance: Advance | None) -> list[Out]:
     if advance:
         advance(count)
-    return entries
+    return outputs
 
 
-class Local:
+class InProcess(Engine[Item, Out]):
+    """Batches computed in this process, when their result is asked for."""
+
+    def __init__(self, task: Callable[[Sequence[Item]], list[Out]]):
+        self.task = task
+
+    def batch(self, base: int) -> int:
+        return base
+
+    def submit(self, items: Sequence[Item]) -> Pending[Out]:
+        return Pending(lambda advance: _counted(self.task(items), len(items), advance))
+
+
+class Local(Engine[Item, Out]):
     """Batches in `jobs` spawned processes (or in this one), keeping the pool open."""
 
-    SMALL = 16  # captures that are computed here rather than sent to the workers
+    SMALL = 16  # items that are computed here rather than sent to the workers
 
-    def __init__(self, task: Callable[[Sequence], list], jobs: int, total: int | None):
+    def __init__(self, task: Callable[[Sequence[Item]], list[Out]], jobs: int, total: int | None):
         self.task = task
+        self.here: InProcess[Item, Out] = InProcess(task)
         # Starting a worker costs about a second of imports: small corpora run in this process.
         # An unknown total (captures in JSONL shards are not counted ahead) is taken as large.
         self.parallel = jobs > 1 and (total is None or total >= 200 * jobs)
         self.jobs = jobs
         self.pool: ProcessPoolExecutor | None = None
-
-    def __enter__(self) -> Local:
-        return self
 
     def _pool(self) -> ProcessPoolExecutor:
         # Started on the first batch big enough to share: a rebuild that finds almost every capture
@@ -69,56 +118,55 @@ class Local:
             )
         return self.pool
 
-    def __exit__(self, *exc) -> None:
+    def __exit__(self, *exc: object) -> None:
         if self.pool:
             self.pool.shutdown()
 
     def batch(self, base: int) -> int:
-        """How many captures to hand over at a time: enough for every worker."""
+        """Enough for every worker."""
         return max(base, 128 * self.jobs) if self.parallel else base
 
-    def run(self, items: Sequence, advance: Advance | None = None) -> list:
-        return self.submit(items).result(advance)
-
-    def submit(self, items: Sequence) -> Pending:
-        """Start the work on items and return at once (in this process, the work is done on result())."""
+    def submit(self, items: Sequence[Item]) -> Pending[Out]:
         if not self.parallel or len(items) < self.SMALL:
-            return Pending(lambda advance: _counted(self.task(items), len(items), advance))
+            return self.here.submit(items)
         pool = self._pool()
         batches = _chunks(items, max(1, min(256, len(items) // (self.jobs * 4))))
         futures = [pool.submit(self.task, batch) for batch in batches]
 
-        def gather(advance: Advance | None) -> list:
-            entries = []
-            for batch, future in zip(batches, futures):  # results in input order
-                entries.extend(future.result())
+        def gather(advance: Advance | None) -> list[Out]:
+            outputs: list[Out] = []
+            for batch, future in zip(batches, futures, strict=True):  # results in input order
+                outputs.extend(future.result())
                 if advance:
                     advance(len(batch))
-            return entries
+            return outputs
 
         return Pending(gather)
 
 
-class Dask:
+class Dask(Engine[Item, Out]):
     """Batches on a Dask distributed cluster: the one at `scheduler`, or a local one of `jobs` workers.
 
-    The workers need corpuspack installed (the same version and lock: the entries are
+    The workers need corpuspack installed (the same version and lock: the outputs are
     computed there). Batches are sent as bytes and results gathered in order.
     """
 
-    BATCH = (
-        256  # captures per task: big enough that scheduling costs little, small enough to spread
-    )
+    BATCH = 256  # items per task: big enough that scheduling costs little, small enough to spread
     CONNECT_TIMEOUT = "30s"
 
-    def __init__(self, task: Callable[[Sequence], list], jobs: int, scheduler: str | None = None):
+    def __init__(
+        self,
+        task: Callable[[Sequence[Item]], list[Out]],
+        jobs: int,
+        scheduler: str | None = None,
+    ):
         self.task = task
         self.jobs = jobs
         self.scheduler = scheduler
         self.cluster: Any = None
         self.client: Any = None
 
-    def __enter__(self) -> Dask:
+    def __enter__(self) -> Self:
         try:
             from distributed import Client, LocalCluster
         except ImportError as exc:
@@ -151,14 +199,14 @@ class Dask:
             ) from exc
         return self
 
-    def __exit__(self, *exc) -> None:
+    def __exit__(self, *exc: object) -> None:
         if self.client is not None:
             self.client.close()
         if self.cluster is not None:
             self.cluster.close()
 
     def batch(self, base: int) -> int:
-        """How many captures to hand over at a time: two tasks for every worker of the cluster."""
+        """Two tasks for every worker of the cluster."""
         workers = (
             len(self.client.scheduler_info().get("workers", {}))
             if self.client is not None
@@ -166,11 +214,7 @@ class Dask:
         )
         return max(base, 2 * self.BATCH * max(1, workers))
 
-    def run(self, items: Sequence, advance: Advance | None = None) -> list:
-        return self.submit(items).result(advance)
-
-    def submit(self, items: Sequence) -> Pending:
-        """Send items to the cluster and return at once."""
+    def submit(self, items: Sequence[Item]) -> Pending[Out]:
         from distributed import as_completed
 
         if not items:
@@ -179,26 +223,27 @@ class Dask:
         # pure=False: two identical batches are still two tasks (their results are placed by index).
         futures = self.client.map(self.task, batches, pure=False)
 
-        def gather(advance: Advance | None) -> list:
+        def gather(advance: Advance | None) -> list[Out]:
             index = {future.key: i for i, future in enumerate(futures)}
-            results: list[list | None] = [None] * len(batches)
+            results: list[list[Out]] = [[] for _ in batches]
             for future, done in as_completed(futures, with_results=True):
                 results[index[future.key]] = done
                 if advance:
                     advance(len(batches[index[future.key]]))
-            return [entry for done in results for entry in done]
+            return [output for done in results for output in done]
 
         return Pending(gather)
 
 
 def start(
     engine: str,
-    task: Callable[[Sequence], list],
+    task: Callable[[Sequence[Item]], list[Out]],
     *,
     jobs: int,
     total: int | None,
     scheduler: str | None = None,
-) -> Local | Dask:
+) -> Engine[Item, Out]:
+    """The engine the CLI names (one of ENGINES), not yet entered."""
     if engine == "local":
         if scheduler:
             raise EngineError("--scheduler is for --engine dask")

@@ -3,7 +3,11 @@
 Reads raw/ (through ingest) and nothing else; writes nothing but the optional cache and
 the store's spill files in a temporary folder. Memory is bounded: captures are read and
 processed a batch at a time, each batch's records are validated, checked and spilled to
-the store, and the corpus-level checks run on the store's columns.
+the store (build/batches.py), and the corpus-level checks run on the store's columns.
+
+run() is the entry point and Result what it gives. While it runs, a _Build holds the
+run's state: the report so far, the focus, the captures the cache holds that are waiting
+to be taken, and the count of captures done.
 """
 
 from __future__ import annotations
@@ -11,27 +15,22 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import itertools
-from collections.abc import Callable
-from dataclasses import dataclass, replace
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import NamedTuple
 
-import pyarrow as pa
-import pyarrow.compute as pc
-
-from corpuspack import cache as cache_mod
-from corpuspack.annotate import quotations
-from corpuspack.article import extract, profiles
+from corpuspack.article import profiles
 from corpuspack.article.record import Article
-from corpuspack.article.standoff import Vocabulary, merge
-from corpuspack.build import engines
-from corpuspack.build import store as store_mod
+from corpuspack.article.standoff import Vocabulary
+from corpuspack.build import batches, engines
+from corpuspack.build.batches import Members
+from corpuspack.build.captures import Process, Read, Work, process, stream
 from corpuspack.build.store import Store
 from corpuspack.build.tables import QUOTE_FIELDS
 from corpuspack.cache import Cache, Entry
-from corpuspack.capture import bundles as shards
-from corpuspack.capture import ingest
+from corpuspack.capture import bundles, ingest
 from corpuspack.checks import corpus
-from corpuspack.checks import table as validate
-from corpuspack.findings.report import Report, error
+from corpuspack.findings.report import Finding, Report
 from corpuspack.project.datapackage import Project, ProjectError
 from corpuspack.project.schema import RecordSchema
 
@@ -39,14 +38,21 @@ BATCH = 512  # captures read and processed at a time: bounds the records and row
 HITS = 4096  # cached entries checked and stored at a time: Arrow rows, checked column by column
 LOOKUP = 1024  # capture files whose keys are looked up in the cache together
 
+__all__ = ["BATCH", "HITS", "LOOKUP", "Progress", "Result", "process", "run"]
+
+Progress = Callable[[int, int | None], None]  # told captures done and their total (None: unknown)
+
 
 @dataclass
 class Result:
-    store: Store
-    report: Report
-    schema: RecordSchema
-    quotes_schema: RecordSchema | None = None
-    vocabulary: Vocabulary | None = None
+    """What a build made: every record (in the store), the report, and what a release needs to
+    write them."""
+
+    store: Store  # the records, spilled to disk: read by release file, by column or by row
+    report: Report  # the findings, and how many files and articles were checked
+    schema: RecordSchema  # the articles' (schema/article.schema.json)
+    quotes_schema: RecordSchema  # the quotes configuration's (schema/quotes.schema.json)
+    vocabulary: Vocabulary  # the annotation labels the records were made with
     cache: Cache | None = None  # the build's cache (its file index hashes raw/ for the manifest)
 
     @property
@@ -59,43 +65,6 @@ class Result:
         return self.store.articles()
 
 
-def process(
-    capture: ingest.Capture,
-    inputs: ingest.Inputs,
-    registry: profiles.Registry,
-    known_outlets: list[str],
-    vocabulary: Vocabulary,
-) -> Entry:
-    """One capture from bytes to annotated record, findings and near-duplicate signature: a pure function."""
-    document, findings = ingest.load(capture, inputs)
-    if document is None:
-        return Entry(article=None, findings=findings, signature=None)
-    article, more = extract.extract(document, registry, known_outlets, vocabulary)
-    if article is not None:
-        article = replace(
-            article, annotations=merge(article.annotations, quotations.annotate(article.text))
-        )
-    return Entry(
-        article=article,
-        findings=findings + more,
-        signature=corpus.signature(article.text) if article else None,
-    )
-
-
-@dataclass(frozen=True)
-class _Process:
-    """process() with the project's settings, picklable for worker processes."""
-
-    known_outlets: tuple[str, ...]
-    vocabulary: Vocabulary
-
-    def batch(self, items: list[tuple[ingest.Capture, ingest.Inputs]]) -> list[Entry]:
-        registry, known = profiles.registry(), list(self.known_outlets)
-        return [
-            process(capture, inputs, registry, known, self.vocabulary) for capture, inputs in items
-        ]
-
-
 def run(
     project: Project,
     *,
@@ -105,7 +74,7 @@ def run(
     jobs: int = 1,
     engine: str = "local",
     scheduler: str | None = None,
-    progress: Callable[[int, int], None] | None = None,
+    progress: Progress | None = None,
 ) -> Result:
     """Check the corpus.
 
@@ -113,9 +82,28 @@ def run(
     project-relative paths, limits per-file checks and findings to those files (and
     the captures their sidecars belong to); corpus-level checks still compare them
     with every other article. cache skips extraction of unchanged captures; the
-    captures it does not hold are extracted by `jobs` processes. The result does
-    not depend on either.
+    captures it does not hold are extracted by `jobs` processes of the engine named
+    (engines.ENGINES; a Dask scheduler's address for "dask"). progress is told how many
+    captures are done. The result does not depend on the cache, the engine or jobs.
     """
+    schema, quotes_schema, vocabulary = _schemas(project)
+    task = Process(tuple(schema.enum("outlet")), vocabulary)
+    scan = ingest.scan(project.raw_dir, project.root)
+    build = _Build(project, schema, vocabulary, scan, focus, today, cache, progress)
+    build.read(task, engine, jobs=jobs, scheduler=scheduler)
+    build.check_corpus()
+    return Result(
+        store=build.store,
+        report=build.report,
+        schema=schema,
+        quotes_schema=quotes_schema,
+        vocabulary=vocabulary,
+        cache=cache,
+    )
+
+
+def _schemas(project: Project) -> tuple[RecordSchema, RecordSchema, Vocabulary]:
+    """The articles' and the quotes' schemas and the vocabulary, checked before any capture is read."""
     schema = RecordSchema(project.load_schema())
     unknown = sorted(set(project.settings.require) - set(schema.names))
     if unknown:
@@ -127,210 +115,255 @@ def run(
     vocabulary = project.load_vocabulary()
     schema.check_annotations(vocabulary)
     quotes_schema = RecordSchema(project.load_quotes_schema(), expected=QUOTE_FIELDS)
-    known_outlets = schema.enum("outlet")
-    scan = ingest.scan(project.raw_dir, project.root)
-    report = Report(files_checked=scan.files_seen)
-    focus_captures: set[str] | None = None if focus is None else set()
-    focus_related: set[str] = (
-        set()
-    )  # every file of a focused capture (its shard, for one from a shard)
-    store = Store(schema.arrow, project.settings.splits)
-    checked = 0
+    return schema, quotes_schema, vocabulary
 
-    def settle(findings: list, members: dict[str, tuple[str, int]]) -> list:
-        """Findings as reported: only the focused ones (with focus), each once, a shard's capture's
-        moved onto the shard and its line (members: capture -> (shard, line))."""
-        if focus is not None:
-            wanted = focus | focus_captures | focus_related
-            findings = [f for f in findings if f.file in wanted]
-        # The same problem found twice is shown once.
-        findings = list({(f.file, f.line, f.code, f.field): f for f in findings}.values())
-        return shards.relocate(findings, members) if members else findings
 
-    # Shards' lines are not counted ahead (that would read them twice): with shards, no total.
-    total = len(scan.captures) if not scan.shards else None
-    done = 0
+class _Miss(NamedTuple):
+    """A capture the cache does not hold: the engine computes it."""
 
-    def advance(count: int) -> None:
-        nonlocal done
-        done += count
-        if progress:
-            progress(done, total)
+    capture: ingest.Capture
+    inputs: ingest.Inputs
+    key: bytes | None  # its cache key, made from the bytes read (None without a cache)
 
-    task = _Process(tuple(known_outlets), vocabulary).batch
-    max_bytes = project.settings.max_file_bytes
-    # The cache's entries are taken HITS at a time, across batches: checked in Arrow, more rows
-    # at once cost less per row, and an entry is about 6 KB.
-    pending_hits: list[tuple[ingest.Capture, bytes]] = []
-    pending_members: dict[str, tuple[str, int]] = {}
 
-    def take_hits() -> int:
-        if not pending_hits:
-            return 0
-        found: list = []
-        entries, located, lost = cache.fetch([key for _, key in pending_hits])
-        misses = []
-        for index in lost:  # read and computed after all
-            capture = pending_hits[index][0]
-            inputs, problems = ingest.read(capture, max_bytes)
-            found += problems
-            if problems:
-                advance(1)
-            else:
-                misses.append((capture, inputs, Cache.key(inputs, capture.shown, vocabulary)))
-        advance(entries.num_rows)
-        count = _keep_hits(
-            store,
-            entries,
-            located,
-            cache.rows,
-            pending_members,
-            schema,
-            project.settings,
-            found,
-            focus_captures,
-            today,
-        )
-        if misses:
-            computed = workers.run([(capture, inputs) for capture, inputs, _ in misses], advance)
-            count += _keep(
-                store,
-                computed,
-                [key for _, _, key in misses],
-                pending_members,
-                schema,
-                project.settings,
-                found,
-                focus_captures,
-                today,
-                cache,
-            )
-        report.extend(settle(found, pending_members))
-        pending_hits.clear()
-        pending_members.clear()
-        return count
+@dataclass
+class _Flight:
+    """A batch whose misses the engine computes while the next batch is read."""
 
-    if cache is not None:
-        cache.open(schema.arrow)
-        store.read_from(cache.rows)
-    stream = _captures(scan, max_bytes, cache, vocabulary)
-    # Captures are read and processed a batch at a time, so the bytes held at once stay bounded;
-    # a batch has work for every worker of the engine.
-    with (
-        store_cleaned_on_error(store, cache),
-        engines.start(engine, task, jobs=jobs, total=total, scheduler=scheduler) as workers,
+    pending: engines.Pending[Entry]
+    misses: list[_Miss]
+    members: Members  # its captures from bundles
+    found: list[Finding]  # its problems so far
+
+
+@dataclass
+class _Hits:
+    """Captures the cache holds, waiting to be taken HITS at a time across batches: checked in
+    Arrow, more rows at once cost less per row, and an entry is about 6 KB."""
+
+    captures: list[tuple[ingest.Capture, bytes]] = field(default_factory=list)
+    members: Members = field(default_factory=dict)
+
+
+@dataclass
+class _Focus:
+    """The files a focused check is about, and the captures they belong to, noted as they are read."""
+
+    files: set[str] | None  # project-relative paths; None: every file
+    captures: set[str] = field(default_factory=set)
+    related: set[str] = field(default_factory=set)  # every file of those captures (and bundles)
+
+    @property
+    def focused(self) -> set[str] | None:
+        """The focused captures (None without focus: every capture is)."""
+        return None if self.files is None else self.captures
+
+    def note(self, capture: ingest.Capture) -> None:
+        if self.files is not None and capture.related & self.files:
+            self.captures.add(capture.shown)
+            self.related.update(capture.related)
+
+    def only_focused(self, findings: list[Finding]) -> list[Finding]:
+        if self.files is None:
+            return findings
+        wanted = self.files | self.captures | self.related
+        return [f for f in findings if f.file in wanted]
+
+
+@dataclass
+class _Tally:
+    """Captures done, told to the caller's progress: the engines call it with each count done."""
+
+    total: int | None
+    progress: Progress | None
+    done: int = 0
+
+    def __call__(self, count: int) -> None:
+        self.done += count
+        if self.progress:
+            self.progress(self.done, self.total)
+
+
+class _Build:
+    """One run's state while its captures are read, computed, checked and kept, batch by batch."""
+
+    def __init__(
+        self,
+        project: Project,
+        schema: RecordSchema,
+        vocabulary: Vocabulary,
+        scan: ingest.Scan,
+        focus: set[str] | None,
+        today: dt.date | None,
+        cache: Cache | None,
+        progress: Progress | None,
     ):
+        self.settings = project.settings
+        self.schema = schema
+        self.vocabulary = vocabulary
+        self.scan = scan
+        self.cache = cache
+        self.report = Report(files_checked=scan.files_seen)
+        self.focus = _Focus(focus)
+        self.store = Store(schema.arrow, project.settings.splits)
+        self.keeper = batches.Keeper(
+            self.store, schema, project.settings, today, self.focus.focused, cache
+        )
+        # Bundles' lines are not counted ahead (that would read them twice): with bundles, no total.
+        self.tally = _Tally(len(scan.captures) if not scan.shards else None, progress)
+        self.hits = _Hits()
+        self.checked = 0
+
+    def read(self, task: Process, engine: str, *, jobs: int, scheduler: str | None) -> None:
+        """Read every capture, have the engine compute those the cache does not hold, keep them all."""
+        if self.cache is not None:
+            self.cache.open(self.schema.arrow)
+            self.store.read_from(self.cache.rows)
+        with (
+            store_cleaned_on_error(self.store, self.cache),
+            engines.start(
+                engine, task.batch, jobs=jobs, total=self.tally.total, scheduler=scheduler
+            ) as workers,
+        ):
+            self._batches(workers)
+
+    def _batches(self, workers: engines.Engine[Work, Entry]) -> None:
+        # Captures are read and processed a batch at a time, so the bytes held at once stay
+        # bounded; a batch has work for every worker of the engine.
+        captures = stream(
+            self.scan, self.settings.max_file_bytes, self.cache, self.vocabulary, LOOKUP
+        )
         size = workers.batch(BATCH)
         # One batch is computed by the workers while the next is read and the last one's records
         # are checked and stored here: this process's work overlaps theirs. Batches are still kept
         # in the order read.
-        in_flight = None
-
-        def finish(flight) -> int:
-            pending, misses, members, found = flight
-            count = _keep(
-                store,
-                pending.result(advance),
-                [key for _, _, key in misses],
-                members,
-                schema,
-                project.settings,
-                found,
-                focus_captures,
-                today,
-                cache,
-            )
-            report.extend(settle(found, members))
-            return count
-
-        while batch := list(itertools.islice(stream, size)):
-            found = []
-            members: dict[
-                str, tuple[str, int]
-            ] = {}  # this batch's captures from shards -> (shard, line)
-            hits: list[tuple[ingest.Capture, bytes]] = []
-            misses: list[tuple[ingest.Capture, ingest.Inputs, bytes | None]] = []
-            for capture, inputs, problems, key in batch:
-                found += problems
-                if capture is not None and capture.shard:
-                    members[capture.shown] = (capture.shard, capture.shard_line)
-                if focus is not None and capture is not None and capture.related & focus:
-                    focus_captures.add(capture.shown)
-                    focus_related.update(capture.related)
-                if capture is None or problems:
-                    advance(1)
-                elif inputs is None:  # known to the cache from the file index, not read
-                    hits.append((capture, key))
-                else:
-                    # A read capture's key is made from the bytes read, never from the file index.
-                    key = (
-                        Cache.key(inputs, capture.shown, vocabulary) if cache is not None else None
-                    )
-                    if cache is not None and cache.holds(key):
-                        hits.append((capture, key))
-                    else:
-                        misses.append((capture, inputs, key))
-            pending_hits += hits
-            pending_members.update(members)
-            flight = (
-                workers.submit([(capture, inputs) for capture, inputs, _ in misses]),
-                misses,
-                members,
-                found,
-            )
+        in_flight: _Flight | None = None
+        while batch := list(itertools.islice(captures, size)):
+            flight = self._submit(batch, workers)
             if in_flight is not None:
-                checked += finish(in_flight)
+                self._finish(in_flight)
             in_flight = flight
-            if len(pending_hits) >= HITS:
-                checked += take_hits()
+            if len(self.hits.captures) >= HITS:
+                self._take_hits(workers)
         if in_flight is not None:
-            checked += finish(in_flight)
-        checked += take_hits()
-    report.articles_checked = checked
-    # A capture's findings all come with its batch, but for those of the whole corpus.
-    with store_cleaned_on_error(store, cache):
-        store.close()
-        found = scan.findings + corpus.check(store, project.settings, focus=focus_captures)
-        report.extend(settle(found, store.members({f.file for f in found})))
-        if cache is not None:
-            cache.close()
-    # A finding about the whole table (not a row) can come from every batch: shown once.
-    report.findings = list(
-        {(f.file, f.line, f.code, f.field, f.message): f for f in report.findings}.values()
-    )
-    return Result(
-        store=store,
-        report=report,
-        schema=schema,
-        quotes_schema=quotes_schema,
-        vocabulary=vocabulary,
-        cache=cache,
-    )
+            self._finish(in_flight)
+        self._take_hits(workers)
 
+    def _submit(self, batch: list[Read], workers: engines.Engine[Work, Entry]) -> _Flight:
+        """Sort a batch's captures into hits (left waiting) and misses (handed to the engine)."""
+        found: list[Finding] = []
+        members: Members = {}
+        hits: list[tuple[ingest.Capture, bytes]] = []
+        misses: list[_Miss] = []
+        for item in batch:
+            found += item.problems
+            capture = item.capture
+            if capture is not None:
+                if capture.shard is not None and capture.shard_line is not None:
+                    members[capture.shown] = (capture.shard, capture.shard_line)
+                self.focus.note(capture)
+            if capture is None or item.problems:
+                self.tally(1)
+            elif item.key is not None:  # held by the cache, known from its file index: not read
+                hits.append((capture, item.key))
+            else:
+                assert item.inputs is not None  # a capture read without problems has its bytes
+                self._route(capture, item.inputs, hits, misses)
+        self.hits.captures += hits
+        self.hits.members.update(members)
+        pending = workers.submit([(miss.capture, miss.inputs) for miss in misses])
+        return _Flight(pending, misses, members, found)
 
-def _captures(scan: ingest.Scan, max_bytes: int, cache: Cache | None, vocabulary: Vocabulary):
-    """(capture, inputs, problems, key) for every capture: a capture file the cache holds (known by its
-    key, from the file index) is not read and comes with inputs None."""
-    for start in range(0, len(scan.captures), LOOKUP):
-        chunk = scan.captures[start : start + LOOKUP]
-        keys = (
-            cache.file_keys(chunk, vocabulary, max_bytes)
-            if cache is not None
-            else [None] * len(chunk)
+    def _route(
+        self,
+        capture: ingest.Capture,
+        inputs: ingest.Inputs,
+        hits: list[tuple[ingest.Capture, bytes]],
+        misses: list[_Miss],
+    ) -> None:
+        """A read capture is a hit if the cache holds the key made from the bytes read (never
+        from the file index), else a miss."""
+        if self.cache is None:
+            misses.append(_Miss(capture, inputs, None))
+            return
+        key = Cache.key(inputs, capture.shown, self.vocabulary)
+        if self.cache.holds(key):
+            hits.append((capture, key))
+        else:
+            misses.append(_Miss(capture, inputs, key))
+
+    def _finish(self, flight: _Flight) -> None:
+        entries = flight.pending.result(self.tally)
+        kept = batches.keep_computed(
+            self.keeper, entries, [miss.key for miss in flight.misses], flight.members
         )
-        held = cache.known(keys) if cache is not None else [False] * len(chunk)
-        for capture, key, hit in zip(chunk, keys, held):
-            if hit:
-                yield capture, None, [], key
-                continue
-            inputs, problems = ingest.read(capture, max_bytes)
-            yield capture, inputs, problems, None
-    for capture, inputs, problems in ingest.shard_inputs(scan, max_bytes):
-        yield capture, inputs, problems, None
+        self.checked += kept.checked
+        self.report.extend(self._settle(flight.found + kept.findings, flight.members))
+
+    def _take_hits(self, workers: engines.Engine[Work, Entry]) -> None:
+        """Keep the waiting hits; those the cache can no longer give are read and computed."""
+        cache, hits = self.cache, self.hits
+        if cache is None or not hits.captures:
+            return
+        self.hits = _Hits()
+        entries, located, lost = cache.fetch([key for _, key in hits.captures])
+        found, misses = self._read_again([hits.captures[index][0] for index in lost])
+        self.tally(entries.num_rows)
+        kept = batches.keep_cached(self.keeper, entries, located, cache.rows, hits.members)
+        self.checked += kept.checked
+        found += kept.findings
+        if misses:
+            computed = workers.run([(miss.capture, miss.inputs) for miss in misses], self.tally)
+            kept = batches.keep_computed(
+                self.keeper, computed, [miss.key for miss in misses], hits.members
+            )
+            self.checked += kept.checked
+            found += kept.findings
+        self.report.extend(self._settle(found, hits.members))
+
+    def _read_again(self, captures: list[ingest.Capture]) -> tuple[list[Finding], list[_Miss]]:
+        """Captures whose entries the cache lost (a pack another build compacted away, say), read
+        to be computed after all."""
+        found: list[Finding] = []
+        misses: list[_Miss] = []
+        for capture in captures:
+            inputs, problems = ingest.read(capture, self.settings.max_file_bytes)
+            found += problems
+            if problems:
+                self.tally(1)
+            else:
+                key = Cache.key(inputs, capture.shown, self.vocabulary)
+                misses.append(_Miss(capture, inputs, key))
+        return found, misses
+
+    def check_corpus(self) -> None:
+        """Once every batch is kept: the checks that compare records across the corpus."""
+        self.report.articles_checked = self.checked
+        # A capture's findings all come with its batch, but for those of the whole corpus.
+        with store_cleaned_on_error(self.store, self.cache):
+            self.store.close()
+            found = self.scan.findings + corpus.check(
+                self.store, self.settings, focus=self.focus.focused
+            )
+            self.report.extend(self._settle(found, self.store.members({f.file for f in found})))
+            if self.cache is not None:
+                self.cache.close()
+        # A finding about the whole table (not a row) can come from every batch: shown once.
+        self.report.findings = list(
+            {(f.file, f.line, f.code, f.field, f.message): f for f in self.report.findings}.values()
+        )
+
+    def _settle(self, findings: list[Finding], members: Members) -> list[Finding]:
+        """Findings as reported: only the focused ones (with focus), each once, those about a
+        bundle's capture moved onto the bundle and its line."""
+        findings = self.focus.only_focused(findings)
+        # The same problem found twice is shown once.
+        findings = list({(f.file, f.line, f.code, f.field): f for f in findings}.values())
+        return bundles.relocate(findings, members) if members else findings
 
 
 @contextlib.contextmanager
-def store_cleaned_on_error(store: Store, cache: Cache | None = None):
+def store_cleaned_on_error(store: Store, cache: Cache | None = None) -> Iterator[None]:
     """Remove the spill files when the build stops with an error (they hold a copy of the corpus),
     and the cache's unfinished pack."""
     try:
@@ -340,193 +373,3 @@ def store_cleaned_on_error(store: Store, cache: Cache | None = None):
         if cache is not None:
             cache.discard()
         raise
-
-
-def _keep(
-    store: Store,
-    entries: list[Entry],
-    keys: list[bytes | None],
-    members: dict[str, tuple[str, int]],
-    schema: RecordSchema,
-    settings,
-    found: list,
-    focus: set[str] | None,
-    today: dt.date | None,
-    cache: Cache | None,
-) -> int:
-    """Check a batch's computed records on their own, add them to the store and the cache; returns how
-    many were checked.
-
-    Their rows become one Arrow table, used both to validate them (the focused ones) and
-    to spill them. Repeated ids are left to the corpus check, which sees every batch.
-    """
-    for entry in entries:
-        found += entry.findings
-    with_record = [i for i, e in enumerate(entries) if e.article is not None]
-    articles = [entries[i].article for i in with_record]
-    rows = [a.to_row() for a in articles]
-    table, fits = _table(rows, schema.arrow) if rows else (None, [])
-    focused = [focus is None or a.raw_path in focus for a in articles]
-    picked = [i for i, f in enumerate(focused) if f]
-    if picked:
-        chunk_table = None  # made again from the rows if some did not fit the Arrow types
-        if table is not None and len(fits) == len(rows):
-            chunk_table = table if len(picked) == len(rows) else table.take(pa.array(picked))
-        checks = validate.check_chunk(
-            [articles[i] for i in picked],
-            [rows[i] for i in picked],
-            schema.descriptor,
-            schema.arrow,
-            chunk_table,
-        )
-        found += [f for f in checks if f.code != "duplicate-id"]
-        found += corpus.record_checks([articles[i] for i in picked], settings, today)
-    for i in sorted(set(range(len(rows))) - set(fits)):
-        found.append(
-            error(
-                articles[i].raw_path,
-                "unrepresentable-record",
-                "the record does not fit the Arrow "
-                "types of schema/article.schema.json, so it cannot be released; see the findings about "
-                "its fields",
-            )
-        )
-    extra = None
-    if table is not None:
-        extra = store_mod.extras(
-            [articles[i] for i in fits], [entries[with_record[i]].signature for i in fits]
-        )
-        store.add_rows(
-            table,
-            extra,
-            [focused[i] for i in fits],
-            [members.get(articles[i].raw_path) for i in fits],
-            [keys[with_record[i]] for i in fits],
-        )
-    if cache is not None:
-        # A record Arrow cannot hold is not kept: it is computed again, and reported again, next time.
-        without = [i for i, e in enumerate(entries) if e.article is None]
-        cache.put(
-            _entry_table(
-                cache,
-                [keys[i] for i in without],
-                [entries[i].findings for i in without],
-                None,
-                None,
-            )
-        )
-        if table is not None:
-            cache.put(
-                _entry_table(
-                    cache,
-                    [keys[with_record[i]] for i in fits],
-                    [entries[with_record[i]].findings for i in fits],
-                    table,
-                    extra,
-                )
-            )
-    return len(picked)
-
-
-def _entry_table(
-    cache: Cache, keys: list, findings: list[list], table: pa.Table | None, extra: dict | None
-) -> pa.Table:
-    """Cache entries: with their records' rows and extras, or (table None) of captures that made none."""
-    schema = cache.entry_schema
-    count = len(keys)
-    columns = {
-        "_key": pa.array(keys, pa.binary(32)),
-        "_findings": pa.array([cache_mod.findings_json(f) for f in findings], pa.string()),
-        "_ok": pa.array([table is not None] * count, pa.bool_()),
-    }
-    for field in schema:
-        if field.name in columns:
-            continue
-        if table is None:
-            columns[field.name] = pa.nulls(count, field.type)
-        elif field.name in extra:
-            columns[field.name] = extra[field.name]
-        else:
-            columns[field.name] = table.column(field.name)
-    return pa.Table.from_arrays([columns[f.name] for f in schema], schema=schema)
-
-
-_EXTRAS = ("_provenance", "_url_key", "_text_sha", "_signature", "_split_pos", "_shard_pos")
-
-
-def _keep_hits(
-    store: Store,
-    entries: pa.Table,
-    located,
-    packs,
-    members: dict[str, tuple[str, int]],
-    schema: RecordSchema,
-    settings,
-    found: list,
-    focus: set[str] | None,
-    today: dt.date | None,
-) -> int:
-    """The cache's entries for a batch (rows of cache.entry_schema, at located in packs), checked as
-    _keep checks computed ones and added to the store, in Arrow: a record is rebuilt only for a row
-    with a finding, and the store keeps where the rows are, not copies of them."""
-    for text in entries.column("_findings").to_pylist():
-        found += cache_mod.findings_of(text)
-    ok = entries.column("_ok")
-    if (
-        ok.null_count or not pc.all(ok).as_py()
-    ):  # a filter copies every row: only when some are not ok
-        keep = pc.fill_null(ok, False)
-        entries = entries.filter(keep)
-        located = located[keep.to_numpy(zero_copy_only=False)]
-    if not entries.num_rows:
-        return 0
-    table = pa.Table.from_arrays(
-        [entries.column(n) for n in schema.arrow.names], schema=schema.arrow
-    )
-    extra = {name: entries.column(name).combine_chunks() for name in _EXTRAS}
-    paths = table.column("raw_path").to_pylist()
-    focused = [focus is None or p in focus for p in paths]
-    picked = [i for i, f in enumerate(focused) if f]
-    provenance = extra["_provenance"]
-
-    def records(positions: list[int]) -> list[Article]:
-        rows = table.take(pa.array(positions, pa.int64())).to_pylist()
-        for row, position in zip(rows, positions):
-            row["_provenance"] = provenance[position].as_py()
-        return [store_mod.record_of(row) for row in rows]
-
-    if picked:
-        subset = table if len(picked) == table.num_rows else table.take(pa.array(picked))
-        checks = validate.check_records(
-            subset, schema.descriptor, lambda i: records([picked[i]])[0]
-        )
-        found += [f for f in checks if f.code != "duplicate-id"]
-        suspects = corpus.record_check_suspects(subset, settings, today)
-        if suspects:
-            found += corpus.record_checks(records([picked[i] for i in suspects]), settings, today)
-    store.add_rows(
-        table,
-        extra,
-        focused,
-        [members.get(p) for p in paths],
-        entries.column("_key").to_pylist(),
-        located=located,
-        packs=packs,
-    )
-    return len(picked)
-
-
-def _table(rows: list[dict], arrow_schema: pa.Schema) -> tuple[pa.Table | None, list[int]]:
-    """The rows as Arrow, and which rows that is: a row that does not fit the Arrow types (a
-    schema error, reported by validation) is left out of the store."""
-    try:
-        return pa.Table.from_pylist(rows, schema=arrow_schema), list(range(len(rows)))
-    except (pa.ArrowException, TypeError, ValueError, OverflowError):
-        fits, tables = [], []
-        for index, row in enumerate(rows):
-            try:
-                tables.append(pa.Table.from_pylist([row], schema=arrow_schema))
-                fits.append(index)
-            except (pa.ArrowException, TypeError, ValueError, OverflowError):
-                continue
-        return (pa.concat_tables(tables) if tables else None), fits

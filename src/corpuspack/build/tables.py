@@ -28,8 +28,8 @@ def quote_table_of(table, schema):
     position, made column by column with pyarrow.compute (per article in Python, this was most of
     the time it takes to write a file of 10,000 articles)."""
     import numpy as np
-    import pyarrow as pa
-    import pyarrow.compute as pc
+    import pyarrow as pa  # type: ignore[import-untyped]
+    import pyarrow.compute as pc  # type: ignore[import-untyped]
 
     annotations = table.column("annotations").combine_chunks()
     spans = pc.list_flatten(annotations)
@@ -104,7 +104,13 @@ class Summary:
         def counts(array) -> Counter:
             found = pc.value_counts(array)
             return Counter(
-                dict(zip(found.field("values").to_pylist(), found.field("counts").to_pylist()))
+                dict(
+                    zip(
+                        found.field("values").to_pylist(),
+                        found.field("counts").to_pylist(),
+                        strict=True,
+                    )
+                )
             )
 
         self.count += table.num_rows
@@ -123,17 +129,13 @@ class Summary:
                 }
             )
             grouped = pairs.group_by(["label", "source"]).aggregate([([], "count_all")])
-            self.annotations.update(
-                dict(
-                    zip(
-                        zip(
-                            grouped.column("label").to_pylist(),
-                            grouped.column("source").to_pylist(),
-                        ),
-                        grouped.column("count_all").to_pylist(),
-                    )
-                )
+            pair_keys = zip(
+                grouped.column("label").to_pylist(),
+                grouped.column("source").to_pylist(),
+                strict=True,
             )
+            spans_of = grouped.column("count_all").to_pylist()
+            self.annotations.update(dict(zip(pair_keys, spans_of, strict=True)))
         self.outlets.update(counts(table.column("outlet")))
         years = pc.cast(pc.year(table.column("published_date")), pa.string())
         self.years.update(counts(pc.fill_null(years, "unknown")))

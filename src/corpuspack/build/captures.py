@@ -1,0 +1,95 @@
+"""A build's captures: the stream it reads, and what is computed of each.
+
+stream() gives every capture of a scan, read, or only named when the cache holds its
+entry. process() turns one capture's bytes into an Entry (record, findings,
+near-duplicate signature); Process is the engine's task, process() of a batch.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, replace
+from typing import NamedTuple
+
+from corpuspack.annotate import quotations
+from corpuspack.article import extract, profiles
+from corpuspack.article.standoff import Vocabulary, merge
+from corpuspack.cache import Cache, Entry
+from corpuspack.capture import ingest
+from corpuspack.checks import corpus
+from corpuspack.findings.report import Finding
+
+Work = tuple[ingest.Capture, ingest.Inputs]  # what the engine computes an Entry of
+
+
+def process(
+    capture: ingest.Capture,
+    inputs: ingest.Inputs,
+    registry: profiles.Registry,
+    known_outlets: list[str],
+    vocabulary: Vocabulary,
+) -> Entry:
+    """One capture from bytes to annotated record, findings and near-duplicate signature: a pure function."""
+    document, findings = ingest.load(capture, inputs)
+    if document is None:
+        return Entry(article=None, findings=findings, signature=None)
+    article, more = extract.extract(document, registry, known_outlets, vocabulary)
+    if article is not None:
+        article = replace(
+            article, annotations=merge(article.annotations, quotations.annotate(article.text))
+        )
+    return Entry(
+        article=article,
+        findings=findings + more,
+        signature=corpus.signature(article.text) if article else None,
+    )
+
+
+@dataclass(frozen=True)
+class Process:
+    """process() with the project's settings, picklable for worker processes."""
+
+    known_outlets: tuple[str, ...]
+    vocabulary: Vocabulary
+
+    def batch(self, items: Sequence[Work]) -> list[Entry]:
+        registry, known = profiles.registry(), list(self.known_outlets)
+        return [
+            process(capture, inputs, registry, known, self.vocabulary) for capture, inputs in items
+        ]
+
+
+class Read(NamedTuple):
+    """A capture as stream() gives it: read (with its bytes), held by the cache (with its key,
+    not read), or unusable (with the problems; capture None for a bundle's unreadable line)."""
+
+    capture: ingest.Capture | None
+    inputs: ingest.Inputs | None
+    problems: list[Finding]
+    key: bytes | None  # only for a capture the cache holds, known from its file index
+
+
+def stream(
+    scan: ingest.Scan,
+    max_bytes: int,
+    cache: Cache | None,
+    vocabulary: Vocabulary,
+    lookup: int,
+) -> Iterator[Read]:
+    """Every capture, files first, then bundles' lines: a capture file the cache holds (known by
+    its key, from the file index, looked up `lookup` files at a time) is not read."""
+    for start in range(0, len(scan.captures), lookup):
+        chunk = scan.captures[start : start + lookup]
+        keys: list[bytes | None] = [None] * len(chunk)
+        held = [False] * len(chunk)
+        if cache is not None:
+            keys = cache.file_keys(chunk, vocabulary, max_bytes)
+            held = cache.known(keys)
+        for capture, key, hit in zip(chunk, keys, held, strict=True):
+            if hit and key is not None:
+                yield Read(capture, None, [], key)
+                continue
+            inputs, problems = ingest.read(capture, max_bytes)
+            yield Read(capture, inputs, problems, None)
+    for member, data, trouble in ingest.shard_inputs(scan, max_bytes):
+        yield Read(member, data, trouble, None)
