@@ -41,7 +41,7 @@ if TYPE_CHECKING:  # the release modules import datasets, slow to import: builds
     from corpuspack.release.publish import Plan as PublishPlan
     from corpuspack.release.writer import Outcome
 
-Progress = Callable[[int, int], None]
+Progress = Callable[[int, int | None], None]
 
 
 class CorpuspackError(Exception):

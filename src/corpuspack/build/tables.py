@@ -28,8 +28,8 @@ def quote_table_of(table, schema):
     position, made column by column with pyarrow.compute (per article in Python, this was most of
     the time it takes to write a file of 10,000 articles)."""
     import numpy as np
-    import pyarrow as pa  # type: ignore[import-untyped]
-    import pyarrow.compute as pc  # type: ignore[import-untyped]
+    import pyarrow as pa
+    import pyarrow.compute as pc
 
     annotations = table.column("annotations").combine_chunks()
     spans = pc.list_flatten(annotations)

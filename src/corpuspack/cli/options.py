@@ -50,7 +50,7 @@ class Progress:
         self.enabled = not quiet and sys.stderr.isatty()
         self.bar: Any = None
 
-    def __call__(self, done: int, total: int) -> None:
+    def __call__(self, done: int, total: int | None) -> None:
         if not self.enabled:
             return
         if self.bar is None:
