@@ -24,6 +24,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING
 
+from corpuspack import plugins
 from corpuspack.article.profiles import ProfileError
 from corpuspack.build import engines, pipeline
 from corpuspack.build.store import StoreError
@@ -120,8 +121,10 @@ def run_checks(
     focus: set[str] | None = None,
     scale: Scale = Scale(),
     today: dt.date | None = None,
+    extensions: plugins.Extensions | None = None,
 ) -> pipeline.Result:
-    """The checks every command runs: records, corpus and the dataset card.
+    """The checks every command runs: records, corpus and the dataset card, with the
+    annotators and checks of extensions (default: every registered plugin's).
 
     today: the date after which a publication date is an error (default: today, UTC): the
     only use of the clock.
@@ -136,7 +139,10 @@ def run_checks(
             engine=scale.engine,
             scheduler=scale.scheduler,
             progress=scale.progress,
+            chosen=(extensions or plugins.load()).chosen(),
         )
+    except plugins.PluginError as exc:
+        raise ConfigError(str(exc)) from exc
     except (project_mod.ProjectError, ProfileError, SchemaError) as exc:
         raise ConfigError(str(exc)) from exc
     except (engines.EngineError, StoreError) as exc:
@@ -152,6 +158,7 @@ def check(
     changed_since: str | None = None,
     scale: Scale = Scale(),
     today: dt.date | None = None,
+    extensions: plugins.Extensions | None = None,
 ) -> CheckResult:
     """Run every check of the build and write nothing.
 
@@ -168,7 +175,8 @@ def check(
         else:
             focus = changed if focus is None else focus & changed
             notices.append(f"{len(changed)} file(s) under raw/ changed since {changed_since}")
-    return CheckResult(run_checks(project, focus=focus, scale=scale, today=today), notices)
+    checked = run_checks(project, focus=focus, scale=scale, today=today, extensions=extensions)
+    return CheckResult(checked, notices)
 
 
 def focus_of(project: Project, paths: Iterable[Path]) -> set[str] | None:
@@ -229,12 +237,13 @@ def build(
     strict: bool = False,
     scale: Scale = Scale(),
     today: dt.date | None = None,
+    extensions: plugins.Extensions | None = None,
 ) -> BuildResult:
     """Check the corpus and, if nothing is wrong (nor, with strict, warned of), write its release
     to out (default dist/<version>/). An existing release is never rewritten."""
     from corpuspack.release import ReleaseError, cut  # datasets is slow to import: builds only
 
-    result = BuildResult(run_checks(project, scale=scale, today=today))
+    result = BuildResult(run_checks(project, scale=scale, today=today, extensions=extensions))
     if not result.report.is_valid(strict=strict):
         return result
     target = out if out is not None else project.dist_dir / project.version

@@ -9,7 +9,9 @@ same hooks (corpuspack.plugins.builtin), so a plugin is never second-class:
 - `corpuspack_record_checks`: RecordChecks, findings about single articles;
 - `corpuspack_corpus_checks`: CorpusChecks, findings no single article shows;
 - `corpuspack_profile_sources`: ProfileSources, outlet profiles (YAML texts by file name);
-- `corpuspack_engines`: EngineFactories by name, where the per-capture work runs.
+- `corpuspack_engines`: EngineFactories by name, where the per-capture work runs;
+- `corpuspack_findings`: the finding codes a plugin's checks report (a finding's code must
+  be in the catalogue, a plugin's as much as corpuspack's).
 
 A plugin is a module or object with functions marked `@hookimpl` and named as below:
 
@@ -109,6 +111,12 @@ class Specs:
     @hookspec
     def corpuspack_profile_sources(self) -> Sequence[ProfileSource]:
         """Sources of outlet profiles; a later source's profile of a slug wins."""
+        raise NotImplementedError
+
+    @hookspec
+    def corpuspack_findings(self) -> Sequence[Mapping[str, str]]:
+        """The finding codes a plugin's checks report, each as in corpuspack's catalogue:
+        {"code": ..., "severity": "error" or "warning", "title": ..., "fix": ...}."""
         raise NotImplementedError
 
     @hookspec

@@ -26,9 +26,9 @@ from corpuspack.article.record import Article
 from corpuspack.build import store as store_mod
 from corpuspack.build.store import Store
 from corpuspack.cache import Cache, Entry
-from corpuspack.checks import corpus
 from corpuspack.checks import table as validate
 from corpuspack.findings.report import Finding, error
+from corpuspack.hooks import RecordCheck
 from corpuspack.project.datapackage import Settings
 from corpuspack.project.schema import RecordSchema
 
@@ -59,6 +59,7 @@ class Keeper:
     # The focused captures (None: every capture is), a set the build adds to as it reads them.
     focus: set[str] | None
     cache: Cache | None = None
+    record_checks: tuple[RecordCheck, ...] = ()
 
 
 class Kept(NamedTuple):
@@ -152,7 +153,9 @@ def _check_computed(
     findings = validate.check_chunk(
         chosen, [rows[i] for i in picked], schema.descriptor, schema.arrow, chunk_table
     )
-    return findings + corpus.record_checks(chosen, keeper.settings, keeper.today)
+    for check in keeper.record_checks:
+        findings += check.check(chosen, keeper.settings, keeper.today)
+    return findings
 
 
 def _cache_computed(
@@ -261,11 +264,15 @@ def _check_cached(
     findings = validate.check_records(
         subset, keeper.schema.descriptor, lambda i: records([picked[i]])[0]
     )
-    # Only the rows whose columns show a possible finding are made records and checked.
-    suspects = corpus.record_check_suspects(subset, keeper.settings, keeper.today)
-    if suspects:
-        chosen = records([picked[i] for i in suspects])
-        findings += corpus.record_checks(chosen, keeper.settings, keeper.today)
+    for check in keeper.record_checks:
+        # A check that can tell from the columns which rows may have a finding is given only
+        # those as records: making every cached row a record again would undo the cache.
+        suspects = getattr(check, "suspects", None)
+        chosen = suspects(subset, keeper.settings, keeper.today) if suspects else range(len(picked))
+        if chosen:
+            findings += check.check(
+                records([picked[i] for i in chosen]), keeper.settings, keeper.today
+            )
     return findings
 
 

@@ -11,13 +11,14 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 from typing import NamedTuple
 
-from corpuspack.annotate import quotations
 from corpuspack.article import extract, profiles
 from corpuspack.article.standoff import Vocabulary, merge
+from corpuspack.build.extensions import BUILTIN
 from corpuspack.cache import Cache, Entry
 from corpuspack.capture import ingest
 from corpuspack.checks import corpus
 from corpuspack.findings.report import Finding
+from corpuspack.hooks import Annotator
 
 Work = tuple[ingest.Capture, ingest.Inputs]  # what the engine computes an Entry of
 
@@ -28,6 +29,7 @@ def process(
     registry: profiles.Registry,
     known_outlets: list[str],
     vocabulary: Vocabulary,
+    annotators: Sequence[Annotator] = BUILTIN.annotators,
 ) -> Entry:
     """One capture from bytes to annotated record, findings and near-duplicate signature: a pure function."""
     document, findings = ingest.load(capture, inputs)
@@ -35,9 +37,8 @@ def process(
         return Entry(article=None, findings=findings, signature=None)
     article, more = extract.extract(document, registry, known_outlets, vocabulary)
     if article is not None:
-        article = replace(
-            article, annotations=merge(article.annotations, quotations.annotate(article.text))
-        )
+        found = [span for annotator in annotators for span in annotator.annotate(article.text)]
+        article = replace(article, annotations=merge(article.annotations, found))
     return Entry(
         article=article,
         findings=findings + more,
@@ -51,11 +52,13 @@ class Process:
 
     known_outlets: tuple[str, ...]
     vocabulary: Vocabulary
+    annotators: tuple[Annotator, ...]
 
     def batch(self, items: Sequence[Work]) -> list[Entry]:
         registry, known = profiles.registry(), list(self.known_outlets)
         return [
-            process(capture, inputs, registry, known, self.vocabulary) for capture, inputs in items
+            process(capture, inputs, registry, known, self.vocabulary, self.annotators)
+            for capture, inputs in items
         ]
 
 

@@ -25,11 +25,11 @@ from corpuspack.article.standoff import Vocabulary
 from corpuspack.build import batches, engines
 from corpuspack.build.batches import Members
 from corpuspack.build.captures import Process, Read, Work, process, stream
+from corpuspack.build.extensions import BUILTIN, Chosen
 from corpuspack.build.store import Store
 from corpuspack.build.tables import QUOTE_FIELDS
 from corpuspack.cache import Cache, Entry
 from corpuspack.capture import bundles, ingest
-from corpuspack.checks import corpus
 from corpuspack.findings.report import Finding, Report
 from corpuspack.project.datapackage import Project, ProjectError
 from corpuspack.project.schema import RecordSchema
@@ -75,6 +75,7 @@ def run(
     engine: str = "local",
     scheduler: str | None = None,
     progress: Progress | None = None,
+    chosen: Chosen = BUILTIN,
 ) -> Result:
     """Check the corpus.
 
@@ -84,12 +85,18 @@ def run(
     with every other article. cache skips extraction of unchanged captures; the
     captures it does not hold are extracted by `jobs` processes of the engine named
     (engines.ENGINES; a Dask scheduler's address for "dask"). progress is told how many
-    captures are done. The result does not depend on the cache, the engine or jobs.
+    captures are done. chosen: the annotators and checks to run (default corpuspack's own;
+    corpuspack.plugins gathers the registered ones). The result does not depend on the cache,
+    the engine or jobs.
     """
+    if chosen.annotators != BUILTIN.annotators:
+        # Cached entries hold the built-in annotator's spans, and the cache key does not yet
+        # name other annotators: a build with others computes every capture afresh.
+        cache = None
     schema, quotes_schema, vocabulary = _schemas(project)
-    task = Process(tuple(schema.enum("outlet")), vocabulary)
+    task = Process(tuple(schema.enum("outlet")), vocabulary, chosen.annotators)
     scan = ingest.scan(project.raw_dir, project.root)
-    build = _Build(project, schema, vocabulary, scan, focus, today, cache, progress)
+    build = _Build(project, schema, vocabulary, scan, focus, today, cache, progress, chosen)
     build.read(task, engine, jobs=jobs, scheduler=scheduler)
     build.check_corpus()
     return Result(
@@ -197,7 +204,9 @@ class _Build:
         today: dt.date | None,
         cache: Cache | None,
         progress: Progress | None,
+        chosen: Chosen,
     ):
+        self.corpus_checks = chosen.corpus_checks
         self.settings = project.settings
         self.schema = schema
         self.vocabulary = vocabulary
@@ -207,7 +216,13 @@ class _Build:
         self.focus = _Focus(focus)
         self.store = Store(schema.arrow, project.settings.splits)
         self.keeper = batches.Keeper(
-            self.store, schema, project.settings, today, self.focus.focused, cache
+            self.store,
+            schema,
+            project.settings,
+            today,
+            self.focus.focused,
+            cache,
+            chosen.record_checks,
         )
         # Bundles' lines are not counted ahead (that would read them twice): with bundles, no total.
         self.tally = _Tally(len(scan.captures) if not scan.shards else None, progress)
@@ -342,9 +357,9 @@ class _Build:
         # A capture's findings all come with its batch, but for those of the whole corpus.
         with store_cleaned_on_error(self.store, self.cache):
             self.store.close()
-            found = self.scan.findings + corpus.check(
-                self.store, self.settings, focus=self.focus.focused
-            )
+            found = list(self.scan.findings)
+            for check in self.corpus_checks:
+                found += check.check(self.store, self.settings, self.focus.focused)
             self.report.extend(self._settle(found, self.store.members({f.file for f in found})))
             if self.cache is not None:
                 self.cache.close()

@@ -130,3 +130,20 @@ def lookup(code: str) -> Entry:
             f"finding code {code!r} is not in the catalogue: add it to "
             "src/corpuspack/findings/catalogue.yaml (and run scripts/render_findings.py)"
         ) from None
+
+
+def register(items: list[dict], stage: str = "plugins") -> list[Entry]:
+    """Add a plugin's codes (each a dict as in catalogue.yaml: code, severity, title, fix).
+
+    A code corpuspack or another plugin defines differently is refused; registering the same
+    entry again is a no-op, so a plugin may be loaded more than once."""
+    added = [_entry(item, stage) for item in items]
+    for entry in added:
+        for code in entry.codes:
+            known = CATALOGUE.get(code)
+            if known is not None and known != entry:
+                raise ValueError(f"finding code {code!r} is already defined ({known.stage})")
+    for entry in added:
+        for code in entry.codes:
+            CATALOGUE[code] = entry
+    return added

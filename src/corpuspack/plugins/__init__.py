@@ -10,12 +10,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
 from importlib import metadata
+from typing import Any
 
 import pluggy
 
 from corpuspack import hooks
+from corpuspack.build.extensions import Chosen
+from corpuspack.findings import catalogue
 from corpuspack.plugins import builtin
 
 
@@ -33,6 +35,10 @@ class Extensions:
     profile_sources: tuple[hooks.ProfileSource, ...]
     engines: Mapping[str, hooks.EngineFactory]
     plugins: tuple[str, ...] = field(default=())  # "name==version" of each plugin distribution
+
+    def chosen(self) -> Chosen:
+        """What a build runs of these."""
+        return Chosen(self.annotators, self.record_checks, self.corpus_checks)
 
     def profile_texts(self) -> dict[str, str]:
         """Every profile's YAML by file name; a later source's file of the same name wins."""
@@ -61,6 +67,11 @@ def load(extra: Iterable[object] = (), *, entry_points: bool = True) -> Extensio
     """The extensions of the built-ins, installed plugins and extra plugin objects."""
     plugins = manager(extra, entry_points=entry_points)
     call = plugins.hook
+    try:
+        for codes in reversed(call.corpuspack_findings()):
+            catalogue.register([dict(item) for item in codes])
+    except ValueError as exc:
+        raise PluginError(f"a plugin's finding codes: {exc}") from exc
     engines: dict[str, hooks.EngineFactory] = {}
     # pluggy calls the last registered first: reversed, so a later plugin's engine wins a name.
     for found in reversed(call.corpuspack_engines()):

@@ -2,17 +2,12 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from importlib import resources
-from typing import Any
 
-from corpuspack.annotate import quotations
-from corpuspack.article.record import Annotation, Article
 from corpuspack.build import engines
-from corpuspack.checks import corpus
-from corpuspack.findings.report import Finding
+from corpuspack.build.extensions import BUILTIN
 from corpuspack.hooks import (
     Annotator,
     CorpusCheck,
@@ -21,38 +16,6 @@ from corpuspack.hooks import (
     RecordCheck,
     hookimpl,
 )
-
-
-@dataclass(frozen=True)
-class Quotations:
-    """Direct quotations and their speakers, by rule (corpuspack.annotate.quotations)."""
-
-    name: str = "quotations"
-
-    def annotate(self, text: str) -> Sequence[Annotation]:
-        return quotations.annotate(text)
-
-
-@dataclass(frozen=True)
-class RecordChecks:
-    """Required metadata and publication dates after today."""
-
-    name: str = "records"
-
-    def check(
-        self, articles: Sequence[Article], settings: Any, today: dt.date | None
-    ) -> list[Finding]:
-        return corpus.record_checks(articles, settings, today)
-
-
-@dataclass(frozen=True)
-class CorpusChecks:
-    """Duplicate ids, urls and texts, and near-duplicates."""
-
-    name: str = "duplicates"
-
-    def check(self, store: Any, settings: Any, focus: set[str] | None) -> list[Finding]:
-        return corpus.check(store, settings, focus=focus)
 
 
 @dataclass(frozen=True)
@@ -72,17 +35,17 @@ class PackagedProfiles:
 
 @hookimpl
 def corpuspack_annotators() -> Sequence[Annotator]:
-    return [Quotations()]
+    return BUILTIN.annotators
 
 
 @hookimpl
 def corpuspack_record_checks() -> Sequence[RecordCheck]:
-    return [RecordChecks()]
+    return BUILTIN.record_checks
 
 
 @hookimpl
 def corpuspack_corpus_checks() -> Sequence[CorpusCheck]:
-    return [CorpusChecks()]
+    return BUILTIN.corpus_checks
 
 
 @hookimpl

@@ -1,0 +1,68 @@
+"""corpuspack's own annotator and checks, as the extensions (corpuspack.hooks) a build runs.
+
+corpuspack.plugins registers these through the hooks like any plugin's; a build given no
+extensions runs these.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import pyarrow as pa
+
+from corpuspack.annotate import quotations
+from corpuspack.article.record import Annotation, Article
+from corpuspack.checks import corpus
+from corpuspack.findings.report import Finding
+from corpuspack.hooks import Annotator, CorpusCheck, RecordCheck
+
+
+@dataclass(frozen=True)
+class QuotationAnnotator:
+    """Direct quotations and their speakers, by rule (corpuspack.annotate.quotations)."""
+
+    name: str = "quotations"
+
+    def annotate(self, text: str) -> Sequence[Annotation]:
+        return quotations.annotate(text)
+
+
+@dataclass(frozen=True)
+class MetadataChecks:
+    """Required metadata and publication dates after today."""
+
+    name: str = "metadata"
+
+    def check(
+        self, articles: Sequence[Article], settings: Any, today: dt.date | None
+    ) -> list[Finding]:
+        return corpus.record_checks(articles, settings, today)
+
+    def suspects(self, table: pa.Table, settings: Any, today: dt.date | None) -> list[int]:
+        """The rows of an Arrow table of records that may have a finding: only they are checked."""
+        return corpus.record_check_suspects(table, settings, today)
+
+
+@dataclass(frozen=True)
+class DuplicateChecks:
+    """Duplicate ids, urls and texts, and near-duplicates."""
+
+    name: str = "duplicates"
+
+    def check(self, store: Any, settings: Any, focus: set[str] | None) -> list[Finding]:
+        return corpus.check(store, settings, focus=focus)
+
+
+@dataclass(frozen=True)
+class Chosen:
+    """The annotators and checks a build runs (default: corpuspack's own)."""
+
+    annotators: tuple[Annotator, ...] = (QuotationAnnotator(),)
+    record_checks: tuple[RecordCheck, ...] = (MetadataChecks(),)
+    corpus_checks: tuple[CorpusCheck, ...] = field(default=(DuplicateChecks(),))
+
+
+BUILTIN = Chosen()
