@@ -17,9 +17,10 @@ from corpuspack.article.normalize import normalize_text, split_lines
 from corpuspack.article.offsets import OffsetMap, Segment
 from corpuspack.article.profiles import LineRule, Profile, Registry
 from corpuspack.article.record import Article, Removal, article_id
-from corpuspack.article.standoff import Annotation, Vocabulary
+from corpuspack.article.standoff import Annotation
 from corpuspack.capture.ingest import RawDocument
 from corpuspack.findings.report import Finding, error, warning
+from corpuspack.project.vocabulary import Vocabulary
 
 _NOT_IN_TAG = re.compile(r"[.!?:;\"“”]")
 

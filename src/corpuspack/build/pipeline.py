@@ -21,7 +21,7 @@ from corpuspack import cache as cache_mod
 from corpuspack.annotate import quotations
 from corpuspack.article import extract, profiles
 from corpuspack.article.record import Article
-from corpuspack.article.standoff import Vocabulary, merge
+from corpuspack.article.standoff import merge
 from corpuspack.build import engines
 from corpuspack.build import store as store_mod
 from corpuspack.build.store import Store
@@ -34,6 +34,7 @@ from corpuspack.checks import table as validate
 from corpuspack.findings.report import Report, error
 from corpuspack.project.datapackage import Project, ProjectError
 from corpuspack.project.schema import RecordSchema
+from corpuspack.project.vocabulary import Vocabulary
 
 BATCH = 512  # captures read and processed at a time: bounds the records and rows alive at once
 HITS = 4096  # cached entries checked and stored at a time: Arrow rows, checked column by column
