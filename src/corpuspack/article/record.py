@@ -8,26 +8,8 @@ from dataclasses import dataclass, field
 
 from corpuspack.article.standoff import Annotation
 
-RECORD_FIELDS = (
-    "id",
-    "outlet",
-    "url",
-    "title",
-    "lead",
-    "published",
-    "published_date",
-    "published_precision",
-    "published_original",
-    "dateline",
-    "language",
-    "text",
-    "keywords",
-    "raw_path",
-    "raw_sha256",
-    "removed",
-    "sidecar_notes",
-    "annotations",
-)
+# Re-exported: code that handles the record's rows takes their field names from the record.
+from corpuspack.project.schema import RECORD_FIELDS as RECORD_FIELDS
 
 
 def article_id(raw_path: str) -> str:

@@ -23,6 +23,29 @@ _PRIMITIVES = {
 }
 
 
+# The article record's built-in fields, in the order the Table Schema must list them.
+RECORD_FIELDS = (
+    "id",
+    "outlet",
+    "url",
+    "title",
+    "lead",
+    "published",
+    "published_date",
+    "published_precision",
+    "published_original",
+    "dateline",
+    "language",
+    "text",
+    "keywords",
+    "raw_path",
+    "raw_sha256",
+    "removed",
+    "sidecar_notes",
+    "annotations",
+)
+
+
 class SchemaError(Exception):
     pass
 
@@ -60,8 +83,6 @@ class RecordSchema:
     def __post_init__(self) -> None:
         """Refuse a schema frictionless cannot read, or whose fields are not the record's."""
         from frictionless import FrictionlessException, Schema
-
-        from corpuspack.article.record import RECORD_FIELDS
 
         expected = self.expected if self.expected is not None else RECORD_FIELDS
         try:
