@@ -18,12 +18,9 @@ from dataclasses import dataclass
 import jsonschema
 
 from corpuspack.article.offsets import OffsetMap
+from corpuspack.capture.names import SPANS_JSONL_SUFFIX
 from corpuspack.findings.report import Finding, error, warning
 from corpuspack.project.vocabulary import Vocabulary
-
-JSONL_SUFFIX = ".spans.jsonl"
-BRAT_SUFFIX = ".ann"
-ANNOTATION_SUFFIXES = (JSONL_SUFFIX, BRAT_SUFFIX)
 
 
 @dataclass(frozen=True)
@@ -263,7 +260,9 @@ def parse_brat(data: bytes, shown: str) -> tuple[list[Span], list[Finding]]:
 
 
 def parse(data: bytes, shown: str) -> tuple[list[Span], list[Finding]]:
-    return parse_jsonl(data, shown) if shown.endswith(JSONL_SUFFIX) else parse_brat(data, shown)
+    return (
+        parse_jsonl(data, shown) if shown.endswith(SPANS_JSONL_SUFFIX) else parse_brat(data, shown)
+    )
 
 
 def article_map(

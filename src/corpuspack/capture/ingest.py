@@ -16,13 +16,10 @@ from pathlib import Path
 
 import xxhash
 
-from corpuspack.article.standoff import ANNOTATION_SUFFIXES
 from corpuspack.capture import bundles as shards_mod
 from corpuspack.capture import sidecar as sidecar_mod
+from corpuspack.capture.names import ANNOTATION_SUFFIXES, CAPTURE_SUFFIX, SIDECAR_SUFFIX
 from corpuspack.findings.report import Finding, error, warning
-
-CAPTURE_SUFFIX = ".txt"
-SIDECAR_SUFFIX = ".meta.yaml"
 
 _BINARY_MAGIC = {
     b"%PDF": "a PDF document",
