@@ -16,9 +16,14 @@ from pathlib import Path
 
 import xxhash
 
-from corpuspack.capture import bundles as shards_mod
+from corpuspack.capture import bundles
 from corpuspack.capture import sidecar as sidecar_mod
-from corpuspack.capture.names import ANNOTATION_SUFFIXES, CAPTURE_SUFFIX, SIDECAR_SUFFIX
+from corpuspack.capture.names import (
+    ANNOTATION_SUFFIXES,
+    BUNDLE_SUFFIXES,
+    CAPTURE_SUFFIX,
+    SIDECAR_SUFFIX,
+)
 from corpuspack.findings.report import Finding, error, warning
 
 _BINARY_MAGIC = {
@@ -85,24 +90,24 @@ class Capture:
     One stored as a file keeps only its project-relative path, the shared Place of raw/ and
     whether a sidecar sits beside it: its paths, its sidecar's and its outlet folder are made
     from them when asked (a million captures hold about 150 MB so, against 450 MB with every
-    path stored). One from a JSONL shard has no place and is given them all.
+    path stored). One from a JSONL bundle has no place and is given them all.
     """
 
     shown: str  # relative to the project, POSIX
     place: Place | None = None
     has_sidecar: bool = False
     annotations: tuple[tuple[str | Path, str], ...] = ()  # standoff annotation files: (path, shown)
-    shard: str | None = None  # the JSONL shard (project-relative) it is a line of, if any
-    shard_line: int | None = None
-    shard_path: Path | None = None
-    shard_outlet_dir: str | None = None
-    shard_sidecar_shown: str | None = None
+    bundle: str | None = None  # the JSONL bundle (project-relative) it is a line of, if any
+    bundle_line: int | None = None
+    bundle_path: Path | None = None
+    bundle_outlet_dir: str | None = None
+    bundle_sidecar_shown: str | None = None
 
     @property
     def path(self) -> str | Path:
-        """Where to read it: its file, or its shard."""
+        """Where to read it: its file, or its bundle."""
         if self.place is None:
-            return self.shard_path
+            return self.bundle_path
         return self.place.folder + self.shown[len(self.place.prefix) :]
 
     @property
@@ -119,14 +124,14 @@ class Capture:
     @property
     def sidecar_shown(self) -> str | None:
         if self.place is None:
-            return self.shard_sidecar_shown
+            return self.bundle_sidecar_shown
         return self.shown[: -len(CAPTURE_SUFFIX)] + SIDECAR_SUFFIX if self.has_sidecar else None
 
     @property
     def outlet_dir(self) -> str | None:
         """The first folder under raw/, which names the outlet profile."""
         if self.place is None:
-            return self.shard_outlet_dir
+            return self.bundle_outlet_dir
         relative = self.shown[len(self.place.prefix) :]
         return relative.split("/", 1)[0] if "/" in relative else None
 
@@ -138,13 +143,22 @@ class Capture:
             self.shown,
             *([sidecar] if sidecar else []),
             *(s for _, s in self.annotations),
-            *([self.shard] if self.shard else []),
+            *([self.bundle] if self.bundle else []),
         }
+
+    # The old names build/pipeline.py still reads; they go when it reads the bundle names (issue 15).
+    @property
+    def shard(self) -> str | None:
+        return self.bundle
+
+    @property
+    def shard_line(self) -> int | None:
+        return self.bundle_line
 
 
 @dataclass(frozen=True)
-class Shard:
-    """A JSONL file of captures (see shards.py), not yet read."""
+class Bundle:
+    """A JSONL file of captures (see bundles.py), not yet read."""
 
     path: Path
     shown: str
@@ -156,7 +170,12 @@ class Scan:
     captures: list[Capture]
     findings: list[Finding]
     files_seen: int
-    shards: list[Shard] = field(default_factory=list)
+    bundles: list[Bundle] = field(default_factory=list)
+
+    @property
+    def shards(self) -> list[Bundle]:
+        """The old name build/pipeline.py still reads; it goes when that reads bundles (issue 15)."""
+        return self.bundles
 
 
 def _walk(raw_dir: Path) -> Iterator[tuple[str, str]]:
@@ -185,8 +204,8 @@ def _walk(raw_dir: Path) -> Iterator[tuple[str, str]]:
                 yield relative, "annotations"
             elif entry.name.endswith(CAPTURE_SUFFIX):
                 yield relative, "capture"
-            elif entry.name.endswith(shards_mod.SUFFIXES):
-                yield relative, "shard"
+            elif entry.name.endswith(BUNDLE_SUFFIXES):
+                yield relative, "bundle"
             elif entry.name.lower().endswith((CAPTURE_SUFFIX, SIDECAR_SUFFIX)):
                 yield relative, "wrong-case-suffix"
             else:
@@ -327,7 +346,7 @@ def scan(raw_dir: Path, root: Path) -> Scan:
     captures: list[str] = []
     sidecars: set[str] = set()  # the relative paths of captures that have a sidecar beside them
     standoff: dict[str, list[str]] = {}  # capture's relative path -> its annotation files
-    shard_list: list[Shard] = []
+    bundle_list: list[Bundle] = []
     seen = 0
     if not raw_dir.is_dir():
         shown = (
@@ -404,8 +423,8 @@ def scan(raw_dir: Path, root: Path) -> Scan:
                 warning(
                     shown,
                     "unexpected-file",
-                    f"not a capture ({CAPTURE_SUFFIX}), a shard of captures "
-                    f"({', '.join(shards_mod.SUFFIXES)}), a sidecar "
+                    f"not a capture ({CAPTURE_SUFFIX}), a bundle of captures "
+                    f"({', '.join(BUNDLE_SUFFIXES)}), a sidecar "
                     f"({SIDECAR_SUFFIX}) or an annotation file ({', '.join(ANNOTATION_SUFFIXES)}); "
                     "it is ignored",
                 )
@@ -415,9 +434,9 @@ def scan(raw_dir: Path, root: Path) -> Scan:
         elif kind == "annotations":
             suffix = next(s for s in ANNOTATION_SUFFIXES if relative.endswith(s))
             standoff.setdefault(relative[: -len(suffix)] + CAPTURE_SUFFIX, []).append(relative)
-        elif kind == "shard":
-            shard_list.append(
-                Shard(
+        elif kind == "bundle":
+            bundle_list.append(
+                Bundle(
                     path=raw_dir / relative,
                     shown=shown,
                     outlet_dir=relative.split("/", 1)[0] if "/" in relative else None,
@@ -460,37 +479,41 @@ def scan(raw_dir: Path, root: Path) -> Scan:
                 else (),
             )
         )
-    return Scan(captures=found, findings=findings, files_seen=seen, shards=shard_list)
+    return Scan(captures=found, findings=findings, files_seen=seen, bundles=bundle_list)
 
 
 def inputs(
     scan: Scan, max_bytes: int
 ) -> Iterator[tuple[Capture | None, Inputs | None, list[Finding]]]:
-    """Every capture with its bytes (or the findings that stop it being read), files first, then shards' lines."""
+    """Every capture with its bytes (or the findings that stop it being read), files first, then bundles' lines."""
     for capture in scan.captures:
         data, problems = read(capture, max_bytes)
         yield capture, data, problems
-    yield from shard_inputs(scan, max_bytes)
+    yield from bundle_inputs(scan, max_bytes)
 
 
-def shard_inputs(
+def bundle_inputs(
     scan: Scan, max_bytes: int
 ) -> Iterator[tuple[Capture | None, Inputs | None, list[Finding]]]:
-    """Every capture of the scan's JSONL shards with its bytes, or the findings about an unusable line."""
-    for shard in scan.shards:
-        for member, data, sidecar, problems in shards_mod.read(shard.path, shard.shown, max_bytes):
+    """Every capture of the scan's JSONL bundles with its bytes, or the findings about an unusable line."""
+    for bundle in scan.bundles:
+        for member, data, sidecar, problems in bundles.read(bundle.path, bundle.shown, max_bytes):
             if member is None:
                 yield None, None, problems
                 continue
             capture = Capture(
                 shown=member.shown,
-                shard=shard.shown,
-                shard_line=member.line,
-                shard_path=shard.path,
-                shard_outlet_dir=shard.outlet_dir,
-                shard_sidecar_shown=member.sidecar_shown if sidecar is not None else None,
+                bundle=bundle.shown,
+                bundle_line=member.line,
+                bundle_path=bundle.path,
+                bundle_outlet_dir=bundle.outlet_dir,
+                bundle_sidecar_shown=member.sidecar_shown if sidecar is not None else None,
             )
             yield capture, Inputs(data=data, sidecar=sidecar, annotations=()), []
+
+
+# The old name build/pipeline.py still calls; it goes when that calls bundle_inputs (issue 15).
+shard_inputs = bundle_inputs
 
 
 def load(capture: Capture, inputs: Inputs) -> tuple[RawDocument | None, list[Finding]]:

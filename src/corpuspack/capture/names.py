@@ -9,3 +9,4 @@ SIDECAR_SUFFIX = ".meta.yaml"
 SPANS_JSONL_SUFFIX = ".spans.jsonl"  # a person's spans, one JSON object per line
 BRAT_SUFFIX = ".ann"  # a person's spans in brat standoff
 ANNOTATION_SUFFIXES = (SPANS_JSONL_SUFFIX, BRAT_SUFFIX)
+BUNDLE_SUFFIXES = (".jsonl", ".jsonl.gz", ".jsonl.zst")  # many captures to a file (bundles.py)
