@@ -7,7 +7,6 @@ raw/ is only ever read.
 
 from __future__ import annotations
 
-import hashlib
 import os
 import re
 from collections.abc import Iterator
@@ -18,6 +17,7 @@ import xxhash
 
 from corpuspack.capture import bundles
 from corpuspack.capture import sidecar as sidecar_mod
+from corpuspack.capture.decode import decode_capture
 from corpuspack.capture.names import (
     ANNOTATION_SUFFIXES,
     BUNDLE_SUFFIXES,
@@ -26,28 +26,11 @@ from corpuspack.capture.names import (
 )
 from corpuspack.findings.report import Finding, error, warning
 
-_BINARY_MAGIC = {
-    b"%PDF": "a PDF document",
-    b"PK\x03\x04": "a ZIP archive (or an Office document)",
-    b"\x89PNG": "a PNG image",
-    b"\xff\xd8\xff": "a JPEG image",
-    b"GIF8": "a GIF image",
-    b"\x1f\x8b": "a gzip archive",
-    b"\x7fELF": "an executable",
-}
-
-
 # Portable across Windows, macOS and Linux file systems and safe in shells and URLs.
 _PORTABLE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
 _PORTABLE_PATH = re.compile(
     r"[A-Za-z0-9][A-Za-z0-9._-]*(?:/[A-Za-z0-9][A-Za-z0-9._-]*)*"
 )  # names joined by "/"
-_HTML = re.compile(rb"\A\s*(?:<!doctype html|<html[\s>]|<head[\s>]|<body[\s>])", re.IGNORECASE)
-_HTML_TAGS = re.compile(
-    rb"</?(?:p|div|span|a|br|script|style|meta|li|ul|h[1-6])(?:\s[^>]*)?/?>", re.IGNORECASE
-)
-MAX_LINE_CHARS = 100_000
-_CONTROL_BYTES = bytes([*range(0, 9), *range(14, 32), 127])
 
 
 @dataclass(frozen=True)
@@ -244,100 +227,6 @@ def read(capture: Capture, max_bytes: int) -> tuple[Inputs, list[Finding]]:
         ),
     )
     return inputs, findings
-
-
-def decode_capture(data: bytes, shown: str) -> tuple[str, str] | Finding:
-    """Decode a capture as strict UTF-8, or say precisely why it cannot be used."""
-    if not data:
-        return error(
-            shown,
-            "empty-file",
-            "the capture is empty (0 bytes); add the article text or delete the file",
-        )
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return error(
-            shown,
-            "invalid-utf8",
-            "the capture is UTF-16 (it starts with a UTF-16 byte-order mark); "
-            "re-save it as UTF-8, e.g. iconv -f UTF-16 -t UTF-8",
-        )
-    for magic, kind in _BINARY_MAGIC.items():
-        if data.startswith(magic):
-            return error(
-                shown,
-                "binary-file",
-                f"the capture is {kind}, not text; save the article as plain UTF-8 text",
-            )
-    if b"\x00" in data:
-        line = data[: data.index(b"\x00")].count(b"\n") + 1
-        return error(
-            shown,
-            "binary-file",
-            "the capture contains NUL bytes, so it is binary, not text; "
-            "save the article as plain UTF-8 text",
-            line=line,
-        )
-    sample = data[:65536]
-    control_bytes = len(sample) - len(sample.translate(None, _CONTROL_BYTES))
-    if control_bytes > max(2, len(sample) // 100):
-        return error(
-            shown,
-            "binary-file",
-            f"{control_bytes} control bytes in the first {len(sample):,}: this is "
-            "binary data, not an article; save the article as plain UTF-8 text",
-        )
-    if _HTML.match(data) or len(_HTML_TAGS.findall(sample)) >= 5:
-        return error(
-            shown,
-            "html-capture",
-            "this is an HTML page saved as .txt; save the article's visible text "
-            "instead (one paragraph per line), not the page source",
-        )
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
-        hint = "re-save it as UTF-8"
-        try:
-            data.decode("cp1252")
-            hint += " (it decodes as Windows-1252/Latin-1: iconv -f CP1252 -t UTF-8)"
-        except UnicodeDecodeError:
-            pass
-        return error(
-            shown,
-            "invalid-utf8",
-            f"byte 0x{data[exc.start]:02x} at offset {exc.start} is not valid UTF-8; {hint}",
-            line=line,
-        )
-    text = text.removeprefix("\ufeff")
-    crlf = text.count("\r\n")
-    lone_lf = text.count("\n") - crlf
-    lone_cr = text.count("\r") - crlf
-    if sum(1 for n in (crlf, lone_lf, lone_cr) if n) > 1:
-        lines = text.split("\n")
-        first_crlf = lines[0].endswith("\r") if len(lines) > 1 else False
-        line = next(
-            (i for i, l in enumerate(lines[:-1], start=1) if l.endswith("\r") != first_crlf), None
-        )
-        return error(
-            shown,
-            "mixed-line-endings",
-            f"the capture mixes line endings ({crlf} CRLF, {lone_lf} LF, "
-            f"{lone_cr} CR), a sign of hand edits; re-save it with LF line endings (e.g. dos2unix)",
-            line=line,
-        )
-    lines = text.split("\n")
-    longest = max(lines, key=len)
-    if len(longest) > MAX_LINE_CHARS:
-        number = lines.index(longest) + 1
-        return error(
-            shown,
-            "line-too-long",
-            f"line {number} has {len(longest):,} characters (limit "
-            f"{MAX_LINE_CHARS:,}); a capture holds one paragraph per line: check how it was saved",
-            line=number,
-        )
-    return text, hashlib.sha256(data).hexdigest()
 
 
 def scan(raw_dir: Path, root: Path) -> Scan:
