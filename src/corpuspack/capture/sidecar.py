@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from importlib import resources
 
@@ -25,7 +26,13 @@ FIELDS = ("id", "outlet", "url", "title", "published", "language", "keywords")
 
 # libyaml's parser where PyYAML has it (it is many times faster); the resolver stays
 # PyYAML's, without implicit timestamps, so dates reach the JSON Schema as strings.
-class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
+try:
+    from yaml import CSafeLoader as _BaseLoader
+except ImportError:  # PyYAML built without libyaml
+    from yaml import SafeLoader as _BaseLoader  # type: ignore[assignment]
+
+
+class _Loader(_BaseLoader):
     yaml_implicit_resolvers = {
         key: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
         for key, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
@@ -101,11 +108,18 @@ def _line_of(node: yaml.Node | None, path: list) -> int | None:
     return line
 
 
+def _unknown_keys(err: jsonschema.ValidationError) -> list[str]:
+    """The keys of the object an additionalProperties error is about that its schema does not list."""
+    instance = err.instance if isinstance(err.instance, dict) else {}
+    listed = err.schema.get("properties", {}) if isinstance(err.schema, Mapping) else {}
+    return sorted(set(instance) - set(listed))
+
+
 def _message(err: jsonschema.ValidationError) -> tuple[str | None, str]:
     path = [p for p in err.absolute_path]
     field = str(path[0]) if path else None
     if err.validator == "additionalProperties":
-        extra = sorted(set(err.instance) - set(err.schema.get("properties", {})))
+        extra = _unknown_keys(err)
         where = "at the top level" if not path else f"in {field}"
         allowed = FIELDS if not path else ("value", "note")
         return field or (extra[0] if extra else None), (
@@ -177,7 +191,7 @@ def parse(data: bytes, shown: str) -> tuple[Sidecar | None, list[Finding]]:
         code = "sidecar-invalid-value"
         if err.validator == "additionalProperties":
             code = "sidecar-unknown-field"
-            path += sorted(set(err.instance) - set(err.schema.get("properties", {})))[:1]
+            path += _unknown_keys(err)[:1]
         findings.append(error(shown, code, message, line=_line_of(node, path), field=field))
     if findings:
         return None, findings
