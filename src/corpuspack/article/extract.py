@@ -18,7 +18,7 @@ from corpuspack.article.offsets import OffsetMap, Segment
 from corpuspack.article.profiles import LineRule, Profile, Registry
 from corpuspack.article.record import Article, Removal, article_id
 from corpuspack.article.standoff import Annotation
-from corpuspack.capture.ingest import RawDocument
+from corpuspack.capture.model import RawDocument
 from corpuspack.findings.report import Finding, error, warning
 from corpuspack.project.vocabulary import Vocabulary
 
