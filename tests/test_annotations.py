@@ -10,7 +10,8 @@ import yaml
 
 from conftest import DATA, REPO, VERSION, copy_project, invoke
 from contributions import NEW_RT, write
-from corpuspack.article.standoff import Annotation, merge
+from corpuspack.article.record import Annotation
+from corpuspack.article.standoff import merge
 from corpuspack.build import pipeline
 from corpuspack.cache import Cache
 from corpuspack.project import datapackage as project_mod

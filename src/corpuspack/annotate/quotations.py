@@ -28,7 +28,7 @@ from importlib import resources
 
 import yaml
 
-from corpuspack.article.standoff import Annotation
+from corpuspack.article.record import Annotation
 
 _PARAGRAPH = "\n\n"
 _BOUNDARY = re.compile(r"[.!?][”\"’]?\s+(?=[A-Z“\"‘])")

@@ -11,13 +11,11 @@ import re
 from collections.abc import Collection
 from dataclasses import dataclass, field
 
-from corpuspack.article import dates, normalize
-from corpuspack.article import standoff as annotations
+from corpuspack.article import annotation_files, dates, normalize, standoff
 from corpuspack.article.normalize import normalize_text, split_lines
 from corpuspack.article.offsets import OffsetMap, Segment
 from corpuspack.article.profiles import LineRule, Profile, Registry
-from corpuspack.article.record import Article, Removal, article_id
-from corpuspack.article.standoff import Annotation
+from corpuspack.article.record import Annotation, Article, Removal, article_id
 from corpuspack.capture.model import RawDocument
 from corpuspack.findings.report import Finding, error, warning
 from corpuspack.project.vocabulary import Vocabulary
@@ -392,11 +390,11 @@ def extract(
     if doc.annotation_files:
         spans, problems = [], []
         for shown, data in doc.annotation_files:
-            found, trouble = annotations.parse(data, shown)
+            found, trouble = annotation_files.parse(data, shown)
             spans += found
             problems += trouble
         mapping = _text_map(doc.text, paragraphs, dateline_cut, removed, text)
-        carried, trouble = annotations.carry(
+        carried, trouble = standoff.carry(
             spans,
             doc.text,
             doc.path,
@@ -483,7 +481,7 @@ def _text_map(
     rules: dict[int, str] = {}
     for removal in removed:
         rules.setdefault(removal.line, removal.rule)
-    mapping = annotations.article_map(raw, spans, maps, rules)
+    mapping = standoff.article_map(raw, spans, maps, rules)
     if mapping.dst_len != len(text):
         raise AssertionError(
             "the article's offset map does not end at its text's length: a bug in corpuspack"
