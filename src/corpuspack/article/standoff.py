@@ -15,8 +15,9 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 from corpuspack.article.annotation_files import Span
+from corpuspack.article.normalize import align_text, line_spans
 from corpuspack.article.offsets import Mapped, OffsetMap, Segment
-from corpuspack.article.record import Annotation
+from corpuspack.article.record import Annotation, Removal
 from corpuspack.findings.report import Finding, error, warning
 from corpuspack.project.vocabulary import Vocabulary
 
@@ -48,6 +49,46 @@ def article_map(
         at = end
     parts.extend(_gap(line_spans, at, len(raw), removed))
     return OffsetMap.build(parts)
+
+
+def text_map(
+    raw: str,
+    paragraphs: list[tuple[int, str]],
+    dateline_cut: tuple[int, int, str] | None,
+    removed: list[Removal],
+    text: str,
+) -> OffsetMap:
+    """The offset map from the raw capture to the article text, rebuilt line by line with align_text."""
+    spans = line_spans(raw)
+    maps = []
+    for number, paragraph in paragraphs:
+        start, end = spans[number - 1]
+        aligned, mapping = align_text(raw[start:end])
+        if dateline_cut and dateline_cut[0] == number:
+            cut = dateline_cut[1]
+            mapping = mapping.then(
+                OffsetMap.build(
+                    [
+                        Segment(cut, 0, "delete", dateline_cut[2]),
+                        Segment(len(aligned) - cut, len(aligned) - cut, "keep"),
+                    ]
+                )
+            )
+            aligned = aligned[cut:]
+        if aligned != paragraph:
+            raise AssertionError(
+                f"align_text and normalize_text disagree on line {number}: a bug in corpuspack"
+            )
+        maps.append((number, mapping))
+    rules: dict[int, str] = {}
+    for removal in removed:
+        rules.setdefault(removal.line, removal.rule)
+    mapping = article_map(raw, spans, maps, rules)
+    if mapping.dst_len != len(text):
+        raise AssertionError(
+            "the article's offset map does not end at its text's length: a bug in corpuspack"
+        )
+    return mapping
 
 
 def _gap(
