@@ -1,3 +1,5 @@
+# pyarrow ships no type information, and the project's mypy settings do not yet say so for it.
+# mypy: disable-error-code="import-untyped"
 """Everything about the record's shape is derived from the Table Schema in schema/.
 
 Arrow schema, Hugging Face features and the dataset card's field table all come
@@ -11,6 +13,8 @@ from dataclasses import dataclass
 from functools import cached_property
 
 import pyarrow as pa
+
+from corpuspack.project.vocabulary import Vocabulary
 
 _PRIMITIVES = {
     "string": pa.string(),
@@ -103,7 +107,7 @@ class RecordSchema:
                 + (f"; unknown: {', '.join(unknown)}" if unknown else "")
             )
 
-    def check_annotations(self, vocabulary) -> None:
+    def check_annotations(self, vocabulary: Vocabulary) -> None:
         """The annotations column must have the vocabulary's fields (less article_id), so neither drifts."""
 
         def shape(fields: list[dict]) -> list:
