@@ -15,6 +15,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from importlib import resources
+from typing import Any
 
 import jsonschema
 import yaml
@@ -138,6 +139,7 @@ def _message(err: jsonschema.ValidationError) -> tuple[str | None, str]:
 
 
 def parse(data: bytes, shown: str) -> tuple[Sidecar | None, list[Finding]]:
+    """A sidecar from its bytes, or the findings that say why it cannot be used."""
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -149,39 +151,54 @@ def parse(data: bytes, shown: str) -> tuple[Sidecar | None, list[Finding]]:
                 line=data[: exc.start].count(b"\n") + 1,
             )
         ]
+    composed = _compose(text, shown)
+    if isinstance(composed, Finding):
+        return None, [composed]
+    node, document = composed
+    findings = _shape_problems(node, document, shown)
+    if findings:
+        return None, findings
+    return Sidecar(
+        path=shown,
+        values={k: v["value"] for k, v in document.items()},
+        notes={k: v["note"].strip() for k, v in document.items()},
+        lines={k: _line_of(node, [k]) for k in document},
+    ), []
+
+
+def _compose(text: str, shown: str) -> tuple[yaml.Node | None, Any] | Finding:
+    """(the YAML's node tree, the document built from it), checked to be plain data before it is built."""
     try:
         loader = _Loader(text)
         try:
             node = loader.get_single_node()
             problem = _plain_data_problem(node) if node is not None else None
             if problem:
-                return None, [
-                    error(
-                        shown,
-                        "sidecar-invalid-yaml",
-                        f"not valid sidecar YAML: {problem[0]}",
-                        line=problem[1],
-                    )
-                ]
+                return error(
+                    shown,
+                    "sidecar-invalid-yaml",
+                    f"not valid sidecar YAML: {problem[0]}",
+                    line=problem[1],
+                )
             document = loader.construct_document(node) if node is not None else {}
         finally:
             loader.dispose()
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
-        line = mark.line + 1 if mark else None
-        return None, [
-            error(
-                shown,
-                "sidecar-invalid-yaml",
-                f"not valid sidecar YAML: {exc.problem or exc.context}; "
-                "sidecars hold plain mappings of {value, note} (no tags, no aliases)",
-                line=line,
-            )
-        ]
+        return error(
+            shown,
+            "sidecar-invalid-yaml",
+            f"not valid sidecar YAML: {exc.problem or exc.context}; "
+            "sidecars hold plain mappings of {value, note} (no tags, no aliases)",
+            line=mark.line + 1 if mark else None,
+        )
     except yaml.YAMLError as exc:
-        return None, [error(shown, "sidecar-invalid-yaml", f"not valid YAML: {exc}")]
-    if document is None:
-        document = {}
+        return error(shown, "sidecar-invalid-yaml", f"not valid YAML: {exc}")
+    return node, {} if document is None else document
+
+
+def _shape_problems(node: yaml.Node | None, document: Any, shown: str) -> list[Finding]:
+    """Where the document does not fit sidecar.schema.json, each at its line."""
     findings = []
     for err in sorted(
         _VALIDATOR.iter_errors(document), key=lambda e: list(map(str, e.absolute_path))
@@ -193,11 +210,4 @@ def parse(data: bytes, shown: str) -> tuple[Sidecar | None, list[Finding]]:
             code = "sidecar-unknown-field"
             path += _unknown_keys(err)[:1]
         findings.append(error(shown, code, message, line=_line_of(node, path), field=field))
-    if findings:
-        return None, findings
-    return Sidecar(
-        path=shown,
-        values={k: v["value"] for k, v in document.items()},
-        notes={k: v["note"].strip() for k, v in document.items()},
-        lines={k: _line_of(node, [k]) for k in document},
-    ), []
+    return findings
