@@ -223,7 +223,7 @@ def test_every_span_of_the_committed_release_is_its_text():
     spans = [(row["text"], a) for row in articles for a in row["annotations"]]
     assert {a["source"] for _, a in spans} == {"person", "rule"}
     assert all(text[a["start"] : a["end"]] == a["text"] for text, a in spans)
-    texts = dict(zip(articles["id"], articles["text"]))
+    texts = dict(zip(articles["id"], articles["text"], strict=True))
     quotes = datasets.load_dataset(str(release), "quotes", split="train")
     assert quotes.num_rows == 22
     assert all(texts[q["article_id"]][q["start"] : q["end"]] == q["quote"] for q in quotes)
