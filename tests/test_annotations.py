@@ -10,7 +10,8 @@ import yaml
 
 from conftest import DATA, REPO, VERSION, copy_project, invoke
 from contributions import NEW_RT, write
-from corpuspack.article.standoff import Annotation, merge
+from corpuspack.article.record import Annotation
+from corpuspack.article.standoff import merge
 from corpuspack.build import pipeline
 from corpuspack.cache import Cache
 from corpuspack.project import datapackage as project_mod
@@ -222,7 +223,7 @@ def test_every_span_of_the_committed_release_is_its_text():
     spans = [(row["text"], a) for row in articles for a in row["annotations"]]
     assert {a["source"] for _, a in spans} == {"person", "rule"}
     assert all(text[a["start"] : a["end"]] == a["text"] for text, a in spans)
-    texts = dict(zip(articles["id"], articles["text"]))
+    texts = dict(zip(articles["id"], articles["text"], strict=True))
     quotes = datasets.load_dataset(str(release), "quotes", split="train")
     assert quotes.num_rows == 22
     assert all(texts[q["article_id"]][q["start"] : q["end"]] == q["quote"] for q in quotes)

@@ -8,7 +8,7 @@ import pytest
 
 from conftest import invoke
 from contributions import write
-from corpuspack.article.extract import is_tag_line
+from corpuspack.article.page import is_tag_line
 from corpuspack.build import pipeline
 from corpuspack.project import datapackage as project_mod
 

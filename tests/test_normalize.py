@@ -5,7 +5,8 @@ import unicodedata
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from corpuspack.article.normalize import normalize_text, split_lines
+from corpuspack.article.normalize import align_text, normalize_text, split_lines
+from corpuspack.article.offsets import OffsetMap
 
 
 def test_mojibake_is_repaired_and_quotes_are_kept():
@@ -56,3 +57,20 @@ def test_the_fast_path_is_what_ftfy_would_do(text):
 def test_mojibake_next_to_typographic_punctuation_still_goes_to_ftfy():
     assert normalize_text("“Itâ€™s” — he said") == "“It’s” — he said"
     assert normalize_text("‘Caf\u00c3\u00a9’ – closed") == "‘Café’ – closed"
+
+
+@settings(max_examples=1000)
+@given(
+    st.text(
+        alphabet=st.one_of(
+            st.characters(min_codepoint=32, max_codepoint=126, blacklist_characters="&"),
+            st.sampled_from("\u2018\u2019\u201c\u201d\u2013\u2014\u2026"),
+        )
+    )
+)
+def test_text_that_skips_ftfy_aligns_position_for_position(text):
+    """align_text skips ftfy where normalize_text does, so such text maps without replacements."""
+    folded = " ".join(text.split())
+    aligned, mapping = align_text(folded)
+    assert aligned == normalize_text(folded) == folded
+    assert mapping.segments == OffsetMap.identity(len(folded)).segments

@@ -28,7 +28,7 @@ from importlib import resources
 
 import yaml
 
-from corpuspack.article.standoff import Annotation
+from corpuspack.article.record import Annotation
 
 _PARAGRAPH = "\n\n"
 _BOUNDARY = re.compile(r"[.!?][”\"’]?\s+(?=[A-Z“\"‘])")
@@ -166,9 +166,9 @@ def _close_double(text: str, opening: int, max_paragraphs: int) -> int | None:
 
 @dataclass(frozen=True)
 class Attribution:
-    surface: str | None  # the speaker as written, or None for a continuation
-    start: int | None
-    end: int | None
+    surface: str  # the speaker as written
+    start: int
+    end: int
     cue: str
 
 
@@ -251,51 +251,62 @@ def resolve(
 
 
 def annotate(text: str) -> list[Annotation]:
-    """QUOTE annotations for the attributed quotations in text, and SPEAKER ones for the names they cite."""
+    """QUOTE annotations for the attributed quotations in text, and SPEAKER ones for the names they cite.
+
+    A pure function of the article text: the quotation annotator's whole interface.
+    """
     r = rules()
-    annotations: list[Annotation] = []
+    quotes: list[Annotation] = []
     speakers: dict[tuple[int, int], Annotation] = {}
-    previous: str | None = None
-    last: tuple[int, int, str | None] | None = (
-        None  # paragraph, end and speaker of the last attributed quote
-    )
+    previous: str | None = None  # the last speaker resolved, for a pronoun or a role
+    last: tuple[int, str | None] | None = None  # paragraph and speaker of the last quote taken
     memo: dict = {}
     for start, end in find_quotations(text, r.max_paragraphs):
         attribution = attribute(text, start, end, r)
         paragraph, _ = _paragraph_bounds(text, start - 1)
         if attribution is None:
-            if last is None or last[0] != paragraph or last[2] is None:
+            if last is None or last[0] != paragraph or last[1] is None:
                 continue
-            attribution, resolved = Attribution(None, None, None, "continues"), last[2]
+            resolved: str | None = last[1]
+            quotes.append(_quote(text, start, end, "continues", resolved, None))
         else:
             resolved = resolve(attribution.surface, text, start, previous, r, memo)
-        values = {"cue": attribution.cue}
-        if resolved:
-            values["speaker"] = resolved
-        if attribution.surface:
-            values["speaker_as_written"] = attribution.surface
-        annotations.append(
-            Annotation(
-                type="quotation",
-                label="QUOTE",
-                start=start,
-                end=end,
-                text=text[start:end],
-                source="rule",
-                attributes=tuple(sorted(values.items())),
-            )
-        )
-        if attribution.start is not None and (attribution.start, attribution.end) not in speakers:
-            speakers[(attribution.start, attribution.end)] = Annotation(
-                type="speaker",
-                label="SPEAKER",
-                start=attribution.start,
-                end=attribution.end,
-                text=text[attribution.start : attribution.end],
-                source="rule",
-                attributes=(("speaker", resolved),) if resolved else (),
-            )
+            quotes.append(_quote(text, start, end, attribution.cue, resolved, attribution.surface))
+            where = (attribution.start, attribution.end)
+            if where not in speakers:
+                speakers[where] = _speaker(text, attribution, resolved)
         if resolved:
             previous = resolved
-        last = (paragraph, end, resolved)
-    return sorted([*annotations, *speakers.values()], key=lambda a: (a.start, a.end, a.label))
+        last = (paragraph, resolved)
+    return sorted([*quotes, *speakers.values()], key=lambda a: (a.start, a.end, a.label))
+
+
+def _quote(
+    text: str, start: int, end: int, cue: str, speaker: str | None, as_written: str | None
+) -> Annotation:
+    values = {"cue": cue}
+    if speaker:
+        values["speaker"] = speaker
+    if as_written:
+        values["speaker_as_written"] = as_written
+    return Annotation(
+        type="quotation",
+        label="QUOTE",
+        start=start,
+        end=end,
+        text=text[start:end],
+        source="rule",
+        attributes=tuple(sorted(values.items())),
+    )
+
+
+def _speaker(text: str, attribution: Attribution, speaker: str | None) -> Annotation:
+    return Annotation(
+        type="speaker",
+        label="SPEAKER",
+        start=attribution.start,
+        end=attribution.end,
+        text=text[attribution.start : attribution.end],
+        source="rule",
+        attributes=(("speaker", speaker),) if speaker else (),
+    )

@@ -2,7 +2,10 @@
 
 A pure function of the capture, its sidecar and the profiles: no file system, no
 clock. Every line of the capture that does not end up in the text is recorded with
-the rule that took it, so nothing is lost silently.
+the rule that took it, so nothing is lost silently. The steps, in order: resolve the
+outlet, classify the page's lines (page.py), take the dateline and the lead before it
+off the body, the suffix off the title, date the article, and carry people's
+annotations onto the text.
 """
 
 from __future__ import annotations
@@ -11,211 +14,273 @@ import re
 from collections.abc import Collection
 from dataclasses import dataclass, field
 
-from corpuspack.article import dates, normalize
-from corpuspack.article import standoff as annotations
+from corpuspack.article import annotation_files, dates, normalize, standoff
 from corpuspack.article.normalize import normalize_text, split_lines
-from corpuspack.article.offsets import OffsetMap, Segment
-from corpuspack.article.profiles import LineRule, Profile, Registry
-from corpuspack.article.record import Article, Removal, article_id
-from corpuspack.article.standoff import Annotation, Vocabulary
-from corpuspack.capture.ingest import RawDocument
+from corpuspack.article.outlet import resolve_outlet
+from corpuspack.article.page import Page, classify
+from corpuspack.article.profiles import Profile, Registry
+from corpuspack.article.record import Annotation, Article, Removal, article_id
+from corpuspack.capture.model import RawDocument
+from corpuspack.capture.sidecar import Sidecar
 from corpuspack.findings.report import Finding, error, warning
-
-_NOT_IN_TAG = re.compile(r"[.!?:;\"“”]")
-
-
-def is_tag_line(line: str) -> bool:
-    """A comma-separated list of short keywords ("regional security, THAAD missile defense system, China")."""
-    items = [item.strip() for item in line.split(",")]
-    return all(1 <= len(item.split()) <= 6 and not _NOT_IN_TAG.search(item) for item in items)
+from corpuspack.project.vocabulary import Vocabulary
 
 
-def _is_headline(line: str) -> bool:
-    return len(line) <= 200 and not line.endswith((".", "”", '"', ":"))
+def extract(
+    doc: RawDocument,
+    registry: Registry,
+    known_outlets: Collection[str],
+    vocabulary: Vocabulary | None = None,
+) -> tuple[Article | None, list[Finding]]:
+    """Turn one capture into an article record, or say why it cannot be.
+
+    People's annotation files beside the capture are carried onto the text through
+    the offset map of its normalisation (checked against the vocabulary).
+    """
+    outlet, profile, findings = resolve_outlet(doc, registry, known_outlets)
+    if _has_error(findings):
+        return None, findings
+    parts, problems = _read(doc, profile, registry)
+    findings += problems
+    if _has_error(findings):
+        return None, findings
+    person: tuple[Annotation, ...] = ()
+    if doc.annotation_files:
+        person, problems = _person_annotations(doc, parts, vocabulary)
+        findings += problems
+        if _has_error(problems):
+            return None, findings
+    return _article(doc, outlet, parts, person), findings
+
+
+def _has_error(findings: list[Finding]) -> bool:
+    return any(f.severity == "error" for f in findings)
+
+
+def _trailer_warning(doc: RawDocument, page: Page, profile: Profile | None) -> list[Finding]:
+    if not page.trailer_rejected_at or profile is None:
+        return []
+    return [
+        warning(
+            doc.path,
+            "trailer-not-recognised",
+            f"the block after the body does not look like {profile.outlet}'s related links and "
+            "tag line, so it is kept as text; check the capture's end",
+            line=page.trailer_rejected_at,
+        )
+    ]
 
 
 @dataclass
-class _Page:
-    """What the line classifier found on the page, before normalisation."""
+class _Body:
+    """The body's paragraphs once the dateline, and the lead before it, are taken off."""
 
-    title: tuple[int, str] | None = None
-    timestamp: tuple[int, str] | None = None
-    paragraphs: list[tuple[int, str]] = field(default_factory=list)
-    tag_line: tuple[int, str] | None = None
+    paragraphs: list[tuple[int, str]]  # (line in the capture, normalised text)
+    date_source: tuple[int, str] | None  # (line, text) of the page's date, if it gives one
+    dateline: str | None = None
+    cut: tuple[int, int, str] | None = None  # (line, characters cut from its start, rule)
+    lead: str | None = None
     removed: list[Removal] = field(default_factory=list)
-    trailer_rejected_at: int | None = None
+    page_lines: dict[str, int] = field(default_factory=dict)  # field -> line in the capture
 
 
-def _furniture(line: str, rules: tuple[LineRule, ...], where: str) -> LineRule | None:
-    for rule in rules:
-        if rule.where in (where, "anywhere") and rule.pattern.fullmatch(line):
-            return rule
-    return None
-
-
-def _trailer_start(
-    lines: list[str], start: int, blank_run: int, is_furniture
-) -> tuple[int | None, int | None]:
-    """(index of the trailer, None) or (None, line of a rejected candidate).
-
-    The trailer follows the last run of >= blank_run blank lines and is one block:
-    links to related stories (headline-like lines) ending with the tag line.
-    Anything else is kept as text, so an unusual page loses nothing.
-    """
-    run, candidate = 0, None
-    for index in range(start, len(lines)):
-        if lines[index].strip():
-            if run >= blank_run:
-                candidate = index
-            run = 0
-        else:
-            run += 1
-    if candidate is None:
-        return None, None
-    tail = [line.strip() for line in lines[candidate:]]
-    while tail and not tail[-1]:
-        tail.pop()
-    content = [line for line in tail if line and not is_furniture(line)]
-    if (
-        all(tail)
-        and content
-        and is_tag_line(content[-1])
-        and all(_is_headline(x) for x in content[:-1])
-    ):
-        return candidate, None
-    return None, candidate + 1
-
-
-def _classify(lines: list[str], profile: Profile | None, generic: tuple[LineRule, ...]) -> _Page:
-    page = _Page()
-    slug = profile.slug if profile else "generic"
-    rules = [(f"{slug}/{r.id}", r) for r in (profile.furniture if profile else ())]
-    rules += [(f"generic/{r.id}", r) for r in generic]
-    rule_ids = {id(r): name for name, r in rules}
-    all_rules = tuple(r for _, r in rules)
-
-    def furniture(line: str, where: str) -> str | None:
-        rule = _furniture(line, all_rules, where)
-        return rule_ids[id(rule)] if rule else None
-
-    in_body = False
-    trailer_at = None
-    for number, raw_line in enumerate(lines, start=1):
-        line = raw_line.strip()
-        index = number - 1
-        if not line:
-            continue
-        if in_body and trailer_at is None and profile and profile.trailer_after_blank_lines:
-            trailer_at, page.trailer_rejected_at = _trailer_start(
-                lines,
-                index,
-                profile.trailer_after_blank_lines,
-                lambda x: furniture(x, "trailer") is not None,
-            )
-            if trailer_at is None:
-                trailer_at = len(lines)
-        if trailer_at is not None and index >= trailer_at:
-            rule = furniture(line, "trailer")
-            page.removed.append(Removal(rule or f"{slug}/{profile.trailer_other}", number, line))
-            continue
-        if not in_body:
-            rule = furniture(line, "header")
-            if rule:
-                page.removed.append(Removal(rule, number, line))
-                continue
-            if (
-                profile
-                and profile.timestamp
-                and page.timestamp is None
-                and profile.timestamp.fullmatch(line)
-            ):
-                page.timestamp = (number, line)
-                page.removed.append(Removal(f"{slug}/timestamp", number, line))
-                continue
-            # The headline comes first: once the timestamp has been seen, it is not on the page.
-            if (
-                profile
-                and profile.title == "first-line"
-                and page.title is None
-                and page.timestamp is None
-            ):
-                page.title = (number, line)
-                page.removed.append(Removal(f"{slug}/title", number, line))
-                continue
-            in_body = True
-        rule = furniture(line, "body")
-        if rule:
-            page.removed.append(Removal(rule, number, line))
-        else:
-            page.paragraphs.append((number, line))
-    if profile and profile.trailer_keywords == "last-line":
-        trailer = [r for r in page.removed if r.rule == f"{slug}/{profile.trailer_other}"]
-        if trailer and is_tag_line(trailer[-1].text):
-            last = trailer[-1]
-            page.tag_line = (last.line, last.text)
-            page.removed[page.removed.index(last)] = Removal(
-                f"{slug}/tag-line", last.line, last.text
-            )
-    page.removed.sort(key=lambda r: r.line)
-    return page
-
-
-def _resolve_outlet(
-    doc: RawDocument, registry: Registry, known_outlets: Collection[str]
-) -> tuple[str | None, Profile | None, list[Finding]]:
-    side = doc.sidecar
-    if side and side.values.get("outlet"):
-        given = side.values["outlet"]
-        canonical = registry.canonical_outlet(given)
-        if canonical:
-            return canonical, registry.by_outlet(canonical), []
-        if given in known_outlets:
-            return (
-                given,
-                None,
-                [
-                    warning(
-                        side.path,
-                        "outlet-without-profile",
-                        f"outlet {given!r} has no profile, so only the generic rules remove "
-                        "furniture; add src/corpuspack/profiles/<slug>.yaml",
-                        line=side.lines.get("outlet"),
-                        field="outlet",
-                    )
-                ],
-            )
-        known = ", ".join(sorted({*known_outlets, *(p.outlet for p in registry.profiles)}))
-        return (
-            None,
-            None,
-            [
-                error(
-                    side.path,
-                    "unknown-outlet",
-                    f"unknown outlet {given!r}; use one of: {known} (or add a profile and "
-                    "the outlet to the schema's enum)",
-                    line=side.lines.get("outlet"),
-                    field="outlet",
-                )
-            ],
+def _body(
+    doc: RawDocument,
+    paragraphs: list[tuple[int, str]],
+    profile: Profile | None,
+    timestamp: tuple[int, str] | None,
+) -> tuple[_Body, list[Finding]]:
+    """The body with its dateline found in the first paragraphs (if the profile has one)."""
+    body = _Body(paragraphs, date_source=timestamp)
+    if profile is None or profile.dateline is None:
+        return body, []
+    for position, (_, paragraph) in enumerate(paragraphs[: profile.dateline_search_paragraphs]):
+        match = profile.dateline.match(paragraph)
+        if match:
+            _take_dateline(body, profile, position, match)
+            return body, []
+    return body, [
+        warning(
+            doc.path,
+            "dateline-not-found",
+            f"no {profile.outlet} dateline in the first paragraphs; check the capture "
+            "(the text is kept whole)",
+            line=paragraphs[0][0] if paragraphs else None,
         )
-    profile = registry.by_slug(doc.outlet_dir)
-    if profile:
-        return profile.outlet, profile, []
-    slugs = ", ".join(p.slug for p in registry.profiles)
-    where = f"raw/{doc.outlet_dir}/" if doc.outlet_dir else "raw/ itself"
-    return (
-        None,
-        None,
-        [
+    ]
+
+
+def _take_dateline(body: _Body, profile: Profile, position: int, match: re.Match) -> None:
+    """Cut the dateline off the paragraph at position, and take the paragraphs before it as the lead."""
+    slug, paragraphs = profile.slug, body.paragraphs
+    number, paragraph = paragraphs[position]
+    body.dateline = match.group("dateline")
+    body.page_lines["dateline"] = number
+    rest = paragraph[match.end() :].strip()
+    body.removed.append(Removal(f"{slug}/dateline", number, body.dateline))
+    body.cut = (number, len(paragraph) - len(rest), f"{slug}/dateline")
+    if "date" in match.groupdict() and body.date_source is None:
+        body.date_source = (number, match.group("date"))
+    if profile.lead == "before-dateline" and position > 0:
+        body.lead = "\n\n".join(p for _, p in paragraphs[:position])
+        body.page_lines["lead"] = paragraphs[0][0]
+        body.removed.extend(Removal(f"{slug}/lead", n, p) for n, p in paragraphs[:position])
+    body.paragraphs = ([(number, rest)] if rest else []) + paragraphs[position + 1 :]
+
+
+@dataclass
+class _Parts:
+    """What the page and the sidecar give, before people's annotations are carried."""
+
+    page: Page
+    body: _Body
+    removed: list[Removal]  # by line and rule, and the title's suffix last
+    title: str | None
+    language: str | None
+    published: dates.Published
+    text: str
+
+
+def _read(
+    doc: RawDocument, profile: Profile | None, registry: Registry
+) -> tuple[_Parts, list[Finding]]:
+    """Every field the capture and its sidecar give, each step on what the one before left."""
+    values = doc.sidecar.values if doc.sidecar else {}
+    page = classify(split_lines(doc.text), profile, registry.generic)
+    findings = _trailer_warning(doc, page, profile)
+    paragraphs = [(n, normalize_text(p)) for n, p in page.paragraphs]
+    body, problems = _body(doc, [(n, p) for n, p in paragraphs if p], profile, page.timestamp)
+    findings += problems
+    removed = sorted([*page.removed, *body.removed], key=lambda r: (r.line, r.rule))
+    title, suffix = _title(page, profile, values)
+    removed += suffix
+    language = values.get("language") or (profile.language if profile else None)
+    published, problems = _published(doc, profile, body.date_source, language)
+    findings += problems
+    text = "\n\n".join(p for _, p in body.paragraphs)
+    if not text:
+        findings.append(
             error(
                 doc.path,
-                "unknown-outlet",
-                f"{where} names no outlet profile; put the capture in raw/<outlet>/ "
-                f"(one of: {slugs}) or set outlet in its sidecar",
-                field="outlet",
+                "no-body-text",
+                "no article text is left once furniture is removed; "
+                "check that this is an article capture and that its outlet is right",
+                field="text",
             )
-        ],
+        )
+    return _Parts(page, body, removed, title, language, published, text), findings
+
+
+def _title(page: Page, profile: Profile | None, values: dict) -> tuple[str | None, list[Removal]]:
+    """The title, without the outlet's suffix (recorded as removed); the sidecar's overrides it."""
+    title = normalize_text(page.title[1]) if page.title else None
+    removed = []
+    if title and page.title and profile and profile.title_suffix:
+        suffixes = list(profile.title_suffix.finditer(title))
+        if suffixes and suffixes[-1].end() == len(title):
+            suffix = suffixes[-1]
+            removed.append(
+                Removal(f"{profile.slug}/title-suffix", page.title[0], suffix.group(0).strip())
+            )
+            title = title[: suffix.start()].strip() or None
+    if "title" in values:
+        title = normalize_text(values["title"]) if values["title"] else None
+    return title, removed
+
+
+def _published(
+    doc: RawDocument,
+    profile: Profile | None,
+    date_source: tuple[int, str] | None,
+    language: str | None,
+) -> tuple[dates.Published, list[Finding]]:
+    """The publication date: the page's, unless the sidecar gives one (which must agree with it)."""
+    published, findings = _page_date(doc, profile, date_source, language)
+    side = doc.sidecar
+    if side is not None and side.values.get("published"):
+        published, problems = _sidecar_date(side, published, date_source)
+        findings += problems
+    if profile and profile.founded and published.date and published.date.year < profile.founded:
+        findings.append(_before_outlet(doc, profile, published, date_source))
+    return published, findings
+
+
+def _page_date(
+    doc: RawDocument,
+    profile: Profile | None,
+    date_source: tuple[int, str] | None,
+    language: str | None,
+) -> tuple[dates.Published, list[Finding]]:
+    if date_source is None:
+        return dates.Published.unknown(), []
+    try:
+        return dates.parse_page_date(
+            date_source[1],
+            language=language or "en",
+            zone=profile.timestamp_zone if profile else None,
+            formats=profile.date_formats if profile else (),
+        ), []
+    except dates.DateError as exc:
+        return dates.Published.unknown(), [
+            error(
+                doc.path,
+                "unparseable-date",
+                f"{exc}; fix the capture or give the date in "
+                "the sidecar as published: {value: YYYY-MM-DD, note: ...}",
+                line=date_source[0],
+                field="published",
+            )
+        ]
+
+
+def _sidecar_date(
+    side: Sidecar, page: dates.Published, date_source: tuple[int, str] | None
+) -> tuple[dates.Published, list[Finding]]:
+    given_text = side.values["published"]
+    try:
+        given = dates.parse_iso(given_text)
+    except dates.DateError as exc:
+        problem = error(
+            side.path,
+            "unparseable-date",
+            str(exc),
+            line=side.lines.get("published"),
+            field="published",
+        )
+        return page, [problem]
+    if dates.agrees(page, given):
+        return given, []
+    original = date_source[1] if date_source else None
+    return given, [
+        error(
+            side.path,
+            "published-mismatch",
+            f"the sidecar date {given_text} contradicts the page's "
+            f"{original!r}; correct one of them",
+            line=side.lines.get("published"),
+            field="published",
+        )
+    ]
+
+
+def _before_outlet(
+    doc: RawDocument,
+    profile: Profile,
+    published: dates.Published,
+    date_source: tuple[int, str] | None,
+) -> Finding:
+    side = doc.sidecar
+    if side is not None and side.values.get("published"):
+        file, line = side.path, side.lines.get("published")
+    else:
+        file, line = doc.path, (date_source[0] if date_source else None)
+    return error(
+        file,
+        "date-before-outlet",
+        f"published {published.date} is before {profile.outlet} existed ({profile.founded}); "
+        "check the date",
+        line=line,
+        field="published",
     )
 
 
@@ -230,210 +295,29 @@ def _keywords(tag_line: str | None, extra: list[str] | None) -> tuple[str, ...]:
     return tuple(seen.values())
 
 
-def extract(
-    doc: RawDocument,
-    registry: Registry,
-    known_outlets: Collection[str],
-    vocabulary: Vocabulary | None = None,
-) -> tuple[Article | None, list[Finding]]:
-    """Turn one capture into an article record, or say why it cannot be.
-
-    People's annotation files beside the capture are carried onto the text through
-    the offset map of its normalisation (checked against the vocabulary).
-    """
-    outlet, profile, findings = _resolve_outlet(doc, registry, known_outlets)
-    if any(f.severity == "error" for f in findings):
-        return None, findings
-    side = doc.sidecar
+def _article(
+    doc: RawDocument, outlet: str | None, parts: _Parts, person: tuple[Annotation, ...]
+) -> Article:
+    side, page, body, published = doc.sidecar, parts.page, parts.body, parts.published
     values = side.values if side else {}
-    slug = profile.slug if profile else "generic"
-    lines = split_lines(doc.text)
-    page = _classify(lines, profile, registry.generic)
-
-    if page.trailer_rejected_at:
-        findings.append(
-            warning(
-                doc.path,
-                "trailer-not-recognised",
-                f"the block after the body does not look like {profile.outlet}'s related links and "
-                "tag line, so it is kept as text; check the capture's end",
-                line=page.trailer_rejected_at,
-            )
-        )
-    paragraphs = [(n, normalize_text(p)) for n, p in page.paragraphs]
-    paragraphs = [(n, p) for n, p in paragraphs if p]
-    removed = list(page.removed)
-
-    dateline = None
-    dateline_cut: tuple[int, int, str] | None = None  # (line, characters cut from its start, rule)
-    date_source = page.timestamp
-    lead = None
-    page_lines: dict[str, int] = {}
-    if profile and profile.dateline:
-        for position, (number, paragraph) in enumerate(
-            paragraphs[: profile.dateline_search_paragraphs]
-        ):
-            match = profile.dateline.match(paragraph)
-            if match:
-                dateline = match.group("dateline")
-                page_lines["dateline"] = number
-                rest = paragraph[match.end() :].strip()
-                removed.append(Removal(f"{slug}/dateline", number, dateline))
-                dateline_cut = (number, len(paragraph) - len(rest), f"{slug}/dateline")
-                if "date" in match.groupdict() and date_source is None:
-                    date_source = (number, match.group("date"))
-                if profile.lead == "before-dateline" and position > 0:
-                    lead = "\n\n".join(p for _, p in paragraphs[:position])
-                    page_lines["lead"] = paragraphs[0][0]
-                    removed.extend(Removal(f"{slug}/lead", n, p) for n, p in paragraphs[:position])
-                paragraphs = ([(number, rest)] if rest else []) + paragraphs[position + 1 :]
-                break
-        else:
-            findings.append(
-                warning(
-                    doc.path,
-                    "dateline-not-found",
-                    f"no {profile.outlet} dateline in the first paragraphs; check the capture "
-                    "(the text is kept whole)",
-                    line=paragraphs[0][0] if paragraphs else None,
-                )
-            )
-    removed.sort(key=lambda r: (r.line, r.rule))
-
-    title = normalize_text(page.title[1]) if page.title else None
-    if title and profile and profile.title_suffix:
-        match = None
-        for match in profile.title_suffix.finditer(title):
-            pass
-        if match and match.end() == len(title):
-            removed.append(Removal(f"{slug}/title-suffix", page.title[0], match.group(0).strip()))
-            title = title[: match.start()].strip() or None
-    if "title" in values:
-        title = normalize_text(values["title"]) if values["title"] else None
-
-    published = dates.Published.unknown()
-    original = date_source[1] if date_source else None
-    language = values.get("language") or (profile.language if profile else None)
-    if date_source:
-        try:
-            published = dates.parse_page_date(
-                original,
-                language=language or "en",
-                zone=profile.timestamp_zone if profile else None,
-                formats=profile.date_formats if profile else (),
-            )
-        except dates.DateError as exc:
-            findings.append(
-                error(
-                    doc.path,
-                    "unparseable-date",
-                    f"{exc}; fix the capture or give the date in "
-                    "the sidecar as published: {value: YYYY-MM-DD, note: ...}",
-                    line=date_source[0],
-                    field="published",
-                )
-            )
-    if values.get("published"):
-        try:
-            given = dates.parse_iso(values["published"])
-        except dates.DateError as exc:
-            findings.append(
-                error(
-                    side.path,
-                    "unparseable-date",
-                    str(exc),
-                    line=side.lines.get("published"),
-                    field="published",
-                )
-            )
-        else:
-            if not dates.agrees(published, given):
-                findings.append(
-                    error(
-                        side.path,
-                        "published-mismatch",
-                        f"the sidecar date {values['published']} contradicts the page's "
-                        f"{original!r}; correct one of them",
-                        line=side.lines.get("published"),
-                        field="published",
-                    )
-                )
-            published = given
-    if profile and profile.founded and published.date and published.date.year < profile.founded:
-        findings.append(
-            error(
-                side.path if values.get("published") else doc.path,
-                "date-before-outlet",
-                f"published {published.date} is before {profile.outlet} existed ({profile.founded}); "
-                "check the date",
-                line=side.lines.get("published")
-                if values.get("published")
-                else (date_source[0] if date_source else None),
-                field="published",
-            )
-        )
-
-    text = "\n\n".join(p for _, p in paragraphs)
-    if not text:
-        findings.append(
-            error(
-                doc.path,
-                "no-body-text",
-                "no article text is left once furniture is removed; "
-                "check that this is an article capture and that its outlet is right",
-                field="text",
-            )
-        )
-    if any(f.severity == "error" for f in findings):
-        return None, findings
-
-    person: tuple[Annotation, ...] = ()
-    if doc.annotation_files:
-        spans, problems = [], []
-        for shown, data in doc.annotation_files:
-            found, trouble = annotations.parse(data, shown)
-            spans += found
-            problems += trouble
-        mapping = _text_map(doc.text, paragraphs, dateline_cut, removed, text)
-        carried, trouble = annotations.carry(
-            spans,
-            doc.text,
-            doc.path,
-            normalize.line_spans(doc.text),
-            mapping,
-            text,
-            vocabulary or _no_vocabulary(),
-        )
-        findings += problems + trouble
-        person = tuple(carried)
-        if any(f.severity == "error" for f in problems + trouble):
-            return None, findings
-
-    notes = tuple((name, side.notes[name]) for name in side.values) if side else ()
-    if page.title:
-        page_lines["title"] = page.title[0]
-    if date_source:
-        page_lines["published"] = page_lines["published_date"] = date_source[0]
-    if page.tag_line:
-        page_lines["keywords"] = page.tag_line[0]
-    article = Article(
+    return Article(
         id=values.get("id") or article_id(doc.path),
         outlet=outlet,
         url=values.get("url"),
-        title=title,
-        lead=lead,
+        title=parts.title,
+        lead=body.lead,
         published=published.instant,
         published_date=published.date,
         published_precision=published.precision,
-        published_original=original,
-        dateline=dateline,
-        language=language,
-        text=text,
+        published_original=body.date_source[1] if body.date_source else None,
+        dateline=body.dateline,
+        language=parts.language,
+        text=parts.text,
         keywords=_keywords(page.tag_line[1] if page.tag_line else None, values.get("keywords")),
         raw_path=doc.path,
         raw_sha256=doc.sha256,
-        removed=tuple(sorted(removed, key=lambda r: (r.line, r.rule))),
-        sidecar_notes=notes,
+        removed=tuple(sorted(parts.removed, key=lambda r: (r.line, r.rule))),
+        sidecar_notes=tuple((name, side.notes[name]) for name in side.values) if side else (),
         annotations=person,
         sidecar_path=side.path if side else None,
         sidecar_lines=tuple(
@@ -441,50 +325,47 @@ def extract(
         )
         if side
         else (),
-        page_lines=tuple(sorted(page_lines.items())),
+        page_lines=_page_lines(page, body),
     )
-    return article, findings
+
+
+def _page_lines(page: Page, body: _Body) -> tuple[tuple[str, int], ...]:
+    """The line of the capture each field came from, for the fields the page gave."""
+    lines = dict(body.page_lines)
+    if page.title:
+        lines["title"] = page.title[0]
+    if body.date_source:
+        lines["published"] = lines["published_date"] = body.date_source[0]
+    if page.tag_line:
+        lines["keywords"] = page.tag_line[0]
+    return tuple(sorted(lines.items()))
+
+
+def _person_annotations(
+    doc: RawDocument, parts: _Parts, vocabulary: Vocabulary | None
+) -> tuple[tuple[Annotation, ...], list[Finding]]:
+    """People's spans from the capture's annotation files, carried onto the article text."""
+    spans: list[annotation_files.Span] = []
+    problems: list[Finding] = []
+    for shown, data in doc.annotation_files:
+        found, trouble = annotation_files.parse(data, shown)
+        spans += found
+        problems += trouble
+    text = parts.text
+    mapping = standoff.text_map(
+        doc.text, parts.body.paragraphs, parts.body.cut, parts.removed, text
+    )
+    carried, trouble = standoff.carry(
+        spans,
+        doc.text,
+        doc.path,
+        normalize.line_spans(doc.text),
+        mapping,
+        text,
+        vocabulary or _no_vocabulary(),
+    )
+    return tuple(carried), problems + trouble
 
 
 def _no_vocabulary() -> Vocabulary:
     raise ValueError("annotation files need a vocabulary: pass the project's to extract()")
-
-
-def _text_map(
-    raw: str,
-    paragraphs: list[tuple[int, str]],
-    dateline_cut: tuple[int, int, str] | None,
-    removed: list[Removal],
-    text: str,
-) -> OffsetMap:
-    """The offset map from the raw capture to the article text, rebuilt line by line with align_text."""
-    spans = normalize.line_spans(raw)
-    maps = []
-    for number, paragraph in paragraphs:
-        start, end = spans[number - 1]
-        aligned, mapping = normalize.align_text(raw[start:end])
-        if dateline_cut and dateline_cut[0] == number:
-            cut = dateline_cut[1]
-            mapping = mapping.then(
-                OffsetMap.build(
-                    [
-                        Segment(cut, 0, "delete", dateline_cut[2]),
-                        Segment(len(aligned) - cut, len(aligned) - cut, "keep"),
-                    ]
-                )
-            )
-            aligned = aligned[cut:]
-        if aligned != paragraph:
-            raise AssertionError(
-                f"align_text and normalize_text disagree on line {number}: a bug in corpuspack"
-            )
-        maps.append((number, mapping))
-    rules: dict[int, str] = {}
-    for removal in removed:
-        rules.setdefault(removal.line, removal.rule)
-    mapping = annotations.article_map(raw, spans, maps, rules)
-    if mapping.dst_len != len(text):
-        raise AssertionError(
-            "the article's offset map does not end at its text's length: a bug in corpuspack"
-        )
-    return mapping

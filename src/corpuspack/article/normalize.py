@@ -41,6 +41,12 @@ _LINE_END = re.compile(r"\r\n|\r|\n")
 _NEEDS_FTFY = re.compile("[^\x20-\x25\x27-\x7e\u2018\u2019\u201c\u201d\u2013\u2014\u2026]")
 
 
+def _needs_ftfy(folded: str) -> bool:
+    """Whether ftfy could change the text (its spaces already folded): the one rule both
+    normalize_text and align_text follow, so the two cannot disagree on which text it sees."""
+    return _NEEDS_FTFY.search(folded) is not None
+
+
 def _fold(value: str) -> str:
     if _ZERO_WIDTH.search(value):
         value = _ZERO_WIDTH.sub("", value)
@@ -54,7 +60,7 @@ def normalize_text(value: str) -> str:
     # mojibake on the whole sequence, so it must see the spacing the result will have.
     fixed = _fold(value)
     # Text ftfy would leave as it is skips it: the main saving on English text.
-    if _NEEDS_FTFY.search(fixed):
+    if _needs_ftfy(fixed):
         fixed = ftfy.fix_text(fixed, config=FTFY_CONFIG)
         fixed = _fold(fixed)
     return unicodedata.normalize("NFC", fixed)
@@ -111,7 +117,7 @@ def align_text(value: str) -> tuple[str, OffsetMap]:
     """
     tracked = Tracked.of(value).apply(_fold_tracked)
     fixed = tracked.text
-    if not (fixed.isascii() and fixed.isprintable() and "&" not in fixed):
+    if _needs_ftfy(fixed):
         tracked = tracked.opaque(lambda text: ftfy.fix_text(text, config=FTFY_CONFIG)).apply(
             _fold_tracked
         )

@@ -21,7 +21,7 @@ cover both texts in order, each one of:
 from __future__ import annotations
 
 import difflib
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -84,22 +84,70 @@ def _split(segments: list[Segment], cuts: list[int], side: str) -> list[Segment]
         if (segment.kind == "replace" and not insertion) or length == 0:
             out.append(segment)
         else:
-
-            def piece(step: int) -> Segment:
-                if insertion:
-                    return Segment(0, step, "replace")
-                return Segment(
-                    step, step if segment.kind == "keep" else 0, segment.kind, segment.rule
-                )
-
             start = at
             while c < len(cuts) and cuts[c] < end:
-                out.append(piece(cuts[c] - start))
+                out.append(_piece(segment, insertion, cuts[c] - start))
                 start = cuts[c]
                 c += 1
-            out.append(piece(end - start))
+            out.append(_piece(segment, insertion, end - start))
         at = end
     return out
+
+
+def _piece(segment: Segment, insertion: bool, step: int) -> Segment:
+    """step characters of a divisible segment, of the same kind."""
+    if insertion:
+        return Segment(0, step, "replace")
+    return Segment(step, step if segment.kind == "keep" else 0, segment.kind, segment.rule)
+
+
+def _aligned(
+    first: list[Segment], second: list[Segment], i: int, j: int
+) -> tuple[list[Segment], list[Segment], int, int, int]:
+    """Pieces from whichever map is behind until both reach the same offset of the middle text:
+    (the first map's pieces, the second's, their length in the last text, next i, next j)."""
+    dst = ahead = 0
+    from_first: list[Segment] = []
+    from_second: list[Segment] = []
+    while True:
+        if ahead <= 0:
+            from_first.append(first[i])
+            ahead += first[i].dst
+            i += 1
+        else:
+            from_second.append(second[j])
+            dst += second[j].dst
+            ahead -= second[j].src
+            j += 1
+        if ahead == 0:
+            return from_first, from_second, dst, i, j
+
+
+def _composed(from_first: list[Segment], from_second: list[Segment], dst: int) -> Iterator[Segment]:
+    """The segments of the composed map for pieces of the two maps that cover the same stretch."""
+    if (
+        len(from_first) == len(from_second) == 1
+        and from_first[0].kind == from_second[0].kind == "keep"
+    ):
+        yield Segment(from_first[0].src, dst, "keep")
+        return
+    # Deletions of the first map that come before (or after) every source character
+    # reaching b stay deletions of their own; only what lies between is opaque.
+    reaching = [n for n, p in enumerate(from_first) if p.src and p.dst]
+    lo, hi = (reaching[0], reaching[-1] + 1) if reaching else (len(from_first), len(from_first))
+    for piece in from_first[:lo]:
+        if piece.dst == 0:
+            yield Segment(piece.src, 0, "delete", piece.rule)
+    if dst == 0:
+        # All deleted: what the first map deleted keeps its rule, the rest takes the second's.
+        rule = next((p.rule for p in from_second if p.kind == "delete" and p.rule), None)
+        for piece in from_first[lo:hi]:
+            yield Segment(piece.src, 0, "delete", piece.rule if piece.dst == 0 else rule)
+    else:
+        yield Segment(sum(p.src for p in from_first[lo:hi]), dst, "replace")
+    for piece in from_first[hi:]:
+        if piece.dst == 0:
+            yield Segment(piece.src, 0, "delete", piece.rule)
 
 
 @dataclass
@@ -180,49 +228,9 @@ class OffsetMap:
                 _append(out, Segment(0, second[j].dst, "replace"))
                 j += 1
                 continue
-            # Take pieces from whichever map is behind until both reach the same offset of b.
-            dst = ahead = 0
-            from_first: list[Segment] = []
-            from_second: list[Segment] = []
-            while True:
-                if ahead <= 0:
-                    from_first.append(first[i])
-                    ahead += first[i].dst
-                    i += 1
-                else:
-                    from_second.append(second[j])
-                    dst += second[j].dst
-                    ahead -= second[j].src
-                    j += 1
-                if ahead == 0:
-                    break
-            if (
-                len(from_first) == len(from_second) == 1
-                and from_first[0].kind == from_second[0].kind == "keep"
-            ):
-                _append(out, Segment(from_first[0].src, dst, "keep"))
-                continue
-            # Deletions of the first map that come before (or after) every source character
-            # reaching b stay deletions of their own; only what lies between is opaque.
-            reaching = [n for n, p in enumerate(from_first) if p.src and p.dst]
-            lo, hi = (
-                (reaching[0], reaching[-1] + 1) if reaching else (len(from_first), len(from_first))
-            )
-            for piece in from_first[:lo]:
-                if piece.dst == 0:
-                    _append(out, Segment(piece.src, 0, "delete", piece.rule))
-            if dst == 0:
-                # All deleted: what the first map deleted keeps its rule, the rest takes the second's.
-                rule = next((p.rule for p in from_second if p.kind == "delete" and p.rule), None)
-                for piece in from_first[lo:hi]:
-                    _append(
-                        out, Segment(piece.src, 0, "delete", piece.rule if piece.dst == 0 else rule)
-                    )
-            else:
-                _append(out, Segment(sum(p.src for p in from_first[lo:hi]), dst, "replace"))
-            for piece in from_first[hi:]:
-                if piece.dst == 0:
-                    _append(out, Segment(piece.src, 0, "delete", piece.rule))
+            from_first, from_second, dst, i, j = _aligned(first, second, i, j)
+            for segment in _composed(from_first, from_second, dst):
+                _append(out, segment)
         return OffsetMap(out)
 
     def _locate(self, offset: int, side: Literal["start", "end"]) -> int | None:

@@ -6,28 +6,8 @@ import datetime as dt
 import hashlib
 from dataclasses import dataclass, field
 
-from corpuspack.article.standoff import Annotation
-
-RECORD_FIELDS = (
-    "id",
-    "outlet",
-    "url",
-    "title",
-    "lead",
-    "published",
-    "published_date",
-    "published_precision",
-    "published_original",
-    "dateline",
-    "language",
-    "text",
-    "keywords",
-    "raw_path",
-    "raw_sha256",
-    "removed",
-    "sidecar_notes",
-    "annotations",
-)
+# Re-exported: code that handles the record's rows takes their field names from the record.
+from corpuspack.project.schema import RECORD_FIELDS as RECORD_FIELDS
 
 
 def article_id(raw_path: str) -> str:
@@ -38,6 +18,45 @@ def article_id(raw_path: str) -> str:
     sidecar can pin an id to keep it when a capture has to move.
     """
     return hashlib.sha256(f"corpuspack:article:{raw_path}".encode()).hexdigest()[:16]
+
+
+@dataclass(frozen=True)
+class Annotation:
+    """One span on an article's clean text, as the release stores it."""
+
+    type: str
+    label: str
+    start: int
+    end: int
+    text: str
+    source: str  # "person" or "rule"
+    attributes: tuple[tuple[str, str], ...] = ()
+
+    def attribute(self, name: str) -> str | None:
+        return dict(self.attributes).get(name)
+
+    def to_row(self) -> dict:
+        return {
+            "type": self.type,
+            "label": self.label,
+            "start": self.start,
+            "end": self.end,
+            "text": self.text,
+            "source": self.source,
+            "attributes": [{"name": n, "value": v} for n, v in self.attributes],
+        }
+
+    @classmethod
+    def from_row(cls, row: dict) -> Annotation:
+        return cls(
+            type=row["type"],
+            label=row["label"],
+            start=row["start"],
+            end=row["end"],
+            text=row["text"],
+            source=row["source"],
+            attributes=tuple((a["name"], a["value"]) for a in row["attributes"]),
+        )
 
 
 @dataclass(frozen=True)

@@ -1,346 +1,25 @@
-"""Span annotations: the vocabulary, standoff files from people, and carrying spans through normalisation.
+"""Span annotations on the article text, and carrying people's spans onto it through normalisation.
 
 A person annotates the raw capture (offsets into its text as decoded: Unicode code
-points, end exclusive), in a JSONL file or a brat .ann file beside it. Each span is
-carried through the article's offset map onto the clean text, or rejected with a
-finding that names the annotation file and line: nothing is shifted or dropped
-silently. A pure function of the capture, its annotation files and the vocabulary.
+points, end exclusive), in a JSONL file or a brat .ann file beside it (read by
+annotation_files). Each span is carried through the article's offset map onto the
+clean text, or rejected with a finding that names the annotation file and line:
+nothing is shifted or dropped silently. A pure function of the capture, its
+annotation files and the vocabulary.
 """
 
 from __future__ import annotations
 
 import bisect
-import json
-import re
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
 
-import jsonschema
-
-from corpuspack.article.offsets import OffsetMap
+from corpuspack.article.annotation_files import Span
+from corpuspack.article.normalize import align_text, line_spans
+from corpuspack.article.offsets import Mapped, OffsetMap, Segment
+from corpuspack.article.record import Annotation, Removal
 from corpuspack.findings.report import Finding, error, warning
-
-JSONL_SUFFIX = ".spans.jsonl"
-BRAT_SUFFIX = ".ann"
-ANNOTATION_SUFFIXES = (JSONL_SUFFIX, BRAT_SUFFIX)
-
-
-class VocabularyError(Exception):
-    """schema/annotations.schema.json is inconsistent: a project problem, not a contribution's."""
-
-
-@dataclass(frozen=True)
-class Annotation:
-    """One span on an article's clean text, as the release stores it."""
-
-    type: str
-    label: str
-    start: int
-    end: int
-    text: str
-    source: str  # "person" or "rule"
-    attributes: tuple[tuple[str, str], ...] = ()
-
-    def attribute(self, name: str) -> str | None:
-        return dict(self.attributes).get(name)
-
-    def to_row(self) -> dict:
-        return {
-            "type": self.type,
-            "label": self.label,
-            "start": self.start,
-            "end": self.end,
-            "text": self.text,
-            "source": self.source,
-            "attributes": [{"name": n, "value": v} for n, v in self.attributes],
-        }
-
-    @classmethod
-    def from_row(cls, row: dict) -> Annotation:
-        return cls(
-            type=row["type"],
-            label=row["label"],
-            start=row["start"],
-            end=row["end"],
-            text=row["text"],
-            source=row["source"],
-            attributes=tuple((a["name"], a["value"]) for a in row["attributes"]),
-        )
-
-
-@dataclass(frozen=True)
-class Vocabulary:
-    """Labels, their types and aliases, and which labels may not overlap: from schema/annotations.schema.json."""
-
-    labels: dict[str, str]  # canonical label -> type
-    aliases: dict[str, str]  # casefolded label or alias -> canonical label
-    exclusive: tuple[frozenset[str], ...] = ()
-    descriptor: dict = field(default_factory=dict, compare=False)
-
-    @classmethod
-    def from_descriptor(
-        cls, descriptor: dict, shown: str = "schema/annotations.schema.json"
-    ) -> Vocabulary:
-        try:
-            fields = {f["name"]: f for f in descriptor["fields"]}
-            label_enum = fields["label"]["constraints"]["enum"]
-            type_enum = fields["type"]["constraints"]["enum"]
-            entries = descriptor["corpuspack:labels"]
-        except (KeyError, TypeError) as exc:
-            raise VocabularyError(
-                f'{shown}: needs fields "type" and "label" with an enum each, and '
-                f'"corpuspack:labels" (missing {exc})'
-            ) from exc
-        if sorted(entries) != sorted(label_enum):
-            raise VocabularyError(
-                f"{shown}: the label field's enum ({', '.join(label_enum)}) and the labels "
-                f"under corpuspack:labels ({', '.join(entries)}) must be the same"
-            )
-        labels, aliases = {}, {}
-        for label, entry in entries.items():
-            if entry.get("type") not in type_enum:
-                raise VocabularyError(
-                    f"{shown}: label {label} has type {entry.get('type')!r}; "
-                    f"use one of the type field's enum: {', '.join(type_enum)}"
-                )
-            labels[label] = entry["type"]
-            for name in (label, *entry.get("aliases", [])):
-                if name.casefold() in aliases and aliases[name.casefold()] != label:
-                    raise VocabularyError(
-                        f"{shown}: {name!r} is an alias of both {aliases[name.casefold()]} "
-                        f"and {label}"
-                    )
-                aliases[name.casefold()] = label
-        groups = []
-        for group in descriptor.get("corpuspack:noOverlap", []):
-            unknown = sorted(set(group) - set(labels))
-            if unknown:
-                raise VocabularyError(
-                    f"{shown}: corpuspack:noOverlap names unknown label(s) {', '.join(unknown)}"
-                )
-            groups.append(frozenset(group))
-        return cls(labels=labels, aliases=aliases, exclusive=tuple(groups), descriptor=descriptor)
-
-    def canonical(self, label: str) -> str | None:
-        return self.aliases.get(label.casefold())
-
-    @property
-    def item_fields(self) -> list[dict]:
-        """The fields of one annotation in an article's annotations column (all but article_id)."""
-        return [f for f in self.descriptor["fields"] if f["name"] != "article_id"]
-
-    def known(self) -> str:
-        entries = self.descriptor.get("corpuspack:labels", {})
-        return ", ".join(
-            label
-            + (
-                f" (or {', '.join(entries.get(label, {}).get('aliases', []))})"
-                if entries.get(label, {}).get("aliases")
-                else ""
-            )
-            for label in self.labels
-        )
-
-
-@dataclass(frozen=True)
-class Span:
-    """A span as a person wrote it, against the raw capture."""
-
-    file: str
-    line: int
-    name: str  # how the file refers to it: "T3" in brat, "line 4" in JSONL
-    start: int
-    end: int
-    label: str
-    text: str | None
-    attributes: tuple[tuple[str, str], ...] = ()
-
-
-_SPAN_LINE = jsonschema.Draft202012Validator(
-    {
-        "type": "object",
-        "required": ["start", "end", "label"],
-        "additionalProperties": False,
-        "properties": {
-            "id": {"type": "string"},
-            "start": {"type": "integer", "minimum": 0},
-            "end": {"type": "integer", "minimum": 1},
-            "label": {"type": "string", "minLength": 1},
-            "text": {"type": "string"},
-            "attributes": {
-                "type": "object",
-                "additionalProperties": {"type": ["string", "number", "boolean"]},
-            },
-        },
-    }
-)
-
-
-def _unique_keys(pairs: list[tuple[str, object]]) -> dict:
-    keys = [k for k, _ in pairs]
-    duplicated = sorted({k for k in keys if keys.count(k) > 1})
-    if duplicated:
-        raise ValueError(f"key {duplicated[0]!r} appears twice")
-    return dict(pairs)
-
-
-def _as_text(value: object) -> str:
-    return json.dumps(value) if isinstance(value, bool) else str(value)
-
-
-def _lines(data: bytes, shown: str) -> tuple[list[str] | None, list[Finding]]:
-    try:
-        text = data.decode("utf-8").removeprefix("\ufeff")
-    except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
-        return None, [
-            error(
-                shown,
-                "invalid-utf8",
-                f"byte 0x{data[exc.start]:02x} is not valid UTF-8; "
-                "save the annotation file as UTF-8",
-                line=line,
-            )
-        ]
-    return text.replace("\r\n", "\n").split("\n"), []
-
-
-def parse_jsonl(data: bytes, shown: str) -> tuple[list[Span], list[Finding]]:
-    """Spans from a JSONL file: one {"start", "end", "label", "text"?, "attributes"?, "id"?} per line."""
-    lines, findings = _lines(data, shown)
-    spans: list[Span] = []
-    for number, line in enumerate(lines or [], start=1):
-        if not line.strip():
-            continue
-        try:
-            value = json.loads(line, object_pairs_hook=_unique_keys)
-        except ValueError as exc:
-            findings.append(
-                error(shown, "annotation-syntax", f"not a JSON object: {exc}", line=number)
-            )
-            continue
-        problem = next(iter(sorted(_SPAN_LINE.iter_errors(value), key=lambda e: e.path)), None)
-        if problem is not None:
-            where = "/".join(map(str, problem.absolute_path))
-            findings.append(
-                error(
-                    shown,
-                    "annotation-syntax",
-                    (f"{where}: " if where else "")
-                    + problem.message
-                    + '; a line is {"start": 0, "end": 4, "label": "PERSON", "text": '
-                    '"..."} (text and attributes optional)',
-                    line=number,
-                )
-            )
-            continue
-        attributes = tuple(sorted((k, _as_text(v)) for k, v in value.get("attributes", {}).items()))
-        spans.append(
-            Span(
-                shown,
-                number,
-                value.get("id") or f"line {number}",
-                value["start"],
-                value["end"],
-                value["label"],
-                value.get("text"),
-                attributes,
-            )
-        )
-    return spans, findings
-
-
-_BRAT_TEXT = re.compile(r"(T\d+)\t(\S+) (\d+ \d+(?:;\d+ \d+)*)\t(.*)")
-_BRAT_ATTRIBUTE = re.compile(r"([AM]\d+)\t(\S+) (T\d+)(?: (\S+))?")
-_BRAT_NOTE = re.compile(r"(#\d+)\t\S+ (T\d+)\t(.*)")
-_BRAT_OTHER = {"R": "relations", "E": "events", "N": "normalizations", "*": "equivalences"}
-
-
-def parse_brat(data: bytes, shown: str) -> tuple[list[Span], list[Finding]]:
-    """Spans from a brat standoff .ann file: text-bound annotations (T), their attributes (A/M) and notes (#)."""
-    lines, findings = _lines(data, shown)
-    found: dict[str, Span] = {}
-    extra: dict[str, list[tuple[str, str]]] = {}
-    pending: list[tuple[int, str, str, str]] = []  # (line, target, name, value)
-    for number, line in enumerate(lines or [], start=1):
-        if not line.strip():
-            continue
-        if match := _BRAT_TEXT.fullmatch(line):
-            name, label, offsets, text = match.groups()
-            if ";" in offsets:
-                findings.append(
-                    error(
-                        shown,
-                        "span-discontinuous",
-                        f"{name} has several fragments ({offsets}); "
-                        "corpuspack stores one continuous span per annotation: split it into one "
-                        "annotation per fragment",
-                        line=number,
-                    )
-                )
-                continue
-            if name in found:
-                findings.append(
-                    error(
-                        shown,
-                        "annotation-syntax",
-                        f"{name} is defined twice (first on line "
-                        f"{found[name].line}); give each annotation its own id",
-                        line=number,
-                    )
-                )
-                continue
-            start, end = map(int, offsets.split())
-            found[name] = Span(shown, number, name, start, end, label, text)
-        elif match := _BRAT_ATTRIBUTE.fullmatch(line):
-            _, attribute, target, value = match.groups()
-            pending.append((number, target, attribute, value or "true"))
-        elif match := _BRAT_NOTE.fullmatch(line):
-            _, target, note = match.groups()
-            pending.append((number, target, "note", note))
-        elif line[:1] in _BRAT_OTHER:
-            findings.append(
-                warning(
-                    shown,
-                    "brat-not-imported",
-                    f"brat {_BRAT_OTHER[line[:1]]} ({line.split()[0]}) "
-                    "are not imported; only text-bound annotations, attributes and notes are",
-                    line=number,
-                )
-            )
-        else:
-            findings.append(
-                error(
-                    shown,
-                    "annotation-syntax",
-                    "not a brat standoff line (T, A, M or # followed by a number and a tab)",
-                    line=number,
-                )
-            )
-    for number, target, name, value in pending:
-        if target not in found:
-            findings.append(
-                error(
-                    shown,
-                    "annotation-syntax",
-                    f"refers to {target}, which this file does not "
-                    "define as a text-bound annotation",
-                    line=number,
-                )
-            )
-            continue
-        extra.setdefault(target, []).append((name, value))
-    spans = [
-        Span(
-            s.file, s.line, s.name, s.start, s.end, s.label, s.text, tuple(sorted(extra.get(k, [])))
-        )
-        for k, s in found.items()
-    ]
-    return sorted(spans, key=lambda s: s.line), findings
-
-
-def parse(data: bytes, shown: str) -> tuple[list[Span], list[Finding]]:
-    return parse_jsonl(data, shown) if shown.endswith(JSONL_SUFFIX) else parse_brat(data, shown)
+from corpuspack.project.vocabulary import Vocabulary
 
 
 def article_map(
@@ -355,8 +34,6 @@ def article_map(
     removed: line -> rule for the lines the text does not hold. Paragraphs are joined
     by a blank line ("\\n\\n"), which stands for the line break after the previous one.
     """
-    from corpuspack.article.offsets import Segment
-
     parts: list[Segment] = []
     at = 0
     for index, (line, mapping) in enumerate(paragraphs):
@@ -374,10 +51,50 @@ def article_map(
     return OffsetMap.build(parts)
 
 
-def _gap(line_spans: Sequence[tuple[int, int]], start: int, end: int, removed: dict[int, str]):
-    """Deletions for raw text between paragraphs: each removed line with its rule, the rest as whitespace."""
-    from corpuspack.article.offsets import Segment
+def text_map(
+    raw: str,
+    paragraphs: list[tuple[int, str]],
+    dateline_cut: tuple[int, int, str] | None,
+    removed: list[Removal],
+    text: str,
+) -> OffsetMap:
+    """The offset map from the raw capture to the article text, rebuilt line by line with align_text."""
+    spans = line_spans(raw)
+    maps = []
+    for number, paragraph in paragraphs:
+        start, end = spans[number - 1]
+        aligned, mapping = align_text(raw[start:end])
+        if dateline_cut and dateline_cut[0] == number:
+            cut = dateline_cut[1]
+            mapping = mapping.then(
+                OffsetMap.build(
+                    [
+                        Segment(cut, 0, "delete", dateline_cut[2]),
+                        Segment(len(aligned) - cut, len(aligned) - cut, "keep"),
+                    ]
+                )
+            )
+            aligned = aligned[cut:]
+        if aligned != paragraph:
+            raise AssertionError(
+                f"align_text and normalize_text disagree on line {number}: a bug in corpuspack"
+            )
+        maps.append((number, mapping))
+    rules: dict[int, str] = {}
+    for removal in removed:
+        rules.setdefault(removal.line, removal.rule)
+    mapping = article_map(raw, spans, maps, rules)
+    if mapping.dst_len != len(text):
+        raise AssertionError(
+            "the article's offset map does not end at its text's length: a bug in corpuspack"
+        )
+    return mapping
 
+
+def _gap(
+    line_spans: Sequence[tuple[int, int]], start: int, end: int, removed: dict[int, str]
+) -> Iterator[Segment]:
+    """Deletions for raw text between paragraphs: each removed line with its rule, the rest as whitespace."""
     at = start
     first = bisect.bisect_right([s for s, _ in line_spans], start) - 1
     for number in range(first + 1, len(line_spans) + 1):
@@ -408,95 +125,121 @@ def carry(
     vocabulary: Vocabulary,
 ) -> tuple[list[Annotation], list[Finding]]:
     """Carry people's spans from the raw capture onto the article text, or say why one cannot be."""
+    carrier = _Carrier(raw, raw_path, line_spans, mapping, text, vocabulary)
     annotations: list[tuple[Span, Annotation]] = []
     findings: list[Finding] = []
     for span in spans:
+        carried = carrier.carry(span)
+        if isinstance(carried, Finding):
+            findings.append(carried)
+        else:
+            annotations.append((span, carried))
+    kept, repeated = _once(annotations)
+    findings.extend(repeated)
+    findings.extend(_overlaps(kept, vocabulary))
+    return [a for _, a in kept], findings
+
+
+@dataclass(frozen=True)
+class _Carrier:
+    """One capture's text, its article's and the map between them, to carry spans across."""
+
+    raw: str
+    raw_path: str
+    line_spans: Sequence[tuple[int, int]]
+    mapping: OffsetMap
+    text: str
+    vocabulary: Vocabulary
+
+    def carry(self, span: Span) -> Annotation | Finding:
         where = f"{span.name} [{span.start}, {span.end})"
-        label = vocabulary.canonical(span.label)
+        label = self.vocabulary.canonical(span.label)
         if label is None:
-            findings.append(
-                error(
-                    span.file,
-                    "unknown-label",
-                    f"{where}: label {span.label!r} is not in "
-                    f"schema/annotations.schema.json; use one of {vocabulary.known()}, or add it "
-                    "there",
-                    line=span.line,
-                    field="label",
-                )
+            return error(
+                span.file,
+                "unknown-label",
+                f"{where}: label {span.label!r} is not in "
+                f"schema/annotations.schema.json; use one of {self.vocabulary.known()}, or add it "
+                "there",
+                line=span.line,
+                field="label",
             )
-            continue
+        problem = self._raw_problem(span, where)
+        if problem is not None:
+            return problem
+        result = self.mapping.map_span(span.start, span.end)
+        if result.start is None or result.end is None:
+            return self._unmapped(span, where, result)
+        return Annotation(
+            type=self.vocabulary.labels[label],
+            label=label,
+            start=result.start,
+            end=result.end,
+            text=self.text[result.start : result.end],
+            source="person",
+            attributes=span.attributes,
+        )
+
+    def _raw_problem(self, span: Span, where: str) -> Finding | None:
+        """Why the span does not fit the capture: its offsets are out of range, or its text differs."""
+        raw = self.raw
         if not 0 <= span.start < span.end <= len(raw):
-            findings.append(
-                error(
-                    span.file,
-                    "span-out-of-range",
-                    f"{where}: offsets must satisfy 0 <= start < end "
-                    f"<= {len(raw)} (the capture's length in characters)",
-                    line=span.line,
-                )
+            return error(
+                span.file,
+                "span-out-of-range",
+                f"{where}: offsets must satisfy 0 <= start < end "
+                f"<= {len(raw)} (the capture's length in characters)",
+                line=span.line,
             )
-            continue
         actual = raw[span.start : span.end]
-        if span.text is not None and span.text != actual:
-            hint = ""
-            nearby = (
-                raw.find(span.text, max(0, span.start - 200), span.end + 200) if span.text else -1
-            )
-            if nearby >= 0:
-                hint = f"; {span.text!r} is at [{nearby}, {nearby + len(span.text)})"
-            findings.append(
-                error(
-                    span.file,
-                    "span-text-mismatch",
-                    f"{where}: the capture has {actual!r} there, "
-                    f"the annotation says {span.text!r}{hint} (offsets count Unicode characters "
-                    f"of {raw_path}, from 0)",
-                    line=span.line,
-                )
-            )
-            continue
-        result = mapping.map_span(span.start, span.end)
+        if span.text is None or span.text == actual:
+            return None
+        hint = ""
+        nearby = raw.find(span.text, max(0, span.start - 200), span.end + 200) if span.text else -1
+        if nearby >= 0:
+            hint = f"; {span.text!r} is at [{nearby}, {nearby + len(span.text)})"
+        return error(
+            span.file,
+            "span-text-mismatch",
+            f"{where}: the capture has {actual!r} there, "
+            f"the annotation says {span.text!r}{hint} (offsets count Unicode characters "
+            f"of {self.raw_path}, from 0)",
+            line=span.line,
+        )
+
+    def _unmapped(self, span: Span, where: str, result: Mapped) -> Finding:
+        """Why a span that fits the capture has no place in the article text."""
+        actual = self.raw[span.start : span.end]
         if result.problem == "removed":
-            line = _line_of(line_spans, result.at)
+            line = _line_of(self.line_spans, result.at if result.at is not None else span.start)
             what = (
                 f"rule {result.rule} removed line {line} of the capture"
                 if result.rule
                 else "normalisation removed it as space"
             )
-            findings.append(
-                error(
-                    span.file,
-                    "span-in-removed-text",
-                    f"{where} {actual!r} begins, ends or lies in "
-                    f"text the article does not keep: {what}; annotate only text the article keeps",
-                    line=span.line,
-                )
+            return error(
+                span.file,
+                "span-in-removed-text",
+                f"{where} {actual!r} begins, ends or lies in "
+                f"text the article does not keep: {what}; annotate only text the article keeps",
+                line=span.line,
             )
-            continue
-        if result.problem == "cut":
-            findings.append(
-                error(
-                    span.file,
-                    "span-cut-by-normalisation",
-                    f"{where} {actual!r}: offset {result.at} "
-                    "falls inside characters normalisation replaced as a whole (repaired mojibake, "
-                    "folded spaces); move the span's edge outside them",
-                    line=span.line,
-                )
-            )
-            continue
-        annotation = Annotation(
-            type=vocabulary.labels[label],
-            label=label,
-            start=result.start,
-            end=result.end,
-            text=text[result.start : result.end],
-            source="person",
-            attributes=span.attributes,
+        return error(
+            span.file,
+            "span-cut-by-normalisation",
+            f"{where} {actual!r}: offset {result.at} "
+            "falls inside characters normalisation replaced as a whole (repaired mojibake, "
+            "folded spaces); move the span's edge outside them",
+            line=span.line,
         )
-        annotations.append((span, annotation))
+
+
+def _once(
+    annotations: list[tuple[Span, Annotation]],
+) -> tuple[list[tuple[Span, Annotation]], list[Finding]]:
+    """The annotations without repeats (the same label on the same span), and a warning per repeat."""
     kept: list[tuple[Span, Annotation]] = []
+    findings: list[Finding] = []
     seen: dict[tuple[str, int, int], Span] = {}
     for span, annotation in annotations:
         key = (annotation.label, annotation.start, annotation.end)
@@ -514,8 +257,7 @@ def carry(
             continue
         seen[key] = span
         kept.append((span, annotation))
-    findings.extend(_overlaps(kept, vocabulary))
-    return [a for _, a in kept], findings
+    return kept, findings
 
 
 def _overlaps(items: list[tuple[Span, Annotation]], vocabulary: Vocabulary) -> list[Finding]:

@@ -12,13 +12,14 @@ from dataclasses import dataclass, replace
 from typing import NamedTuple
 
 from corpuspack.article import extract, profiles
-from corpuspack.article.standoff import Vocabulary, merge
+from corpuspack.article.standoff import merge
 from corpuspack.build.extensions import BUILTIN
 from corpuspack.cache import Cache, Entry
 from corpuspack.capture import ingest
 from corpuspack.checks import corpus
 from corpuspack.findings.report import Finding
 from corpuspack.hooks import Annotator
+from corpuspack.project.vocabulary import Vocabulary
 
 Work = tuple[ingest.Capture, ingest.Inputs]  # what the engine computes an Entry of
 

@@ -21,7 +21,6 @@ from typing import NamedTuple
 
 from corpuspack.article import profiles
 from corpuspack.article.record import Article
-from corpuspack.article.standoff import Vocabulary
 from corpuspack.build import batches, engines
 from corpuspack.build.batches import Members
 from corpuspack.build.captures import Process, Read, Work, process, stream
@@ -33,6 +32,7 @@ from corpuspack.capture import bundles, ingest
 from corpuspack.findings.report import Finding, Report
 from corpuspack.project.datapackage import Project, ProjectError
 from corpuspack.project.schema import RecordSchema
+from corpuspack.project.vocabulary import Vocabulary
 
 BATCH = 512  # captures read and processed at a time: bounds the records and rows alive at once
 HITS = 4096  # cached entries checked and stored at a time: Arrow rows, checked column by column

@@ -7,7 +7,6 @@ raw/ is only ever read.
 
 from __future__ import annotations
 
-import hashlib
 import os
 import re
 from collections.abc import Iterator
@@ -16,150 +15,23 @@ from pathlib import Path
 
 import xxhash
 
-from corpuspack.article.standoff import ANNOTATION_SUFFIXES
-from corpuspack.capture import bundles as shards_mod
+from corpuspack.capture import bundles
 from corpuspack.capture import sidecar as sidecar_mod
+from corpuspack.capture.decode import decode_capture
+from corpuspack.capture.model import Bundle, Capture, Inputs, Place, RawDocument, Scan
+from corpuspack.capture.names import (
+    ANNOTATION_SUFFIXES,
+    BUNDLE_SUFFIXES,
+    CAPTURE_SUFFIX,
+    SIDECAR_SUFFIX,
+)
 from corpuspack.findings.report import Finding, error, warning
-
-CAPTURE_SUFFIX = ".txt"
-SIDECAR_SUFFIX = ".meta.yaml"
-
-_BINARY_MAGIC = {
-    b"%PDF": "a PDF document",
-    b"PK\x03\x04": "a ZIP archive (or an Office document)",
-    b"\x89PNG": "a PNG image",
-    b"\xff\xd8\xff": "a JPEG image",
-    b"GIF8": "a GIF image",
-    b"\x1f\x8b": "a gzip archive",
-    b"\x7fELF": "an executable",
-}
-
 
 # Portable across Windows, macOS and Linux file systems and safe in shells and URLs.
 _PORTABLE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
 _PORTABLE_PATH = re.compile(
     r"[A-Za-z0-9][A-Za-z0-9._-]*(?:/[A-Za-z0-9][A-Za-z0-9._-]*)*"
 )  # names joined by "/"
-_HTML = re.compile(rb"\A\s*(?:<!doctype html|<html[\s>]|<head[\s>]|<body[\s>])", re.IGNORECASE)
-_HTML_TAGS = re.compile(
-    rb"</?(?:p|div|span|a|br|script|style|meta|li|ul|h[1-6])(?:\s[^>]*)?/?>", re.IGNORECASE
-)
-MAX_LINE_CHARS = 100_000
-_CONTROL_BYTES = bytes([*range(0, 9), *range(14, 32), 127])
-
-
-@dataclass(frozen=True)
-class RawDocument:
-    """One capture as read from raw/: its text, its hash, and its sidecar if any."""
-
-    path: str  # relative to the project root, POSIX, e.g. "raw/tass/002_x.txt"
-    outlet_dir: str | None  # first folder under raw/, which names the outlet profile
-    text: str
-    sha256: str
-    sidecar: sidecar_mod.Sidecar | None = None
-    annotation_files: tuple[
-        tuple[str, bytes], ...
-    ] = ()  # (path as shown, bytes) of its standoff files
-
-
-@dataclass(frozen=True)
-class Inputs:
-    """The bytes of one capture and of the files that belong to it."""
-
-    data: bytes | None
-    sidecar: bytes | None
-    annotations: tuple[tuple[str, bytes], ...]
-
-
-@dataclass(frozen=True, slots=True)
-class Place:
-    """Where raw/ is: one object shared by every capture stored as a file."""
-
-    folder: str  # raw/'s path as files are opened, ending in "/"
-    prefix: str  # raw/'s path relative to the project, ending in "/" ("raw/")
-
-
-# slots: a corpus of single files has a Capture per file in memory; not frozen, since a frozen
-# dataclass sets each field through object.__setattr__, which at a million captures costs seconds.
-@dataclass(slots=True)
-class Capture:
-    """A capture found under raw/, not yet read.
-
-    One stored as a file keeps only its project-relative path, the shared Place of raw/ and
-    whether a sidecar sits beside it: its paths, its sidecar's and its outlet folder are made
-    from them when asked (a million captures hold about 150 MB so, against 450 MB with every
-    path stored). One from a JSONL shard has no place and is given them all.
-    """
-
-    shown: str  # relative to the project, POSIX
-    place: Place | None = None
-    has_sidecar: bool = False
-    annotations: tuple[tuple[str | Path, str], ...] = ()  # standoff annotation files: (path, shown)
-    shard: str | None = None  # the JSONL shard (project-relative) it is a line of, if any
-    shard_line: int | None = None
-    shard_path: Path | None = None
-    shard_outlet_dir: str | None = None
-    shard_sidecar_shown: str | None = None
-
-    @property
-    def path(self) -> str | Path:
-        """Where to read it: its file, or its shard."""
-        if self.place is None:
-            return self.shard_path
-        return self.place.folder + self.shown[len(self.place.prefix) :]
-
-    @property
-    def sidecar(self) -> str | None:
-        """Its sidecar file, if it is a file that has one."""
-        if self.place is None or not self.has_sidecar:
-            return None
-        return (
-            self.place.folder
-            + self.shown[len(self.place.prefix) : -len(CAPTURE_SUFFIX)]
-            + SIDECAR_SUFFIX
-        )
-
-    @property
-    def sidecar_shown(self) -> str | None:
-        if self.place is None:
-            return self.shard_sidecar_shown
-        return self.shown[: -len(CAPTURE_SUFFIX)] + SIDECAR_SUFFIX if self.has_sidecar else None
-
-    @property
-    def outlet_dir(self) -> str | None:
-        """The first folder under raw/, which names the outlet profile."""
-        if self.place is None:
-            return self.shard_outlet_dir
-        relative = self.shown[len(self.place.prefix) :]
-        return relative.split("/", 1)[0] if "/" in relative else None
-
-    @property
-    def related(self) -> set[str]:
-        """The project-relative paths of the capture and every file that belongs to it."""
-        sidecar = self.sidecar_shown
-        return {
-            self.shown,
-            *([sidecar] if sidecar else []),
-            *(s for _, s in self.annotations),
-            *([self.shard] if self.shard else []),
-        }
-
-
-@dataclass(frozen=True)
-class Shard:
-    """A JSONL file of captures (see shards.py), not yet read."""
-
-    path: Path
-    shown: str
-    outlet_dir: str | None
-
-
-@dataclass
-class Scan:
-    captures: list[Capture]
-    findings: list[Finding]
-    files_seen: int
-    shards: list[Shard] = field(default_factory=list)
 
 
 def _walk(raw_dir: Path) -> Iterator[tuple[str, str]]:
@@ -188,8 +60,8 @@ def _walk(raw_dir: Path) -> Iterator[tuple[str, str]]:
                 yield relative, "annotations"
             elif entry.name.endswith(CAPTURE_SUFFIX):
                 yield relative, "capture"
-            elif entry.name.endswith(shards_mod.SUFFIXES):
-                yield relative, "shard"
+            elif entry.name.endswith(BUNDLE_SUFFIXES):
+                yield relative, "bundle"
             elif entry.name.lower().endswith((CAPTURE_SUFFIX, SIDECAR_SUFFIX)):
                 yield relative, "wrong-case-suffix"
             else:
@@ -200,9 +72,10 @@ def _walk(raw_dir: Path) -> Iterator[tuple[str, str]]:
 def read(capture: Capture, max_bytes: int) -> tuple[Inputs, list[Finding]]:
     """The bytes of a capture, its sidecar and its annotation files, refusing files over the size limit unread."""
     findings = []
+    sidecar, sidecar_shown = capture.sidecar, capture.sidecar_shown
     files = [
         (capture.path, capture.shown),
-        *([(capture.sidecar, capture.sidecar_shown)] if capture.sidecar else []),
+        *([(sidecar, sidecar_shown)] if sidecar and sidecar_shown else []),
         *capture.annotations,
     ]
     contents: dict[str, bytes] = {}
@@ -222,7 +95,7 @@ def read(capture: Capture, max_bytes: int) -> tuple[Inputs, list[Finding]]:
                 contents[shown] = handle.read()
     inputs = Inputs(
         data=contents.get(capture.shown),
-        sidecar=contents.get(capture.sidecar_shown) if capture.sidecar_shown else None,
+        sidecar=contents.get(sidecar_shown) if sidecar_shown else None,
         annotations=tuple(
             (shown, contents[shown]) for _, shown in capture.annotations if shown in contents
         ),
@@ -230,108 +103,163 @@ def read(capture: Capture, max_bytes: int) -> tuple[Inputs, list[Finding]]:
     return inputs, findings
 
 
-def decode_capture(data: bytes, shown: str) -> tuple[str, str] | Finding:
-    """Decode a capture as strict UTF-8, or say precisely why it cannot be used."""
-    if not data:
-        return error(
-            shown,
-            "empty-file",
-            "the capture is empty (0 bytes); add the article text or delete the file",
-        )
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return error(
-            shown,
-            "invalid-utf8",
-            "the capture is UTF-16 (it starts with a UTF-16 byte-order mark); "
-            "re-save it as UTF-8, e.g. iconv -f UTF-16 -t UTF-8",
-        )
-    for magic, kind in _BINARY_MAGIC.items():
-        if data.startswith(magic):
-            return error(
-                shown,
-                "binary-file",
-                f"the capture is {kind}, not text; save the article as plain UTF-8 text",
+class _CaseFolds:
+    """The paths seen so far, to find two that differ only in letter case.
+
+    Kept as the hash of each path case-folded -> the path (relative to raw/), not the
+    folded paths themselves: at a million files that is hundreds of MB less. Paths whose
+    hashes collide are kept by their folded text, so no clash is missed.
+    """
+
+    def __init__(self) -> None:
+        self.folded: dict[int, str] = {}
+        self.collided: dict[str, str] = {}
+
+    def clash(self, relative: str) -> str | None:
+        """The path seen before that relative clashes with; None (and relative is kept) if none."""
+        key = relative.casefold()
+        fold = xxhash.xxh3_64_intdigest(key.encode("utf-8", "surrogateescape"))
+        kept = self.folded.get(fold)
+        if kept is None:
+            self.folded[fold] = relative
+            return None
+        first = kept if kept.casefold() == key else self.collided.get(key)
+        if first is None:
+            self.collided[key] = relative
+        return first
+
+
+@dataclass
+class _Found:
+    """What a walk of raw/ has found so far, by kind; paths relative to raw/."""
+
+    raw_dir: Path
+    prefix: str  # raw/'s path relative to the project, ending in "/"
+    findings: list[Finding] = field(default_factory=list)
+    captures: list[str] = field(default_factory=list)
+    sidecars: set[str] = field(default_factory=set)  # captures with a sidecar beside them
+    standoff: dict[str, list[str]] = field(default_factory=dict)  # capture -> annotation files
+    bundles: list[Bundle] = field(default_factory=list)
+
+    def add(self, relative: str, kind: str) -> None:
+        shown = self.prefix + relative
+        if kind in ("symlink", "wrong-case-suffix", "other"):
+            self.findings.append(_stray(shown, kind))
+        elif kind == "sidecar":
+            self.sidecars.add(relative[: -len(SIDECAR_SUFFIX)] + CAPTURE_SUFFIX)
+        elif kind == "annotations":
+            suffix = next(s for s in ANNOTATION_SUFFIXES if relative.endswith(s))
+            self.standoff.setdefault(relative[: -len(suffix)] + CAPTURE_SUFFIX, []).append(relative)
+        elif kind == "bundle":
+            self.bundles.append(
+                Bundle(
+                    path=self.raw_dir / relative,
+                    shown=shown,
+                    outlet_dir=relative.split("/", 1)[0] if "/" in relative else None,
+                )
             )
-    if b"\x00" in data:
-        line = data[: data.index(b"\x00")].count(b"\n") + 1
+        else:
+            self.captures.append(relative)
+
+
+def _stray(shown: str, kind: str) -> Finding:
+    """The finding about a file in raw/ that is not read: a link, or a name of no known kind."""
+    if kind == "symlink":
         return error(
             shown,
-            "binary-file",
-            "the capture contains NUL bytes, so it is binary, not text; "
-            "save the article as plain UTF-8 text",
-            line=line,
+            "symlink",
+            "symbolic links are not followed in raw/; replace the link with the file itself",
         )
-    sample = data[:65536]
-    control_bytes = len(sample) - len(sample.translate(None, _CONTROL_BYTES))
-    if control_bytes > max(2, len(sample) // 100):
+    if kind == "wrong-case-suffix":
         return error(
             shown,
-            "binary-file",
-            f"{control_bytes} control bytes in the first {len(sample):,}: this is "
-            "binary data, not an article; save the article as plain UTF-8 text",
+            "non-portable-name",
+            f"rename it to end in lowercase {CAPTURE_SUFFIX} or "
+            f"{SIDECAR_SUFFIX}; as it is, it would be ignored",
         )
-    if _HTML.match(data) or len(_HTML_TAGS.findall(sample)) >= 5:
-        return error(
-            shown,
-            "html-capture",
-            "this is an HTML page saved as .txt; save the article's visible text "
-            "instead (one paragraph per line), not the page source",
+    return warning(
+        shown,
+        "unexpected-file",
+        f"not a capture ({CAPTURE_SUFFIX}), a bundle of captures "
+        f"({', '.join(BUNDLE_SUFFIXES)}), a sidecar "
+        f"({SIDECAR_SUFFIX}) or an annotation file ({', '.join(ANNOTATION_SUFFIXES)}); "
+        "it is ignored",
+    )
+
+
+def _name_problems(relative: str, shown: str, folds: _CaseFolds, prefix: str) -> list[Finding]:
+    """Why a path cannot be used as it is named: not portable, or clashing in letter case."""
+    if not _PORTABLE_PATH.fullmatch(relative):
+        bad = [part for part in relative.split("/") if not _PORTABLE_NAME.fullmatch(part)]
+        return [
+            error(
+                shown,
+                "non-portable-name",
+                f"{bad[0]!r} is not a portable file name; use only letters, digits, '.', '_' "
+                "and '-' (no spaces or control characters), starting with a letter or digit",
+            )
+        ]
+    first = folds.clash(relative)
+    if first is None:
+        return []
+    # Reported on both files, so a check of either one (e.g. of a pull request's) shows it.
+    return [
+        error(
+            this,
+            "case-clash",
+            f"differs from {other} only in letter case, so the "
+            "two collide on macOS and Windows; rename one",
         )
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
-        hint = "re-save it as UTF-8"
-        try:
-            data.decode("cp1252")
-            hint += " (it decodes as Windows-1252/Latin-1: iconv -f CP1252 -t UTF-8)"
-        except UnicodeDecodeError:
-            pass
-        return error(
-            shown,
-            "invalid-utf8",
-            f"byte 0x{data[exc.start]:02x} at offset {exc.start} is not valid UTF-8; {hint}",
-            line=line,
+        for this, other in ((shown, prefix + first), (prefix + first, shown))
+    ]
+
+
+def _orphans(found: _Found) -> list[Finding]:
+    """Sidecars and annotation files with no capture beside them."""
+    findings = []
+    # Orphans as set differences, not a set of every capture: the same answer in less memory.
+    for capture in sorted(found.sidecars.difference(found.captures)):
+        sidecar = capture[: -len(CAPTURE_SUFFIX)] + SIDECAR_SUFFIX
+        findings.append(
+            error(
+                found.prefix + sidecar,
+                "orphan-sidecar",
+                f"no capture {capture.rsplit('/', 1)[-1]} beside this sidecar; add the capture or "
+                "delete the sidecar",
+            )
         )
-    text = text.removeprefix("\ufeff")
-    crlf = text.count("\r\n")
-    lone_lf = text.count("\n") - crlf
-    lone_cr = text.count("\r") - crlf
-    if sum(1 for n in (crlf, lone_lf, lone_cr) if n) > 1:
-        lines = text.split("\n")
-        first_crlf = lines[0].endswith("\r") if len(lines) > 1 else False
-        line = next(
-            (i for i, l in enumerate(lines[:-1], start=1) if l.endswith("\r") != first_crlf), None
+    for capture in sorted(set(found.standoff).difference(found.captures)):
+        for name in found.standoff[capture]:
+            findings.append(
+                error(
+                    found.prefix + name,
+                    "orphan-annotations",
+                    f"no capture {capture.rsplit('/', 1)[-1]} beside this annotation file; its "
+                    "offsets refer to that capture: add it, or rename the file to match one",
+                )
+            )
+    return findings
+
+
+def _captures(found: _Found) -> list[Capture]:
+    prefix, standoff = found.prefix, found.standoff
+    # Paths as strings (open and os.stat take them): a million pathlib objects cost seconds to make.
+    place = Place(folder=f"{found.raw_dir}/", prefix=prefix)
+    return [
+        Capture(
+            prefix + relative,
+            place,
+            relative in found.sidecars,
+            tuple((place.folder + name, prefix + name) for name in sorted(standoff[relative]))
+            if relative in standoff
+            else (),
         )
-        return error(
-            shown,
-            "mixed-line-endings",
-            f"the capture mixes line endings ({crlf} CRLF, {lone_lf} LF, "
-            f"{lone_cr} CR), a sign of hand edits; re-save it with LF line endings (e.g. dos2unix)",
-            line=line,
-        )
-    lines = text.split("\n")
-    longest = max(lines, key=len)
-    if len(longest) > MAX_LINE_CHARS:
-        number = lines.index(longest) + 1
-        return error(
-            shown,
-            "line-too-long",
-            f"line {number} has {len(longest):,} characters (limit "
-            f"{MAX_LINE_CHARS:,}); a capture holds one paragraph per line: check how it was saved",
-            line=number,
-        )
-    return text, hashlib.sha256(data).hexdigest()
+        for relative in sorted(found.captures)
+    ]
 
 
 def scan(raw_dir: Path, root: Path) -> Scan:
     """Every capture under raw_dir with its sidecar; names, links and strays become findings."""
-    findings: list[Finding] = []
-    captures: list[str] = []
-    sidecars: set[str] = set()  # the relative paths of captures that have a sidecar beside them
-    standoff: dict[str, list[str]] = {}  # capture's relative path -> its annotation files
-    shard_list: list[Shard] = []
-    seen = 0
     if not raw_dir.is_dir():
         shown = (
             raw_dir.relative_to(root).as_posix() if raw_dir.is_relative_to(root) else str(raw_dir)
@@ -341,170 +269,70 @@ def scan(raw_dir: Path, root: Path) -> Scan:
             [error(shown, "missing-raw-dir", "no raw/ folder; put captures in raw/<outlet>/")],
             0,
         )
-    prefix = raw_dir.relative_to(root).as_posix() + "/"
-    # Letter case clashes: the hash of each path case-folded -> the path (relative to raw/). Hashes,
-    # not the folded paths themselves: at a million files that is hundreds of MB less. Paths whose
-    # hashes collide are kept by their folded text in `collided`, so no clash is missed.
-    folded: dict[int, str] = {}
-    collided: dict[str, str] = {}
+    found = _Found(raw_dir, raw_dir.relative_to(root).as_posix() + "/")
+    folds = _CaseFolds()
+    seen = 0
     for relative, kind in _walk(raw_dir):
         seen += 1
-        shown = prefix + relative
-        if not _PORTABLE_PATH.fullmatch(relative):
-            bad = [part for part in relative.split("/") if not _PORTABLE_NAME.fullmatch(part)]
-            findings.append(
-                error(
-                    shown,
-                    "non-portable-name",
-                    f"{bad[0]!r} is not a portable file name; use only letters, digits, '.', '_' "
-                    "and '-' (no spaces or control characters), starting with a letter or digit",
-                )
-            )
-            continue
-        key = relative.casefold()
-        fold = xxhash.xxh3_64_intdigest(key.encode("utf-8", "surrogateescape"))
-        kept = folded.get(fold)
-        first = None
-        if kept is not None:
-            first = kept if kept.casefold() == key else collided.get(key)
-        if first is not None:
-            first = prefix + first
-            # Reported on both files, so a check of either one (e.g. of a pull request's) shows it.
-            for this, other in ((shown, first), (first, shown)):
-                findings.append(
-                    error(
-                        this,
-                        "case-clash",
-                        f"differs from {other} only in letter case, so the "
-                        "two collide on macOS and Windows; rename one",
-                    )
-                )
-            continue
-        if kept is None:
-            folded[fold] = relative
+        problems = _name_problems(relative, found.prefix + relative, folds, found.prefix)
+        if problems:
+            found.findings.extend(problems)
         else:
-            collided[key] = relative
-        if kind == "symlink":
-            findings.append(
-                error(
-                    shown,
-                    "symlink",
-                    "symbolic links are not followed in raw/; "
-                    "replace the link with the file itself",
-                )
-            )
-        elif kind == "wrong-case-suffix":
-            findings.append(
-                error(
-                    shown,
-                    "non-portable-name",
-                    f"rename it to end in lowercase {CAPTURE_SUFFIX} or "
-                    f"{SIDECAR_SUFFIX}; as it is, it would be ignored",
-                )
-            )
-        elif kind == "other":
-            findings.append(
-                warning(
-                    shown,
-                    "unexpected-file",
-                    f"not a capture ({CAPTURE_SUFFIX}), a shard of captures "
-                    f"({', '.join(shards_mod.SUFFIXES)}), a sidecar "
-                    f"({SIDECAR_SUFFIX}) or an annotation file ({', '.join(ANNOTATION_SUFFIXES)}); "
-                    "it is ignored",
-                )
-            )
-        elif kind == "sidecar":
-            sidecars.add(relative[: -len(SIDECAR_SUFFIX)] + CAPTURE_SUFFIX)
-        elif kind == "annotations":
-            suffix = next(s for s in ANNOTATION_SUFFIXES if relative.endswith(s))
-            standoff.setdefault(relative[: -len(suffix)] + CAPTURE_SUFFIX, []).append(relative)
-        elif kind == "shard":
-            shard_list.append(
-                Shard(
-                    path=raw_dir / relative,
-                    shown=shown,
-                    outlet_dir=relative.split("/", 1)[0] if "/" in relative else None,
-                )
-            )
-        else:
-            captures.append(relative)
-    # Orphans as set differences, not a set of every capture: the same answer in less memory.
-    for capture in sorted(sidecars.difference(captures)):
-        sidecar = capture[: -len(CAPTURE_SUFFIX)] + SIDECAR_SUFFIX
-        findings.append(
-            error(
-                prefix + sidecar,
-                "orphan-sidecar",
-                f"no capture {capture.rsplit('/', 1)[-1]} beside this sidecar; add the capture or "
-                "delete the sidecar",
-            )
-        )
-    for capture in sorted(set(standoff).difference(captures)):
-        for name in standoff[capture]:
-            findings.append(
-                error(
-                    prefix + name,
-                    "orphan-annotations",
-                    f"no capture {capture.rsplit('/', 1)[-1]} beside this annotation file; its "
-                    "offsets refer to that capture: add it, or rename the file to match one",
-                )
-            )
-    found = []
-    # Paths as strings (open and os.stat take them): a million pathlib objects cost seconds to make.
-    place = Place(folder=f"{raw_dir}/", prefix=prefix)
-    for relative in sorted(captures):
-        found.append(
-            Capture(
-                prefix + relative,
-                place,
-                relative in sidecars,
-                tuple((place.folder + name, prefix + name) for name in sorted(standoff[relative]))
-                if relative in standoff
-                else (),
-            )
-        )
-    return Scan(captures=found, findings=findings, files_seen=seen, shards=shard_list)
+            found.add(relative, kind)
+    found.findings.extend(_orphans(found))
+    return Scan(
+        captures=_captures(found),
+        findings=found.findings,
+        files_seen=seen,
+        bundles=found.bundles,
+    )
 
 
 def inputs(
     scan: Scan, max_bytes: int
 ) -> Iterator[tuple[Capture | None, Inputs | None, list[Finding]]]:
-    """Every capture with its bytes (or the findings that stop it being read), files first, then shards' lines."""
+    """Every capture with its bytes (or the findings that stop it being read), files first, then bundles' lines."""
     for capture in scan.captures:
         data, problems = read(capture, max_bytes)
         yield capture, data, problems
-    yield from shard_inputs(scan, max_bytes)
+    yield from bundle_inputs(scan, max_bytes)
 
 
-def shard_inputs(
+def bundle_inputs(
     scan: Scan, max_bytes: int
 ) -> Iterator[tuple[Capture | None, Inputs | None, list[Finding]]]:
-    """Every capture of the scan's JSONL shards with its bytes, or the findings about an unusable line."""
-    for shard in scan.shards:
-        for member, data, sidecar, problems in shards_mod.read(shard.path, shard.shown, max_bytes):
+    """Every capture of the scan's JSONL bundles with its bytes, or the findings about an unusable line."""
+    for bundle in scan.bundles:
+        for member, data, sidecar, problems in bundles.read(bundle.path, bundle.shown, max_bytes):
             if member is None:
                 yield None, None, problems
                 continue
             capture = Capture(
                 shown=member.shown,
-                shard=shard.shown,
-                shard_line=member.line,
-                shard_path=shard.path,
-                shard_outlet_dir=shard.outlet_dir,
-                shard_sidecar_shown=member.sidecar_shown if sidecar is not None else None,
+                bundle=bundle.shown,
+                bundle_line=member.line,
+                bundle_path=bundle.path,
+                bundle_outlet_dir=bundle.outlet_dir,
+                bundle_sidecar_shown=member.sidecar_shown if sidecar is not None else None,
             )
             yield capture, Inputs(data=data, sidecar=sidecar, annotations=()), []
 
 
+# The old name build/pipeline.py still calls; it goes when that calls bundle_inputs (issue 15).
+shard_inputs = bundle_inputs
+
+
 def load(capture: Capture, inputs: Inputs) -> tuple[RawDocument | None, list[Finding]]:
     """Decode a capture and parse its sidecar: a pure function of their bytes."""
-    result = decode_capture(inputs.data, capture.shown)
+    # No bytes means read() refused the capture unread, and said so: it is then taken as empty.
+    result = decode_capture(inputs.data or b"", capture.shown)
     if isinstance(result, Finding):
         return None, [result]
     text, digest = result
     parsed = None
-    if inputs.sidecar is not None:
-        parsed, problems = sidecar_mod.parse(inputs.sidecar, capture.sidecar_shown)
+    sidecar_shown = capture.sidecar_shown
+    if inputs.sidecar is not None and sidecar_shown is not None:
+        parsed, problems = sidecar_mod.parse(inputs.sidecar, sidecar_shown)
         if parsed is None:
             return None, problems
     return RawDocument(

@@ -12,8 +12,10 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from importlib import resources
+from typing import Any
 
 import jsonschema
 import yaml
@@ -25,7 +27,13 @@ FIELDS = ("id", "outlet", "url", "title", "published", "language", "keywords")
 
 # libyaml's parser where PyYAML has it (it is many times faster); the resolver stays
 # PyYAML's, without implicit timestamps, so dates reach the JSON Schema as strings.
-class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
+try:
+    from yaml import CSafeLoader as _BaseLoader
+except ImportError:  # PyYAML built without libyaml
+    from yaml import SafeLoader as _BaseLoader  # type: ignore[assignment]
+
+
+class _Loader(_BaseLoader):
     yaml_implicit_resolvers = {
         key: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
         for key, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
@@ -101,11 +109,18 @@ def _line_of(node: yaml.Node | None, path: list) -> int | None:
     return line
 
 
+def _unknown_keys(err: jsonschema.ValidationError) -> list[str]:
+    """The keys of the object an additionalProperties error is about that its schema does not list."""
+    instance = err.instance if isinstance(err.instance, dict) else {}
+    listed = err.schema.get("properties", {}) if isinstance(err.schema, Mapping) else {}
+    return sorted(set(instance) - set(listed))
+
+
 def _message(err: jsonschema.ValidationError) -> tuple[str | None, str]:
     path = [p for p in err.absolute_path]
     field = str(path[0]) if path else None
     if err.validator == "additionalProperties":
-        extra = sorted(set(err.instance) - set(err.schema.get("properties", {})))
+        extra = _unknown_keys(err)
         where = "at the top level" if not path else f"in {field}"
         allowed = FIELDS if not path else ("value", "note")
         return field or (extra[0] if extra else None), (
@@ -124,6 +139,7 @@ def _message(err: jsonschema.ValidationError) -> tuple[str | None, str]:
 
 
 def parse(data: bytes, shown: str) -> tuple[Sidecar | None, list[Finding]]:
+    """A sidecar from its bytes, or the findings that say why it cannot be used."""
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -135,39 +151,54 @@ def parse(data: bytes, shown: str) -> tuple[Sidecar | None, list[Finding]]:
                 line=data[: exc.start].count(b"\n") + 1,
             )
         ]
+    composed = _compose(text, shown)
+    if isinstance(composed, Finding):
+        return None, [composed]
+    node, document = composed
+    findings = _shape_problems(node, document, shown)
+    if findings:
+        return None, findings
+    return Sidecar(
+        path=shown,
+        values={k: v["value"] for k, v in document.items()},
+        notes={k: v["note"].strip() for k, v in document.items()},
+        lines={k: _line_of(node, [k]) for k in document},
+    ), []
+
+
+def _compose(text: str, shown: str) -> tuple[yaml.Node | None, Any] | Finding:
+    """(the YAML's node tree, the document built from it), checked to be plain data before it is built."""
     try:
         loader = _Loader(text)
         try:
             node = loader.get_single_node()
             problem = _plain_data_problem(node) if node is not None else None
             if problem:
-                return None, [
-                    error(
-                        shown,
-                        "sidecar-invalid-yaml",
-                        f"not valid sidecar YAML: {problem[0]}",
-                        line=problem[1],
-                    )
-                ]
+                return error(
+                    shown,
+                    "sidecar-invalid-yaml",
+                    f"not valid sidecar YAML: {problem[0]}",
+                    line=problem[1],
+                )
             document = loader.construct_document(node) if node is not None else {}
         finally:
             loader.dispose()
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
-        line = mark.line + 1 if mark else None
-        return None, [
-            error(
-                shown,
-                "sidecar-invalid-yaml",
-                f"not valid sidecar YAML: {exc.problem or exc.context}; "
-                "sidecars hold plain mappings of {value, note} (no tags, no aliases)",
-                line=line,
-            )
-        ]
+        return error(
+            shown,
+            "sidecar-invalid-yaml",
+            f"not valid sidecar YAML: {exc.problem or exc.context}; "
+            "sidecars hold plain mappings of {value, note} (no tags, no aliases)",
+            line=mark.line + 1 if mark else None,
+        )
     except yaml.YAMLError as exc:
-        return None, [error(shown, "sidecar-invalid-yaml", f"not valid YAML: {exc}")]
-    if document is None:
-        document = {}
+        return error(shown, "sidecar-invalid-yaml", f"not valid YAML: {exc}")
+    return node, {} if document is None else document
+
+
+def _shape_problems(node: yaml.Node | None, document: Any, shown: str) -> list[Finding]:
+    """Where the document does not fit sidecar.schema.json, each at its line."""
     findings = []
     for err in sorted(
         _VALIDATOR.iter_errors(document), key=lambda e: list(map(str, e.absolute_path))
@@ -177,13 +208,6 @@ def parse(data: bytes, shown: str) -> tuple[Sidecar | None, list[Finding]]:
         code = "sidecar-invalid-value"
         if err.validator == "additionalProperties":
             code = "sidecar-unknown-field"
-            path += sorted(set(err.instance) - set(err.schema.get("properties", {})))[:1]
+            path += _unknown_keys(err)[:1]
         findings.append(error(shown, code, message, line=_line_of(node, path), field=field))
-    if findings:
-        return None, findings
-    return Sidecar(
-        path=shown,
-        values={k: v["value"] for k, v in document.items()},
-        notes={k: v["note"].strip() for k, v in document.items()},
-        lines={k: _line_of(node, [k]) for k in document},
-    ), []
+    return findings

@@ -9,6 +9,8 @@ from pathlib import Path
 
 import jsonschema
 
+from corpuspack.project.vocabulary import Vocabulary, VocabularyError
+
 # SemVer 2.0.0, the regular expression the specification itself recommends.
 SEMVER = re.compile(
     r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)"
@@ -185,9 +187,7 @@ class Project:
         except (OSError, ValueError) as exc:
             raise ProjectError(f"{self.relative(path)}: cannot read the {what}: {exc}") from exc
 
-    def load_vocabulary(self):
-        from corpuspack.article.standoff import Vocabulary, VocabularyError
-
+    def load_vocabulary(self) -> Vocabulary:
         try:
             return Vocabulary.from_descriptor(
                 self._read_json(self.vocabulary_path, "annotation vocabulary"),

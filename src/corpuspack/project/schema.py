@@ -1,3 +1,5 @@
+# pyarrow ships no type information, and the project's mypy settings do not yet say so for it.
+# mypy: disable-error-code="import-untyped"
 """Everything about the record's shape is derived from the Table Schema in schema/.
 
 Arrow schema, Hugging Face features and the dataset card's field table all come
@@ -12,6 +14,8 @@ from functools import cached_property
 
 import pyarrow as pa
 
+from corpuspack.project.vocabulary import Vocabulary
+
 _PRIMITIVES = {
     "string": pa.string(),
     "integer": pa.int64(),
@@ -21,6 +25,29 @@ _PRIMITIVES = {
     # Microseconds in UTC: datasets returns these as datetimes that keep their zone.
     "datetime": pa.timestamp("us", tz="UTC"),
 }
+
+
+# The article record's built-in fields, in the order the Table Schema must list them.
+RECORD_FIELDS = (
+    "id",
+    "outlet",
+    "url",
+    "title",
+    "lead",
+    "published",
+    "published_date",
+    "published_precision",
+    "published_original",
+    "dateline",
+    "language",
+    "text",
+    "keywords",
+    "raw_path",
+    "raw_sha256",
+    "removed",
+    "sidecar_notes",
+    "annotations",
+)
 
 
 class SchemaError(Exception):
@@ -61,8 +88,6 @@ class RecordSchema:
         """Refuse a schema frictionless cannot read, or whose fields are not the record's."""
         from frictionless import FrictionlessException, Schema
 
-        from corpuspack.article.record import RECORD_FIELDS
-
         expected = self.expected if self.expected is not None else RECORD_FIELDS
         try:
             Schema.from_descriptor(self.descriptor)
@@ -82,7 +107,7 @@ class RecordSchema:
                 + (f"; unknown: {', '.join(unknown)}" if unknown else "")
             )
 
-    def check_annotations(self, vocabulary) -> None:
+    def check_annotations(self, vocabulary: Vocabulary) -> None:
         """The annotations column must have the vocabulary's fields (less article_id), so neither drifts."""
 
         def shape(fields: list[dict]) -> list:

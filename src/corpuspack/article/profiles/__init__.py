@@ -4,7 +4,8 @@ A profile (one YAML file per outlet in this folder) names the outlet and its
 aliases and says which lines are furniture, where the title, timestamp, lead,
 dateline and tag line are. _generic.yaml holds the rules every capture gets.
 Adding an outlet is adding a profile and a test capture; the code that applies
-profiles is in corpuspack.article.extract.
+profiles is in corpuspack.article.page (the lines) and
+corpuspack.article.extract (the fields).
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Captures that come as JSONL shards (plain, gzip, zstd) give the same articles, and findings name shard and line."""
+"""Captures that come as JSONL bundles (plain, gzip, zstd) give the same articles, and findings name bundle and line."""
 
 from __future__ import annotations
 
@@ -31,7 +31,7 @@ COMPARED = (
 )
 
 
-def shard_lines(outlet: Path) -> list[bytes]:
+def bundle_lines(outlet: Path) -> list[bytes]:
     lines = []
     for capture in sorted(outlet.glob("*.txt")):
         record = {"name": capture.name, "text": capture.read_text(encoding="utf-8")}
@@ -42,7 +42,7 @@ def shard_lines(outlet: Path) -> list[bytes]:
     return lines
 
 
-def write_shard(path: Path, lines: list[bytes]) -> None:
+def write_bundle(path: Path, lines: list[bytes]) -> None:
     data = b"".join(lines)
     if path.name.endswith(".gz"):
         data = gzip.compress(data, mtime=0)
@@ -51,17 +51,17 @@ def write_shard(path: Path, lines: list[bytes]) -> None:
     path.write_bytes(data)
 
 
-def as_shards(root: Path) -> dict[str, str]:
-    """raw/<outlet>/*.txt (+ sidecars) become one shard per outlet, a different compression each;
+def as_bundles(root: Path) -> dict[str, str]:
+    """raw/<outlet>/*.txt (+ sidecars) become one bundle per outlet, a different compression each;
     standoff annotation files stay beside nothing (they belong to single-file captures), so they go."""
     suffixes = iter([".jsonl", ".jsonl.gz", ".jsonl.zst", ".jsonl.zst"])
     names = {}
     for outlet in sorted(p for p in (root / "raw").iterdir() if p.is_dir()):
-        shard = outlet / f"batch{next(suffixes)}"
-        write_shard(shard, shard_lines(outlet))
+        bundle = outlet / f"batch{next(suffixes)}"
+        write_bundle(bundle, bundle_lines(outlet))
         for path in outlet.iterdir():
-            if path != shard:
-                names[path.name] = f"raw/{outlet.name}/{shard.name}/{path.name}"
+            if path != bundle:
+                names[path.name] = f"raw/{outlet.name}/{bundle.name}/{path.name}"
                 path.unlink()
     return names
 
@@ -71,9 +71,9 @@ def from_files():
     return {a.raw_path.rsplit("/", 1)[-1]: a for a in pipeline.run(project_mod.load(REPO)).articles}
 
 
-def test_shards_give_the_articles_that_files_give(tmp_path, from_files):
+def test_bundles_give_the_articles_that_files_give(tmp_path, from_files):
     root = copy_project(tmp_path / "corpus")
-    paths = as_shards(root)
+    paths = as_bundles(root)
     result = pipeline.run(project_mod.load(root))
     assert [f for f in result.report.findings if f.severity == "error"] == []
     by_name = {a.raw_path.rsplit("/", 1)[-1]: a for a in result.articles}
@@ -89,18 +89,18 @@ def test_shards_give_the_articles_that_files_give(tmp_path, from_files):
         ]
 
 
-def test_a_release_builds_from_shards(tmp_path, runner):
+def test_a_release_builds_from_bundles(tmp_path, runner):
     root = copy_project(tmp_path / "corpus")
-    as_shards(root)
+    as_bundles(root)
     result = invoke(runner, "build", "--project", str(root), "--out", str(tmp_path / "release"))
     assert result.exit_code == 0, result.output
     assert "5 articles" in result.output
 
 
-def test_bad_lines_are_findings_naming_the_shard_and_the_line(tmp_path):
+def test_bad_lines_are_findings_naming_the_bundle_and_the_line(tmp_path):
     root = copy_project(tmp_path / "corpus")
-    as_shards(root)
-    good = shard_lines(REPO / "raw/rt")
+    as_bundles(root)
+    good = bundle_lines(REPO / "raw/rt")
     lines = [
         good[0],  # 1: fine
         b"{not json\n",  # 2
@@ -112,8 +112,8 @@ def test_bad_lines_are_findings_naming_the_shard_and_the_line(tmp_path):
         b'{"name": "empty.txt", "text": ""}\n',  # 8: a capture with a problem
         b'{"name": "bad_meta.txt", "text": "x", "meta": {"published": {"value": "2020-01-01"}}}\n',  # 9
     ]
-    shard = root / "raw/rt/batch.jsonl.zst"
-    write_shard(shard, lines)
+    bundle = root / "raw/rt/batch.jsonl.zst"
+    write_bundle(bundle, lines)
     report = pipeline.run(project_mod.load(root)).report
     found = {(f.line, f.code) for f in report.findings if f.file == "raw/rt/batch.jsonl.zst"}
     assert {
@@ -127,7 +127,7 @@ def test_bad_lines_are_findings_naming_the_shard_and_the_line(tmp_path):
     assert not any(line == 7 for line, _ in found)
     empty = next(f for f in report.findings if f.line == 8 and f.file.endswith("batch.jsonl.zst"))
     assert empty.message.startswith("empty.txt (text): ") and empty.message.endswith(
-        "drop its line from the shard"
+        "drop its line from the bundle"
     )
     meta = [f for f in report.findings if f.file == "raw/rt/batch.jsonl.zst" and f.line == 9]
     assert meta and all(f.message.startswith("bad_meta.txt (") for f in meta)
@@ -136,28 +136,28 @@ def test_bad_lines_are_findings_naming_the_shard_and_the_line(tmp_path):
     ]  # nothing left on the inner path
 
 
-def test_a_truncated_shard_is_a_finding_and_nothing_is_lost_quietly(tmp_path):
+def test_a_truncated_bundle_is_a_finding_and_nothing_is_lost_quietly(tmp_path):
     root = copy_project(tmp_path / "corpus")
-    as_shards(root)
-    shard = next((root / "raw").glob("*/batch.jsonl.zst"))
-    shard.write_bytes(shard.read_bytes()[:-20])
+    as_bundles(root)
+    bundle = next((root / "raw").glob("*/batch.jsonl.zst"))
+    bundle.write_bytes(bundle.read_bytes()[:-20])
     report = pipeline.run(project_mod.load(root)).report
     problems = [f for f in report.findings if f.code == "unreadable-shard"]
-    assert problems and problems[0].file == shard.relative_to(root).as_posix()
+    assert problems and problems[0].file == bundle.relative_to(root).as_posix()
     assert not report.valid
 
 
-def test_a_changed_shard_focuses_validation_on_its_captures(tmp_path, runner):
+def test_a_changed_bundle_focuses_validation_on_its_captures(tmp_path, runner):
     root = copy_project(tmp_path / "corpus")
-    as_shards(root)
-    shard = root / "raw/rt/batch.jsonl.gz"
-    result = invoke(runner, "validate", "--project", str(root), "--format", "json", str(shard))
+    as_bundles(root)
+    bundle = root / "raw/rt/batch.jsonl.gz"
+    result = invoke(runner, "validate", "--project", str(root), "--format", "json", str(bundle))
     report = json.loads(result.output)
     assert report["stats"]["articles"] == 1
 
 
 @pytest.mark.parametrize("batch", [1, pipeline.BATCH])
-def test_a_corpus_finding_on_a_shard_line_names_the_shard_and_the_line(
+def test_a_corpus_finding_on_a_bundle_line_names_the_bundle_and_the_line(
     tmp_path, monkeypatch, batch
 ):
     """Corpus-level checks run after the batches, on the store: their findings are moved onto the line too."""
@@ -165,7 +165,7 @@ def test_a_corpus_finding_on_a_shard_line_names_the_shard_and_the_line(
     root = copy_project(tmp_path / "corpus")
     rt = next((root / "raw/rt").glob("*.txt"))
     copy = json.dumps({"name": "copy.txt", "text": rt.read_text(encoding="utf-8")}).encode() + b"\n"
-    write_shard(
+    write_bundle(
         root / "raw/rt/more.jsonl.gz",
         [b'{"name": "other.txt", "text": "Too short to matter."}\n', copy],
     )
