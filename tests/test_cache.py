@@ -10,10 +10,10 @@ import numpy as np
 import pyarrow as pa
 import pytest
 
-from corpuspack import cache as cache_mod
 from corpuspack.build import pipeline
 from corpuspack.build.tables import Summary
-from corpuspack.cache import Cache
+from corpuspack.cache import Cache, FileIndex, file_index
+from corpuspack.cache import packs as packs_mod
 from corpuspack.capture import ingest
 from corpuspack.project import datapackage as project_mod
 from corpuspack.release import cut
@@ -51,12 +51,12 @@ def corpus_copy(corpus_root, tmp_path):  # noqa: F811
 
 def test_a_warm_cache_reads_no_capture_and_changes_nothing(
     corpus_copy,
-    reference,
+    reference,  # noqa: F811
     tmp_path,
-    monkeypatch,  # noqa: F811
+    monkeypatch,
     reads,
 ):
-    monkeypatch.setattr(cache_mod, "RACY_NS", 0)  # the files were written a moment ago
+    monkeypatch.setattr(file_index, "RACY_NS", 0)  # the files were written a moment ago
     folder = tmp_path / "cache"
     cold = Cache(folder)
     assert build(corpus_copy, tmp_path / "cold", cold) == reference
@@ -72,11 +72,14 @@ def test_a_warm_cache_reads_no_capture_and_changes_nothing(
 
 
 def test_copied_release_files_are_not_read_to_be_hashed_and_a_damaged_copy_is_not_used(
-    corpus_copy, reference, tmp_path, monkeypatch
-):  # noqa: F811
+    corpus_copy,
+    reference,  # noqa: F811
+    tmp_path,
+    monkeypatch,
+):
     import pathlib
 
-    monkeypatch.setattr(cache_mod, "RACY_NS", 0)
+    monkeypatch.setattr(file_index, "RACY_NS", 0)
     folder = tmp_path / "cache"
     build(corpus_copy, tmp_path / "cold", Cache(folder))
     opened = []
@@ -115,7 +118,7 @@ def test_copied_release_files_are_not_read_to_be_hashed_and_a_damaged_copy_is_no
 
 
 def test_one_changed_capture_is_the_only_one_processed(corpus_copy, tmp_path, monkeypatch, reads):
-    monkeypatch.setattr(cache_mod, "RACY_NS", 0)
+    monkeypatch.setattr(file_index, "RACY_NS", 0)
     folder = tmp_path / "cache"
     build(corpus_copy, tmp_path / "first", Cache(folder))
     changed = corpus_copy / "raw/rt/0000023.txt"
@@ -160,7 +163,7 @@ def test_files_changed_just_before_a_build_are_read_again(corpus_copy, tmp_path,
 
 
 def test_a_damaged_or_deleted_cache_changes_nothing(corpus_copy, reference, tmp_path, monkeypatch):  # noqa: F811
-    monkeypatch.setattr(cache_mod, "RACY_NS", 0)
+    monkeypatch.setattr(file_index, "RACY_NS", 0)
     folder = tmp_path / "cache"
     build(corpus_copy, tmp_path / "first", Cache(folder))
     packs = sorted(folder.rglob("pack-*.arrow"))
@@ -175,8 +178,8 @@ def test_a_damaged_or_deleted_cache_changes_nothing(corpus_copy, reference, tmp_
 
 
 def test_packs_are_compacted_to_the_entries_in_use(corpus_copy, tmp_path, monkeypatch):
-    monkeypatch.setattr(cache_mod, "RACY_NS", 0)
-    monkeypatch.setattr(cache_mod, "MAX_PACKS", 3)
+    monkeypatch.setattr(file_index, "RACY_NS", 0)
+    monkeypatch.setattr(packs_mod, "MAX_PACKS", 3)
     folder = tmp_path / "cache"
     changed = corpus_copy / "raw/rt/0000031.txt"
     original = changed.read_text(encoding="utf-8")
@@ -212,8 +215,8 @@ def test_cached_rows_are_read_from_the_packs_even_once_a_compaction_deleted_them
     """The store keeps where a cache hit's row is in the packs, not a copy. The packs it read stay open:
     a compaction at the end of the build deletes their files, and the rows are still read from them,
     file by file (shard()), in one pass for several files (materialize()) and record by record."""
-    monkeypatch.setattr(cache_mod, "RACY_NS", 0)
-    monkeypatch.setattr(cache_mod, "MAX_PACKS", 1)  # every build compacts
+    monkeypatch.setattr(file_index, "RACY_NS", 0)
+    monkeypatch.setattr(packs_mod, "MAX_PACKS", 1)  # every build compacts
     folder = tmp_path / "cache"
     build(corpus_copy, tmp_path / "first", Cache(folder))
     changed = corpus_copy / "raw/rt/0000023.txt"
@@ -274,8 +277,8 @@ def test_the_cards_counts_from_arrow_are_those_of_the_records(corpus_root):  # n
 def test_the_file_index_hashes_raw_as_reading_every_file_does(corpus_copy, tmp_path, monkeypatch):
     from corpuspack.release.manifest import tree_sha256
 
-    monkeypatch.setattr(cache_mod, "RACY_NS", 0)
-    monkeypatch.setattr(cache_mod, "SAVE_ROWS", 7)  # the index written in many batches
+    monkeypatch.setattr(file_index, "RACY_NS", 0)
+    monkeypatch.setattr(file_index, "SAVE_ROWS", 7)  # the index written in many batches
     raw = corpus_copy / "raw"
     (raw / "rt" / "deeper").mkdir()
     (raw / "rt" / "deeper" / "notes.md").write_text("a stray file", encoding="utf-8")
@@ -308,7 +311,7 @@ def test_the_manifest_hashes_the_captures_as_the_build_read_them(
     stats = []
     real_stat = os.stat
     monkeypatch.setattr(
-        cache_mod.os, "stat", lambda path, **kw: stats.append(str(path)) or real_stat(path, **kw)
+        os, "stat", lambda path, **kw: stats.append(str(path)) or real_stat(path, **kw)
     )
     seen_by_build = tree_sha256(raw, cache.file_digests)
     monkeypatch.undo()
@@ -337,14 +340,14 @@ def test_packs_of_other_rules_are_dropped(corpus_copy, tmp_path):
 @pytest.mark.parametrize("batch, hits, lookup", [(5, 7, 3), (1, 1, 1), (512, 100_000, 100_000)])
 def test_batch_hit_and_lookup_sizes_change_nothing(
     corpus_copy,
-    reference,
+    reference,  # noqa: F811
     tmp_path,
-    monkeypatch,  # noqa: F811
+    monkeypatch,
     batch,
     hits,
     lookup,
 ):
-    monkeypatch.setattr(cache_mod, "RACY_NS", 0)
+    monkeypatch.setattr(file_index, "RACY_NS", 0)
     folder = tmp_path / "cache"
     build(corpus_copy, tmp_path / "first", Cache(folder))
     changed = corpus_copy / "raw/global-times/0000010.txt"
@@ -367,9 +370,9 @@ def test_the_file_index_tells_files_apart_by_their_stat_when_path_hashes_collide
     import hashlib
     import types
 
-    monkeypatch.setattr(cache_mod, "RACY_NS", 0)
+    monkeypatch.setattr(file_index, "RACY_NS", 0)
     monkeypatch.setattr(
-        cache_mod, "xxhash", types.SimpleNamespace(xxh3_64_intdigest=lambda data: 7)
+        file_index, "xxhash", types.SimpleNamespace(xxh3_64_intdigest=lambda data: 7)
     )
     paths = [tmp_path / f"{i}.txt" for i in range(5)]
     for i, path in enumerate(paths):
@@ -379,13 +382,13 @@ def test_the_file_index_tells_files_apart_by_their_stat_when_path_hashes_collide
         return [d for d, _ in index.digests(paths, [os.stat(p) for p in paths])]
 
     truth = [hashlib.sha256(p.read_bytes()).digest() for p in paths]
-    first = cache_mod.FileIndex(tmp_path / "files.arrow")
+    first = FileIndex(tmp_path / "files.arrow")
     assert digests(first) == truth and first.hashed == 5
     first.save()
-    again = cache_mod.FileIndex(tmp_path / "files.arrow")
+    again = FileIndex(tmp_path / "files.arrow")
     assert digests(again) == truth and again.hashed == 0  # every path hashes to 7: the stats decide
     paths[2].write_text("changed", encoding="utf-8")
-    changed = cache_mod.FileIndex(tmp_path / "files.arrow")
+    changed = FileIndex(tmp_path / "files.arrow")
     assert digests(changed) == [*truth[:2], hashlib.sha256(b"changed").digest(), *truth[3:]]
     assert changed.hashed == 1
 
@@ -397,8 +400,8 @@ def test_the_saved_index_keeps_the_files_of_this_build_sorted_whether_known_or_n
     The result must be the index a first build of the same files would save: the same rows, sorted."""
     import hashlib
 
-    monkeypatch.setattr(cache_mod, "RACY_NS", 0)
-    monkeypatch.setattr(cache_mod, "SAVE_ROWS", 5)  # the merge crosses many written batches
+    monkeypatch.setattr(file_index, "RACY_NS", 0)
+    monkeypatch.setattr(file_index, "SAVE_ROWS", 5)  # the merge crosses many written batches
     folder = tmp_path / "files"
     folder.mkdir()
     paths = [folder / f"{i:03d}.txt" for i in range(40)]
@@ -411,13 +414,13 @@ def test_the_saved_index_keeps_the_files_of_this_build_sorted_whether_known_or_n
         assert table.column("path_hash").to_pylist() == sorted(
             table.column("path_hash").to_pylist()
         )
-        return sorted(zip(*(table.column(n).to_pylist() for n in table.column_names)))
+        return sorted(zip(*(table.column(n).to_pylist() for n in table.column_names), strict=True))
 
     def see(index, chosen):
         found = index.digests(chosen, [os.stat(p) for p in chosen])
         assert [d for d, _ in found] == [hashlib.sha256(p.read_bytes()).digest() for p in chosen]
 
-    first = cache_mod.FileIndex(tmp_path / "files.arrow")
+    first = FileIndex(tmp_path / "files.arrow")
     see(first, paths)
     first.save()
     # A rebuild: some files changed, some deleted, some new; one known file is asked for twice.
@@ -428,7 +431,7 @@ def test_the_saved_index_keeps_the_files_of_this_build_sorted_whether_known_or_n
     paths += [folder / "new-a.txt", folder / "000-new.txt"]
     for path in paths[-2:]:
         path.write_text(f"new {path.name}", encoding="utf-8")
-    again = cache_mod.FileIndex(tmp_path / "files.arrow")
+    again = FileIndex(tmp_path / "files.arrow")
     see(again, paths[:20])
     see(again, paths[20:])
     assert again.hashed == 4  # two changed, two new
@@ -437,19 +440,19 @@ def test_the_saved_index_keeps_the_files_of_this_build_sorted_whether_known_or_n
     ) == [hashlib.sha256(p.read_bytes()).digest() for p in (paths[3], paths[30])]
     assert again.hashed == 4  # both known from this build, neither read nor stat again
     again.save()
-    fresh = cache_mod.FileIndex(tmp_path / "fresh.arrow")
+    fresh = FileIndex(tmp_path / "fresh.arrow")
     see(fresh, paths)
     fresh.save()
     assert rows(tmp_path / "files.arrow") == rows(tmp_path / "fresh.arrow")
     assert len(rows(tmp_path / "files.arrow")) == len(paths)
     # And the merged index serves the next build without reading anything.
-    third = cache_mod.FileIndex(tmp_path / "files.arrow")
+    third = FileIndex(tmp_path / "files.arrow")
     see(third, paths)
     assert third.hashed == 0
 
 
 def test_a_focused_check_gives_the_same_findings_from_the_cache(corpus_copy, tmp_path, monkeypatch):
-    monkeypatch.setattr(cache_mod, "RACY_NS", 0)
+    monkeypatch.setattr(file_index, "RACY_NS", 0)
     project = project_mod.load(corpus_copy)
     focus = {
         "raw/rt/zz-trimmed-copy.txt",
@@ -477,7 +480,7 @@ def test_a_focused_check_gives_the_same_findings_from_the_cache(corpus_copy, tmp
 def test_entries_of_captures_that_made_no_record_come_back_from_the_cache(
     corpus_copy, tmp_path, monkeypatch
 ):
-    monkeypatch.setattr(cache_mod, "RACY_NS", 0)
+    monkeypatch.setattr(file_index, "RACY_NS", 0)
     (corpus_copy / "raw/rt/zz-title-only.txt").write_text(
         "A title and nothing else\n", encoding="utf-8"
     )
@@ -549,3 +552,20 @@ def test_the_tree_hash_sorted_in_arrow_is_that_of_the_sorted_lines(tmp_path, mon
     assert manifest.tree_sha256(raw) == expected
     cache = Cache(tmp_path / "cache")
     assert manifest.tree_sha256(raw, cache.file_digests) == expected
+
+
+def test_a_cache_used_for_two_builds_leaves_packs_a_third_can_use(
+    corpus_copy, tmp_path, monkeypatch
+):
+    monkeypatch.setattr(file_index, "RACY_NS", 0)
+    folder = tmp_path / "cache"
+    cache = Cache(folder)
+    build(corpus_copy, tmp_path / "first", cache)
+    changed = corpus_copy / "raw/rt/0000031.txt"
+    changed.write_text(changed.read_text(encoding="utf-8") + "\n\nAn update.", encoding="utf-8")
+    cache.hits = cache.misses = 0
+    build(corpus_copy, tmp_path / "second", cache)  # the same Cache again
+    assert cache.misses == 1
+    fresh = Cache(folder)
+    assert build(corpus_copy, tmp_path / "third", fresh) == build(corpus_copy, tmp_path / "plain")
+    assert fresh.misses == 0

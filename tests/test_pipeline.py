@@ -5,9 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from corpuspack import cache as cache_mod
 from corpuspack.build import pipeline
-from corpuspack.cache import Cache
+from corpuspack.cache import Cache, file_index
 from corpuspack.project import datapackage as project_mod
 
 CAPTURES = 5  # the example corpus's captures, every one of which makes a record
@@ -33,7 +32,7 @@ def _run(root, **options):
 def test_a_run_reports_the_same_from_a_cold_or_a_warm_cache(
     project, tmp_path, monkeypatch, focus, checked
 ):
-    monkeypatch.setattr(cache_mod, "RACY_NS", 0)  # the files were written a moment ago
+    monkeypatch.setattr(file_index, "RACY_NS", 0)  # the files were written a moment ago
     plain = _run(project, focus=focus)
     assert plain[0] == checked and plain[1] == CAPTURES and plain[3] == (CAPTURES, CAPTURES)
     assert _run(project, focus=focus, cache=Cache(tmp_path / "cache")) == plain

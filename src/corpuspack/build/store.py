@@ -27,8 +27,6 @@ They live in a temporary folder (under TMPDIR) that is removed when the build en
 
 from __future__ import annotations
 
-import hashlib
-import json
 import tempfile
 from collections import Counter
 from collections.abc import Mapping, Sequence
@@ -38,19 +36,24 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from corpuspack.article.record import RECORD_FIELDS, Article
+from corpuspack.article.record import Article
 from corpuspack.build import splits
+from corpuspack.build.store_columns import COLUMNS, bucket_schema, checked, extras
+from corpuspack.build.store_release import (
+    ORDER,
+    ReleaseFile,
+    file_of,
+    in_file,
+    release_keys,
+    write_release_rows,
+)
 from corpuspack.build.tables import Summary
-from corpuspack.checks import corpus
+from corpuspack.cache import CacheError, location
+from corpuspack.cache.entries import record_of
+from corpuspack.cache.location import RowReader
 
 BUCKETS = 64  # spill files; a bucket holds about 1/64 of the corpus (16,000 rows of a million)
 FLUSH_ROWS = 4096  # records held before they are appended to the bucket files
-_SORT = [("id", "ascending"), ("raw_path", "ascending")]
-SIGNATURE = pa.binary(corpus.NUM_PERM * 4)  # a MinHash signature: NUM_PERM little-endian uint32
-
-
-def _band_name(band: int) -> str:
-    return f"_band{band:02d}"
 
 
 class StoreError(Exception):
@@ -81,31 +84,8 @@ class Store:
         self.folder = Path(self._temporary.name)
         self.record_schema = record_schema
         self.ratios = dict(ratios)
-        width = corpus.ROWS_PER_BAND * 4
-        self.schema = pa.schema(
-            list(record_schema)
-            + [
-                pa.field("_split", pa.string()),
-                pa.field("_pos", pa.float64()),
-                pa.field("_provenance", pa.string()),
-            ]
-        )
-        self.columns = pa.schema(
-            [
-                pa.field("id", pa.string()),
-                pa.field("raw_path", pa.string()),
-                pa.field("_url_key", pa.string()),
-                pa.field("_text_sha", pa.binary(32)),
-                pa.field("_focus", pa.bool_()),
-                pa.field("_shard", pa.string()),
-                pa.field("_line", pa.int64()),
-                pa.field("_key", pa.binary(32)),
-                pa.field("_split", pa.string()),
-                pa.field("_pos", pa.float64()),
-                pa.field("_where", pa.int64()),
-                *(pa.field(_band_name(b), pa.binary(width)) for b in range(len(corpus.BANDS))),
-            ]
-        )
+        self.schema = bucket_schema(record_schema)
+        self.columns = COLUMNS
         self.summary = Summary()
         self.split_rows: Counter[str] = Counter()
         self.count = 0
@@ -115,12 +95,12 @@ class Store:
         self._written: Counter[int] = Counter()  # bucket -> rows written
         self._rows: dict[int, int] | None = None  # the same, once closed
         # Rows kept in the cache's packs (cache hits) are not copied here: their _where is
-        # ~location in the packs (negative), read through _packs (cache.PackRows) when needed.
-        self._packs = None
-        self._materialized: dict[tuple[str, int, int], Path] = {}  # see materialize()
+        # location.elsewhere() of where they are in the packs, read through _packs when needed.
+        self._packs: RowReader | None = None
+        self._materialized: dict[ReleaseFile, Path] = {}  # see materialize()
 
-    def read_from(self, packs) -> None:
-        """The cache's packs (a cache.PackRows) that cache hits will come from: the store closes them
+    def read_from(self, packs: RowReader | None) -> None:
+        """The cache's packs (cache.PackRows) that cache hits will come from: the store closes them
         when it is cleaned up, whether or not it took any row from them."""
         self._packs = packs
 
@@ -148,7 +128,7 @@ class Store:
         keys: Sequence[bytes | None] | None = None,
         *,
         located: np.ndarray | None = None,
-        packs=None,
+        packs: RowReader | None = None,
     ) -> None:
         """Rows already in Arrow (table, in the record schema) with what extras() makes of their records:
         the cache's hits come this way, never turned into Python objects. Rows that are in the cache's
@@ -159,41 +139,19 @@ class Store:
         if not count:
             return
         split = splits.assign_positions(extra["_split_pos"].to_numpy(), self.ratios)
-        position = extra["_shard_pos"]
         split_array = pa.array(split, pa.string())
+        rows: pa.Table | np.ndarray
         if located is not None:
             if self._packs is not None and packs is not self._packs:
                 raise RuntimeError("the store reads the packs of one cache")
             self._packs = packs
-            rows = ~np.asarray(located, dtype=np.int64)  # the rows' _where
+            rows = location.elsewhere(located)  # the rows' _where
         else:
             rows = pa.Table.from_arrays(
-                [*table.columns, split_array, position, extra["_provenance"]], schema=self.schema
+                [*table.columns, split_array, extra["_shard_pos"], extra["_provenance"]],
+                schema=self.schema,
             )
-        matrix = np.frombuffer(
-            extra["_signature"].buffers()[1],
-            dtype="<u4",
-            count=count * corpus.NUM_PERM,
-            offset=extra["_signature"].offset * corpus.NUM_PERM * 4,
-        ).reshape(count, -1)
-        columns = {
-            "id": table.column("id").combine_chunks(),
-            "raw_path": table.column("raw_path").combine_chunks(),
-            "_url_key": extra["_url_key"],
-            "_text_sha": extra["_text_sha"],
-            "_focus": pa.array(list(focus), pa.bool_()),
-            "_shard": pa.array([o[0] if o else None for o in origins], pa.string()),
-            "_line": pa.array([o[1] if o else None for o in origins], pa.int64()),
-            "_key": pa.array(list(keys) if keys is not None else [None] * count, pa.binary(32)),
-            "_split": split_array,
-            "_pos": position,
-        }
-        width = corpus.ROWS_PER_BAND * 4
-        for band, (start, end) in enumerate(corpus.BANDS):
-            data = np.ascontiguousarray(matrix[:, start:end]).astype("<u4").tobytes()
-            columns[_band_name(band)] = pa.FixedSizeBinaryArray.from_buffers(
-                pa.binary(width), count, [None, pa.py_buffer(data)]
-            )
+        columns = checked(table, extra, focus, origins, keys, split_array)
         self._pending.append((rows, columns))
         self._pending_rows += count
         self.summary.add_table(table)
@@ -235,17 +193,17 @@ class Store:
             )
 
     def _write_buckets(self, table: pa.Table) -> np.ndarray:
-        """Append rows to their buckets; returns where each went, (bucket << 40) | row in the bucket."""
+        """Append rows to their buckets; returns where each went, location.encode(bucket, row)."""
         buckets = _buckets(table.column("_pos").to_numpy())
         order = np.argsort(buckets, kind="stable")
         # One chunk first: take() across many chunks (slices of cache packs) costs several times more.
         table, ordered = table.combine_chunks().take(pa.array(order)), buckets[order]
         where = np.empty(len(buckets), dtype=np.int64)
         edges = np.flatnonzero(np.diff(ordered)) + 1
-        for start, end in zip(np.r_[0, edges], np.r_[edges, len(ordered)]):
+        for start, end in zip(np.r_[0, edges], np.r_[edges, len(ordered)], strict=True):
             bucket = int(ordered[start])
-            where[order[start:end]] = (bucket << 40) | (
-                self._written[bucket] + np.arange(end - start)
+            where[order[start:end]] = location.encode(
+                bucket, self._written[bucket] + np.arange(end - start)
             )
             self._writer(bucket, self._path(bucket), self.schema).write_table(
                 table.slice(start, end - start)
@@ -319,102 +277,63 @@ class Store:
             return {}
         where = self.column("_where").to_numpy()[wanted]
         found: dict[int, Article] = {}
-        cached = where < 0
+        cached = location.is_elsewhere(where)
         if cached.any():
             names = [*self.record_schema.names, "_provenance"]
-            rows = self._packs_read(~where[cached], names).to_pylist()
-            found.update((int(p), record_of(row)) for p, row in zip(wanted[cached], rows))
-        where, wanted = where[~cached], wanted[~cached]
-        for bucket in np.unique(where >> 40):
-            inside = (where >> 40) == bucket
-            rows = (
-                self._read(self._path(int(bucket)))
-                .take(pa.array(where[inside] & ((1 << 40) - 1)))
-                .to_pylist()
+            rows = self._packs_read(location.elsewhere(where[cached]), names).to_pylist()
+            found.update(
+                (int(p), record_of(row)) for p, row in zip(wanted[cached], rows, strict=True)
             )
-            found.update((int(p), record_of(row)) for p, row in zip(wanted[inside], rows))
+        buckets, places = location.decode(where[~cached])
+        wanted = wanted[~cached]
+        for bucket in np.unique(buckets):
+            inside = buckets == bucket
+            rows = self._read(self._path(int(bucket))).take(pa.array(places[inside])).to_pylist()
+            found.update(
+                (int(p), record_of(row)) for p, row in zip(wanted[inside], rows, strict=True)
+            )
         return found
 
     def _packs_read(self, located: np.ndarray, names: list[str]) -> pa.Table:
-        from corpuspack.cache import CacheError
-
+        assert self._packs is not None  # (rows are elsewhere only when packs were given)
         try:
             return self._packs.rows(located, names)
         except (CacheError, OSError, pa.ArrowException) as exc:
             raise StoreError(f"could not read the build's cached rows: {exc}") from exc
 
-    def _cached_in(self, split: str, index: int, count: int) -> np.ndarray:
-        """Where in the cache's packs the rows of one release file are that the store did not copy."""
+    def _cached(self) -> tuple[np.ndarray, np.ndarray, pa.ChunkedArray]:
+        """Of the rows the store did not copy: where they are in the cache's packs, their shard
+        positions and their splits."""
         where = self.column("_where").to_numpy()
-        cached = np.flatnonzero(where < 0)
+        cached = np.flatnonzero(location.is_elsewhere(where))
         if not len(cached):
-            return cached
-        positions = self.column("_pos").to_numpy()[cached]
-        member = np.minimum(count - 1, (positions * count).astype(np.int64)) == index
-        member &= pc.equal(self.column("_split").take(pa.array(cached)), split).to_numpy(
-            zero_copy_only=False
+            return cached, cached, pa.chunked_array([], pa.string())
+        return (
+            location.elsewhere(where[cached]),
+            self.column("_pos").to_numpy()[cached],
+            self.column("_split").take(pa.array(cached)),
         )
-        return ~where[cached[member]]
 
-    def materialize(self, files: Sequence[tuple[str, int, int]]) -> None:
+    def materialize(self, files: Sequence[ReleaseFile]) -> None:
         """Before release files (split, index, count) are written: read their rows that are in the
-        cache's packs in one pass over the packs (each pack batch read once, however many files
-        need rows from it), into a spill file per release file. Reading them file by file instead
-        would read the packs once per file."""
+        cache's packs in one pass over the packs (store_release.write_release_rows), into a spill file
+        per release file."""
         self.close()
         files = [f for f in dict.fromkeys(files) if f not in self._materialized]
         if not files or self._packs is None:
             return
-        where = self.column("_where").to_numpy()
-        cached = np.flatnonzero(where < 0)
-        if not len(cached):
+        located, positions, split_of = self._cached()
+        if not len(located):
             return
-        positions = self.column("_pos").to_numpy()[cached]
-        split_of = self.column("_split").take(pa.array(cached))
-        # Per split and file count (the files of one are disjoint): each cached row's file, or -1.
-        wanted: dict[tuple[str, int], set[int]] = {}
-        for split, index, count in files:
-            wanted.setdefault((split, count), set()).add(index)
-        targets = []
-        for (split, count), indices in wanted.items():
-            shard_of = np.minimum(count - 1, (positions * count).astype(np.int64))
-            member = np.isin(shard_of, sorted(indices)) & pc.equal(split_of, split).to_numpy(
-                zero_copy_only=False
-            )
-            targets.append((split, count, np.where(member, shard_of, -1)))
-        picked = np.flatnonzero(np.logical_or.reduce([t >= 0 for _, _, t in targets]))
-        names = list(self.record_schema.names)
-        writers = {}
+        first = len(self._materialized)
+        paths = {f: self.folder / f"cached-{first + i:06d}.arrow" for i, f in enumerate(files)}
         try:
-            for file in files:
-                path = self.folder / f"cached-{len(self._materialized) + len(writers):06d}.arrow"
-                writers[file] = (path, pa.ipc.new_file(str(path), self.record_schema))
-            for found, rows in self._packs.groups(~where[cached[picked]]):
-                rows = pa.Table.from_arrays(
-                    [rows.column(n) for n in names], schema=self.record_schema
-                )
-                for split, count, target in targets:
-                    destination = target[picked[found]]
-                    for index in np.unique(destination[destination >= 0]).tolist():
-                        writers[(split, index, count)][1].write_table(
-                            rows.filter(pa.array(destination == index))
-                        )
-            for file, (path, writer) in writers.items():
-                writer.close()
-                self._materialized[file] = path
-        except Exception as exc:
-            from corpuspack.cache import CacheError
-
-            for path, writer in writers.values():
-                try:
-                    writer.close()
-                except (OSError, pa.ArrowException):
-                    pass
-            if isinstance(exc, (CacheError, OSError, pa.ArrowException)):
-                raise StoreError(
-                    f"could not read the build's cached rows into {self.folder}: {exc}"
-                ) from exc
-            raise
+            write_release_rows(self._packs, paths, located, positions, split_of, self.record_schema)
+        except (CacheError, OSError, pa.ArrowException) as exc:
+            raise StoreError(
+                f"could not read the build's cached rows into {self.folder}: {exc}"
+            ) from exc
+        self._materialized.update(paths)
 
     def where(self, name: str, values: pa.Array) -> list[Article]:
         """The records whose column name holds one of values."""
@@ -447,29 +366,11 @@ class Store:
     def shard_keys(self, split: str, count: int) -> list[bytes | None]:
         """For each of a split's count release files, the cache keys of its rows in the order shard()
         gives them, as one bytes object (32 bytes a row), or None if a row has none (built without a
-        cache). Read from the columns once for all the files, and sorted once."""
+        cache). See store_release.release_keys."""
         if not self.count:
             return [b""] * count
-        table = pa.table(
-            {name: self.column(name) for name in ("id", "raw_path", "_key", "_split", "_pos")}
-        )
-        table = table.filter(pc.equal(table.column("_split"), split))
-        shard = np.minimum(count - 1, (table.column("_pos").to_numpy() * count).astype(np.int64))
-        table = table.append_column("_file", pa.array(shard))
-        order = pc.sort_indices(table, sort_keys=[("_file", "ascending"), *_SORT])
-        keys = table.column("_key").take(order).combine_chunks()
-        bounds = np.searchsorted(shard[order.to_numpy()], np.arange(count + 1)).tolist()
-        found: list[bytes | None] = []
-        for start, end in zip(bounds[:-1], bounds[1:]):
-            part = keys.slice(start, end - start)
-            found.append(
-                None
-                if part.null_count
-                else part.buffers()[1].slice(32 * part.offset, 32 * len(part)).to_pybytes()
-                if len(part)
-                else b""
-            )
-        return found
+        names = ("id", "raw_path", "_key", "_split", "_pos")
+        return release_keys(pa.table({name: self.column(name) for name in names}), split, count)
 
     def shard(self, split: str, index: int, count: int) -> pa.Table:
         """The rows of one release file, sorted by id, in the record schema, as one chunk.
@@ -480,17 +381,17 @@ class Store:
         last = min(BUCKETS - 1, int((index + 1) / count * BUCKETS) + 1)
         parts = []
         self.close()
+        assert self._rows is not None  # (closed)
         for bucket in sorted(b for b in self._rows if first <= b <= last):
             table = self._read(self._path(bucket))
-            positions = table.column("_pos").to_numpy()
-            member = np.minimum(count - 1, (positions * count).astype(np.int64)) == index
+            member = file_of(table.column("_pos").to_numpy(), count) == index
             mask = pc.and_(pc.equal(table.column("_split"), split), pa.array(member))
             parts.append(table.filter(mask).select(list(self.record_schema.names)))
         # Its rows kept in the cache's packs: from materialize()'s file, or read for this file alone.
         if (split, index, count) in self._materialized:
             parts.append(self._read(self._materialized[(split, index, count)]))
         elif self._packs is not None:
-            located = self._cached_in(split, index, count)
+            located = in_file((split, index, count), *self._cached())
             if len(located):
                 cached = self._packs_read(located, list(self.record_schema.names))
                 parts.append(pa.Table.from_arrays(cached.columns, schema=self.record_schema))
@@ -498,7 +399,7 @@ class Store:
             return self.record_schema.empty_table()
         table = pa.concat_tables(parts)
         del parts
-        order = pc.sort_indices(table, sort_keys=_SORT)
+        order = pc.sort_indices(table, sort_keys=ORDER)
         # Column by column, largest first, each made one array and let go of before it is sorted:
         # Arrow's take on a chunked column would first make a third copy of it.
         columns = {}
@@ -514,47 +415,3 @@ class Store:
 
 def _buckets(positions: np.ndarray) -> np.ndarray:
     return np.minimum(BUCKETS - 1, (positions * BUCKETS).astype(np.int64))
-
-
-def extras(articles: Sequence[Article], signatures: Sequence[Sequence[int]]) -> dict[str, pa.Array]:
-    """What the store keeps of each record besides its row: its provenance (JSON), canonical url,
-    text digest, MinHash signature and the positions of its id that choose its split and its
-    release file. The cache keeps the same, so a hit needs no Article."""
-    matrix = np.asarray(signatures, dtype=np.uint32).reshape(len(articles), corpus.NUM_PERM)
-    return {
-        "_split_pos": pa.array([splits.position(a.id) for a in articles], pa.float64()),
-        "_shard_pos": pa.array([splits.position(a.id, "shard") for a in articles], pa.float64()),
-        "_provenance": pa.array(
-            [json.dumps(_provenance(a), separators=(",", ":")) for a in articles], pa.string()
-        ),
-        "_url_key": pa.array(
-            [corpus.canonical_url(a.url) if a.url else None for a in articles], pa.string()
-        ),
-        "_text_sha": pa.array(
-            [hashlib.sha256(a.text.encode()).digest() for a in articles], pa.binary(32)
-        ),
-        "_signature": pa.FixedSizeBinaryArray.from_buffers(
-            SIGNATURE, len(articles), [None, pa.py_buffer(matrix.astype("<u4").tobytes())]
-        ),
-    }
-
-
-def _provenance(article: Article) -> dict:
-    """What the row does not hold but findings need: the exact published value and where fields came from."""
-    return {
-        "published": article.published.isoformat() if article.published else None,
-        "sidecar_path": article.sidecar_path,
-        "sidecar_lines": [list(i) for i in article.sidecar_lines],
-        "page_lines": [list(i) for i in article.page_lines],
-    }
-
-
-def record_of(row: dict) -> Article:
-    provenance = json.loads(row["_provenance"])
-    data = {name: row[name] for name in RECORD_FIELDS}
-    data["published"] = provenance["published"]
-    data["published_date"] = row["published_date"].isoformat() if row["published_date"] else None
-    data["sidecar_path"] = provenance["sidecar_path"]
-    data["sidecar_lines"] = provenance["sidecar_lines"]
-    data["page_lines"] = provenance["page_lines"]
-    return Article.from_json(data)
