@@ -49,9 +49,7 @@ def rows(count: int, seed: int = 1) -> list[dict]:
         outlet = OUTLETS[i % 4]
         raw_path = f"raw/{outlet.lower().replace(' ', '-')}/{i:07d}.txt"
         text = "\n\n".join(rng.sample(pool, 3))
-        published = dt.datetime(
-            2015 + i % 9, 1 + i % 12, 1 + i % 28, i % 24, i % 60, tzinfo=dt.UTC
-        )
+        published = dt.datetime(2015 + i % 9, 1 + i % 12, 1 + i % 28, i % 24, i % 60, tzinfo=dt.UTC)
         starts = sorted(rng.sample(range(len(text) - 40), 3))
         row = {
             "id": article_id(raw_path),

@@ -122,10 +122,7 @@ CASES: dict[str, tuple[dict[str, bytes], tuple[str, str, int | None]]] = {
         ("orphan-sidecar", "raw/rt/missing.meta.yaml", None),
     ),
     "unparseable-date": (
-        {
-            "raw/sputnik/bad-date.txt": b"13:49 GMT31 Februar 2021\nListen Live\n\n"
-            b"    Body text.\n"
-        },
+        {"raw/sputnik/bad-date.txt": b"13:49 GMT31 Februar 2021\nListen Live\n\n    Body text.\n"},
         ("unparseable-date", "raw/sputnik/bad-date.txt", 1),
     ),
     "date-in-future": (
