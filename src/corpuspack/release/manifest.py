@@ -245,6 +245,12 @@ def source_of(root: Path, schema_paths: list[Path], digests=None) -> Source:
     )
 
 
+# Dependencies whose code cannot change a byte of a release: pluggy only calls the hooks of
+# the registered plugins (which plugins ran is what decides the bytes, not the dispatcher).
+# Left out so that adding the plugin registry did not change what a release records.
+NOT_DECIDING = frozenset({"pluggy"})
+
+
 def dependency_versions() -> dict[str, str]:
     """Installed versions of corpuspack's dependencies and theirs: the packages whose code made the bytes."""
     versions: dict[str, str] = {}
@@ -265,7 +271,7 @@ def dependency_versions() -> dict[str, str]:
             if requirement.marker is None or requirement.marker.evaluate({"extra": ""}):
                 pending.append(requirement.name)
     versions.pop("corpuspack", None)
-    return dict(sorted(versions.items()))
+    return {name: versions[name] for name in sorted(versions) if name not in NOT_DECIDING}
 
 
 def render(
