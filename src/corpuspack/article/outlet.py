@@ -53,7 +53,7 @@ def _sidecar_outlet(
                     side.path,
                     "outlet-without-profile",
                     f"outlet {given!r} has no profile, so only the generic rules remove "
-                    "furniture; add src/corpuspack/profiles/<slug>.yaml",
+                    "furniture; add src/corpuspack/article/profiles/<slug>.yaml",
                     line=side.lines.get("outlet"),
                     field="outlet",
                 )
