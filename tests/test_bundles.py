@@ -142,7 +142,7 @@ def test_a_truncated_bundle_is_a_finding_and_nothing_is_lost_quietly(tmp_path):
     bundle = next((root / "raw").glob("*/batch.jsonl.zst"))
     bundle.write_bytes(bundle.read_bytes()[:-20])
     report = pipeline.run(project_mod.load(root)).report
-    problems = [f for f in report.findings if f.code == "unreadable-shard"]
+    problems = [f for f in report.findings if f.code == "unreadable-bundle"]
     assert problems and problems[0].file == bundle.relative_to(root).as_posix()
     assert not report.valid
 

@@ -95,5 +95,5 @@ def stream(
                 continue
             inputs, problems = ingest.read(capture, max_bytes)
             yield Read(capture, inputs, problems, None)
-    for member, data, trouble in ingest.shard_inputs(scan, max_bytes):
+    for member, data, trouble in ingest.bundle_inputs(scan, max_bytes):
         yield Read(member, data, trouble, None)

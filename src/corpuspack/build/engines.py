@@ -103,7 +103,7 @@ class Local(Engine[Item, Out]):
         self.task = task
         self.here: InProcess[Item, Out] = InProcess(task)
         # Starting a worker costs about a second of imports: small corpora run in this process.
-        # An unknown total (captures in JSONL shards are not counted ahead) is taken as large.
+        # An unknown total (captures in JSONL bundles are not counted ahead) is taken as large.
         self.parallel = jobs > 1 and (total is None or total >= 200 * jobs)
         self.jobs = jobs
         self.pool: ProcessPoolExecutor | None = None

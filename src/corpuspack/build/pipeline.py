@@ -225,7 +225,7 @@ class _Build:
             chosen.record_checks,
         )
         # Bundles' lines are not counted ahead (that would read them twice): with bundles, no total.
-        self.tally = _Tally(len(scan.captures) if not scan.shards else None, progress)
+        self.tally = _Tally(len(scan.captures) if not scan.bundles else None, progress)
         self.hits = _Hits()
         self.checked = 0
 
@@ -274,8 +274,8 @@ class _Build:
             found += item.problems
             capture = item.capture
             if capture is not None:
-                if capture.shard is not None and capture.shard_line is not None:
-                    members[capture.shown] = (capture.shard, capture.shard_line)
+                if capture.bundle is not None and capture.bundle_line is not None:
+                    members[capture.shown] = (capture.bundle, capture.bundle_line)
                 self.focus.note(capture)
             if capture is None or item.problems:
                 self.tally(1)

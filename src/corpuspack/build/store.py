@@ -66,7 +66,7 @@ class Store:
     Two kinds of file: BUCKETS bucket files of whole rows (the record, its split, shard
     position and provenance), read a bucket at a time to write a shard or rebuild a few
     records; and one file per checked column (ids, paths, canonical urls, text digests,
-    focus flags, shard lines, MinHash band keys, and where each row went), in arrival
+    focus flags, bundle lines, MinHash band keys, and where each row went), in arrival
     order, so that reading a column reads that column's bytes and nothing else. (Arrow's
     IPC reader reads a record batch's whole body even when asked for one field, and the
     field's arrays keep that body alive: a column read out of the bucket files would hold
@@ -116,7 +116,7 @@ class Store:
         keys: Sequence[bytes | None] | None = None,
     ) -> None:
         """Records with their rows (table, in the record schema), MinHash signatures, focus flags and,
-        for a capture from a JSONL shard, (shard, line); keys are their cache keys, if any."""
+        for a capture from a JSONL bundle, (bundle, line); keys are their cache keys, if any."""
         self.add_rows(table, extras(articles, signatures), focus, origins, keys)
 
     def add_rows(
@@ -345,18 +345,18 @@ class Store:
         return list(self.take(positions).values())
 
     def members(self, files: set[str]) -> dict[str, tuple[str, int]]:
-        """(shard, line) of the captures from JSONL shards among files (a capture's sidecar names it too)."""
+        """(bundle, line) of the captures from JSONL bundles among files (a capture's sidecar names it too)."""
         keys = set(files) | {
             f.removesuffix(".meta.yaml") + ".txt" for f in files if f.endswith(".meta.yaml")
         }
         if not keys or self.count == 0:
             return {}
-        paths, shards, lines = (self.column(n) for n in ("raw_path", "_shard", "_line"))
+        paths, bundles, lines = (self.column(n) for n in ("raw_path", "_bundle", "_line"))
         picked = pc.and_(
-            pc.is_in(paths, value_set=pa.array(sorted(keys), pa.string())), pc.is_valid(shards)
+            pc.is_in(paths, value_set=pa.array(sorted(keys), pa.string())), pc.is_valid(bundles)
         )
-        table = pa.table({"raw_path": paths, "shard": shards, "line": lines}).filter(picked)
-        return {row["raw_path"]: (row["shard"], row["line"]) for row in table.to_pylist()}
+        table = pa.table({"raw_path": paths, "bundle": bundles, "line": lines}).filter(picked)
+        return {row["raw_path"]: (row["bundle"], row["line"]) for row in table.to_pylist()}
 
     def articles(self) -> list[Article]:
         """Every record as an Article, by id: for small corpora and tests (it holds them all)."""

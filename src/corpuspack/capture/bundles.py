@@ -184,7 +184,7 @@ def read(
             [
                 error(
                     shown,
-                    "unreadable-shard",
+                    "unreadable-bundle",
                     f"cannot read past line {number}: {exc}; check "
                     "the file is complete and compressed as its name says",
                 )

@@ -318,10 +318,6 @@ def bundle_inputs(
             yield capture, Inputs(data=data, sidecar=sidecar, annotations=()), []
 
 
-# The old name build/pipeline.py still calls; it goes when that calls bundle_inputs (issue 15).
-shard_inputs = bundle_inputs
-
-
 def load(capture: Capture, inputs: Inputs) -> tuple[RawDocument | None, list[Finding]]:
     """Decode a capture and parse its sidecar: a pure function of their bytes."""
     # No bytes means read() refused the capture unread, and said so: it is then taken as empty.

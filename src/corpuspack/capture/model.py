@@ -113,15 +113,6 @@ class Capture:
             *([self.bundle] if self.bundle else []),
         }
 
-    # The old names build/pipeline.py still reads; they go when it reads the bundle names (issue 15).
-    @property
-    def shard(self) -> str | None:
-        return self.bundle
-
-    @property
-    def shard_line(self) -> int | None:
-        return self.bundle_line
-
 
 @dataclass(frozen=True)
 class Bundle:
@@ -138,8 +129,3 @@ class Scan:
     findings: list[Finding]
     files_seen: int
     bundles: list[Bundle] = field(default_factory=list)
-
-    @property
-    def shards(self) -> list[Bundle]:
-        """The old name build/pipeline.py still reads; it goes when that reads bundles (issue 15)."""
-        return self.bundles
