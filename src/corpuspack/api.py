@@ -241,8 +241,13 @@ def build(
 ) -> BuildResult:
     """Check the corpus and, if nothing is wrong (nor, with strict, warned of), write its release
     to out (default dist/<version>/). An existing release is never rewritten."""
-    from corpuspack.release import ReleaseError, cut  # datasets is slow to import: builds only
+    from corpuspack.release import ReleaseError, cut, journal  # datasets is slow: builds only
 
+    if out is None and (project.dist_dir / journal.NAME).exists():
+        raise CorpuspackError(
+            f"a `corpuspack release` in {project.root} was interrupted: run `corpuspack release` "
+            "to finish or roll it back before building into dist/"
+        )
     result = BuildResult(run_checks(project, scale=scale, today=today, extensions=extensions))
     if not result.report.is_valid(strict=strict):
         return result
@@ -264,6 +269,7 @@ class ReleaseResult(Closing):
     plan: Plan | None = None
     outcome: Outcome | None = None
     commit: str | None = None
+    recovered: str | None = None  # what was done about a release a killed run left
 
     @property
     def report(self) -> Report:
@@ -284,7 +290,7 @@ def release(
     """Bump the version as the change calls for, write the CHANGELOG entry, commit, build.
 
     Nothing is written when the findings refuse a release (result.plan is None then)."""
-    from corpuspack.release import ReleaseError, cut
+    from corpuspack.release import ReleaseError, cut, journal
 
     today = date or dt.datetime.now(dt.UTC).date()
     result = ReleaseResult(run_checks(project, scale=scale, today=today))
@@ -292,11 +298,19 @@ def release(
         return result
     assert result.checked is not None
     try:
-        result.plan = cut.plan(project, result.checked, bump=bump, date=today)
-        if not dry_run:
+        if dry_run:
+            result.plan = cut.plan(project, result.checked, bump=bump, date=today)
+            return result
+        with journal.locked(project.root):
+            result.recovered = journal.recover(project.root, project.dist_dir)
+            project = project_mod.load(project.root)  # as the lock and the recovery left it
+            result.plan = cut.plan(project, result.checked, bump=bump, date=today)
             result.outcome, result.commit = cut.cut(
                 project, result.checked, result.plan, commit=commit
             )
+    except project_mod.ProjectError as exc:
+        result.close()
+        raise ConfigError(str(exc)) from exc
     except ReleaseError as exc:
         result.close()
         raise CorpuspackError(str(exc)) from exc

@@ -36,6 +36,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from corpuspack import leftovers
 from corpuspack.article.record import Article
 from corpuspack.build import splits
 from corpuspack.build.store_columns import COLUMNS, bucket_schema, checked, extras
@@ -54,6 +55,7 @@ from corpuspack.cache.location import RowReader
 
 BUCKETS = 64  # spill files; a bucket holds about 1/64 of the corpus (16,000 rows of a million)
 FLUSH_ROWS = 4096  # records held before they are appended to the bucket files
+SPILL = "corpuspack-spill-"  # the spill folder's name under $TMPDIR, then a random part
 
 
 class StoreError(Exception):
@@ -75,13 +77,15 @@ class Store:
 
     def __init__(self, record_schema: pa.Schema, ratios: Mapping[str, float]):
         try:
-            self._temporary = tempfile.TemporaryDirectory(prefix="corpuspack-spill-")
+            # Spill folders of builds that were killed go first; a live build's stay (leftovers.py).
+            leftovers.sweep(None, lambda name: name.startswith(SPILL))
+            self._temporary = leftovers.make(SPILL)
         except OSError as exc:
             raise StoreError(
                 f"could not make a folder for the build's spill files in {tempfile.gettempdir()} "
                 f"(set TMPDIR to a writable folder): {exc}"
             ) from exc
-        self.folder = Path(self._temporary.name)
+        self.folder = self._temporary.path
         self.record_schema = record_schema
         self.ratios = dict(ratios)
         self.schema = bucket_schema(record_schema)
@@ -239,7 +243,7 @@ class Store:
         self._writers, self._rows = {}, {}
         if self._packs is not None:
             self._packs.close()
-        self._temporary.cleanup()
+        self._temporary.remove()
 
     def __enter__(self) -> Store:
         return self

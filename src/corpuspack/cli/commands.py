@@ -160,6 +160,8 @@ def release_command(
         ),
     )
     plan = result.plan
+    if result.recovered:
+        notice(fmt, result.recovered)
     if plan is None:
         _refused(result.report, fmt, strict)
     after = f"{plan.part} after {plan.previous.name}" if plan.previous else ""

@@ -4,25 +4,25 @@
 release in dist/, picks the bump under the versioning policy (versioning.py), writes
 the new version and release date into datapackage.json and an entry into
 CHANGELOG.md, commits those two files in a git repository (so the release can be
-rebuilt from that commit), and builds dist/<new version>/.
+rebuilt from that commit), and builds dist/<new version>/: a transaction (journal.py).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import json
-import shutil
-import tempfile
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from corpuspack import faults, leftovers
 from corpuspack.project.datapackage import SEMVER, Project
-from corpuspack.release import manifest, versioning
+from corpuspack.release import journal, manifest, versioning
 from corpuspack.release.diff import ReleaseDiff, diff
 from corpuspack.release.manifest import Source
 from corpuspack.release.writer import Outcome, ReleaseError, write_release
 
-CHANGELOG = "CHANGELOG.md"
+CHANGELOG = journal.CHANGELOG
+SCRATCH = "corpuspack-release-"  # the candidate release's folder under $TMPDIR
 
 
 def build(
@@ -94,9 +94,10 @@ def plan(project: Project, result, *, bump: str | None, date: dt.date) -> Plan:
             )
         return Plan(project.version, None, (), None, None, date.isoformat())
     previous = existing[-1]
-    scratch = Path(tempfile.mkdtemp(prefix="corpuspack-release-"))
+    leftovers.sweep(None, lambda name: name.startswith(SCRATCH))
+    scratch = leftovers.make(SCRATCH)
     try:
-        candidate = scratch / previous.name
+        candidate = scratch.path / previous.name
         # The candidate gets the previous release's version and date, so only real changes differ.
         descriptor = {k: v for k, v in project.descriptor.items() if k != "created"}
         descriptor["version"] = previous.name
@@ -117,7 +118,7 @@ def plan(project: Project, result, *, bump: str | None, date: dt.date) -> Plan:
             )
         ]
     finally:
-        shutil.rmtree(scratch, ignore_errors=True)
+        scratch.remove()
     part, reasons = versioning.required(change)
     if part is None:
         if not differing:
@@ -158,22 +159,19 @@ def _unchanged_rows_reasons(differing: list[str]) -> list[str]:
 
 
 def cut(project: Project, result, release: Plan, *, commit: bool) -> tuple[Outcome, str | None]:
-    """Write the version, the date and the CHANGELOG entry, commit them (if asked), build the release.
+    """Write the release, then the version, the date and the CHANGELOG entry, commit them (if
+    asked), and put the release in place: all of it, or (on any failure) none of it.
 
-    Returns the outcome and the release commit. The release is first built in a temporary
-    folder, so a problem with the data or its metadata stops everything before a file of the
-    project is changed; if the commit fails, datapackage.json and CHANGELOG.md are restored.
+    Call it under journal.locked(project.root), after journal.recover (api.release does).
+    Returns the outcome and the release commit. The steps and what a kill between them
+    leaves are in journal.py.
     """
     descriptor = {
         **project.descriptor,
         "version": release.version,
         "created": f"{release.date}T00:00:00Z",
     }
-    scratch = Path(tempfile.mkdtemp(prefix="corpuspack-release-"))
-    try:
-        build(project, result, scratch / release.version, descriptor=descriptor)
-    finally:
-        shutil.rmtree(scratch, ignore_errors=True)
+    changelog = _changelog(project.root / CHANGELOG)
     source = manifest.source_of(project.root, project.schema_paths)
     if commit and source.commit is None:
         raise ReleaseError(
@@ -187,54 +185,80 @@ def cut(project: Project, result, release: Plan, *, commit: bool) -> tuple[Outco
             + (" and more" if len(source.uncommitted) > 5 else "")
             + " first: a release must be rebuildable from a commit (or use --no-commit)"
         )
-    descriptor_path, changelog_path = project.root / "datapackage.json", project.root / CHANGELOG
-    saved = {
-        path: path.read_bytes() if path.exists() else None
-        for path in (descriptor_path, changelog_path)
+    dist = project.dist_dir
+    dist.mkdir(parents=True, exist_ok=True)
+    leftovers.sweep(dist, _is_pending)  # of releases killed before they could remove them
+    pending = leftovers.make(f".{release.version}{PENDING}", dist)
+    texts = {
+        "datapackage.json": json.dumps(descriptor, indent=2, ensure_ascii=False) + "\n",
+        CHANGELOG: versioning.add_to_changelog(changelog, release.entry),
     }
-    descriptor_path.write_text(
-        json.dumps(descriptor, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
-    )
-    previous = changelog_path.read_text(encoding="utf-8") if changelog_path.exists() else None
-    changelog_path.write_text(
-        versioning.add_to_changelog(previous, release.entry), encoding="utf-8"
-    )
-    made = _commit(project, release.version, saved) if commit else None
-    reloaded = replace(project, descriptor=descriptor)
-    outcome = build(reloaded, result, project.dist_dir / release.version, descriptor=descriptor)
-    return outcome, made
+    try:
+        partial = pending.path / release.version
+        record = journal.begin(project.root, dist, release.version, partial, commit)
+        try:
+            journal.write_project_files(project.root, texts)
+            made = _commit(project.root, release.version) if commit else None
+            faults.point("release-committed")
+            # Built after the commit, so its manifest names the commit it can be rebuilt from.
+            outcome = build(
+                replace(project, descriptor=descriptor), result, partial, descriptor=descriptor
+            )
+            record.built(dist)
+            faults.point("release-built")
+            journal.finish(record, dist)
+        except BaseException as exc:  # a failure or Ctrl-C: the project as it was
+            journal.rollback(record, project.root, dist)
+            if isinstance(exc, OSError):
+                raise ReleaseError(
+                    f"could not write the release: {exc}; nothing was changed"
+                ) from exc
+            raise
+    finally:
+        pending.remove()
+    return replace(outcome, path=dist / release.version), made
 
 
-def _commit(project: Project, version: str, saved: dict[Path, bytes | None]) -> str | None:
-    """Commit datapackage.json and CHANGELOG.md as the release commit; returns its id.
+PENDING = ".pending-"
 
-    If git cannot, the two files are restored to their saved bytes (None: absent) first.
-    """
-    added = manifest.git(project.root, "add", "--", "datapackage.json", CHANGELOG)
+
+def _is_pending(name: str) -> bool:
+    return name.startswith(".") and PENDING in name
+
+
+def _changelog(path: Path) -> str | None:
+    """CHANGELOG.md's text, checked before anything is written."""
+    try:
+        return path.read_text(encoding="utf-8") if path.exists() else None
+    except UnicodeDecodeError as exc:
+        raise ReleaseError(
+            f"{path}: not UTF-8 (byte {exc.start}); re-save it as UTF-8 and release again "
+            "(nothing was changed)"
+        ) from exc
+    except OSError as exc:
+        raise ReleaseError(f"{path}: cannot read it: {exc}; nothing was changed") from exc
+
+
+def _commit(root: Path, version: str) -> str:
+    """Commit datapackage.json and CHANGELOG.md as the release commit; returns its id."""
+    added = manifest.git(root, "add", "--", *journal.PROJECT_FILES)
     done = (
         added is not None
         and manifest.git(
-            project.root,
+            root,
             "commit",
             "--quiet",
             "--no-verify",
             "-m",
             f"Release {version}",
             "--",
-            "datapackage.json",
-            CHANGELOG,
+            *journal.PROJECT_FILES,
         )
         is not None
     )
     if not done:
-        for path, data in saved.items():
-            if data is None:
-                path.unlink(missing_ok=True)
-            else:
-                path.write_bytes(data)
-        manifest.git(project.root, "reset", "--quiet", "--", "datapackage.json", CHANGELOG)
         raise ReleaseError(
             "git could not commit datapackage.json and CHANGELOG.md (is user.name and "
             "user.email set?); nothing was changed"
         )
-    return (manifest.git(project.root, "rev-parse", "HEAD") or "").strip() or None
+    return (manifest.git(root, "rev-parse", "HEAD") or "").strip()

@@ -5,7 +5,6 @@ from __future__ import annotations
 import filecmp
 import os
 import shutil
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -13,6 +12,7 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from corpuspack import faults, leftovers
 from corpuspack.build import splits, tables
 from corpuspack.build.store import Store, StoreError
 from corpuspack.project.schema import RecordSchema
@@ -308,7 +308,9 @@ def write_release(
     """
     target = target.resolve()
     target.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.partial-", dir=target.parent))
+    leftovers.sweep(target.parent, is_partial)  # of builds killed before they could remove them
+    owned = leftovers.make(f".{target.name}{PARTIAL}", target.parent)
+    staging = owned.path
     try:
         # A file is hashed once: a copied one's digest comes from the cache, a written one's is
         # remembered for datapackage.json, croissant.json and the manifest.
@@ -322,7 +324,10 @@ def write_release(
             if differences:
                 raise ReleaseExists(target, differences, _suggestion(target, staging))
             return Outcome(path=target, files=files, unchanged=True)
+        leftovers.fsync_tree(staging)
+        faults.point("release-renaming")
         os.rename(staging, target)
+        leftovers.fsync_folder(target.parent)
         return Outcome(path=target, files=files, unchanged=False)
     except (
         hub.MetadataError,
@@ -335,7 +340,17 @@ def write_release(
         raise ReleaseError(f"could not write the release: {exc}") from exc
     finally:
         if staging.exists():
-            shutil.rmtree(staging)
+            owned.remove()
+        else:  # renamed into place
+            owned.release()
+
+
+PARTIAL = ".partial-"
+
+
+def is_partial(name: str) -> bool:
+    """Whether a name in dist/ is that of a release's partial folder (.<version>.partial-<random>)."""
+    return name.startswith(".") and PARTIAL in name
 
 
 def _write_metadata(
