@@ -39,6 +39,7 @@ from corpuspack.project.schema import SchemaError
 if TYPE_CHECKING:  # the release modules import datasets, slow to import: builds only
     from corpuspack.release.cut import Plan
     from corpuspack.release.diff import ReleaseDiff
+    from corpuspack.release.journal import Recovery
     from corpuspack.release.publish import Plan as PublishPlan
     from corpuspack.release.writer import Outcome
 
@@ -269,7 +270,7 @@ class ReleaseResult(Closing):
     plan: Plan | None = None
     outcome: Outcome | None = None
     commit: str | None = None
-    recovered: str | None = None  # what was done about a release a killed run left
+    recovered: Recovery | None = None  # what was done about a release a killed run left
 
     @property
     def report(self) -> Report:
@@ -303,6 +304,8 @@ def release(
             return result
         with journal.locked(project.root):
             result.recovered = journal.recover(project.root, project.dist_dir)
+            if result.recovered is not None and result.recovered.finished:
+                return result  # that release was this one's to make: run release again for more
             project = project_mod.load(project.root)  # as the lock and the recovery left it
             result.plan = cut.plan(project, result.checked, bump=bump, date=today)
             result.outcome, result.commit = cut.cut(

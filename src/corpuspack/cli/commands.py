@@ -160,11 +160,15 @@ def release_command(
         ),
     )
     plan = result.plan
-    if result.recovered:
-        notice(fmt, result.recovered)
+    if result.recovered is not None:
+        notice(fmt, result.recovered.message)
+        if result.recovered.finished:
+            version = result.recovered.version
+            click.echo(f"release {version}: finished, {project.dist_dir / version}")
+            return
     if plan is None:
         _refused(result.report, fmt, strict)
-    after = f"{plan.part} after {plan.previous.name}" if plan.previous else ""
+    after = f" ({plan.part}, after {plan.previous.name})" if plan.previous else ""
     if dry_run:
         click.echo(
             f"would release {plan.version}"

@@ -187,8 +187,8 @@ def cut(project: Project, result, release: Plan, *, commit: bool) -> tuple[Outco
         )
     dist = project.dist_dir
     dist.mkdir(parents=True, exist_ok=True)
-    leftovers.sweep(dist, _is_pending)  # of releases killed before they could remove them
-    pending = leftovers.make(f".{release.version}{PENDING}", dist)
+    leftovers.sweep(dist, journal.is_pending)  # of releases killed before they could remove them
+    pending = leftovers.make(f".{release.version}{journal.PENDING}", dist)
     texts = {
         "datapackage.json": json.dumps(descriptor, indent=2, ensure_ascii=False) + "\n",
         CHANGELOG: versioning.add_to_changelog(changelog, release.entry),
@@ -217,13 +217,6 @@ def cut(project: Project, result, release: Plan, *, commit: bool) -> tuple[Outco
     finally:
         pending.remove()
     return replace(outcome, path=dist / release.version), made
-
-
-PENDING = ".pending-"
-
-
-def _is_pending(name: str) -> bool:
-    return name.startswith(".") and PENDING in name
 
 
 def _changelog(path: Path) -> str | None:

@@ -39,6 +39,11 @@ from corpuspack.release.writer import ReleaseError
 NAME = ".release-journal.json"
 CHANGELOG = "CHANGELOG.md"
 PROJECT_FILES = ("datapackage.json", CHANGELOG)
+PENDING = ".pending-"  # a release's folder in dist/ while it is made: .<version>.pending-<random>
+
+
+def is_pending(name: str) -> bool:
+    return name.startswith(".") and PENDING in name
 
 
 @contextlib.contextmanager
@@ -160,18 +165,32 @@ def _write_durably(path: Path, data: bytes) -> None:
         os.fsync(out.fileno())
 
 
-def recover(root: Path, dist: Path) -> str | None:
-    """Finish or roll back the release a killed run left, if any (under the lock); says which."""
+@dataclass(frozen=True)
+class Recovery:
+    version: str
+    finished: bool  # else rolled back
+
+    @property
+    def message(self) -> str:
+        if self.finished:
+            return f"finished release {self.version}, which an interrupted release had built"
+        return f"rolled back release {self.version}, which an interrupted release had begun"
+
+
+def recover(root: Path, dist: Path) -> Recovery | None:
+    """Finish or roll back the release a killed run left, if any (under the lock)."""
     journal = Journal.read(dist)
     if journal is None:
         return None
-    if (dist / journal.version).exists() or (
+    finished = (dist / journal.version).exists() or (
         journal.phase == "built" and (dist / journal.partial).is_dir()
-    ):
+    )
+    if finished:
         finish(journal, dist)
-        return f"finished release {journal.version}, which an interrupted release had built"
-    rollback(journal, root, dist)
-    return f"rolled back release {journal.version}, which an interrupted release had begun"
+    else:
+        rollback(journal, root, dist)
+    leftovers.sweep(dist, is_pending)  # the killed run's, now empty or half made
+    return Recovery(journal.version, finished)
 
 
 def write_project_files(root: Path, texts: dict[str, str]) -> None:
