@@ -259,6 +259,9 @@ def build(
     except ReleaseError as exc:
         result.close()
         raise CorpuspackError(str(exc)) from exc
+    except BaseException:  # Ctrl-C, say: the spill files go all the same
+        result.close()
+        raise
     return result
 
 
@@ -317,6 +320,9 @@ def release(
     except ReleaseError as exc:
         result.close()
         raise CorpuspackError(str(exc)) from exc
+    except BaseException:
+        result.close()
+        raise
     return result
 
 

@@ -11,6 +11,7 @@ import click
 
 from corpuspack import __version__, api
 from corpuspack.cli.options import (
+    Main,
     call,
     emit,
     errors,
@@ -24,7 +25,7 @@ from corpuspack.cli.options import (
 from corpuspack.findings.report import Report
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=Main, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="corpuspack")
 def main() -> None:
     """Package raw news captures into a validated, reproducible dataset release.

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import contextlib
 import os
+import signal
 import sys
+import threading
+import traceback
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, TypeVar
@@ -15,6 +18,49 @@ from corpuspack import api
 from corpuspack.build import engines
 from corpuspack.cli import render
 from corpuspack.findings.report import Report
+
+# The exit codes (README, "Exit codes"): each says something different to a script or CI.
+EXIT_FINDINGS = 1  # the input has errors (findings), or the command could not do its job
+EXIT_USAGE = 2  # the command line, or the project's configuration, cannot be used
+EXIT_INTERNAL = 3  # a bug in corpuspack: the message asks for a report
+EXIT_INTERRUPTED = 130  # Ctrl-C (SIGINT); SIGTERM gives 143
+
+
+class Terminated(BaseException):
+    """SIGTERM, raised like Ctrl-C's KeyboardInterrupt so that cleanups run and a release rolls back."""
+
+
+def _terminated(signum: int, frame: object) -> None:
+    raise Terminated()
+
+
+class Main(click.Group):
+    """The command group: exit codes that tell an interruption and a bug from bad input."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        main = threading.current_thread() is threading.main_thread()  # where signals are handled
+        previous = signal.signal(signal.SIGTERM, _terminated) if main else None
+        try:
+            return super().invoke(ctx)
+        except (click.exceptions.Exit, click.ClickException, click.Abort, SystemExit):
+            raise
+        except KeyboardInterrupt:
+            click.echo("interrupted: nothing more was written (exit 130)", err=True)
+            raise click.exceptions.Exit(EXIT_INTERRUPTED) from None
+        except Terminated:
+            click.echo("terminated: nothing more was written (exit 143)", err=True)
+            raise click.exceptions.Exit(128 + signal.SIGTERM) from None
+        except Exception as exc:
+            traceback.print_exc()
+            click.echo(
+                f"internal error: {type(exc).__name__}: {exc}; this is a bug in corpuspack: "
+                "please report it with the traceback above (exit 3)",
+                err=True,
+            )
+            raise click.exceptions.Exit(EXIT_INTERNAL) from None
+        finally:
+            if main:
+                signal.signal(signal.SIGTERM, previous)
 
 
 class ConfigError(click.ClickException):
@@ -142,10 +188,30 @@ engine_option = click.option(
     help="Where captures are processed: local processes (--jobs), or a Dask cluster (pip install "
     "'corpuspack[dask]'); the release is byte-identical either way.",
 )
+
+
+def _scheduler_address(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    """A Dask scheduler's address, checked here: distributed raises a bare ValueError on a bad one."""
+    if value is None:
+        return None
+    from urllib.parse import urlsplit
+
+    try:
+        parts = urlsplit(value if "://" in value else f"tcp://{value}")
+        if parts.port is None and not parts.hostname:  # .port raises on a port that is no number
+            raise ValueError("no host")
+    except ValueError as exc:
+        raise click.BadParameter(
+            f"{value!r} is not a scheduler address ({exc}); e.g. tcp://10.0.0.5:8786"
+        ) from exc
+    return value
+
+
 scheduler_option = click.option(
     "--scheduler",
     metavar="ADDRESS",
     default=None,
+    callback=_scheduler_address,
     help="With --engine dask: the scheduler to use (e.g. tcp://10.0.0.5:8786), whose workers have this "
     "corpuspack installed. Default: start a local cluster of --jobs workers.",
 )
