@@ -74,7 +74,10 @@ class Format:
         if not has_time:
             return Published("date", date=value.date(), month=value.month, day=value.day)
         if self.zone:
-            instant = value.replace(tzinfo=ZoneInfo(self.zone)).astimezone(dt.UTC)
+            try:
+                instant = value.replace(tzinfo=ZoneInfo(self.zone)).astimezone(dt.UTC)
+            except OverflowError:  # a time at the edge of year 9999 or year 1
+                return None
             return Published(
                 "datetime",
                 instant=instant,
@@ -113,7 +116,10 @@ def parse_page_date(
             text, languages=languages, settings=_settings(zone, full, aware=True)
         )
         if value is not None:
-            instant = value.astimezone(dt.UTC)
+            try:
+                instant = value.astimezone(dt.UTC)
+            except OverflowError as exc:
+                raise DateError(f"{original!r} is outside the years 1 to 9999 in UTC") from exc
             return Published(
                 "datetime",
                 instant=instant,
@@ -150,7 +156,10 @@ def parse_iso(value: str) -> Published:
         raise DateError(f"{value!r} is not an ISO 8601 date: {exc}") from exc
     if parsed.tzinfo is None:
         raise DateError(f"{value!r} has a time but no offset; add Z or +HH:MM")
-    instant = parsed.astimezone(dt.UTC)
+    try:
+        instant = parsed.astimezone(dt.UTC)
+    except OverflowError as exc:  # e.g. 9999-12-31T23:59:59-23:59 is in the year 10000 in UTC
+        raise DateError(f"{value!r} is outside the years 1 to 9999 in UTC") from exc
     return Published(
         "datetime",
         instant=instant,

@@ -11,7 +11,8 @@ and `meta` (optional) is what its sidecar would hold. Each capture's path is the
 bundle's path and its name, e.g. raw/tass/2024-05.jsonl.zst/001_leaders_meet.txt:
 that path is the capture's raw_path and the source of its id, so reordering or
 re-compressing a bundle changes nothing. A bundle is read as a stream, line by line,
-so it is never held in memory whole. Problems with a line, and every finding about a
+so it is never held in memory whole, and a line longer than max_file_bytes is counted as
+it streams past, never held (a compression bomb costs time, not memory). Problems with a line, and every finding about a
 capture from it, name the bundle and the line.
 """
 
@@ -50,16 +51,24 @@ class Member:
         return f"{self.shown.removesuffix(CAPTURE_SUFFIX)}{SIDECAR_SUFFIX}"
 
 
-def _lines(path: Path) -> Iterator[bytes]:
-    """The bundle's lines, decompressed as a stream; a truncated compressed file raises EOFError."""
+READ = 1 << 20  # bytes read from the file at a time
+# Compressed bytes handed to zstd at a time. zstd's decompressobj returns all it can make of its
+# input at once, and a frame can expand about 32,768 times (a 128 KB file to a 4 GiB line): 256
+# bytes at a time keep what a call makes under 8 MiB, and cost nothing measurable.
+ZSTD_STEP = 256
+
+
+def _lines(path: Path, max_bytes: int) -> Iterator[bytes | int]:
+    """The bundle's lines, decompressed as a stream (see _split); a truncated compressed file
+    raises EOFError."""
     with open(path, "rb") as raw:
         if path.name.endswith(".gz"):
             with gzip.GzipFile(fileobj=raw) as stream:  # raises EOFError itself when cut short
-                yield from stream
+                yield from _split(iter(lambda: stream.read(READ), b""), max_bytes)
         elif path.name.endswith(".zst"):
-            yield from _split(_zstd_chunks(raw))
+            yield from _split(_zstd_chunks(raw), max_bytes)
         else:
-            yield from raw
+            yield from _split(iter(lambda: raw.read(READ), b""), max_bytes)
 
 
 def _zstd_chunks(raw: BinaryIO) -> Iterator[bytes]:
@@ -68,26 +77,52 @@ def _zstd_chunks(raw: BinaryIO) -> Iterator[bytes]:
     decompressor = zstandard.ZstdDecompressor()
     frame = decompressor.decompressobj()
     started = False
-    while chunk := raw.read(1 << 20):
-        while chunk:
-            started = True
-            yield frame.decompress(chunk)
-            chunk = b""
-            if frame.eof:
-                chunk, frame, started = frame.unused_data, decompressor.decompressobj(), False
+    while block := raw.read(READ):
+        for at in range(0, len(block), ZSTD_STEP):
+            chunk = block[at : at + ZSTD_STEP]
+            while chunk:
+                started = True
+                yield frame.decompress(chunk)
+                chunk = b""
+                if frame.eof:
+                    chunk, frame, started = frame.unused_data, decompressor.decompressobj(), False
     if started:
         raise EOFError("the file ends inside a zstd frame (is it complete?)")
 
 
-def _split(chunks: Iterator[bytes]) -> Iterator[bytes]:
-    pending = b""
+def _split(chunks: Iterator[bytes], max_bytes: int) -> Iterator[bytes | int]:
+    """The lines of a stream of chunks, each with its newline; a line over max_bytes comes as its
+    length (an int) instead: it is counted as it streams past, never held whole."""
+    pending = bytearray()
+    over: int | None = None  # the length so far of a line over max_bytes
     for chunk in chunks:
-        pending += chunk
-        *lines, pending = pending.split(b"\n")
-        for line in lines:
-            yield line + b"\n"
-    if pending:
-        yield pending
+        start = 0
+        while (end := chunk.find(b"\n", start)) >= 0:
+            size = end + 1 - start
+            if over is not None:
+                yield over + size
+                over = None
+            elif len(pending) + size > max_bytes:
+                yield len(pending) + size
+                pending.clear()
+            else:
+                pending += chunk[start : end + 1]
+                yield bytes(pending)
+                pending.clear()
+            start = end + 1
+        rest = len(chunk) - start
+        if over is not None:
+            over += rest
+        elif len(pending) + rest > max_bytes:
+            over = len(pending) + rest
+            pending.clear()
+        else:
+            pending += chunk[start:]
+        del chunk  # before the next is made: a decompressed chunk can be megabytes
+    if over is not None:
+        yield over
+    elif pending:
+        yield bytes(pending)
 
 
 @dataclass(frozen=True)
@@ -100,22 +135,25 @@ class _Entry:
 
 
 def _entry(
-    line: bytes, number: int, names: dict[str, int], max_bytes: int
+    line: bytes | int, number: int, names: dict[str, int], max_bytes: int
 ) -> _Entry | tuple[str, str]:
-    """The capture on a line of a bundle, or (code, message) saying why the line holds none.
+    """The capture on a line of a bundle (or the length of a line over max_bytes, see _split), or
+    (code, message) saying why the line holds none.
 
     names (capture name -> line) is the bundle's so far; a capture taken from the line joins it.
     """
-    if len(line) > max_bytes:
+    if isinstance(line, int):
         return (
             "file-too-large",
-            f"line {number} is {len(line):,} bytes, over the "
+            f"line {number} is {line:,} bytes, over the "
             f'limit of {max_bytes:,} for one capture; raise "max_file_bytes"',
         )
     try:
         record = json.loads(line)
     except ValueError as exc:  # UnicodeDecodeError is a ValueError too
         return "invalid-jsonl", f"not a JSON object: {exc}; a bundle holds one JSON object per line"
+    except RecursionError:  # the decoder's own guard, before the stack runs out
+        return "invalid-jsonl", "nested too deeply to be a capture object"
     if not isinstance(record, dict):
         return (
             "invalid-jsonl",
@@ -167,8 +205,8 @@ def read(
     names: dict[str, int] = {}
     number = 0
     try:
-        for number, line in enumerate(_lines(path), start=1):
-            if not line.strip():
+        for number, line in enumerate(_lines(path, max_bytes), start=1):
+            if isinstance(line, bytes) and not line.strip():
                 continue
             entry = _entry(line, number, names, max_bytes)
             if isinstance(entry, _Entry):

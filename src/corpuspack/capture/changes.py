@@ -35,6 +35,12 @@ def changed_since(root: Path, ref: str, folder: str = "raw") -> set[str]:
     if ref.startswith("-"):
         raise ChangesUnavailable(f"{ref!r} is not a git ref")
     try:
+        _git(root, "rev-parse", "--is-inside-work-tree")
+    except ChangesUnavailable as exc:
+        if "not installed" in str(exc):
+            raise
+        raise ChangesUnavailable(f"{root} is not in a git repository") from exc
+    try:
         _git(root, "rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}")
     except ChangesUnavailable as exc:
         raise ChangesUnavailable(f"git ref {ref!r} not found") from exc

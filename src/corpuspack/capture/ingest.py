@@ -43,8 +43,12 @@ def _walk(raw_dir: Path) -> Iterator[tuple[str, str]]:
     stack = [""]
     while stack:
         folder = stack.pop()
-        with os.scandir(raw_dir / folder if folder else raw_dir) as it:
-            entries = sorted(it, key=lambda e: e.name)
+        try:
+            with os.scandir(raw_dir / folder if folder else raw_dir) as it:
+                entries = sorted(it, key=lambda e: e.name)
+        except OSError:  # no permission, or removed since its parent was listed
+            yield folder, "unreadable"
+            continue
         subfolders = []
         for entry in entries:
             relative = f"{folder}/{entry.name}" if folder else entry.name
@@ -80,7 +84,11 @@ def read(capture: Capture, max_bytes: int) -> tuple[Inputs, list[Finding]]:
     ]
     contents: dict[str, bytes] = {}
     for path, shown in files:
-        size = os.stat(path).st_size
+        try:
+            size = os.stat(path).st_size
+        except OSError as exc:
+            findings.append(unreadable(shown, exc))
+            continue
         if size > max_bytes:
             findings.append(
                 error(
@@ -91,8 +99,11 @@ def read(capture: Capture, max_bytes: int) -> tuple[Inputs, list[Finding]]:
                 )
             )
         else:
-            with open(path, "rb") as handle:
-                contents[shown] = handle.read()
+            try:
+                with open(path, "rb") as handle:
+                    contents[shown] = handle.read()
+            except OSError as exc:
+                findings.append(unreadable(shown, exc))
     inputs = Inputs(
         data=contents.get(capture.shown),
         sidecar=contents.get(sidecar_shown) if sidecar_shown else None,
@@ -101,6 +112,16 @@ def read(capture: Capture, max_bytes: int) -> tuple[Inputs, list[Finding]]:
         ),
     )
     return inputs, findings
+
+
+def unreadable(shown: str, exc: OSError) -> Finding:
+    """The finding about a file or folder that cannot be read: no permission, or gone."""
+    why = (
+        "it was removed while corpuspack read raw/ (run again)"
+        if isinstance(exc, FileNotFoundError)
+        else f"{exc.strerror or exc}"
+    )
+    return error(shown, "unreadable-file", f"cannot read it: {why}")
 
 
 class _CaseFolds:
@@ -143,7 +164,15 @@ class _Found:
 
     def add(self, relative: str, kind: str) -> None:
         shown = self.prefix + relative
-        if kind in ("symlink", "wrong-case-suffix", "other"):
+        if kind == "unreadable":
+            self.findings.append(
+                error(
+                    shown,
+                    "unreadable-file",
+                    "cannot list this folder (no permission, or removed while it was read)",
+                )
+            )
+        elif kind in ("symlink", "wrong-case-suffix", "other"):
             self.findings.append(_stray(shown, kind))
         elif kind == "sidecar":
             self.sidecars.add(relative[: -len(SIDECAR_SUFFIX)] + CAPTURE_SUFFIX)
@@ -190,6 +219,8 @@ def _stray(shown: str, kind: str) -> Finding:
 def _name_problems(relative: str, shown: str, folds: _CaseFolds, prefix: str) -> list[Finding]:
     """Why a path cannot be used as it is named: not portable, or clashing in letter case."""
     if not _PORTABLE_PATH.fullmatch(relative):
+        # A name that is not UTF-8 (its bytes kept as surrogates) is shown with \x escapes.
+        shown = shown.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
         bad = [part for part in relative.split("/") if not _PORTABLE_NAME.fullmatch(part)]
         return [
             error(
@@ -274,7 +305,11 @@ def scan(raw_dir: Path, root: Path) -> Scan:
     seen = 0
     for relative, kind in _walk(raw_dir):
         seen += 1
-        problems = _name_problems(relative, found.prefix + relative, folds, found.prefix)
+        problems = (
+            _name_problems(relative, found.prefix + relative, folds, found.prefix)
+            if kind != "unreadable"
+            else []
+        )
         if problems:
             found.findings.extend(problems)
         else:

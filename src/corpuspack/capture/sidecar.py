@@ -166,9 +166,40 @@ def parse(data: bytes, shown: str) -> tuple[Sidecar | None, list[Finding]]:
     ), []
 
 
+MAX_DEPTH = 32  # nesting levels; a sidecar needs 3 (field, value, a list of keywords)
+# A level opens with one of these characters, so text with fewer cannot be deeper than MAX_DEPTH.
+_OPENERS = re.compile(r"[\[{:?-]")
+
+
+def _too_deep(text: str) -> int | None:
+    """The line at which the YAML nests deeper than MAX_DEPTH, if it does, found on libyaml's event
+    stream, before anything is composed: composing (recursive) a sidecar nested 1,000 levels deep
+    raises RecursionError, and 100,000 levels crash libyaml's composer (a segfault)."""
+    if len(_OPENERS.findall(text)) <= MAX_DEPTH:  # every sidecar a person writes: no parse
+        return None
+    depth = 0
+    for event in yaml.parse(text, Loader=_Loader):  # stops as soon as too deep: never quadratic
+        if isinstance(event, yaml.CollectionStartEvent):
+            depth += 1
+            if depth > MAX_DEPTH:
+                return event.start_mark.line + 1 if event.start_mark else 1
+        elif isinstance(event, yaml.CollectionEndEvent):
+            depth -= 1
+    return None
+
+
 def _compose(text: str, shown: str) -> tuple[yaml.Node | None, Any] | Finding:
     """(the YAML's node tree, the document built from it), checked to be plain data before it is built."""
     try:
+        deep = _too_deep(text)
+        if deep is not None:
+            return error(
+                shown,
+                "sidecar-invalid-yaml",
+                f"not valid sidecar YAML: nested more than {MAX_DEPTH} levels deep; a sidecar "
+                "holds a mapping of fields, each a {value, note} mapping",
+                line=deep,
+            )
         loader = _Loader(text)
         try:
             node = loader.get_single_node()

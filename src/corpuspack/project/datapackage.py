@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import jsonschema
 
+from corpuspack.project import jsonfile
 from corpuspack.project.vocabulary import Vocabulary, VocabularyError
 
 # SemVer 2.0.0, the regular expression the specification itself recommends.
@@ -183,7 +183,7 @@ class Project:
 
     def _read_json(self, path: Path, what: str) -> dict:
         try:
-            return json.loads(path.read_text(encoding="utf-8"))
+            return jsonfile.load(path)
         except (OSError, ValueError) as exc:
             raise ProjectError(f"{self.relative(path)}: cannot read the {what}: {exc}") from exc
 
@@ -201,7 +201,7 @@ class Project:
 
     def load_schema(self) -> dict:
         try:
-            return json.loads(self.schema_path.read_text(encoding="utf-8"))
+            return jsonfile.load(self.schema_path)
         except (OSError, ValueError) as exc:
             raise ProjectError(
                 f"{self.relative(self.schema_path)}: cannot read the Table Schema: {exc}"
@@ -220,21 +220,50 @@ def find_root(start: Path) -> Path:
     )
 
 
+# What load() needs of a descriptor before it uses it; frictionless checks the rest when a
+# release is written. A version names a folder in dist/: short enough for any file system.
+_DESCRIPTOR_SHAPE = jsonschema.Draft202012Validator(
+    {
+        "type": "object",
+        "required": ["name", "title", "version", "licenses", "resources"],
+        "properties": {
+            "name": {"type": "string"},
+            "title": {"type": "string"},
+            "version": {"type": "string", "maxLength": 64},
+            "licenses": {"type": "array", "items": {"type": "object"}},
+            "resources": {"type": "array", "items": {"type": "object"}},
+            "corpuspack": {"type": "object"},
+        },
+    }
+)
+
+
 def load(root: Path) -> Project:
     root = root.resolve()
     path = root / DESCRIPTOR
     try:
-        descriptor = json.loads(path.read_text(encoding="utf-8"))
+        descriptor = jsonfile.load(path, max_bytes=jsonfile.MAX_BYTES // 10)
     except FileNotFoundError as exc:
         raise ProjectError(f"{path}: not found; a corpus project needs a {DESCRIPTOR}") from exc
-    except ValueError as exc:
-        raise ProjectError(f"{path}: not valid JSON: {exc}") from exc
+    except OSError as exc:
+        raise ProjectError(f"{path}: cannot read it: {exc.strerror or exc}") from exc
+    except jsonfile.JSONFileError as exc:
+        raise ProjectError(f"{path}: {exc}") from exc
     if not isinstance(descriptor, dict):
         raise ProjectError(f"{path}: must hold a JSON object")
     for key in ("name", "title", "version", "licenses", "resources"):
         if key not in descriptor:
             raise ProjectError(f'{path}: missing "{key}"')
-    if not SEMVER.match(str(descriptor["version"])):
+    problem = next(iter(_DESCRIPTOR_SHAPE.iter_errors(descriptor)), None)
+    if problem is not None:
+        where = "/".join(str(p) for p in problem.absolute_path)
+        message = (
+            problem.message
+            if len(problem.message) <= 120
+            else f"{problem.message[:60]}...{problem.message[-50:]}"  # what is wrong is at the end
+        )
+        raise ProjectError(f'{path}: "{where}": {message}')
+    if not SEMVER.match(descriptor["version"]):
         raise ProjectError(
             f"{path}: version {descriptor['version']!r} is not SemVer (MAJOR.MINOR.PATCH, e.g. 1.0.0)"
         )

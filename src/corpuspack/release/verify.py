@@ -11,41 +11,20 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import shutil
-import tempfile
 from pathlib import Path
 
 import pyarrow.parquet as pq
 
+from corpuspack import faults, leftovers
 from corpuspack.checks import arrow as arrow_checks
 from corpuspack.findings.report import Finding, Report, error, warning
 from corpuspack.project.schema import RecordSchema, SchemaError
 from corpuspack.release import manifest as manifest_mod
 from corpuspack.release.package import sha256_file
+from corpuspack.release.verify_input import load_descriptor as _load_descriptor
+from corpuspack.release.verify_input import load_manifest as _load_manifest
 
 FRICTIONLESS_CHUNK = 5000
-
-
-def _load_manifest(release: Path) -> tuple[dict | None, list[Finding]]:
-    path = release / manifest_mod.NAME
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        return None, [
-            error(
-                manifest_mod.NAME,
-                "missing-manifest",
-                f"{release} has no {manifest_mod.NAME}: it is "
-                "not a corpuspack release, or one written before manifests (corpuspack < 0.2)",
-            )
-        ]
-    except (OSError, ValueError) as exc:
-        return None, [error(manifest_mod.NAME, "invalid-manifest", f"cannot read it: {exc}")]
-    if not isinstance(data, dict) or not isinstance(data.get("files"), list):
-        return None, [
-            error(manifest_mod.NAME, "invalid-manifest", 'expected an object with a "files" list')
-        ]
-    return data, []
 
 
 def _check_files(release: Path, data: dict) -> list[Finding]:
@@ -124,14 +103,23 @@ def _table_findings(table, descriptor: dict) -> list[tuple]:
 
 
 def _check_data(release: Path, data: dict) -> list[Finding]:
-    try:
-        descriptor = json.loads((release / "datapackage.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        return [error("datapackage.json", "invalid-datapackage", f"cannot read it: {exc}")]
-    findings = []
+    descriptor, findings = _load_descriptor(release)
+    if descriptor is None:
+        return findings
+    listed = {entry["path"] for entry in data["files"]}  # checked: in the release, as listed
     counts: dict[str, dict[str, int]] = {}
-    for resource in descriptor.get("resources", []):
-        name = resource.get("path", "")
+    for resource in descriptor["resources"]:
+        name = resource["path"]
+        if name not in listed or not name.endswith(".parquet"):
+            findings.append(
+                error(
+                    "datapackage.json",
+                    "invalid-datapackage",
+                    f"the resource {name!r} is not a Parquet file the manifest lists; verify "
+                    "reads nothing else",
+                )
+            )
+            continue
         config = "articles" if name.startswith("data/") else name.split("/", 1)[0]
         split = Path(name).name.split("-", 1)[0]
         try:
@@ -139,7 +127,7 @@ def _check_data(release: Path, data: dict) -> list[Finding]:
                 resource["schema"], expected=tuple(f["name"] for f in resource["schema"]["fields"])
             )
             table = pq.read_table(release / name)
-        except (KeyError, SchemaError, OSError, ValueError) as exc:
+        except (KeyError, TypeError, SchemaError, OSError, ValueError) as exc:
             findings.append(
                 error(name, "unreadable-data", f"cannot read it with its Table Schema: {exc}")
             )
@@ -204,7 +192,9 @@ def rebuild(release: Path, repository: Path, build) -> Report:
         report.extend([refusal])
         return report
     commit = source["commit"]
-    scratch = Path(tempfile.mkdtemp(prefix="corpuspack-verify-"))
+    _sweep_worktrees(repository)
+    owned = leftovers.make(SCRATCH)
+    scratch = owned.path
     worktree = scratch / "worktree"
     try:
         if (
@@ -223,6 +213,7 @@ def rebuild(release: Path, repository: Path, build) -> Report:
                 ]
             )
             return report
+        faults.point("verify-worktree")
         project_root = worktree / source.get("path", ".")
         out = scratch / "out" / release.name
         built = build(project_root, out)
@@ -236,8 +227,25 @@ def rebuild(release: Path, repository: Path, build) -> Report:
         return report
     finally:
         manifest_mod.git(repository, "worktree", "remove", "--force", str(worktree))
-        shutil.rmtree(scratch, ignore_errors=True)
+        owned.remove()
         manifest_mod.git(repository, "worktree", "prune")
+
+
+SCRATCH = "corpuspack-verify-"  # the rebuild's folder under $TMPDIR: its worktree and release
+
+
+def _sweep_worktrees(repository: Path) -> None:
+    """Remove the folders of rebuilds killed before they could, and their worktrees from git's
+    list (a kill during `git worktree add` leaves one locked, which prune keeps)."""
+    gone = leftovers.sweep(None, lambda name: name.startswith(SCRATCH))
+    if not gone:
+        return
+    listing = manifest_mod.git(repository, "worktree", "list", "--porcelain") or ""
+    for line in listing.splitlines():
+        path = line.removeprefix("worktree ")
+        if line.startswith("worktree ") and any(Path(path).is_relative_to(g) for g in gone):
+            manifest_mod.git(repository, "worktree", "remove", "--force", "--force", path)
+    manifest_mod.git(repository, "worktree", "prune")
 
 
 def _unrebuildable(source: dict, repository: Path) -> Finding | None:
