@@ -23,6 +23,10 @@ from __future__ import annotations
 
 import logging
 import multiprocessing
+import multiprocessing.connection
+import os
+import signal
+import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from typing import Any, Generic, Protocol, Self, TypeVar
@@ -94,6 +98,22 @@ class InProcess(Engine[Item, Out]):
         return Pending(lambda advance: _counted(self.task(items), len(items), advance))
 
 
+def _worker_start() -> None:
+    """In a worker: Ctrl-C is for the parent (which stops the pool), and the worker exits when
+    the parent dies. A pool's workers otherwise wait for work forever after a kill -9 of the
+    parent: each holds the writing end of the queue it reads, so it never sees the queue close."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    parent = multiprocessing.parent_process()
+    if parent is None:
+        return
+
+    def watch() -> None:
+        multiprocessing.connection.wait([parent.sentinel])  # ready when the parent is gone
+        os._exit(1)
+
+    threading.Thread(target=watch, name="corpuspack-parent-watch", daemon=True).start()
+
+
 class Local(Engine[Item, Out]):
     """Batches in `jobs` spawned processes (or in this one), keeping the pool open."""
 
@@ -114,13 +134,16 @@ class Local(Engine[Item, Out]):
         if self.pool is None:
             # spawn, not fork: a forked child of a process that has started pyarrow's threads can hang.
             self.pool = ProcessPoolExecutor(
-                max_workers=self.jobs, mp_context=multiprocessing.get_context("spawn")
+                max_workers=self.jobs,
+                mp_context=multiprocessing.get_context("spawn"),
+                initializer=_worker_start,
             )
         return self.pool
 
     def __exit__(self, *exc: object) -> None:
         if self.pool:
-            self.pool.shutdown()
+            # After a failure or Ctrl-C, the batches not yet started are not worth waiting for.
+            self.pool.shutdown(cancel_futures=exc[0] is not None if exc else False)
 
     def batch(self, base: int) -> int:
         """Enough for every worker."""
@@ -186,7 +209,7 @@ class Dask(Engine[Item, Out]):
                     silence_logs=logging.ERROR,
                 )
                 self.client = Client(self.cluster)
-        except (OSError, TimeoutError) as exc:
+        except (OSError, TimeoutError, ValueError) as exc:  # ValueError: a malformed address
             self.__exit__()
             where = (
                 f"the Dask scheduler at {self.scheduler}"
