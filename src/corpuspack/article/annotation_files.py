@@ -16,6 +16,7 @@ import jsonschema
 
 from corpuspack.capture.names import SPANS_JSONL_SUFFIX
 from corpuspack.findings.report import Finding, error, warning
+from corpuspack.project import jsonfile
 
 
 @dataclass(frozen=True)
@@ -90,9 +91,16 @@ def parse_jsonl(data: bytes, shown: str) -> tuple[list[Span], list[Finding]]:
             continue
         try:
             value = json.loads(line, object_pairs_hook=_unique_keys)
+            if jsonfile.too_deep(value):  # jsonschema's messages would recurse into it
+                raise RecursionError
         except ValueError as exc:
             findings.append(
                 error(shown, "annotation-syntax", f"not a JSON object: {exc}", line=number)
+            )
+            continue
+        except RecursionError:
+            findings.append(
+                error(shown, "annotation-syntax", "nested too deeply to be a span", line=number)
             )
             continue
         problem = next(iter(sorted(_SPAN_LINE.iter_errors(value), key=lambda e: e.path)), None)
