@@ -32,7 +32,8 @@ from corpuspack.build.store import StoreError
 from corpuspack.cache import Cache
 from corpuspack.capture import changes
 from corpuspack.checks.card import card_findings
-from corpuspack.findings.report import Report
+from corpuspack.findings.report import Finding, Report
+from corpuspack.findings.report import error as finding_error
 from corpuspack.project import datapackage as project_mod
 from corpuspack.project import scaffold
 from corpuspack.project.datapackage import Project
@@ -179,6 +180,9 @@ def check(
     """
     focus = focus_of(project, paths)
     notices = []
+    refused: list[Finding] = []
+    if changed_since is not None and extensions is None:
+        extensions, refused = _contribution_extensions(project, changed_since)
     if changed_since is not None:
         try:
             changed = changes.changed_since(project.root, changed_since)
@@ -188,7 +192,39 @@ def check(
             focus = changed if focus is None else focus & changed
             notices.append(f"{len(changed)} file(s) under raw/ changed since {changed_since}")
     checked = run_checks(project, focus=focus, scale=scale, today=today, extensions=extensions)
+    checked.report.extend(refused)
     return CheckResult(checked, notices)
+
+
+def _contribution_extensions(
+    project: Project, ref: str
+) -> tuple[plugins.Extensions | None, list[Finding]]:
+    """The extensions to check a contribution (the changes since ref) with: a contribution's
+    code is never run, so when it changes a plugin module of the project, the project's
+    modules are left out and each changed file is an error for a maintainer to review."""
+    try:
+        files = [f.path for f in plugins.project_sources(project)]
+        changed = sorted(p for f in files for p in changes.changed_since(project.root, ref, f))
+    except changes.ChangesUnavailable:
+        return None, []
+    except plugins.PluginError as exc:
+        raise ConfigError(str(exc)) from exc
+    if not changed:
+        return None, []
+    refused = [
+        finding_error(
+            path,
+            "contribution-changes-plugin",
+            "the changes since "
+            f"{ref} change this plugin module; corpuspack runs no code from a contribution, so "
+            "the checks ran without the project's plugin modules",
+        )
+        for path in changed
+    ]
+    try:
+        return plugins.load(project=project, project_code=False), refused
+    except (plugins.PluginError, ProfileError) as exc:
+        raise ConfigError(str(exc)) from exc
 
 
 def focus_of(project: Project, paths: Iterable[Path]) -> set[str] | None:

@@ -113,10 +113,14 @@ class _OwnProfiles:
 
 
 def manager(
-    extra: Iterable[object] = (), *, entry_points: bool = True, project: Project | None = None
+    extra: Iterable[object] = (),
+    *,
+    entry_points: bool = True,
+    project: Project | None = None,
+    project_code: bool = True,
 ) -> pluggy.PluginManager:
     """A plugin manager with the built-ins, the installed plugins, the project's own and extra
-    registered, in that order."""
+    registered, in that order. project_code False: the project's profiles, not its modules."""
     plugins = pluggy.PluginManager(hooks.PROJECT)
     plugins.add_hookspecs(hooks.Specs)
     plugins.register(builtin, name="corpuspack")
@@ -128,7 +132,8 @@ def manager(
     if project is not None:
         plugins.register(_OwnProfiles(ProjectProfiles(project.root)), name="project-profiles")
         try:
-            modules = import_modules(project.root, project.settings.plugins)
+            wanted = project.settings.plugins if project_code else ()
+            modules = import_modules(project.root, wanted)
         except ProjectPluginError as exc:
             raise PluginError(str(exc)) from exc
         for module in modules:
@@ -139,11 +144,15 @@ def manager(
 
 
 def load(
-    extra: Iterable[object] = (), *, entry_points: bool = True, project: Project | None = None
+    extra: Iterable[object] = (),
+    *,
+    entry_points: bool = True,
+    project: Project | None = None,
+    project_code: bool = True,
 ) -> Extensions:
-    """The extensions of the built-ins, installed plugins, a project's own (if given) and extra
-    plugin objects."""
-    plugins = manager(extra, entry_points=entry_points, project=project)
+    """The extensions of the built-ins, installed plugins, a project's own (if given; without
+    its plugin modules if not project_code) and extra plugin objects."""
+    plugins = manager(extra, entry_points=entry_points, project=project, project_code=project_code)
     call = plugins.hook
     try:
         for codes in reversed(call.corpuspack_findings()):
@@ -163,8 +172,13 @@ def load(
         ),
         engines=engines,
         plugins=_distributions(plugins),
-        sources=_sources(project),
+        sources=_sources(project) if project_code else (),
     )
+
+
+def project_sources(project: Project) -> tuple[SourceFile, ...]:
+    """The files of the plugin modules a project's datapackage.json names."""
+    return _sources(project)
 
 
 def _sources(project: Project | None) -> tuple[SourceFile, ...]:
