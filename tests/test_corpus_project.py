@@ -270,3 +270,26 @@ def test_a_contribution_that_changes_plugin_code_does_not_run_it(tmp_path):
     assert not marker.exists()
     refused = [f for f in report["findings"] if f["code"] == "contribution-changes-plugin"]
     assert [f["file"] for f in refused] == ["weather_plugin_c.py"] and done.returncode == 1
+
+
+def test_verify_names_the_plugin_packages_and_versions_a_rebuild_here_lacks():
+    from corpuspack.release.verify import installed_differences
+
+    found = installed_differences(
+        {
+            "extensions": {"distributions": ["corpuspack-absent-plugin==1.0", "click==0.0.1"]},
+            "corpuspack_version": "0.0.0",
+            "dependencies": {},
+        }
+    )
+    errors = [f.message for f in found if f.code == "rebuild-plugin-missing"]
+    assert len(errors) == 2
+    assert "corpuspack-absent-plugin==1.0; it is not installed" in errors[0]
+    assert "click==0.0.1" in errors[1] and " is installed" in errors[1]
+    (other,) = [f for f in found if f.code == "rebuild-other-corpuspack"]
+    assert other.severity == "warning" and "corpuspack 0.0.0" in other.message
+    from corpuspack import __version__
+    from corpuspack.release.manifest import dependency_versions
+
+    same = {"corpuspack_version": __version__, "dependencies": dependency_versions()}
+    assert installed_differences(same) == []
