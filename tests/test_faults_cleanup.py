@@ -15,10 +15,10 @@ from pathlib import Path
 
 import pytest
 
-from conftest import invoke
 from corpuspack import faults, leftovers
 from corpuspack.cli.commands import main
 from corpuspack.release import manifest
+from support import invoke
 
 WAIT = 60  # seconds a test waits for a process to do what it must, at most (not a timing test)
 

@@ -18,8 +18,8 @@ import pyarrow.parquet as pq
 import pytest
 from click.testing import CliRunner
 
-from conftest import copy_project, invoke, set_version
 from corpuspack.release import journal, manifest
+from support import copy_project, invoke, set_version
 
 TASS = "raw/tass/002_7aabf56efc3e79f2.txt"
 DATE = "2026-11-24"

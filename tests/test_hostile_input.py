@@ -17,9 +17,9 @@ import pyarrow.parquet as pq
 import pytest
 import zstandard
 
-from conftest import invoke
 from corpuspack.capture import bundles, ingest
 from corpuspack.release.package import sha256_file
+from support import invoke
 
 CAPTURE = "raw/tass/002_7aabf56efc3e79f2.txt"
 SIDECAR = CAPTURE.removesuffix(".txt") + ".meta.yaml"
