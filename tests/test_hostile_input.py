@@ -243,6 +243,16 @@ def release(project, runner, tmp_path) -> Path:
     return out
 
 
+def test_an_empty_out_folder_made_beforehand_is_written_into(project, runner, tmp_path):
+    out = tmp_path / "made-beforehand"
+    out.mkdir()
+    built = invoke(runner, "build", "--project", str(project), "--out", str(out))
+    assert built.exit_code == 0, built.output
+    assert (out / "manifest.json").is_file()
+    verified = invoke(runner, "verify", str(out))
+    assert verified.exit_code == 0, verified.output
+
+
 def _edit(release: Path, name: str, change) -> None:
     """Change a release's file and its manifest entry to match: a consistent, hostile release."""
     path = release / name

@@ -319,7 +319,8 @@ def write_release(
             written = _write_data(staging, settings.splits, inputs, settings.shard_rows)
             _write_metadata(staging, descriptor, settings, inputs, vocabulary, source, *written)
         files = _listing(staging)
-        if target.exists():
+        # An empty folder (made beforehand for --out, say) holds no release: it is replaced.
+        if target.exists() and not (target.is_dir() and not any(target.iterdir())):
             differences = _differences(target, staging)
             if differences:
                 raise ReleaseExists(target, differences, _suggestion(target, staging))
