@@ -9,9 +9,11 @@ import errno
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 import pyarrow.parquet as pq
@@ -246,3 +248,28 @@ def test_two_releases_at_once_make_one_release(repo, clean):
     assert "another `corpuspack release` is running" in refusal or "nothing changed" in refusal
     assert "Traceback" not in refusal
     assert_released_once(repo, clean)
+
+
+def test_ctrl_c_after_the_commit_rolls_the_release_back(repo, tmp_path):
+    before = state(repo)
+    ready = tmp_path / "ready"
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join(sys.path),
+        journal.faults.ENV: "release-committed:stop",
+        journal.faults.READY: str(ready),
+    }
+    command = [sys.executable, "-m", "corpuspack.cli", "release", "--project", str(repo)]
+    run = subprocess.Popen(
+        [*command, "--date", DATE], stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env
+    )
+    deadline = time.monotonic() + 120  # at most: not a timing test
+    while not ready.exists() and run.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert ready.exists(), run.communicate()
+    assert git(repo, "log", "-1", "--format=%s").strip() == "Release 1.0.1"  # stopped after it
+    run.send_signal(signal.SIGINT)
+    _, err = run.communicate(timeout=120)
+    assert run.returncode == 130, err
+    assert b"Traceback" not in err
+    assert state(repo) == before
