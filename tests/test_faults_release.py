@@ -209,6 +209,19 @@ def test_a_full_disk_while_the_project_is_changed_rolls_it_back(
     assert_released_once(repo, clean)
 
 
+def test_a_full_disk_once_the_release_is_in_place_is_finished_by_the_next(
+    repo, clean, runner, monkeypatch
+):
+    monkeypatch.setenv(journal.faults.ENV, "release-renamed:enospc")
+    failed = release(runner, repo)
+    assert failed.exit_code == 1 and "run `corpuspack release` again to finish" in failed.output
+    monkeypatch.delenv(journal.faults.ENV)
+    again = release(runner, repo)
+    assert again.exit_code == 0, again.output
+    assert "finished release 1.0.1" in again.output
+    assert_released_once(repo, clean)
+
+
 def test_a_changelog_that_is_not_utf8_is_refused_before_anything_is_written(repo, runner):
     (repo / "CHANGELOG.md").write_bytes(b"# Changelog\n\n## 1.0.0 \xe9t\xe9\n")
     git(repo, "commit", "--quiet", "-am", "A Latin-1 changelog")

@@ -210,6 +210,13 @@ def cut(project: Project, result, release: Plan, *, commit: bool) -> tuple[Outco
             faults.point("release-built")
             journal.finish(record, dist)
         except BaseException as exc:  # a failure or Ctrl-C: the project as it was
+            if (dist / release.version).exists():  # in place: complete, but for the journal
+                if isinstance(exc, OSError):
+                    raise ReleaseError(
+                        f"release {release.version} is written, but {exc}; run `corpuspack "
+                        "release` again to finish it"
+                    ) from exc
+                raise
             journal.rollback(record, project.root, dist)
             if isinstance(exc, OSError):
                 raise ReleaseError(

@@ -75,11 +75,15 @@ class Journal:
     def write(self, dist: Path) -> None:
         """Atomically and durably: the journal is what a kill leaves to go by."""
         temporary = dist / f"{NAME}.tmp"
-        with open(temporary, "w", encoding="utf-8") as out:
-            json.dump(asdict(self), out)
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(temporary, dist / NAME)
+        try:
+            with open(temporary, "w", encoding="utf-8") as out:
+                json.dump(asdict(self), out)
+                out.flush()
+                os.fsync(out.fileno())
+            os.replace(temporary, dist / NAME)
+        except BaseException:
+            temporary.unlink(missing_ok=True)
+            raise
         leftovers.fsync_folder(dist)
 
     @classmethod
