@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import subprocess
 from pathlib import Path
 
 from click.testing import CliRunner
@@ -37,3 +38,19 @@ def invoke(runner: CliRunner, *args: str):
     from corpuspack.cli import main
 
     return runner.invoke(main, list(args), catch_exceptions=False)
+
+
+def committed_release(project: Path, runner, monkeypatch) -> Path:
+    """The corpus committed in a new git repository, and its release built from that commit."""
+    for key in ("AUTHOR", "COMMITTER"):
+        monkeypatch.setenv(f"GIT_{key}_NAME", "Maintainer")
+        monkeypatch.setenv(f"GIT_{key}_EMAIL", "m@example.org")
+    for args in (
+        ["init", "--quiet", "--initial-branch=main"],
+        ["add", "-A"],
+        ["commit", "-qm", "c"],
+    ):
+        subprocess.run(["git", "-C", str(project), *args], check=True, capture_output=True)
+    built = invoke(runner, "build", "--project", str(project))
+    assert built.exit_code == 0, built.output
+    return project / "dist/1.1.2"

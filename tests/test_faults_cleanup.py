@@ -18,7 +18,7 @@ import pytest
 from corpuspack import faults, leftovers
 from corpuspack.cli.commands import main
 from corpuspack.release import manifest
-from support import invoke
+from support import committed_release, invoke
 
 WAIT = 60  # seconds a test waits for a process to do what it must, at most (not a timing test)
 
@@ -115,21 +115,6 @@ def test_a_killed_builds_leftovers_are_removed_by_the_next_and_a_live_runs_kept(
     live_spill.remove()
 
 
-def _committed_release(project: Path, runner, monkeypatch) -> Path:
-    for key in ("AUTHOR", "COMMITTER"):
-        monkeypatch.setenv(f"GIT_{key}_NAME", "Maintainer")
-        monkeypatch.setenv(f"GIT_{key}_EMAIL", "m@example.org")
-    for args in (
-        ["init", "--quiet", "--initial-branch=main"],
-        ["add", "-A"],
-        ["commit", "-qm", "c"],
-    ):
-        subprocess.run(["git", "-C", str(project), *args], check=True, capture_output=True)
-    built = invoke(runner, "build", "--project", str(project))
-    assert built.exit_code == 0, built.output
-    return project / "dist/1.1.2"
-
-
 def _worktrees(project: Path) -> list[str]:
     listing = manifest.git(project, "worktree", "list", "--porcelain") or ""
     return [line.split(" ", 1)[1] for line in listing.splitlines() if line.startswith("worktree ")]
@@ -138,7 +123,7 @@ def _worktrees(project: Path) -> list[str]:
 def test_a_killed_verify_rebuilds_worktree_is_removed_by_the_next(
     project, runner, monkeypatch, tmp
 ):
-    release = _committed_release(project, runner, monkeypatch)
+    release = committed_release(project, runner, monkeypatch)
     command = [sys.executable, "-m", "corpuspack.cli", "verify", "--rebuild", str(release)]
     killed = subprocess.run(
         command, env=env(tmp, **{faults.ENV: "verify-worktree:kill"}), capture_output=True

@@ -19,7 +19,7 @@ import zstandard
 
 from corpuspack.capture import bundles, ingest
 from corpuspack.release.package import sha256_file
-from support import invoke
+from support import committed_release, invoke
 
 CAPTURE = "raw/tass/002_7aabf56efc3e79f2.txt"
 SIDECAR = CAPTURE.removesuffix(".txt") + ".meta.yaml"
@@ -331,6 +331,25 @@ def test_verify_on_a_hostile_release_names_it_and_reads_nothing_outside(
     codes = {f["code"] for f in json.loads(result.stdout)["findings"]}
     assert codes & {"invalid-manifest", "invalid-datapackage"}, result.output
     assert all(p.resolve().is_relative_to(release.resolve()) for p in read)
+
+
+def test_verify_rebuild_reads_nothing_through_a_link_in_the_release(
+    project, runner, monkeypatch, tmp_path
+):
+    release = committed_release(project, runner, monkeypatch)
+    secret = tmp_path / "secret.txt"
+    secret.write_text("outside the release", encoding="utf-8")
+    readme = release / "README.md"
+    readme.unlink()
+    readme.symlink_to(secret)
+    read = []
+    real = Path.read_bytes
+    monkeypatch.setattr(Path, "read_bytes", lambda p: read.append(p.resolve()) or real(p))
+    result = invoke(runner, "verify", "--rebuild", str(release), "--format", "json")
+    assert result.exit_code == 1 and "outside the release" not in result.output
+    codes = [(f["code"], f["file"]) for f in json.loads(result.stdout)["findings"]]
+    assert ("missing-file", "README.md") in codes
+    assert secret.resolve() not in read
 
 
 def test_a_malformed_scheduler_address_is_a_usage_error(project, runner):

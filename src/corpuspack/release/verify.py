@@ -328,14 +328,18 @@ def compare(release: Path, rebuilt: Path, data: dict) -> list[Finding]:
             p.relative_to(folder).as_posix()
             for folder in (release, rebuilt)
             for p in folder.rglob("*")
-            if p.is_file()
+            if p.is_file() and not p.is_symlink()  # a link could lead out of the release
         }
     )
     for name in names:
         ours, theirs = release / name, rebuilt / name
         if not theirs.is_file():
             findings.append(error(name, "not-rebuilt", "the rebuild does not write this file"))
-        elif not ours.is_file():
+        elif (
+            not ours.is_file()
+            or ours.is_symlink()
+            or not ours.resolve().is_relative_to(release.resolve())  # through a linked folder
+        ):
             findings.append(
                 error(name, "missing-file", "the rebuild writes this file; the release lacks it")
             )
