@@ -221,7 +221,8 @@ def _compose(text: str, shown: str) -> tuple[yaml.Node | None, Any] | Finding:
             "sidecar-invalid-yaml",
             f"not valid sidecar YAML: {exc.problem or exc.context}; "
             "sidecars hold plain mappings of {value, note} (no tags, no aliases)",
-            line=mark.line + 1 if mark else None,
+            # libyaml marks an error at the end of the stream on the line after the last one.
+            line=min(mark.line + 1, text.count("\n") + 1) if mark else None,
         )
     except yaml.YAMLError as exc:
         return error(shown, "sidecar-invalid-yaml", f"not valid YAML: {exc}")
