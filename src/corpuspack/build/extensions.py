@@ -17,7 +17,7 @@ from corpuspack.annotate import quotations
 from corpuspack.article.record import Annotation, Article
 from corpuspack.checks import corpus
 from corpuspack.findings.report import Finding
-from corpuspack.hooks import Annotator, CorpusCheck, RecordCheck
+from corpuspack.hooks import Annotator, CorpusCheck, FieldSource, RecordCheck
 
 
 @dataclass(frozen=True)
@@ -58,11 +58,12 @@ class DuplicateChecks:
 
 @dataclass(frozen=True)
 class Chosen:
-    """The annotators and checks a build runs (default: corpuspack's own)."""
+    """The annotators, checks and field sources a build runs (default: corpuspack's own)."""
 
     annotators: tuple[Annotator, ...] = (QuotationAnnotator(),)
     record_checks: tuple[RecordCheck, ...] = (MetadataChecks(),)
     corpus_checks: tuple[CorpusCheck, ...] = field(default=(DuplicateChecks(),))
+    field_sources: tuple[FieldSource, ...] = ()  # of the corpus's own fields (none built in)
 
 
 BUILTIN = Chosen()

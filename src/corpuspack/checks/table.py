@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 import pyarrow as pa
 from frictionless import Resource, Schema
 
-from corpuspack.article.record import Article
+from corpuspack.article.record import RECORD_FIELDS, Article
 from corpuspack.checks import arrow as arrow_checks
 from corpuspack.findings.report import Finding, error
 from corpuspack.project.schema import RecordSchema
@@ -42,7 +42,8 @@ def _code(error_type: str, field: str | None, note: str) -> str:
         match = _CONSTRAINT.search(note)
         constraint = match.group(1) if match else ""
         if constraint == "required":
-            return f"missing-{field}"
+            # The corpus's own fields share one code; each built-in field has its own.
+            return f"missing-{field}" if field in RECORD_FIELDS else "missing-field"
         if constraint == "unique" and field == "id":
             return "duplicate-id"
         return _CODES.get(constraint, "constraint-violation")
@@ -178,6 +179,13 @@ def _findings(
                 else repr(value_shown[:77] + "...")
             )
             hint = _HINTS.get(code, "fix the capture or its sidecar")
+            if field not in RECORD_FIELDS:
+                hint = (
+                    "give it in the sidecar as fields: {"
+                    + f"{field}: "
+                    + "{value: ..., note: ...}}"
+                    " (a bundle's line: in its meta), or from the plugin that fills it"
+                )
             message = f"{field} = {shown}: {note}; {hint}"
         file, line = article.source_of(field) if field else (article.raw_path, None)
         finding = error(file, code, message, line=line, field=field)

@@ -34,11 +34,12 @@ class Extensions:
     corpus_checks: tuple[hooks.CorpusCheck, ...]
     profile_sources: tuple[hooks.ProfileSource, ...]
     engines: Mapping[str, hooks.EngineFactory]
+    field_sources: tuple[hooks.FieldSource, ...] = field(default=())
     plugins: tuple[str, ...] = field(default=())  # "name==version" of each plugin distribution
 
     def chosen(self) -> Chosen:
         """What a build runs of these."""
-        return Chosen(self.annotators, self.record_checks, self.corpus_checks)
+        return Chosen(self.annotators, self.record_checks, self.corpus_checks, self.field_sources)
 
     def profile_texts(self) -> dict[str, str]:
         """Every profile's YAML by file name; a later source's file of the same name wins."""
@@ -84,6 +85,7 @@ def load(extra: Iterable[object] = (), *, entry_points: bool = True) -> Extensio
             call.corpuspack_profile_sources(), hooks.ProfileSource, "profile source"
         ),
         engines=engines,
+        field_sources=_gathered(call.corpuspack_field_sources(), hooks.FieldSource, "field source"),
         plugins=_distributions(plugins),
     )
 
