@@ -59,10 +59,11 @@ class Process:
     known_outlets: tuple[str, ...]
     vocabulary: Vocabulary
     annotators: tuple[Annotator, ...]
+    profile_texts: tuple[profiles.ProfileText, ...] = profiles.packaged()
     custom: CustomFields = NO_CUSTOM_FIELDS
 
     def batch(self, items: Sequence[Work]) -> list[Entry]:
-        registry, known = profiles.registry(), list(self.known_outlets)
+        registry, known = profiles.load_registry(self.profile_texts), list(self.known_outlets)
         return [
             process(capture, inputs, registry, known, self.vocabulary, self.annotators, self.custom)
             for capture, inputs in items
