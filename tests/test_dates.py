@@ -166,10 +166,11 @@ def _project(root: Path, published: str, *, partial_precisions: bool = True) -> 
 
 
 def _checked(project: Path):
+    loaded = api.load_project(project)
     with api.check(
-        api.load_project(project),
+        loaded,
         today=dt.date(2026, 1, 1),
-        extensions=plugins.load(entry_points=False),
+        extensions=plugins.load(entry_points=False, project=loaded),
     ) as result:
         errors = [f for f in result.report.findings if f.severity == "error"]
         records = {a.raw_path: a for a in result.checked.articles}
@@ -216,3 +217,35 @@ def test_a_malformed_sidecar_date_is_a_sentence_naming_file_line_and_forms(
     message = errors[0].message
     assert said in message and "YYYY-MM-DD (a day: 2005-02-28)" in message
     assert "\\d" not in message and "^" not in message
+
+
+def test_a_corpus_made_by_init_takes_a_partial_date(tmp_path):
+    from corpuspack.project.scaffold import Answers
+
+    folder = tmp_path / "fresh"
+    api.init(
+        folder,
+        Answers(
+            name="fresh-corpus",
+            title="A fresh corpus",
+            licence="CC-BY-4.0",
+            author="The test",
+            outlets=("Example News",),
+        ),
+    )
+    (folder / "profiles/example-news.yaml").write_text(
+        "outlet: Example News\nslug: example-news\ntitle: first-line\n", encoding="utf-8"
+    )
+    capture = folder / "raw/example-news/001.txt"
+    capture.parent.mkdir(parents=True)
+    capture.write_text(UNDATED, encoding="utf-8")
+    capture.with_name("001.meta.yaml").write_text(
+        "published: {value: '2005-02', note: the archive's folder}\n", encoding="utf-8"
+    )
+    errors, records = _checked(folder)
+    assert errors == []
+    record = records["raw/example-news/001.txt"]
+    assert (record.published_precision, record.published_date) == (
+        "year-month",
+        dt.date(2005, 2, 1),
+    )
