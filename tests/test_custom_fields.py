@@ -408,3 +408,29 @@ def test_values_are_read_as_their_table_schema_type(descriptor, value, expected)
 def test_values_not_of_their_type_say_why(descriptor, value, problem):
     found, said = read_value(descriptor, value)
     assert found is None and said is not None and problem in said
+
+
+@pytest.mark.parametrize("cached", [False, True])
+def test_a_custom_field_may_be_required_known_by_the_settings(corpus, tmp_path, cached):
+    path = corpus / "datapackage.json"
+    descriptor = json.loads(path.read_text(encoding="utf-8"))
+    descriptor["corpuspack"]["require"] = [*descriptor["corpuspack"].get("require", []), "priority"]
+    path.write_text(json.dumps(descriptor), encoding="utf-8")
+    # Acknowledged as unknown, with a note: not missing.
+    (corpus / "raw/rt/004_f2e18ad958418c56.meta.yaml").write_text(
+        "fields:\n  category: {value: diplomacy, note: desk list}\n"
+        "  priority: {value: null, note: the editors did not rank it}\n",
+        encoding="utf-8",
+    )
+    scale = {"cache_dir": tmp_path / "cache"} if cached else {}
+    if cached:
+        _check(corpus, **scale)  # fills the cache: the check below takes every record from it
+    findings, _ = _check(corpus, **scale)
+    missing = sorted((f.file, f.line, f.field) for f in findings if f.code == "missing-metadata")
+    assert missing == [  # those whose sidecar, or bundle line, gives no priority
+        ("raw/rt/2022-03.jsonl", 2, "priority"),
+        ("raw/sputnik/000_b815a870e73c6b09.txt", None, "priority"),
+        ("raw/tass/002_7aabf56efc3e79f2.txt", None, "priority"),
+    ]
+    message = next(f.message for f in findings if f.code == "missing-metadata")
+    assert "fields: {priority: {value: ..., note: where it comes from}}" in message

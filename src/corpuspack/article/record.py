@@ -108,6 +108,11 @@ class Article:
             return self.sidecar_path, lines.get(given)
         return self.raw_path, dict(self.page_lines).get(name)
 
+    def value(self, name: str) -> Any:
+        """A field's value by name: a built-in field's, or one of the corpus's own."""
+        custom = dict(self.custom)
+        return custom[name] if name in custom else getattr(self, name)
+
     def to_json(self) -> dict:
         """A JSON-safe form of the built-in fields (the custom ones' values are as to_row gives
         them); from_json reverses it exactly."""
