@@ -126,16 +126,20 @@ def _found(findings) -> list[tuple]:
     return sorted((f.file, f.line, f.code, f.field) for f in findings if f.severity == "error")
 
 
-def test_custom_fields_reach_parquet_card_package_croissant_and_datasets(corpus, tmp_path):
-    release = tmp_path / "release-custom-fields"
+@pytest.fixture
+def release(corpus, tmp_path) -> Path:
+    folder = tmp_path / "release-custom-fields"
     with api.build(
         api.load_project(corpus),
-        out=release,
+        out=folder,
         today=TODAY,
         extensions=plugins.load(entry_points=False),
     ) as built:
         assert built.written, [f for f in built.report.findings if f.severity == "error"]
+    return folder
 
+
+def test_custom_fields_reach_parquet_card_package_croissant_and_datasets(release):
     arrow = pq.read_schema(release / "data/train-00000-of-00001.parquet")
     assert arrow.names[-4:] == ["category", "priority", "collected", "topics"]
     assert [str(arrow.field(n).type) for n in arrow.names[-4:]] == [
@@ -188,6 +192,22 @@ def test_custom_fields_reach_parquet_card_package_croissant_and_datasets(corpus,
     assert types["articles/collected"] == "sc:Date"
     topics = next(f for f in record_set["field"] if f["@id"] == "articles/topics")
     assert topics["isArray"] is True and topics["dataType"] == "sc:Text"
+
+
+def test_mlcroissant_reads_the_custom_fields(release):
+    import mlcroissant as mlc
+
+    dataset = mlc.Dataset(jsonld=release / "croissant.json")
+    got = {
+        record["articles/raw_path"].decode(): (
+            record["articles/category"].decode(),
+            [topic.decode() for topic in record["articles/topics"] or ()],
+        )
+        for record in dataset.records("articles")
+    }
+    assert got["raw/rt/2022-03.jsonl/010_ministers_talk.txt"] == ("economy", ["railways", "trade"])
+    assert got["raw/sputnik/000_b815a870e73c6b09.txt"] == ("security", ["navies"])
+    assert len(got) == 7
 
 
 def test_a_required_custom_field_without_a_value_is_a_finding_naming_the_capture(corpus):
