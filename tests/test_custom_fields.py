@@ -454,3 +454,31 @@ def test_a_custom_field_may_be_required_known_by_the_settings(corpus, tmp_path, 
     ]
     message = next(f.message for f in findings if f.code == "missing-metadata")
     assert "fields: {priority: {value: ..., note: where it comes from}}" in message
+
+
+def test_profile_show_gives_a_capture_s_custom_fields(corpus):
+    from click.testing import CliRunner
+
+    from corpuspack.cli import main
+
+    shown = CliRunner().invoke(
+        main,
+        [
+            "profile",
+            "show",
+            "--project",
+            str(corpus),
+            "--format",
+            "json",
+            str(corpus / "raw/sputnik/000_b815a870e73c6b09.txt"),
+        ],  # fmt: skip
+        catch_exceptions=False,
+    )
+    explained = json.loads(shown.output)
+    assert explained["findings"] == []
+    record = explained["record"]
+    assert (record["category"], record["topics"], record["priority"]) == (
+        "security",
+        ["navies"],
+        None,
+    )
