@@ -386,8 +386,9 @@ def test_a_custom_field_the_record_cannot_hold_is_refused(field, problem):
 def test_the_built_in_fields_come_first_and_in_order():
     schema = json.loads(Path("schema/article.schema.json").read_text(encoding="utf-8"))
     schema["fields"].insert(3, {"name": "category", "type": "string"})
-    with pytest.raises(SchemaError, match="the corpus's own fields may follow them"):
+    with pytest.raises(SchemaError, match="the corpus's own fields may follow them") as caught:
         RecordSchema(schema)
+    assert "; among them: category;" in str(caught.value) and "missing" not in str(caught.value)
 
 
 @pytest.mark.parametrize(

@@ -77,11 +77,11 @@ def custom_field_problem(descriptor: dict) -> str | None:
     return None
 
 
-def _misfit(names: list[str], expected: tuple[str, ...], opening: str) -> str:
+def _misfit(names: list[str], expected: tuple[str, ...]) -> str:
     missing = [n for n in expected if n not in names]
     unknown = [n for n in names if n not in expected]
     return (
-        f"{opening} the record's fields, in order: {', '.join(expected)}"
+        f"the Table Schema's fields must be the record's, in order: {', '.join(expected)}"
         + (f"; missing: {', '.join(missing)}" if missing else "")
         + (f"; unknown: {', '.join(unknown)}" if unknown else "")
     )
@@ -134,13 +134,16 @@ class RecordSchema:
         names = [f["name"] for f in self.fields]
         if self.expected is not None:
             if names != list(self.expected):
-                raise SchemaError(
-                    _misfit(names, self.expected, "the Table Schema's fields must be")
-                )
+                raise SchemaError(_misfit(names, self.expected))
             return
         if names[: len(RECORD_FIELDS)] != list(RECORD_FIELDS):
+            missing = [n for n in RECORD_FIELDS if n not in names]
+            early = [n for n in names[: len(RECORD_FIELDS)] if n not in RECORD_FIELDS]
             raise SchemaError(
-                _misfit(names[: len(RECORD_FIELDS)], RECORD_FIELDS, "the Table Schema must list")
+                f"the Table Schema must list the record's fields first, in order: "
+                f"{', '.join(RECORD_FIELDS)}"
+                + (f"; missing: {', '.join(missing)}" if missing else "")
+                + (f"; among them: {', '.join(early)}" if early else "")
                 + "; the corpus's own fields may follow them"
             )
         for item in self.custom:  # (frictionless has refused repeated names)
