@@ -96,6 +96,9 @@ def test_a_killed_builds_leftovers_are_removed_by_the_next_and_a_live_runs_kept(
     project, runner, tmp
 ):
     live_spill = leftovers.make("corpuspack-spill-")  # as a build running beside it holds it
+    # An older corpuspack's (no lock: its run may be alive): never taken for a dead run's.
+    older = tmp / "corpuspack-spill-k2j4h5g6"
+    older.mkdir()
     killed = subprocess.run(
         [sys.executable, "-m", "corpuspack.cli", "build", "--project", str(project)],
         env=env(tmp, **{faults.ENV: "release-renaming:kill"}),
@@ -105,13 +108,14 @@ def test_a_killed_builds_leftovers_are_removed_by_the_next_and_a_live_runs_kept(
     dist = project / "dist"
     left = sorted(p.name for p in dist.iterdir())
     assert len(left) == 1 and left[0].startswith(".1.1.2.partial-")
-    spills = sorted(p for p in tmp.iterdir() if p != live_spill.path)
+    spills = sorted(p for p in tmp.iterdir() if p not in (live_spill.path, older))
     assert [p.name.startswith("corpuspack-spill-") for p in spills] == [True]
 
     built = invoke(runner, "build", "--project", str(project))
     assert built.exit_code == 0, built.output
     assert sorted(p.name for p in dist.iterdir()) == ["1.1.2"]
-    assert sorted(tmp.iterdir()) == [live_spill.path]  # the dead build's gone, the live one's kept
+    # The dead build's gone, the live one's and the older corpuspack's kept.
+    assert sorted(tmp.iterdir()) == sorted([live_spill.path, older])
     live_spill.remove()
 
 

@@ -56,10 +56,16 @@ def _lock(path: Path) -> int | None:
     return handle
 
 
+# In the name of every folder made here: sweep() removes no other. A folder of the same kind
+# made by an older corpuspack holds no lock, though its run may be alive.
+MARK = "owned-"
+
+
 def make(prefix: str, folder: Path | None = None) -> Owned:
-    """A new folder named prefix + a random part in folder (default $TMPDIR), locked by this process."""
+    """A new folder named prefix, MARK and a random part in folder (default $TMPDIR), locked by
+    this process."""
     while True:
-        path = Path(tempfile.mkdtemp(prefix=prefix, dir=folder))
+        path = Path(tempfile.mkdtemp(prefix=prefix + MARK, dir=folder))
         handle = _lock(path)
         # A sweep by another run can take the lock between mkdtemp and ours, and remove the
         # folder: then it has no links left, and another one is made.
@@ -69,18 +75,18 @@ def make(prefix: str, folder: Path | None = None) -> Owned:
             os.close(handle)
 
 
-def sweep(
-    folder: Path | None,
-    matches: Callable[[str], bool],
-    on_removed: Callable[[Path], None] | None = None,
-) -> list[Path]:
-    """Remove the folders in folder (default $TMPDIR) whose names match and whose owner is gone;
-    returns them. on_removed(path) runs for each, while its lock is held."""
+def sweep(folder: Path | None, matches: Callable[[str], bool]) -> list[Path]:
+    """Remove the folders in folder (default $TMPDIR) made by make() whose names match and whose
+    owner is gone; returns them."""
     where = Path(folder) if folder is not None else Path(tempfile.gettempdir())
     removed = []
     try:
         with os.scandir(where) as entries:
-            names = [e.name for e in entries if matches(e.name) and e.is_dir(follow_symlinks=False)]
+            names = [
+                e.name
+                for e in entries
+                if MARK in e.name and matches(e.name) and e.is_dir(follow_symlinks=False)
+            ]
     except OSError:
         return []
     for name in sorted(names):
@@ -90,8 +96,6 @@ def sweep(
             continue  # a live run's, or gone
         try:
             shutil.rmtree(path, ignore_errors=True)
-            if on_removed is not None:
-                on_removed(path)
             removed.append(path)
         finally:
             os.close(handle)
