@@ -31,6 +31,7 @@ from corpuspack.build.store import StoreError
 from corpuspack.cache import Cache
 from corpuspack.capture import changes
 from corpuspack.checks.card import card_findings
+from corpuspack.findings import policy
 from corpuspack.findings.report import Report
 from corpuspack.project import datapackage as project_mod
 from corpuspack.project.datapackage import Project
@@ -130,6 +131,8 @@ def run_checks(
     only use of the clock.
     """
     try:
+        chosen = (extensions or plugins.load()).chosen()
+        _check_severities(project)  # once plugins have added their codes
         result = pipeline.run(
             project,
             today=today or dt.datetime.now(dt.UTC).date(),
@@ -139,7 +142,7 @@ def run_checks(
             engine=scale.engine,
             scheduler=scale.scheduler,
             progress=scale.progress,
-            chosen=(extensions or plugins.load()).chosen(),
+            chosen=chosen,
         )
     except plugins.PluginError as exc:
         raise ConfigError(str(exc)) from exc
@@ -148,7 +151,18 @@ def run_checks(
     except (engines.EngineError, StoreError) as exc:
         raise CorpuspackError(str(exc)) from exc
     result.report.extend(card_findings(project.settings))
+    policy.apply_severities(result.report, project.settings.severities)
     return result
+
+
+def _check_severities(project: Project) -> None:
+    problems = policy.severity_problems(project.settings.severities)
+    if problems:
+        code, problem = problems[0]
+        raise ConfigError(
+            f"{project.root / project_mod.DESCRIPTOR}: setting corpuspack.severities.{code}: "
+            f"{code} {problem}"
+        )
 
 
 def check(

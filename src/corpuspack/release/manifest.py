@@ -295,6 +295,12 @@ def render(
         "corpuspack_version": __version__,
         "dependencies": dependency_versions(),
     }
+    # The corpus's choices that decided which findings stopped the build (only those it made, so
+    # a release of a corpus that makes none is written as before).
+    chosen = descriptor.get("corpuspack", {})
+    decided = {key: chosen[key] for key in ("severities", "accepted_duplicates") if chosen.get(key)}
+    if decided:
+        manifest["findings_settings"] = decided
     return json.dumps(manifest, indent=2, ensure_ascii=False) + "\n"
 
 
