@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import shutil
+from dataclasses import fields
 from pathlib import Path
 
 import pytest
@@ -13,6 +14,7 @@ from conftest import invoke
 from corpuspack.cli import render
 from corpuspack.findings.catalogue import CATALOGUE, STAGES
 from corpuspack.findings.report import Report, error, warning
+from corpuspack.project.datapackage import _SETTINGS, Settings
 
 CAPTURE = "raw/rt/004_f2e18ad958418c56.txt"
 COPY = "raw/rt/copy.txt"
@@ -65,8 +67,15 @@ def test_an_error_can_be_lowered_or_turned_off(project, runner):
     assert report["severities"] == {"empty-file": "off"}
     built = invoke(runner, "build", "--project", str(project), "--strict")
     assert built.exit_code == 0, built.output
-    manifest = json.loads(next((project / "dist").glob("*/manifest.json")).read_text())
+    release = next((project / "dist").iterdir())
+    manifest = json.loads((release / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["findings_settings"] == {"severities": {"empty-file": "off"}}
+    verified = invoke(runner, "verify", str(release))
+    assert verified.exit_code == 0, verified.output
+
+
+def test_the_settings_schema_and_dataclass_name_the_same_settings():
+    assert set(_SETTINGS.schema["properties"]) == {setting.name for setting in fields(Settings)}
 
 
 @pytest.mark.parametrize(

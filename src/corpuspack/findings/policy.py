@@ -73,21 +73,27 @@ def accept_duplicates(
         kept.extend(findings)
         return kept
     groups = [frozenset(entry.files) for entry in accepted]
+    containing: dict[str, list[int]] = {}  # a listed capture -> the entries that list it
+    for number, group in enumerate(groups):
+        for file in group:
+            containing.setdefault(file, []).append(number)
     seen: list[set[str]] = [set() for _ in accepted]
     for finding in findings:
         files = {finding.file, *finding.related}
-        index = next(
-            (i for i, group in enumerate(groups) if files <= group and finding.related), None
-        )
-        code = CATALOGUE.get(finding.code)
-        if index is None or code is None or not code.duplicate:
+        entry = next((i for i in containing.get(finding.file, ()) if files <= groups[i]), None)
+        if entry is None or not _is_duplicate(finding):
             kept.append(finding)
         else:
-            seen[index] |= files
+            seen[entry] |= files
     for listed, group, found in zip(accepted, groups, seen, strict=True):
         if focus is None or group & focus:
             kept.extend(_stale(listed, file) for file in sorted(group - found))
     return kept
+
+
+def _is_duplicate(finding: Finding) -> bool:
+    code = CATALOGUE.get(finding.code)
+    return code is not None and code.duplicate and bool(finding.related)
 
 
 def _stale(entry: Accepted, file: str) -> Finding:
