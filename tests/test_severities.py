@@ -238,3 +238,19 @@ def test_quiet_on_the_command_line_hides_repeated_warnings(project, runner):
     result, _ = validate(runner, project, "-q")
     assert result.output.count("  warning [unexpected-file]") == 1
     assert "warning [unexpected-file]: and 2 more like this" in result.output
+
+
+def test_captures_in_a_bundle_are_accepted_by_their_own_names(project, runner):
+    text = (project / CAPTURE).read_text(encoding="utf-8")
+    lines = [json.dumps({"name": name, "text": text}) for name in ("a.txt", "b.txt")]
+    (project / "raw/rt/batch.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    _, report = validate(runner, project, "--format", "json")
+    assert {(f["file"], f["line"], tuple(f["related"])) for f in report["findings"]} == {
+        ("raw/rt/batch.jsonl", 1, (CAPTURE,)),
+        ("raw/rt/batch.jsonl", 2, (CAPTURE,)),
+        ("raw/rt/batch.jsonl", 2, ("raw/rt/batch.jsonl/a.txt",)),
+    }
+    members = ["raw/rt/batch.jsonl/a.txt", "raw/rt/batch.jsonl/b.txt"]
+    settle(project, accepted_duplicates=[{"files": [CAPTURE, *members], "note": "a feed"}])
+    result, report = validate(runner, project, "--format", "json")
+    assert result.exit_code == 0 and report["findings"] == []
