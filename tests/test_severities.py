@@ -254,3 +254,25 @@ def test_captures_in_a_bundle_are_accepted_by_their_own_names(project, runner):
     settle(project, accepted_duplicates=[{"files": [CAPTURE, *members], "note": "a feed"}])
     result, report = validate(runner, project, "--format", "json")
     assert result.exit_code == 0 and report["findings"] == []
+
+
+def test_a_plugin_s_code_can_be_set_even_where_the_plugin_is_not_run(tmp_path):
+    from corpuspack import api
+    from test_corpus_project import PROFILE, add_capture, code_of, git, make, with_plugin
+
+    module = "weather_plugin_severities"
+    folder = with_plugin(make(tmp_path / "c"), module)
+    (folder / "profiles/example-news.yaml").write_text(PROFILE, encoding="utf-8")
+    add_capture(folder)
+    settle(folder, severities={code_of(module): "error"})
+    git(folder, "init", "-q", "-b", "main")
+    git(folder, "add", "-A")
+    git(folder, "commit", "-qm", "base")
+    with (folder / f"{module}.py").open("a", encoding="utf-8") as code:
+        code.write("# changed\n")
+    # A contribution's check runs none of the project's plugin code, so it cannot know its codes.
+    with api.check(api.load_project(folder), changed_since="main") as checked:
+        assert "contribution-changes-plugin" in [f.code for f in checked.report.findings]
+    with api.check(api.load_project(folder)) as checked:
+        (weather,) = [f for f in checked.report.findings if f.code == code_of(module)]
+        assert weather.severity == "error"
