@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import REPO, copy_project
+from support import REPO, copy_project
 
 # The build runs in a process of its own: the umask belongs to the whole process, and setting it
 # here would change it for every test running beside this one.

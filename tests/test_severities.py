@@ -10,11 +10,11 @@ from pathlib import Path
 
 import pytest
 
-from conftest import invoke
 from corpuspack.cli import render
 from corpuspack.findings.catalogue import CATALOGUE, STAGES
 from corpuspack.findings.report import Report, error, warning
 from corpuspack.project.datapackage import _SETTINGS, Settings
+from support import invoke
 
 CAPTURE = "raw/rt/004_f2e18ad958418c56.txt"
 COPY = "raw/rt/copy.txt"
