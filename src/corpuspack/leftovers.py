@@ -17,6 +17,7 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import os
+import secrets
 import shutil
 import tempfile
 from collections.abc import Callable
@@ -61,11 +62,18 @@ def _lock(path: Path) -> int | None:
 MARK = "owned-"
 
 
-def make(prefix: str, folder: Path | None = None) -> Owned:
+def make(prefix: str, folder: Path | None = None, *, private: bool = True) -> Owned:
     """A new folder named prefix, MARK and a random part in folder (default $TMPDIR), locked by
-    this process."""
+    this process. private: drwx------ (spill files hold the corpus's text); else the umask's
+    permissions, for a folder that becomes a release others read (tempfile.mkdtemp would make it
+    drwx------ whatever the umask)."""
+    where = Path(folder) if folder is not None else Path(tempfile.gettempdir())
     while True:
-        path = Path(tempfile.mkdtemp(prefix=prefix + MARK, dir=folder))
+        path = where / f"{prefix}{MARK}{secrets.token_hex(8)}"
+        try:
+            path.mkdir(mode=0o700 if private else 0o777)  # exclusive: never an existing folder
+        except FileExistsError:
+            continue
         handle = _lock(path)
         # A sweep by another run can take the lock between mkdtemp and ours, and remove the
         # folder: then it has no links left, and another one is made.

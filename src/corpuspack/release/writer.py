@@ -309,7 +309,8 @@ def write_release(
     target = target.resolve()
     target.parent.mkdir(parents=True, exist_ok=True)
     leftovers.sweep(target.parent, is_partial)  # of builds killed before they could remove them
-    owned = leftovers.make(f".{target.name}{PARTIAL}", target.parent)
+    # With the umask's permissions: the folder becomes the release, which others may read.
+    owned = leftovers.make(f".{target.name}{PARTIAL}", target.parent, private=False)
     staging = owned.path
     try:
         # A file is hashed once: a copied one's digest comes from the cache, a written one's is
