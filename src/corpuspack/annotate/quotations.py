@@ -1,22 +1,27 @@
 """The built-in quotation annotator: direct quotations and who said them, by rule.
 
-Deterministic and rule-based, a pure function of the article text. It finds
-quotations in straight or typographic double quotes (and typographic single
-quotes), including quotations that run over several paragraphs, and attributes
-each to a speaker from the attribution around it, in this order:
+Deterministic and rule-based, a pure function of the article text. It finds quotations by
+their marks (annotate.marks: straight and typographic, run on over paragraphs, reopened
+mid-line) and attributes each to a speaker by the first rule that applies:
 
-1. after the quotation: "...," X said / X told Sputnik / X, a senior fellow at ..., said / said X;
-2. introducing it: X said that "..." / X said: (at the end of the paragraph before);
-3. elsewhere in its sentence: according to X, ... "..." / in his words, ... "..." / X recalled that ... "...";
-4. a quotation with none of these that follows an attributed one in the same
-   paragraph continues it ("...," he said. "...").
+1. after the quotation: "...," X said / X told Reuters / X, a senior fellow at ..., said /
+   said X / said analyst X / wrote the judges;
+2. introducing it: X said that "..." / X told the BBC: "..." / X said: (at the end of the
+   paragraph before);
+3. elsewhere in its sentence: according to X, ... "..." / in his words / X called it "...";
+4. in the sentence just before it: X, who ..., agreed. "...";
+5. a quotation with none of these that follows an attributed one (in its paragraph or the
+   next) continues it: "...," he said. "...".
 
-A name given in part (a surname, or the given name the seeds use: "Yujun", "Xin")
-is resolved to the fullest name the article gives ("Feng Yujun"); a pronoun or a
-role ("he", "the expert") to the speaker of the quotation before. Quoted words with
-no attribution (scare quotes, quoted terms) are not annotated: they are not
-anyone's direct speech that the text attributes. The word lists are data, in
-quotations.yaml.
+The speaker as written is resolved with a model of the article's people and organisations
+(annotate.people): a surname or "Ms Finger" to the full name introduced, "he" / "she" to the
+latest person of that gender named before, "it" / "the company" to the organisation speaking,
+"the spokesman" to the previous speaker; "a spokesman for X" is a speaker of its own. Each
+QUOTE records how it was attributed (`attribution`): explicit (a name or a full description at
+the quotation), resolved (a pronoun, role or part of a name resolved to an earlier name),
+continuation (no words of its own; the current speaker) or unresolved (no one to resolve to).
+Quoted words with no attribution (scare quotes, quoted terms) are not annotated. The word lists
+are data, in quotations.yaml.
 """
 
 from __future__ import annotations
@@ -28,15 +33,18 @@ from importlib import resources
 
 import yaml
 
+from corpuspack.annotate import people as people_model
+from corpuspack.annotate.marks import PARAGRAPH, find_quotations
 from corpuspack.article.record import Annotation
 
-_PARAGRAPH = "\n\n"
+__all__ = ["annotate", "find_quotations", "rules"]
+
 _BOUNDARY = re.compile(r"[.!?][”\"’]?\s+(?=[A-Z“\"‘])")
 
 
 def _words(items: list[str]) -> str:
     return "|".join(
-        re.escape(w).replace(r"\ ", r"\s+") for w in sorted(items, key=len, reverse=True)
+        re.escape(w).replace(r"\ ", r"\s+") for w in sorted(set(items), key=len, reverse=True)
     )
 
 
@@ -50,9 +58,8 @@ class Rules:
     in_words: re.Pattern
     says_that: re.Pattern
     role: re.Pattern
-    name_run: re.Pattern
-    pronouns: frozenset[str]
-    titles: frozenset[str]
+    organisation_role: re.Pattern
+    words: dict
     max_paragraphs: int
 
 
@@ -62,106 +69,44 @@ def rules() -> Rules:
         resources.files(__package__).joinpath("quotations.yaml").read_text(encoding="utf-8")
     )
     verb = f"(?:{_words(data['verbs'])})"
-    adverb = f"(?:\\s+(?:{_words(data['adverbs'])}))?"
+    adverb = f"(?:\\s+(?:{_words(data['adverbs'])}))*"
     pronoun = f"(?:{_words([p.capitalize() for p in data['pronouns']] + data['pronouns'])})\\b"
+    roles = _words(data["roles"])
     role = (
-        f"(?:[Tt]he|[Aa]n?|[Hh]is|[Hh]er|[A-Z][\\w-]*[’']s)\\s+(?:[\\w’'-]+\\s+){{0,3}}?"
-        f"(?:{_words(data['roles'])})\\b"
+        f"(?:[Tt]he|[Aa]n?|[Oo]ne|[Hh]is|[Hh]er|[Ii]ts|[A-Z][\\w-]*[’']s?)\\s+"
+        f"(?:[\\w’'-]+\\s+){{0,3}}?(?:{roles})\\b"
+        r"(?:\s+(?:for|at|of|from|with)\s+(?:the\s+)?[\w’'&-]+(?:\s+[A-Z][\w’'&-]*)*)?"
     )
     name = (
         f"(?!(?:{_words(data['not_names'])})\\b)"
-        + r"[A-Z][a-z][\w’'-]*(?:\s+[A-Z][a-z][\w’'-]*){0,3}"
+        + r"[A-Z][\w’'&-]*(?:\s+(?:of\s+)?[A-Z][\w’'&-]*){0,4}(?<![’'])"
+    )
+    # A name after its role: "analyst John Brady", "ABN AMRO analyst John Brady".
+    # "The" before an organisation's name of two words or more ("The European Medicines Agency").
+    prefix = (
+        f"(?:(?:[Tt]he\\s+)?(?:[\\w&’'.-]+\\s+){{0,3}}?(?:{roles})\\s+"
+        r"|[Tt]he\s+(?=[A-Z][\w’'&-]*\s+[A-Z]))?"
     )
     speaker = f"(?P<speaker>{pronoun}|{role}|{name})"
     appositive = r"(?:,[^“”\"\n]{1,200}?,)?"
-    said = f"{speaker}{appositive}{adverb}\\s+{verb}\\b"
-    bare_verbs = _words(
-        [
-            "said",
-            "says",
-            "added",
-            "noted",
-            "continued",
-            "explained",
-            "stressed",
-            "emphasized",
-            "emphasised",
-            "concluded",
-            "wrote",
-        ]
-    )
+    said = f"{prefix}{speaker}{appositive}{adverb}\\s+{verb}\\b"
+    inverted = _words(data["inverted_verbs"])
     return Rules(
         after=re.compile(f"[\\s,]*{said}"),
-        after_inverted=re.compile(f"[\\s,]*(?:{bare_verbs})\\s+{speaker}"),
+        after_inverted=re.compile(f"[\\s,]*(?:{inverted}){adverb}\\s+{prefix}{speaker}"),
         # "X said that “", "X said: “", "X told reporters: “", "X said in an interview, “"
         introducing=re.compile(
             f'{said}(?:\\s+that|\\s+[^“”"\\n:,.]{{1,60}}?(?=\\s*[:,]))?\\s*[:,]?\\s*$'
         ),
-        introducing_paragraph=re.compile(f"{said}\\s*:\\s*$"),
-        according=re.compile(f"\\b[Aa]ccording\\s+to\\s+{speaker}"),
+        introducing_paragraph=re.compile(f"{said}[^:\\n]{{0,60}}:\\s*$"),
+        according=re.compile(f"\\b[Aa]ccording\\s+to\\s+{prefix}{speaker}"),
         in_words=re.compile(r"\b[Ii]n\s+(?P<speaker>his|her|their)\s+words\b"),
         says_that=re.compile(said),
         role=re.compile(role),
-        name_run=re.compile(r"[A-Z][a-z][\w’'-]*(?:\s+[A-Z][a-z][\w’'-]*)+"),
-        pronouns=frozenset(p.casefold() for p in data["pronouns"]) | {"his", "her", "their"},
-        titles=frozenset(data["titles"]),
+        organisation_role=re.compile(f".*\\b(?:{_words(data['organisation_roles'])})\\b"),
+        words=data,
         max_paragraphs=int(data["max_paragraphs"]),
     )
-
-
-_MARKS = re.compile('[“"‘]')  # where a quotation can open
-_SINGLE_CLOSE = re.compile(r"’(?![A-Za-z])")
-# What ends the search for a double quotation's closing mark: the mark, a paragraph break, or
-# (for typographic quotes) another opening mark. The scans jump from one to the next with a
-# regular expression instead of stepping through every character in Python (three times faster).
-_DOUBLE_STOPS = {
-    "”": re.compile("”|“|" + re.escape(_PARAGRAPH)),
-    '"': re.compile('"|' + re.escape(_PARAGRAPH)),
-}
-
-
-def find_quotations(text: str, max_paragraphs: int = 6) -> list[tuple[int, int]]:
-    """(start, end) of the words inside each pair of quotation marks, in order."""
-    found = []
-    at = 0
-    while (opening := _MARKS.search(text, at)) is not None:
-        at = opening.start()
-        mark = text[at]
-        close = None
-        if mark in '“"':
-            close = _close_double(text, at, max_paragraphs)
-        elif at == 0 or not text[at - 1].isalnum():  # ‘
-            # A closing ’ that is not an apostrophe inside a word (Let’s), in the same paragraph.
-            end = text.find(_PARAGRAPH, at)
-            match = _SINGLE_CLOSE.search(text, at + 1, len(text) if end < 0 else end)
-            close = match.start() if match else None
-        if close is not None and text[at + 1 : close].strip():
-            found.append((at + 1, close))
-            at = close + 1
-        else:
-            at += 1
-    return found
-
-
-def _close_double(text: str, opening: int, max_paragraphs: int) -> int | None:
-    closer = "”" if text[opening] == "“" else '"'
-    stops = _DOUBLE_STOPS[closer]
-    paragraphs = 0
-    at = opening + 1
-    while (stop := stops.search(text, at)) is not None:
-        at, token = stop.start(), stop.group()
-        if token == closer:
-            return at
-        if token == _PARAGRAPH:
-            paragraphs += 1
-            if paragraphs >= max_paragraphs:
-                return None
-            at += len(_PARAGRAPH)
-            if text.startswith(text[opening], at):
-                at += 1  # the mark that reopens a quotation in its next paragraph
-            continue
-        return None  # a second opening mark first: this one is a stray
-    return None
 
 
 @dataclass(frozen=True)
@@ -173,9 +118,9 @@ class Attribution:
 
 
 def _paragraph_bounds(text: str, at: int) -> tuple[int, int]:
-    start = text.rfind(_PARAGRAPH, 0, at)
-    end = text.find(_PARAGRAPH, at)
-    return (0 if start < 0 else start + len(_PARAGRAPH)), (len(text) if end < 0 else end)
+    start = text.rfind(PARAGRAPH, 0, at)
+    end = text.find(PARAGRAPH, at)
+    return (0 if start < 0 else start + len(PARAGRAPH)), (len(text) if end < 0 else end)
 
 
 def _sentence_start(text: str, paragraph_start: int, at: int) -> int:
@@ -195,18 +140,23 @@ def attribute(text: str, start: int, end: int, r: Rules) -> Attribution | None:
     opening, closing = start - 1, end + 1
     paragraph_start, _ = _paragraph_bounds(text, opening)
     _, paragraph_end = _paragraph_bounds(text, closing - 1)
-    if match := r.after.match(text, closing, paragraph_end):
+    # After a quotation that ends its sentence ("...done." Analysts ... said) only a pronoun
+    # can be its attribution ("...done." he said, a common slip); a name starts a new sentence.
+    ended = text[end - 1 : end] == "."
+    if (match := r.after.match(text, closing, paragraph_end)) and (
+        not ended or match.group("speaker") in ("he", "she", "they", "it")
+    ):
         return _from(match, "after")
-    if match := r.after_inverted.match(text, closing, paragraph_end):
+    if not ended and (match := r.after_inverted.match(text, closing, paragraph_end)):
         return _from(match, "after")
     sentence = _sentence_start(text, paragraph_start, opening)
     if match := r.introducing.search(text, sentence, opening):
         return _from(match, "before")
     if opening == paragraph_start and paragraph_start:
-        previous_start, _ = _paragraph_bounds(text, paragraph_start - len(_PARAGRAPH) - 1)
-        previous = _sentence_start(text, previous_start, paragraph_start - len(_PARAGRAPH))
+        previous_start, _ = _paragraph_bounds(text, paragraph_start - len(PARAGRAPH) - 1)
+        previous = _sentence_start(text, previous_start, paragraph_start - len(PARAGRAPH))
         if match := r.introducing_paragraph.search(
-            text, previous, paragraph_start - len(_PARAGRAPH)
+            text, previous, paragraph_start - len(PARAGRAPH)
         ):
             return _from(match, "before")
     for pattern, cue in (
@@ -219,35 +169,68 @@ def attribute(text: str, start: int, end: int, r: Rules) -> Attribution | None:
     return None
 
 
-def resolve(
-    surface: str, text: str, before: int, previous: str | None, r: Rules, memo: dict | None = None
-) -> str | None:
-    """The fullest name for a speaker as written: a pronoun or role is the previous speaker.
+def _sentence_before(text: str, start: int, r: Rules) -> Attribution | None:
+    """A speaker named with a verb of saying in the sentence just before the quotation, where
+    the quotation opens its sentence: X, who ..., agreed. "..." """
+    opening = start - 1
+    paragraph_start, _ = _paragraph_bounds(text, opening)
+    if _sentence_start(text, paragraph_start, opening) != opening or opening == paragraph_start:
+        return None
+    previous = _sentence_start(text, paragraph_start, opening - 2)
+    match = r.says_that.search(text, previous, opening)
+    if match is None or re.search('[“"]', text[previous:opening]):
+        return None
+    return _from(match, "sentence-before")
 
-    memo, one dict per text, keeps the text's name runs between calls (they are the same for
-    every quotation of it)."""
-    if surface.casefold() in r.pronouns or r.role.fullmatch(surface):
-        return previous
+
+@dataclass
+class _Context:
+    """What one text's quotations share while they are attributed in order."""
+
+    text: str
+    r: Rules
+    people: people_model.People
+    previous: str | None = None  # the last speaker resolved
+    last: tuple[int, str | None] | None = None  # paragraph and speaker of the last quote taken
+
+
+def resolve(surface: str, at: int, context: _Context) -> tuple[str | None, str]:
+    """(speaker, attribution) for a speaker as written at position at."""
+    r, people = context.r, context.people
+    folded = surface.casefold()
+    if folded in ("he", "she"):
+        gender = "m" if folded == "he" else "f"
+        found = people.latest(at, "person", gender)
+        speaker = found or context.previous
+        return speaker, "resolved" if speaker else "unresolved"
+    if folded in ("it", "its") or r.organisation_role.fullmatch(surface) and _definite(surface):
+        speaker = people.latest_speaking_organisation(at) or context.previous
+        return speaker, "resolved" if speaker else "unresolved"
+    if (
+        folded in ("they", "his", "her", "their")
+        or r.role.fullmatch(surface)
+        and _definite(surface)
+    ):
+        return context.previous, "resolved" if context.previous else "unresolved"
+    if r.role.fullmatch(surface):  # "a spokesman for X", "one Bombay trader": a speaker of its own
+        named = list(people_model.NAME_RUN.finditer(surface))
+        named_as = people.full_name(named[-1].group(), at) if named else None
+        if named_as is not None and named_as[1] == "person" and named[-1].end() == len(surface):
+            return named_as[0], "explicit"  # "Merck's head of research Peter Kim"
+        return surface[0].lower() + surface[1:], "explicit"
     tokens = surface.split()
-    while len(tokens) > 1 and tokens[0] in r.titles:
+    titles = set(r.words["titles"])
+    while len(tokens) > 1 and tokens[0].rstrip(".") in titles:
         tokens.pop(0)
-    if len(tokens) > 1:
-        return " ".join(tokens)
-    token = tokens[0]
-    memo = {} if memo is None else memo
-    if "runs" not in memo:
-        memo["runs"] = list(r.name_run.finditer(text))
-    runs = memo["runs"]
-    # The name as introduced earlier in the article first, then anywhere in it.
-    for run in sorted(runs, key=lambda m: (m.start() >= before, m.start())):
-        words = run.group().split()
-        if token not in words:
-            continue
-        index = words.index(token)
-        candidate = words[-2:] if index >= len(words) - 2 else words[:2] if index == 0 else None
-        if candidate and not any(w in r.titles for w in candidate):
-            return " ".join(candidate)
-    return token
+    written = " ".join(tokens)
+    found_name = people.full_name(written, at)
+    if found_name is None:
+        return written, "explicit"
+    return found_name[0], "explicit" if found_name[0] == written else "resolved"
+
+
+def _definite(surface: str) -> bool:
+    return surface.split()[0].casefold() in ("the", "its", "his", "her", "their")
 
 
 def annotate(text: str) -> list[Annotation]:
@@ -255,36 +238,98 @@ def annotate(text: str) -> list[Annotation]:
 
     A pure function of the article text: the quotation annotator's whole interface.
     """
+    found = find_quotations(text, rules().max_paragraphs)
+    if not found:
+        return []
     r = rules()
+    context = _Context(text, r, people_model.build(text, r.words))
+    context.people.reported = _reported(text, r)
     quotes: list[Annotation] = []
     speakers: dict[tuple[int, int], Annotation] = {}
-    previous: str | None = None  # the last speaker resolved, for a pronoun or a role
-    last: tuple[int, str | None] | None = None  # paragraph and speaker of the last quote taken
-    memo: dict = {}
-    for start, end in find_quotations(text, r.max_paragraphs):
-        attribution = attribute(text, start, end, r)
+    for start, end in found:
         paragraph, _ = _paragraph_bounds(text, start - 1)
+        attribution = attribute(text, start, end, r) or _sentence_before(text, start, r)
         if attribution is None:
-            if last is None or last[0] != paragraph or last[1] is None:
+            if not _continues(context, text, paragraph, start):
                 continue
-            resolved: str | None = last[1]
-            quotes.append(_quote(text, start, end, "continues", resolved, None))
+            resolved = context.last[1] if context.last else None
+            quotes.append(_quote(text, start, end, "continues", resolved, None, "continuation"))
         else:
-            resolved = resolve(attribution.surface, text, start, previous, r, memo)
-            quotes.append(_quote(text, start, end, attribution.cue, resolved, attribution.surface))
+            resolved, how = resolve(attribution.surface, attribution.start, context)
+            quotes.append(
+                _quote(text, start, end, attribution.cue, resolved, attribution.surface, how)
+            )
             where = (attribution.start, attribution.end)
             if where not in speakers:
                 speakers[where] = _speaker(text, attribution, resolved)
+            _remember(context, attribution, resolved)
         if resolved:
-            previous = resolved
-        last = (paragraph, resolved)
+            context.previous = resolved
+        context.last = (paragraph, resolved)
     return sorted([*quotes, *speakers.values()], key=lambda a: (a.start, a.end, a.label))
 
 
+def _reported(text: str, r: Rules) -> list[tuple[int, int]]:
+    """The rest of each sentence after "X said" / "X believes": a name there is not who a
+    later "he" most likely is."""
+    spans = []
+    for match in r.says_that.finditer(text):
+        if match.group("speaker").casefold() in r.words["pronouns"]:
+            continue
+        end = _BOUNDARY.search(text, match.end())
+        spans.append((match.end(), end.start() + 1 if end else len(text)))
+    return spans
+
+
+def _continues(context: _Context, text: str, paragraph: int, start: int) -> bool:
+    """Whether an unattributed quotation continues the last one: in its paragraph or the
+    next, the last had a speaker, and it is more than a quoted word or two."""
+    if context.last is None or context.last[1] is None:
+        return False
+    if context.last[0] != paragraph:
+        previous_start, _ = _paragraph_bounds(text, max(0, paragraph - len(PARAGRAPH) - 1))
+        if previous_start != context.last[0]:
+            return False
+    return len(text[start:].split(maxsplit=3)) > 3 and not _closes_within(text, start, 3)
+
+
+def _closes_within(text: str, start: int, words: int) -> bool:
+    """Whether the quotation opening at start closes within so many words (a quoted term)."""
+    head = text[start : start + 60]
+    mark = re.search('[”"’]', head)
+    return mark is not None and len(head[: mark.start()].split()) < words
+
+
+def _remember(context: _Context, attribution: Attribution, resolved: str | None) -> None:
+    """An organisation that speaks is what a later "it" refers to; a role phrase that names a
+    speaker of its own ("an ntl spokesman") is a person a later "he" may refer to."""
+    if not resolved:
+        return
+    people = context.people
+    kind = "person"
+    found = people.full_name(resolved, attribution.start)
+    if found is not None:
+        kind = found[1]
+    elif not context.r.role.fullmatch(attribution.surface):
+        return
+    mention = people_model.Mention(attribution.start, attribution.end, resolved, kind, False)
+    if kind == "organisation":
+        people.speakers.append((attribution.start, mention))
+    elif found is None:
+        people.mentions.append(mention)
+        people.mentions.sort(key=lambda m: m.start)
+
+
 def _quote(
-    text: str, start: int, end: int, cue: str, speaker: str | None, as_written: str | None
+    text: str,
+    start: int,
+    end: int,
+    cue: str,
+    speaker: str | None,
+    as_written: str | None,
+    how: str,
 ) -> Annotation:
-    values = {"cue": cue}
+    values = {"cue": cue, "attribution": how if speaker else "unresolved"}
     if speaker:
         values["speaker"] = speaker
     if as_written:
