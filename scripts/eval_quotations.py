@@ -218,7 +218,11 @@ def measured(result: dict, articles: int) -> dict:
     attribution (the quotes table's column)."""
 
     def numbers(row: dict) -> dict:
-        return {k: row[k] for k in (*COUNTS, "precision", "recall", "speaker_accuracy")}
+        ratios = {
+            k: None if row[k] is None else round(row[k], 4)
+            for k in ("precision", "recall", "speaker_accuracy")
+        }
+        return {**{k: row[k] for k in COUNTS}, **ratios}
 
     return {
         "gold": BBC_GOLD.relative_to(ROOT).as_posix(),

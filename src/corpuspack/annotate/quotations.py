@@ -140,11 +140,12 @@ def attribute(text: str, start: int, end: int, r: Rules) -> Attribution | None:
     opening, closing = start - 1, end + 1
     paragraph_start, _ = _paragraph_bounds(text, opening)
     _, paragraph_end = _paragraph_bounds(text, closing - 1)
-    # After a quotation that ends its sentence ("...done." Analysts ... said) only a pronoun
-    # can be its attribution ("...done." he said, a common slip); a name starts a new sentence.
+    # After a quotation that ends its sentence, a name is taken for its speaker only in a plain
+    # "X said." ('"...done." he said', '"...done." Zhang said.'): in '"...different." Supporters'
+    # group Shareholders United, however, urged ...' a new sentence starts.
     ended = text[end - 1 : end] == "."
     if (match := r.after.match(text, closing, paragraph_end)) and (
-        not ended or match.group("speaker") in ("he", "she", "they", "it")
+        not ended or _plain(text, match)
     ):
         return _from(match, "after")
     if not ended and (match := r.after_inverted.match(text, closing, paragraph_end)):
@@ -167,6 +168,14 @@ def attribute(text: str, start: int, end: int, r: Rules) -> Attribution | None:
         if match := pattern.search(text, sentence, opening):
             return _from(match, cue)
     return None
+
+
+def _plain(text: str, match: re.Match) -> bool:
+    """Whether an attribution is a pronoun, or a name and its verb ending the sentence."""
+    if match.group("speaker").casefold() in ("he", "she", "they", "it"):
+        return True
+    between = text[match.end("speaker") : match.end()]
+    return "," not in between and text[match.end() : match.end() + 1] in (".", "")
 
 
 def _sentence_before(text: str, start: int, r: Rules) -> Attribution | None:
