@@ -158,13 +158,16 @@ def default_bbc_dev() -> Path:
     """../shared/corpora/bbc-dev/ beside the repository; in a git worktree, beside the main
     checkout too (a worktree's parent folder is not the main checkout's)."""
     candidates = [ROOT.parent / BBC_DEV]
-    common = subprocess.run(
-        ["git", "rev-parse", "--path-format=absolute", "--git-common-dir"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        check=False,
-    ).stdout.strip()
+    try:
+        common = subprocess.run(
+            ["git", "rev-parse", "--path-format=absolute", "--git-common-dir"],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            check=False,
+        ).stdout.strip()
+    except OSError:  # no git: the folder beside the repository only
+        common = ""
     if common:
         candidates.append(Path(common).parent.parent / BBC_DEV)
     return next((c for c in candidates if c.is_dir()), candidates[0])

@@ -97,8 +97,8 @@ class People:
 def build(text: str, words: dict) -> People:
     """The people model of one text; words: the word lists of quotations.yaml."""
     people = People(text)
-    titles = set(words["titles"])
     roles = set(words["roles"]) - set(words["organisation_roles"])
+    titles = set(words["titles"]) | {role.capitalize() for role in roles}
     gendered = words["gendered_titles"]
     surnames_titled = set(
         re.findall(rf"\b(?:{'|'.join(gendered)})\.?\s+(?:[A-Z][\w’'-]*\s+)?([A-Z][\w’'-]*)", text)

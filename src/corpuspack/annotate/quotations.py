@@ -228,9 +228,9 @@ def resolve(surface: str, at: int, context: _Context) -> tuple[str | None, str]:
             return named_as[0], "explicit"  # "Merck's head of research Peter Kim"
         return surface[0].lower() + surface[1:], "explicit"
     tokens = surface.split()
-    titles = set(r.words["titles"])
+    titles = set(r.words["titles"]) | {role.capitalize() for role in r.words["roles"]}
     while len(tokens) > 1 and tokens[0].rstrip(".") in titles:
-        tokens.pop(0)
+        tokens.pop(0)  # "Foreign Minister Wang Yi", "Critic Jane Moss" at a sentence's start
     written = " ".join(tokens)
     found_name = people.full_name(written, at)
     if found_name is None:
