@@ -22,7 +22,9 @@ from __future__ import annotations
 import dataclasses
 import re
 from bisect import bisect_left
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cache
 
 _TOKEN = r"[A-Z][\w’'&-]*"
 # A name run: capitalised words, with "of" or "de"-style particles inside ("Bank of England").
@@ -31,7 +33,10 @@ NAME_RUN = re.compile(
 )
 _ACRONYM = re.compile(r"[A-Z][A-Z&]+s?")
 _POSSESSIVE = re.compile(r"[’']s?$")
-_APPOSITION = r",\s+(?:a|an|the|who|its|his|her|[a-z]+\s+(?:of|at|for|to|with)|[A-Z][\w&-]*[’']s)\s"
+_APPOSITION = re.compile(
+    r",\s+(?:a|an|the|who|its|his|her|[a-z]+\s+(?:of|at|for|to|with)|[A-Z][\w&-]*[’']s)\s"
+)
+_WORD = re.compile(r"\S+")
 _PRONOUN_CUE = re.compile(r"\b(?:(?P<he>[Hh]e|[Hh]is|[Hh]im)|(?P<she>[Ss]he|[Hh]er))\b")
 
 
@@ -53,21 +58,24 @@ class People:
     mentions: list[Mention] = field(default_factory=list)
     genders: dict[str, str] = field(default_factory=dict)  # full name -> m | f
     speakers: list[tuple[int, Mention]] = field(default_factory=list)  # organisations that speak
-    reported: list[tuple[int, int]] = field(default_factory=list)  # what someone is said to say
+    # Whether the name at a position is in what someone else is said to say, in a sentence
+    # that ends before a second position (given by the quotation annotator).
+    reported: Callable[[int, int], bool] | None = None
+    _indexed: tuple[int, dict] = (-1, {})
 
     def full_name(self, surface: str, at: int) -> tuple[str, str] | None:
         """(full name, kind) for a name as written at position at, if the text names it."""
         tokens = [t for t in surface.split() if not _POSSESSIVE.search(t)] or surface.split()
         if not tokens:
             return None
-        candidates = []
-        for mention in self.mentions:
-            words = mention.name.split()
-            if len(words) >= len(tokens) and words[-len(tokens) :] == tokens:
-                candidates.append(mention)
-            elif len(tokens) == 1 and mention.kind == "person" and tokens == words[:1]:
-                if len(words) == 2:
-                    candidates.append(mention)  # the given name some outlets use ("Xin")
+        index = self._index()
+        candidates = [
+            m
+            for m in index.get(tokens[-1], ())
+            if m.name.split()[-len(tokens) :] == tokens and len(m.name.split()) >= len(tokens)
+        ]
+        if len(tokens) == 1:  # the given name some outlets use ("Xin" for Zhang Xin)
+            candidates += index.get(("first", tokens[0]), ())
         if not candidates:
             return None
         # The fullest name, as introduced before at if it was (else the first after it).
@@ -77,13 +85,26 @@ class People:
         )
         return best.name, best.kind
 
+    def _index(self) -> dict:
+        """Mentions by last word, and two-word person names by first word; made again after
+        mentions are added."""
+        if self._indexed[0] != len(self.mentions):
+            index: dict = {}
+            for mention in self.mentions:
+                words = mention.name.split()
+                index.setdefault(words[-1], []).append(mention)
+                if mention.kind == "person" and len(words) == 2:
+                    index.setdefault(("first", words[0]), []).append(mention)
+            self._indexed = (len(self.mentions), index)
+        return self._indexed[1]
+
     def latest(self, at: int, kind: str, gender: str | None = None) -> str | None:
         """The latest name of that kind (and gender, if given) before position at."""
         index = bisect_left([m.start for m in self.mentions], at)
         for mention in reversed(self.mentions[:index]):
             if mention.kind != kind or mention.appositive or mention.end > at:
                 continue
-            if any(start <= mention.start < end <= at for start, end in self.reported):
+            if self.reported is not None and self.reported(mention.start, at):
                 continue  # named in what another said ("X said he believed Y would")
             if gender is None or self.genders.get(mention.name, gender) == gender:
                 return mention.name
@@ -97,23 +118,43 @@ class People:
 def build(text: str, words: dict) -> People:
     """The people model of one text; words: the word lists of quotations.yaml."""
     people = People(text)
-    roles = set(words["roles"]) - set(words["organisation_roles"])
-    titles = set(words["titles"]) | {role.capitalize() for role in roles}
-    gendered = words["gendered_titles"]
-    surnames_titled = set(
-        re.findall(rf"\b(?:{'|'.join(gendered)})\.?\s+(?:[A-Z][\w’'-]*\s+)?([A-Z][\w’'-]*)", text)
+    lexicon = _lexicon(
+        *(
+            tuple(words[key])
+            for key in ("titles", "roles", "organisation_roles", "organisation_words", "not_names")
+        )
     )
+    gendered = words["gendered_titles"]
+    titled_surnames = _titled_surnames(text, gendered)
     for run in NAME_RUN.finditer(text):
-        for mention in _mentions(text, run, titles, words):
-            if mention.kind == "person" and not _is_person(text, mention, roles, surnames_titled):
+        if " " not in run.group() and _ACRONYM.fullmatch(run.group()) is None:
+            continue  # a lone capitalised word: a surname the resolver looks up, or no name
+        for mention in _mentions(text, run, lexicon):
+            if mention.kind == "person" and not _is_person(
+                text, mention, lexicon.roles, titled_surnames
+            ):
                 continue
             people.mentions.append(mention)
     _full_names(people, words)
     full_names = [m.name for m in people.mentions if m.kind == "person"]
     for mention in people.mentions:
         if mention.kind == "person":
-            _gender(people, mention, gendered, full_names)
+            _gender(people, mention, titled_surnames, full_names)
     return people
+
+
+def _titled_surnames(text: str, gendered: dict[str, str]) -> dict[str, str]:
+    """The gender of each surname the text gives with a gendered title ("Ms Finger": f)."""
+    pattern = _titled_pattern(tuple(sorted(gendered)))
+    return {match.group(2): gendered[match.group(1)] for match in pattern.finditer(text)}
+
+
+@cache
+def _titled_pattern(titles: tuple[str, ...]) -> re.Pattern:
+    return re.compile(
+        rf"\b({'|'.join(map(re.escape, titles))})\.?\s+(?:[A-Z][\w’'-]*\s+)??([A-Z][\w’'-]*)\b"
+        r"(?!\s+[A-Z])"
+    )
 
 
 def _full_names(people: People, words: dict) -> None:
@@ -133,27 +174,56 @@ def _full_names(people: People, words: dict) -> None:
             )
 
 
-def _is_person(text: str, mention: Mention, roles: set[str], surnames_titled: set[str]) -> bool:
+def _is_person(
+    text: str, mention: Mention, roles: frozenset[str], titled_surnames: dict[str, str]
+) -> bool:
     """A name run is a person's where the article says so: a title or a role before it ("Mr
     Raha", "analyst John Brady"), an appositive after it ("Jill Finger, a research director"),
     or a title with its surname elsewhere ("Ms Finger")."""
-    if mention.titled or mention.name.split()[-1] in surnames_titled:
+    if mention.titled or mention.name.split()[-1] in titled_surnames:
         return True
     before = text[max(0, mention.start - 30) : mention.start].split()
     if before and before[-1].casefold() in roles:
         return True
     after = text[mention.end : mention.end + 40]
-    return len(mention.name.split()) > 1 and re.match(_APPOSITION, after) is not None
+    return len(mention.name.split()) > 1 and _APPOSITION.match(after) is not None
 
 
-def _mentions(text: str, run: re.Match, titles: set[str], words: dict) -> list[Mention]:
+@dataclass(frozen=True)
+class _Lexicon:
+    """The word lists as sets, made once per process."""
+
+    titles: frozenset[str]  # titles, and roles written as titles ("Critic Jane Moss")
+    roles: frozenset[str]  # roles of people
+    organisation_words: frozenset[str]
+    not_names: frozenset[str]
+
+
+@cache
+def _lexicon(
+    titles: tuple,
+    roles: tuple,
+    organisation_roles: tuple,
+    organisation_words: tuple,
+    not_names: tuple,
+) -> _Lexicon:
+    people_roles = frozenset(roles) - frozenset(organisation_roles)
+    return _Lexicon(
+        frozenset(titles) | {role.capitalize() for role in people_roles},
+        people_roles,
+        frozenset(organisation_words),
+        frozenset(not_names),
+    )
+
+
+def _mentions(text: str, run: re.Match, lexicon: _Lexicon) -> list[Mention]:
     tokens = run.group().split()
-    starts = [m.start() for m in re.finditer(r"\S+", run.group())]
+    starts = [m.start() for m in _WORD.finditer(run.group())]
     # A possessive ends the name it belongs to ("Atticus' David Slager", "IMF's Jack Boorman").
     cut = max((i + 1 for i, t in enumerate(tokens[:-1]) if _POSSESSIVE.search(t)), default=0)
     tokens, starts = tokens[cut:], starts[cut:]
     tokens[-1] = _POSSESSIVE.sub("", tokens[-1])
-    organisation_words = set(words["organisation_words"])
+    organisation_words = lexicon.organisation_words
     found = []
     last_org = max((i for i, t in enumerate(tokens) if t in organisation_words), default=-1)
     if last_org >= 0:  # "School of Public Policy Guo Xinning": an organisation, then a person
@@ -170,20 +240,20 @@ def _mentions(text: str, run: re.Match, titles: set[str], words: dict) -> list[M
         tokens, starts = tokens[last_org + 1 :], starts[last_org + 1 :]
     elif len(tokens) == 1 and _ACRONYM.fullmatch(tokens[0]):
         return [Mention(run.start() + starts[0], run.end(), tokens[0], "organisation", False)]
-    titled = any(t in titles for t in tokens)
-    while tokens and tokens[0] in titles | set(words["not_names"]):
+    titled = any(t in lexicon.titles for t in tokens)
+    while tokens and (tokens[0] in lexicon.titles or tokens[0] in lexicon.not_names):
         tokens, starts = tokens[1:], starts[1:]
     if (
         not tokens
         or len(tokens) > 4
-        or any(t in words["not_names"] or (t.isupper() and len(t) > 1) for t in tokens)
+        or any(t in lexicon.not_names or (t.isupper() and len(t) > 1) for t in tokens)
     ):
         return found
     if len(tokens) == 1 and not titled:
         return found  # a lone capitalised word: a surname the resolver looks up, or not a name
     start = run.start() + starts[0]
     before = text[max(0, start - 40) : start]
-    appositive = re.search(r",\s*$", before) is not None and _after_a_person(text, start)
+    appositive = before.rstrip().endswith(",") and _after_a_person(text, start)
     mention = Mention(start, start + len(" ".join(tokens)), " ".join(tokens), "person", appositive)
     return [*found, dataclasses.replace(mention, titled=titled)]
 
@@ -194,16 +264,15 @@ def _after_a_person(text: str, at: int) -> bool:
     return NAME_RUN.search(text, max(sentence, at - 120), at - 2) is not None
 
 
-def _gender(people: People, mention: Mention, gendered: dict, full_names: list[str]) -> None:
+def _gender(
+    people: People, mention: Mention, titled_surnames: dict[str, str], full_names: list[str]
+) -> None:
     if mention.name in people.genders:
         return
     surname = mention.name.split()[-1]
-    for title, gender in gendered.items():
-        if re.search(
-            rf"\b{re.escape(title)}\.?\s+(?:[A-Z][\w’'-]*\s+)?{re.escape(surname)}\b", people.text
-        ):
-            people.genders[mention.name] = gender
-            return
+    if surname in titled_surnames:
+        people.genders[mention.name] = titled_surnames[surname]
+        return
     # The first he/his or she/her after the name, if no other person is named before it.
     cue = _PRONOUN_CUE.search(people.text, mention.end, mention.end + 300)
     if cue is None:

@@ -26,6 +26,7 @@ are data, in quotations.yaml.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from functools import cache
@@ -59,6 +60,7 @@ class Rules:
     says_that: re.Pattern
     role: re.Pattern
     organisation_role: re.Pattern
+    verb: re.Pattern
     words: dict
     max_paragraphs: int
 
@@ -104,6 +106,7 @@ def rules() -> Rules:
         says_that=re.compile(said),
         role=re.compile(role),
         organisation_role=re.compile(f".*\\b(?:{_words(data['organisation_roles'])})\\b"),
+        verb=re.compile(f"\\b{verb}\\b"),
         words=data,
         max_paragraphs=int(data["max_paragraphs"]),
     )
@@ -151,21 +154,25 @@ def attribute(text: str, start: int, end: int, r: Rules) -> Attribution | None:
     if not ended and (match := r.after_inverted.match(text, closing, paragraph_end)):
         return _from(match, "after")
     sentence = _sentence_start(text, paragraph_start, opening)
-    if match := r.introducing.search(text, sentence, opening):
+    # The patterns with a verb are tried only where a verb is: a cheap search first.
+    verb = r.verb.search(text, sentence, opening) is not None
+    if verb and (match := r.introducing.search(text, sentence, opening)):
         return _from(match, "before")
     if opening == paragraph_start and paragraph_start:
         previous_start, _ = _paragraph_bounds(text, paragraph_start - len(PARAGRAPH) - 1)
         previous = _sentence_start(text, previous_start, paragraph_start - len(PARAGRAPH))
-        if match := r.introducing_paragraph.search(
-            text, previous, paragraph_start - len(PARAGRAPH)
+        if r.verb.search(text, previous, paragraph_start - len(PARAGRAPH)) and (
+            match := r.introducing_paragraph.search(
+                text, previous, paragraph_start - len(PARAGRAPH)
+            )
         ):
             return _from(match, "before")
     for pattern, cue in (
         (r.according, "according-to"),
         (r.in_words, "in-words"),
-        (r.says_that, "sentence"),
+        (r.says_that if verb else None, "sentence"),
     ):
-        if match := pattern.search(text, sentence, opening):
+        if pattern is not None and (match := pattern.search(text, sentence, opening)):
             return _from(match, cue)
     return None
 
@@ -186,6 +193,8 @@ def _sentence_before(text: str, start: int, r: Rules) -> Attribution | None:
     if _sentence_start(text, paragraph_start, opening) != opening or opening == paragraph_start:
         return None
     previous = _sentence_start(text, paragraph_start, opening - 2)
+    if r.verb.search(text, previous, opening) is None:
+        return None
     match = r.says_that.search(text, previous, opening)
     if match is None or re.search('[“"]', text[previous:opening]):
         return None
@@ -228,7 +237,7 @@ def resolve(surface: str, at: int, context: _Context) -> tuple[str | None, str]:
             return named_as[0], "explicit"  # "Merck's head of research Peter Kim"
         return surface[0].lower() + surface[1:], "explicit"
     tokens = surface.split()
-    titles = set(r.words["titles"]) | {role.capitalize() for role in r.words["roles"]}
+    titles = _titles(tuple(r.words["titles"]), tuple(r.words["roles"]))
     while len(tokens) > 1 and tokens[0].rstrip(".") in titles:
         tokens.pop(0)  # "Foreign Minister Wang Yi", "Critic Jane Moss" at a sentence's start
     written = " ".join(tokens)
@@ -236,6 +245,11 @@ def resolve(surface: str, at: int, context: _Context) -> tuple[str | None, str]:
     if found_name is None:
         return written, "explicit"
     return found_name[0], "explicit" if found_name[0] == written else "resolved"
+
+
+@cache
+def _titles(titles: tuple[str, ...], roles: tuple[str, ...]) -> frozenset[str]:
+    return frozenset(titles) | {role.capitalize() for role in roles}
 
 
 def _definite(surface: str) -> bool:
@@ -252,7 +266,7 @@ def annotate(text: str) -> list[Annotation]:
         return []
     r = rules()
     context = _Context(text, r, people_model.build(text, r.words))
-    context.people.reported = _reported(text, r)
+    context.people.reported = functools.partial(_reported, text, r)
     quotes: list[Annotation] = []
     speakers: dict[tuple[int, int], Annotation] = {}
     for start, end in found:
@@ -278,16 +292,24 @@ def annotate(text: str) -> list[Annotation]:
     return sorted([*quotes, *speakers.values()], key=lambda a: (a.start, a.end, a.label))
 
 
-def _reported(text: str, r: Rules) -> list[tuple[int, int]]:
-    """The rest of each sentence after "X said" / "X believes": a name there is not who a
-    later "he" most likely is."""
-    spans = []
-    for match in r.says_that.finditer(text):
-        if match.group("speaker").casefold() in r.words["pronouns"]:
-            continue
-        end = _BOUNDARY.search(text, match.end())
-        spans.append((match.end(), end.start() + 1 if end else len(text)))
-    return spans
+def _reported(text: str, r: Rules, at: int, before: int) -> bool:
+    """Whether the name at position at is in what someone else is said to say, in a sentence
+    that ends before position before ("X said he believed Y would ..."): not who a later "he"
+    most likely is. Checked only for the names a pronoun could refer to: the verb, then the
+    word before it (not a pronoun: "he said Y" leaves Y a candidate)."""
+    paragraph_start, _ = _paragraph_bounds(text, at)
+    sentence = _sentence_start(text, paragraph_start, at)
+    end = _BOUNDARY.search(text, at)
+    if end is None or end.start() >= before:
+        return False
+    skip = set(r.words["adverbs"])
+    for match in r.verb.finditer(text, sentence, at):
+        words = text[max(sentence, match.start() - 40) : match.start()].split()
+        while words and words[-1].casefold() in skip:
+            words.pop()
+        if words and words[-1].casefold() not in r.words["pronouns"]:
+            return True
+    return False
 
 
 def _continues(context: _Context, text: str, paragraph: int, start: int) -> bool:
