@@ -80,9 +80,10 @@ def test_attribution_inside_and_inverted_with_unusual_verbs():
         '"The film is a triumph," wrote the judges. '
         '"We will appeal," confirmed Acme Holdings to a broadcaster.'
     )
-    found = quotes(text)
-    assert [q for q, _, _ in found] == ["The film is a triumph,", "We will appeal,"]
-    assert found[1][1] == "Acme Holdings"
+    assert quotes(text) == [
+        ("The film is a triumph,", "the judges", "explicit"),  # a speaker of their own
+        ("We will appeal,", "Acme Holdings", "explicit"),
+    ]
 
 
 def test_a_partial_quotation_inside_a_sentence():
@@ -128,6 +129,37 @@ def test_a_surname_and_a_role_resolve_to_the_full_name_introduced_earlier():
         ("We are ready,", "Carlos Baez Silva", "resolved"),
         ("The plan is sound,", "Carlos Baez Silva", "resolved"),
     ]
+
+
+def test_a_title_or_role_before_a_name_is_not_part_of_it():
+    text = (
+        '"This is a disgrace," said Labour MP Diane Abbott. '
+        'Home Secretary Charles Clarke replied: "The plans are sensible." '
+        '"We have to be realistic," England coach Sven-Goran Eriksson said.'
+    )
+    assert [s for _, s, _ in quotes(text)] == [
+        "Diane Abbott",
+        "Charles Clarke",
+        "Sven-Goran Eriksson",
+    ]
+
+
+def test_an_age_or_a_role_refers_to_the_person_named_before():
+    text = 'Striker Wayne Rooney scored twice. "I am delighted," the 19-year-old told reporters.'
+    assert quotes(text) == [("I am delighted,", "Wayne Rooney", "resolved")]
+
+
+def test_a_surname_resolves_to_a_name_given_with_no_title_or_role():
+    text = 'Maria Lopez beat Anna Berg in the final. "I played well," Lopez said.'
+    assert quotes(text) == [("I played well,", "Maria Lopez", "resolved")]
+
+
+def test_he_is_not_a_name_inside_what_someone_else_said():
+    text = (
+        "David Cummings, an investor, said he believed the bid would let Mr Tom Glazer take "
+        'control. "Fans can do nothing about it," he told the BBC.'
+    )
+    assert quotes(text) == [("Fans can do nothing about it,", "David Cummings", "resolved")]
 
 
 def test_an_unnamed_spokesman_is_a_speaker_of_his_own():

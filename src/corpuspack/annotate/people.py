@@ -85,6 +85,22 @@ class People:
         )
         return best.name, best.kind
 
+    def named_run(self, surname: str, at: int) -> tuple[str, str] | None:
+        """For a surname the model has no person for ("Nadal said" where the article gave
+        "Rafael Nadal beat ..."): the first run of two or three capitalised words ending with it,
+        before position at if there is one."""
+        if " " in surname:
+            return None
+        runs = [
+            run
+            for run in NAME_RUN.finditer(self.text)
+            if run.group().split()[-1] == surname and 2 <= len(run.group().split()) <= 3
+        ]
+        if not runs:
+            return None
+        run = min(runs, key=lambda m: (m.start() >= at, m.start()))
+        return run.group(), "person"
+
     def _index(self) -> dict:
         """Mentions by last word, and two-word person names by first word; made again after
         mentions are added."""
@@ -240,8 +256,11 @@ def _mentions(text: str, run: re.Match, lexicon: _Lexicon) -> list[Mention]:
         tokens, starts = tokens[last_org + 1 :], starts[last_org + 1 :]
     elif len(tokens) == 1 and _ACRONYM.fullmatch(tokens[0]):
         return [Mention(run.start() + starts[0], run.end(), tokens[0], "organisation", False)]
-    titled = any(t in lexicon.titles for t in tokens)
-    while tokens and (tokens[0] in lexicon.titles or tokens[0] in lexicon.not_names):
+    # "Home Secretary Charles Clarke", "Labour MP Diane Abbott": the name follows the last title.
+    last_title = max((i for i, t in enumerate(tokens[:-1]) if t in lexicon.titles), default=-1)
+    titled = last_title >= 0
+    tokens, starts = tokens[last_title + 1 :], starts[last_title + 1 :]
+    while tokens and tokens[0] in lexicon.not_names:
         tokens, starts = tokens[1:], starts[1:]
     if (
         not tokens

@@ -76,7 +76,7 @@ def rules() -> Rules:
     roles = _words(data["roles"])
     role = (
         f"(?:[Tt]he|[Aa]n?|[Oo]ne|[Hh]is|[Hh]er|[Ii]ts|[A-Z][\\w-]*[’']s?)\\s+"
-        f"(?:[\\w’'-]+\\s+){{0,3}}?(?:{roles})\\b"
+        f"(?:[\\w’'-]+\\s+){{0,3}}?(?:{roles}|\\d+-year-old)\\b"
         r"(?:\s+(?:for|at|of|from|with)\s+(?:the\s+)?[\w’'&-]+(?:\s+[A-Z][\w’'&-]*)*)?"
     )
     name = (
@@ -217,39 +217,57 @@ def resolve(surface: str, at: int, context: _Context) -> tuple[str | None, str]:
     r, people = context.r, context.people
     folded = surface.casefold()
     if folded in ("he", "she"):
-        gender = "m" if folded == "he" else "f"
-        found = people.latest(at, "person", gender)
-        speaker = found or context.previous
-        return speaker, "resolved" if speaker else "unresolved"
+        found = people.latest(at, "person", "m" if folded == "he" else "f")
+        return _resolved(found or context.previous)
     if folded in ("it", "its") or r.organisation_role.fullmatch(surface) and _definite(surface):
-        speaker = people.latest_speaking_organisation(at) or context.previous
-        return speaker, "resolved" if speaker else "unresolved"
-    if (
-        folded in ("they", "his", "her", "their")
-        or r.role.fullmatch(surface)
-        and _definite(surface)
-    ):
-        return context.previous, "resolved" if context.previous else "unresolved"
-    if r.role.fullmatch(surface):  # "a spokesman for X", "one Bombay trader": a speaker of its own
-        named = list(people_model.NAME_RUN.finditer(surface))
-        named_as = people.full_name(named[-1].group(), at) if named else None
-        if named_as is not None and named_as[1] == "person" and named[-1].end() == len(surface):
-            return named_as[0], "explicit"  # "Merck's head of research Peter Kim"
-        return surface[0].lower() + surface[1:], "explicit"
+        return _resolved(people.latest_speaking_organisation(at) or context.previous)
+    if folded in ("they", "his", "her", "their"):
+        return _resolved(context.previous)
+    if r.role.fullmatch(surface):
+        return _role(surface, at, context)
+    found_name = people.full_name(surface, at)
+    if found_name is not None and found_name[1] == "organisation":
+        return found_name[0], "explicit" if found_name[0] == surface else "resolved"
     tokens = surface.split()
-    titles = _titles(tuple(r.words["titles"]), tuple(r.words["roles"]))
-    while len(tokens) > 1 and tokens[0].rstrip(".") in titles:
-        tokens.pop(0)  # "Foreign Minister Wang Yi", "Critic Jane Moss" at a sentence's start
-    written = " ".join(tokens)
-    found_name = people.full_name(written, at)
+    titles = _titles(
+        tuple(r.words["titles"]), tuple(r.words["roles"]), tuple(r.words["organisation_roles"])
+    )
+    last_title = max((i for i, t in enumerate(tokens[:-1]) if t.rstrip(".") in titles), default=-1)
+    # "Home Secretary Charles Clarke", "Labour MP Diane Abbott", "Critic Jane Moss": the name
+    # is what follows the last title.
+    written = " ".join(tokens[last_title + 1 :])
+    found_name = people.full_name(written, at) or people.named_run(written, at)
     if found_name is None:
         return written, "explicit"
     return found_name[0], "explicit" if found_name[0] == written else "resolved"
 
 
+def _resolved(speaker: str | None) -> tuple[str | None, str]:
+    return speaker, "resolved" if speaker else "unresolved"
+
+
+def _role(surface: str, at: int, context: _Context) -> tuple[str | None, str]:
+    """A speaker given by a role: "the minister" is the speaker before (or the person named
+    last); "a spokesman for X", "one Bombay trader", "the judges" are speakers of their own."""
+    people = context.people
+    named = list(people_model.NAME_RUN.finditer(surface))
+    named_as = people.full_name(named[-1].group(), at) if named else None
+    if named_as is not None and named_as[1] == "person" and named[-1].end() == len(surface):
+        return named_as[0], "explicit"  # "Merck's head of research Peter Kim"
+    plural = surface.endswith("s") and surface.split()[-1] in context.r.words["roles"]
+    if _definite(surface) and not plural:
+        found = context.previous or people.latest(at, "person")
+        if found:
+            return found, "resolved"
+    return surface[0].lower() + surface[1:], "explicit"
+
+
 @cache
-def _titles(titles: tuple[str, ...], roles: tuple[str, ...]) -> frozenset[str]:
-    return frozenset(titles) | {role.capitalize() for role in roles}
+def _titles(
+    titles: tuple[str, ...], roles: tuple[str, ...], of_organisations: tuple
+) -> frozenset[str]:
+    """Titles, and people's roles written as titles ("Critic Jane Moss")."""
+    return frozenset(titles) | {r.capitalize() for r in roles if r not in of_organisations}
 
 
 def _definite(surface: str) -> bool:
@@ -304,6 +322,9 @@ def _reported(text: str, r: Rules, at: int, before: int) -> bool:
         return False
     skip = set(r.words["adverbs"])
     for match in r.verb.finditer(text, sentence, at):
+        between = text[match.end() : at].split()
+        if len(between) <= 3 and "that" not in between and not any("," in w for w in between):
+            continue  # "said Mike Short", "said analyst John Brady": the name is the speaker
         words = text[max(sentence, match.start() - 40) : match.start()].split()
         while words and words[-1].casefold() in skip:
             words.pop()
