@@ -254,7 +254,7 @@ def _mentions(text: str, run: re.Match, lexicon: _Lexicon) -> list[Mention]:
             )
         )
         tokens, starts = tokens[last_org + 1 :], starts[last_org + 1 :]
-    elif len(tokens) == 1 and _ACRONYM.fullmatch(tokens[0]):
+    elif len(tokens) == 1 and _ACRONYM.fullmatch(tokens[0]) and tokens[0] not in lexicon.not_names:
         return [Mention(run.start() + starts[0], run.end(), tokens[0], "organisation", False)]
     # "Home Secretary Charles Clarke", "Labour MP Diane Abbott": the name follows the last title.
     last_title = max((i for i, t in enumerate(tokens[:-1]) if t in lexicon.titles), default=-1)

@@ -75,7 +75,7 @@ def rules() -> Rules:
     pronoun = f"(?:{_words([p.capitalize() for p in data['pronouns']] + data['pronouns'])})\\b"
     roles = _words(data["roles"])
     role = (
-        f"(?:[Tt]he|[Aa]n?|[Oo]ne|[Hh]is|[Hh]er|[Ii]ts|[A-Z][\\w-]*[’']s?)\\s+"
+        f"(?:[Tt]he|[Aa]n?|[Oo]ne|[Hh]is|[Hh]er|[Ii]ts|(?:[A-Z][\\w-]*\\s+)?[A-Z][\\w-]*[’']s?)\\s+"
         f"(?:[\\w’'-]+\\s+){{0,3}}?(?:{roles}|\\d+-year-old)\\b"
         r"(?:\s+(?:for|at|of|from|with)\s+(?:the\s+)?[\w’'&-]+(?:\s+[A-Z][\w’'&-]*)*)?"
     )
@@ -86,7 +86,7 @@ def rules() -> Rules:
     # A name after its role: "analyst John Brady", "ABN AMRO analyst John Brady".
     # "The" before an organisation's name of two words or more ("The European Medicines Agency").
     prefix = (
-        f"(?:(?:[Tt]he\\s+)?(?:[\\w&’'.-]+\\s+){{0,3}}?(?:{roles})\\s+"
+        f"(?:(?:[Tt]he\\s+)?(?:[\\w&’'.-]+\\s+){{0,5}}?(?:{roles})\\s+"
         r"|[Tt]he\s+(?=[A-Z][\w’'&-]*\s+[A-Z]))?"
     )
     speaker = f"(?P<speaker>{pronoun}|{role}|{name})"
@@ -229,13 +229,18 @@ def resolve(surface: str, at: int, context: _Context) -> tuple[str | None, str]:
     if found_name is not None and found_name[1] == "organisation":
         return found_name[0], "explicit" if found_name[0] == surface else "resolved"
     tokens = surface.split()
+    possessive = max((i for i, t in enumerate(tokens[:-1]) if t[-1] in "’'"), default=-1)
+    tokens = tokens[possessive + 1 :]  # "Atticus' David Slager": the name after a possessive
     titles = _titles(
         tuple(r.words["titles"]), tuple(r.words["roles"]), tuple(r.words["organisation_roles"])
     )
     last_title = max((i for i, t in enumerate(tokens[:-1]) if t.rstrip(".") in titles), default=-1)
     # "Home Secretary Charles Clarke", "Labour MP Diane Abbott", "Critic Jane Moss": the name
     # is what follows the last title.
-    written = " ".join(tokens[last_title + 1 :])
+    tokens = tokens[last_title + 1 :]
+    while len(tokens) > 1 and tokens[-1] in context.r.words["not_names"]:
+        tokens.pop()  # "Vadim Mitroshin The dispute": a full stop missing in the source
+    written = " ".join(tokens)
     found_name = people.full_name(written, at) or people.named_run(written, at)
     if found_name is None:
         return written, "explicit"
@@ -254,12 +259,23 @@ def _role(surface: str, at: int, context: _Context) -> tuple[str | None, str]:
     named_as = people.full_name(named[-1].group(), at) if named else None
     if named_as is not None and named_as[1] == "person" and named[-1].end() == len(surface):
         return named_as[0], "explicit"  # "Merck's head of research Peter Kim"
+    if (
+        named
+        and context.r.organisation_role.fullmatch(surface)
+        and "’s" in surface.replace("'", "’")
+    ):  # "Mr Tanzi's statement": the statement's author
+        surname = re.sub("[’']s?$", "", named[-1].group().split()[-1])
+        author = people.full_name(surname, at) or people.named_run(surname, at)
+        if author is not None:
+            return author[0], "resolved"
     plural = surface.endswith("s") and surface.split()[-1] in context.r.words["roles"]
     if _definite(surface) and not plural:
         found = context.previous or people.latest(at, "person")
         if found:
             return found, "resolved"
-    return surface[0].lower() + surface[1:], "explicit"
+    if surface.split()[0] in ("A", "An", "The", "One"):  # at a sentence's start
+        surface = surface[0].lower() + surface[1:]
+    return surface, "explicit"
 
 
 @cache
@@ -367,7 +383,10 @@ def _remember(context: _Context, attribution: Attribution, resolved: str | None)
     mention = people_model.Mention(attribution.start, attribution.end, resolved, kind, False)
     if kind == "organisation":
         people.speakers.append((attribution.start, mention))
-    elif found is None:
+    elif found is None:  # the role phrase stands for the names inside it ("Castro's aide")
+        people.mentions = [
+            m for m in people.mentions if not attribution.start <= m.start < attribution.end
+        ]
         people.mentions.append(mention)
         people.mentions.sort(key=lambda m: m.start)
 
