@@ -14,9 +14,9 @@ mid-line) and attributes each to a speaker by the first rule that applies:
    next) continues it: "...," he said. "...".
 
 The speaker as written is resolved with a model of the article's people and organisations
-(annotate.people): a surname or "Ms Finger" to the full name introduced, "he" / "she" to the
-latest person of that gender named before, "it" / "the company" to the organisation speaking,
-"the spokesman" to the previous speaker; "a spokesman for X" is a speaker of its own. Each
+(annotate.people; the patterns are in annotate.attribution): a surname or "Ms Finger" to the
+full name introduced, "he" / "she" to the latest person of that gender named before, "it" /
+"the company" to the organisation speaking, "the spokesman" to the previous speaker; "a spokesman for X" is a speaker of its own. Each
 QUOTE records how it was attributed (`attribution`): explicit (a name or a full description at
 the quotation), resolved (a pronoun, role or part of a name resolved to an earlier name),
 continuation (no words of its own; the current speaker) or unresolved (no one to resolve to).
@@ -30,175 +30,21 @@ import functools
 import re
 from dataclasses import dataclass
 from functools import cache
-from importlib import resources
-
-import yaml
 
 from corpuspack.annotate import people as people_model
+from corpuspack.annotate.attribution import (
+    Attribution,
+    Rules,
+    attribute,
+    paragraph_bounds,
+    reported,
+    rules,
+    sentence_before,
+)
 from corpuspack.annotate.marks import PARAGRAPH, find_quotations
 from corpuspack.article.record import Annotation
 
 __all__ = ["annotate", "find_quotations", "rules"]
-
-_BOUNDARY = re.compile(r"[.!?][”\"’]?\s+(?=[A-Z“\"‘])")
-
-
-def _words(items: list[str]) -> str:
-    return "|".join(
-        re.escape(w).replace(r"\ ", r"\s+") for w in sorted(set(items), key=len, reverse=True)
-    )
-
-
-@dataclass(frozen=True)
-class Rules:
-    after: re.Pattern  # "...," X said
-    after_inverted: re.Pattern  # "...," said X
-    introducing: re.Pattern  # X said that "
-    introducing_paragraph: re.Pattern  # X said:  (ending the paragraph before)
-    according: re.Pattern
-    in_words: re.Pattern
-    says_that: re.Pattern
-    role: re.Pattern
-    organisation_role: re.Pattern
-    verb: re.Pattern
-    words: dict
-    max_paragraphs: int
-
-
-@cache
-def rules() -> Rules:
-    data = yaml.safe_load(
-        resources.files(__package__).joinpath("quotations.yaml").read_text(encoding="utf-8")
-    )
-    verb = f"(?:{_words(data['verbs'])})"
-    adverb = f"(?:\\s+(?:{_words(data['adverbs'])}))*"
-    pronoun = f"(?:{_words([p.capitalize() for p in data['pronouns']] + data['pronouns'])})\\b"
-    roles = _words(data["roles"])
-    role = (
-        f"(?:[Tt]he|[Aa]n?|[Oo]ne|[Hh]is|[Hh]er|[Ii]ts|(?:[A-Z][\\w-]*\\s+)?[A-Z][\\w-]*[’']s?)\\s+"
-        f"(?:[\\w’'-]+\\s+){{0,3}}?(?:{roles}|\\d+-year-old)\\b"
-        r"(?:\s+(?:for|at|of|from|with)\s+(?:the\s+)?[\w’'&-]+(?:\s+[A-Z][\w’'&-]*)*)?"
-    )
-    name = (
-        f"(?!(?:{_words(data['not_names'])})\\b)"
-        + r"[A-Z][\w’'&-]*(?:\s+(?:of\s+)?[A-Z][\w’'&-]*){0,4}(?<![’'])"
-    )
-    # A name after its role: "analyst John Brady", "ABN AMRO analyst John Brady".
-    # "The" before an organisation's name of two words or more ("The European Medicines Agency").
-    prefix = (
-        f"(?:(?:[Tt]he\\s+)?(?:[\\w&’'.-]+\\s+){{0,5}}?(?:{roles})\\s+"
-        r"|[Tt]he\s+(?=[A-Z][\w’'&-]*\s+[A-Z]))?"
-    )
-    speaker = f"(?P<speaker>{pronoun}|{role}|{name})"
-    appositive = r"(?:,[^“”\"\n]{1,200}?,)?"
-    said = f"{prefix}{speaker}{appositive}{adverb}\\s+{verb}\\b"
-    inverted = _words(data["inverted_verbs"])
-    return Rules(
-        after=re.compile(f"[\\s,]*{said}"),
-        after_inverted=re.compile(f"[\\s,]*(?:{inverted}){adverb}\\s+{prefix}{speaker}"),
-        # "X said that “", "X said: “", "X told reporters: “", "X said in an interview, “"
-        introducing=re.compile(
-            f'{said}(?:\\s+that|\\s+[^“”"\\n:,.]{{1,60}}?(?=\\s*[:,]))?\\s*[:,]?\\s*$'
-        ),
-        introducing_paragraph=re.compile(f"{said}[^:\\n]{{0,60}}:\\s*$"),
-        according=re.compile(f"\\b[Aa]ccording\\s+to\\s+{prefix}{speaker}"),
-        in_words=re.compile(r"\b[Ii]n\s+(?P<speaker>his|her|their)\s+words\b"),
-        says_that=re.compile(said),
-        role=re.compile(role),
-        organisation_role=re.compile(f".*\\b(?:{_words(data['organisation_roles'])})\\b"),
-        verb=re.compile(f"\\b{verb}\\b"),
-        words=data,
-        max_paragraphs=int(data["max_paragraphs"]),
-    )
-
-
-@dataclass(frozen=True)
-class Attribution:
-    surface: str  # the speaker as written
-    start: int
-    end: int
-    cue: str
-
-
-def _paragraph_bounds(text: str, at: int) -> tuple[int, int]:
-    start = text.rfind(PARAGRAPH, 0, at)
-    end = text.find(PARAGRAPH, at)
-    return (0 if start < 0 else start + len(PARAGRAPH)), (len(text) if end < 0 else end)
-
-
-def _sentence_start(text: str, paragraph_start: int, at: int) -> int:
-    start = paragraph_start
-    # One character past `at`, so the lookahead can see the mark that opens the next sentence.
-    for match in _BOUNDARY.finditer(text, paragraph_start, min(at + 1, len(text))):
-        start = match.end()
-    return start
-
-
-def _from(match: re.Match, cue: str) -> Attribution:
-    return Attribution(match.group("speaker"), match.start("speaker"), match.end("speaker"), cue)
-
-
-def attribute(text: str, start: int, end: int, r: Rules) -> Attribution | None:
-    """Who the quotation text[start:end] is attributed to, by the first rule that applies."""
-    opening, closing = start - 1, end + 1
-    paragraph_start, _ = _paragraph_bounds(text, opening)
-    _, paragraph_end = _paragraph_bounds(text, closing - 1)
-    # After a quotation that ends its sentence, a name is taken for its speaker only in a plain
-    # "X said." ('"...done." he said', '"...done." Zhang said.'): in '"...different." Supporters'
-    # group Shareholders United, however, urged ...' a new sentence starts.
-    ended = text[end - 1 : end] == "."
-    if (match := r.after.match(text, closing, paragraph_end)) and (
-        not ended or _plain(text, match)
-    ):
-        return _from(match, "after")
-    if not ended and (match := r.after_inverted.match(text, closing, paragraph_end)):
-        return _from(match, "after")
-    sentence = _sentence_start(text, paragraph_start, opening)
-    # The patterns with a verb are tried only where a verb is: a cheap search first.
-    verb = r.verb.search(text, sentence, opening) is not None
-    if verb and (match := r.introducing.search(text, sentence, opening)):
-        return _from(match, "before")
-    if opening == paragraph_start and paragraph_start:
-        previous_start, _ = _paragraph_bounds(text, paragraph_start - len(PARAGRAPH) - 1)
-        previous = _sentence_start(text, previous_start, paragraph_start - len(PARAGRAPH))
-        if r.verb.search(text, previous, paragraph_start - len(PARAGRAPH)) and (
-            match := r.introducing_paragraph.search(
-                text, previous, paragraph_start - len(PARAGRAPH)
-            )
-        ):
-            return _from(match, "before")
-    for pattern, cue in (
-        (r.according, "according-to"),
-        (r.in_words, "in-words"),
-        (r.says_that if verb else None, "sentence"),
-    ):
-        if pattern is not None and (match := pattern.search(text, sentence, opening)):
-            return _from(match, cue)
-    return None
-
-
-def _plain(text: str, match: re.Match) -> bool:
-    """Whether an attribution is a pronoun, or a name and its verb ending the sentence."""
-    if match.group("speaker").casefold() in ("he", "she", "they", "it"):
-        return True
-    between = text[match.end("speaker") : match.end()]
-    return "," not in between and text[match.end() : match.end() + 1] in (".", "")
-
-
-def _sentence_before(text: str, start: int, r: Rules) -> Attribution | None:
-    """A speaker named with a verb of saying in the sentence just before the quotation, where
-    the quotation opens its sentence: X, who ..., agreed. "..." """
-    opening = start - 1
-    paragraph_start, _ = _paragraph_bounds(text, opening)
-    if _sentence_start(text, paragraph_start, opening) != opening or opening == paragraph_start:
-        return None
-    previous = _sentence_start(text, paragraph_start, opening - 2)
-    if r.verb.search(text, previous, opening) is None:
-        return None
-    match = r.says_that.search(text, previous, opening)
-    if match is None or re.search('[“"]', text[previous:opening]):
-        return None
-    return _from(match, "sentence-before")
 
 
 @dataclass
@@ -300,12 +146,12 @@ def annotate(text: str) -> list[Annotation]:
         return []
     r = rules()
     context = _Context(text, r, people_model.build(text, r.words))
-    context.people.reported = functools.partial(_reported, text, r)
+    context.people.reported = functools.partial(reported, text, r)
     quotes: list[Annotation] = []
     speakers: dict[tuple[int, int], Annotation] = {}
     for start, end in found:
-        paragraph, _ = _paragraph_bounds(text, start - 1)
-        attribution = attribute(text, start, end, r) or _sentence_before(text, start, r)
+        paragraph, _ = paragraph_bounds(text, start - 1)
+        attribution = attribute(text, start, end, r) or sentence_before(text, start, r)
         if attribution is None:
             if not _continues(context, text, paragraph, start):
                 continue
@@ -326,36 +172,13 @@ def annotate(text: str) -> list[Annotation]:
     return sorted([*quotes, *speakers.values()], key=lambda a: (a.start, a.end, a.label))
 
 
-def _reported(text: str, r: Rules, at: int, before: int) -> bool:
-    """Whether the name at position at is in what someone else is said to say, in a sentence
-    that ends before position before ("X said he believed Y would ..."): not who a later "he"
-    most likely is. Checked only for the names a pronoun could refer to: the verb, then the
-    word before it (not a pronoun: "he said Y" leaves Y a candidate)."""
-    paragraph_start, _ = _paragraph_bounds(text, at)
-    sentence = _sentence_start(text, paragraph_start, at)
-    end = _BOUNDARY.search(text, at)
-    if end is None or end.start() >= before:
-        return False
-    skip = set(r.words["adverbs"])
-    for match in r.verb.finditer(text, sentence, at):
-        between = text[match.end() : at].split()
-        if len(between) <= 3 and "that" not in between and not any("," in w for w in between):
-            continue  # "said Mike Short", "said analyst John Brady": the name is the speaker
-        words = text[max(sentence, match.start() - 40) : match.start()].split()
-        while words and words[-1].casefold() in skip:
-            words.pop()
-        if words and words[-1].casefold() not in r.words["pronouns"]:
-            return True
-    return False
-
-
 def _continues(context: _Context, text: str, paragraph: int, start: int) -> bool:
     """Whether an unattributed quotation continues the last one: in its paragraph or the
     next, the last had a speaker, and it is more than a quoted word or two."""
     if context.last is None or context.last[1] is None:
         return False
     if context.last[0] != paragraph:
-        previous_start, _ = _paragraph_bounds(text, max(0, paragraph - len(PARAGRAPH) - 1))
+        previous_start, _ = paragraph_bounds(text, max(0, paragraph - len(PARAGRAPH) - 1))
         if previous_start != context.last[0]:
             return False
     return len(text[start:].split(maxsplit=3)) > 3 and not _closes_within(text, start, 3)
