@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from typing import NamedTuple
 
 from corpuspack.article import profiles
+from corpuspack.article.custom import CustomFields
 from corpuspack.article.record import Article
 from corpuspack.build import batches, engines
 from corpuspack.build.batches import Members
@@ -90,12 +91,20 @@ def run(
     corpuspack.plugins gathers the registered ones). The result does not depend on the cache,
     the engine or jobs.
     """
-    if chosen.annotators != BUILTIN.annotators or chosen.profiles != BUILTIN.profiles:
-        # Cached entries hold the built-in annotator's spans and the packaged profiles' records,
-        # and the cache key does not yet name others: such a build computes every capture afresh.
+    if (
+        chosen.annotators != BUILTIN.annotators
+        or chosen.profiles != BUILTIN.profiles
+        or chosen.field_sources
+    ):
+        # Cached entries hold the built-in annotator's spans, the packaged profiles' records and
+        # no plugin's field values, and the cache key does not yet name others: such a build
+        # computes every capture afresh.
         cache = None
     schema, quotes_schema, vocabulary = _schemas(project, chosen)
-    task = Process(tuple(schema.enum("outlet")), vocabulary, chosen.annotators, chosen.profiles)
+    custom = CustomFields(schema.custom, chosen.field_sources)
+    task = Process(
+        tuple(schema.enum("outlet")), vocabulary, chosen.annotators, chosen.profiles, custom
+    )
     scan = ingest.scan(project.raw_dir, project.root)
     build = _Build(project, schema, vocabulary, scan, focus, today, cache, progress, chosen)
     build.read(task, engine, jobs=jobs, scheduler=scheduler)

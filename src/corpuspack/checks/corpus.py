@@ -18,7 +18,7 @@ import numpy as np
 import pyarrow.compute as pc
 import xxhash
 
-from corpuspack.article.record import Article
+from corpuspack.article.record import RECORD_FIELDS, Article
 from corpuspack.findings.report import Finding, Severity, error
 
 SHINGLE_WORDS = 5
@@ -286,19 +286,22 @@ def missing_metadata(articles: Sequence[Article], required: Sequence[str]) -> li
         noted = dict(article.sidecar_notes)
         for field in required:
             if (
-                getattr(article, field) in (None, "", ())
+                article.value(field) in (None, "", ())
                 and field not in noted
                 and not (field == "published_date" and "published" in noted)
             ):
                 sidecar = article.raw_path.removesuffix(".txt") + ".meta.yaml"
                 key = "published" if field == "published_date" else field
+                if field not in RECORD_FIELDS:  # the corpus's own: under fields:
+                    key = f"fields: {{{field}: {{value: ..., note: where it comes from}}}}"
+                else:
+                    key = f"{key}: {{value: ..., note: where it comes from}}"
                 findings.append(
                     error(
                         article.raw_path,
                         "missing-metadata",
-                        f"{field} is not on the page; add it to {sidecar} as "
-                        f"{key}: {{value: ..., note: where it comes from}} (value null if it "
-                        "cannot be found)",
+                        f"{field} is not on the page; add it to {sidecar} as {key} (value null "
+                        "if it cannot be found)",
                         field=field,
                     )
                 )
