@@ -11,7 +11,7 @@ import sys
 
 import pytest
 
-from conftest import REPO
+from support import REPO
 from corpuspack.annotate.quotations import annotate, find_quotations
 
 sys.path.insert(0, str(REPO / "scripts"))
