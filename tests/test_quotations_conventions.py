@@ -11,8 +11,8 @@ import sys
 
 import pytest
 
-from support import REPO
 from corpuspack.annotate.quotations import annotate, find_quotations
+from support import REPO
 
 sys.path.insert(0, str(REPO / "scripts"))
 import eval_quotations  # noqa: E402
