@@ -110,12 +110,24 @@ def paragraph_bounds(text: str, at: int) -> tuple[int, int]:
     return (0 if start < 0 else start + len(PARAGRAPH)), (len(text) if end < 0 else end)
 
 
+_REACH = 600  # characters
+
+
 def sentence_start(text: str, paragraph_start: int, at: int) -> int:
-    start = paragraph_start
-    # One character past `at`, so the lookahead can see the mark that opens the next sentence.
-    for match in _BOUNDARY.finditer(text, paragraph_start, min(at + 1, len(text))):
-        start = match.end()
-    return start
+    """Where the sentence holding position at starts: after the last sentence boundary before
+    it in its paragraph. Looked for in a window before at that doubles until a boundary is in it
+    (from the paragraph's start each time, a long paragraph of many quotations took quadratic
+    time)."""
+    end = min(at + 1, len(text))  # one past at: the lookahead sees the mark opening a sentence
+    window = 256
+    while True:
+        begin = max(paragraph_start, at - window)
+        start = None
+        for match in _BOUNDARY.finditer(text, begin, end):
+            start = match.end()
+        if start is not None or begin == paragraph_start:
+            return paragraph_start if start is None else start
+        window *= 4
 
 
 def _from(match: re.Match, cue: str) -> Attribution:
@@ -137,7 +149,9 @@ def attribute(text: str, start: int, end: int, r: Rules) -> Attribution | None:
         return _from(match, "after")
     if not ended and (match := r.after_inverted.match(text, closing, paragraph_end)):
         return _from(match, "after")
-    sentence = sentence_start(text, paragraph_start, opening)
+    # An attribution further than this before the quotation in its sentence is not looked for:
+    # a text without sentence ends would make every search run back to its start.
+    sentence = max(sentence_start(text, paragraph_start, opening), opening - _REACH)
     # The patterns with a verb are tried only where a verb is: a cheap search first.
     verb = r.verb.search(text, sentence, opening) is not None
     if verb and (match := r.introducing.search(text, sentence, opening)):
