@@ -149,6 +149,21 @@ def test_an_age_or_a_role_refers_to_the_person_named_before():
     assert quotes(text) == [("I am delighted,", "Wayne Rooney", "resolved")]
 
 
+def test_a_nationality_refers_to_the_person_named_before():
+    text = 'Pierre Lamy was happy. "We were brilliant," the Frenchman told a radio station.'
+    assert quotes(text) == [("We were brilliant,", "Pierre Lamy", "resolved")]
+
+
+def test_a_quotation_introduced_by_adding_after_another():
+    text = (
+        'Party leader Michael Howe spoke. "This is wrong," Mr Howe said, adding: "We will fight."'
+    )
+    assert quotes(text) == [
+        ("This is wrong,", "Michael Howe", "resolved"),
+        ("We will fight.", "Michael Howe", "resolved"),
+    ]
+
+
 def test_a_surname_resolves_to_a_name_given_with_no_title_or_role():
     text = 'Maria Lopez beat Anna Berg in the final. "I played well," Lopez said.'
     assert quotes(text) == [("I played well,", "Maria Lopez", "resolved")]

@@ -101,6 +101,37 @@ class People:
         run = min(runs, key=lambda m: (m.start() >= at, m.start()))
         return run.group(), "person"
 
+    def latest_run(self, at: int, words: dict) -> str | None:
+        """The latest run of two or three capitalised words before position at that could be a
+        person's name (no organisation word, no acronym, no sentence opener): the person a role
+        refers to where the article named them with nothing that says they are a person
+        ("Arsene Wenger was happy. ... the Frenchman said")."""
+        lexicon = _lexicon(
+            *(
+                tuple(words[key])
+                for key in (
+                    "titles",
+                    "roles",
+                    "organisation_roles",
+                    "organisation_words",
+                    "not_names",
+                )
+            )
+        )
+        for run in reversed(list(NAME_RUN.finditer(self.text, max(0, at - 2000), at))):
+            tokens = run.group().split()
+            if not 2 <= len(tokens) <= 3 or any(
+                t in lexicon.organisation_words
+                or t in lexicon.not_names
+                or t in lexicon.titles
+                or t.isupper()
+                or _POSSESSIVE.search(t)
+                for t in tokens
+            ):
+                continue
+            return run.group()
+        return None
+
     def _index(self) -> dict:
         """Mentions by last word, and two-word person names by first word; made again after
         mentions are added."""

@@ -116,7 +116,11 @@ def _role(surface: str, at: int, context: _Context) -> tuple[str | None, str]:
             return author[0], "resolved"
     plural = surface.endswith("s") and surface.split()[-1] in context.r.words["roles"]
     if _definite(surface) and not plural:
-        found = context.previous or people.latest(at, "person")
+        found = (
+            context.previous
+            or people.latest(at, "person")
+            or people.latest_run(at, context.r.words)
+        )
         if found:
             return found, "resolved"
     if surface.split()[0] in ("A", "An", "The", "One"):  # at a sentence's start
