@@ -194,6 +194,21 @@ def test_a_day_or_a_country_is_not_a_speaker():
     assert all(speaker not in ("Monday", "On Monday") for _, speaker, _ in quotes(text))
 
 
+def test_a_title_in_marks_is_not_a_quotation_without_an_attribution_at_it():
+    text = (
+        '"We loved making it," said Peter Jackson. "The Return Of The King" won eleven awards. '
+        'Jackson, who said he was thrilled, directed "The Fellowship of the Ring" too.'
+    )
+    assert [q for q, _, _ in quotes(text)] == ["We loved making it,"]
+
+
+def test_a_surname_that_is_also_a_month_is_a_name():
+    text = (
+        'Prime Minister Theresa May spoke. "We will leave," Mrs May said. "It is clear," she added.'
+    )
+    assert [s for _, s, _ in quotes(text)] == ["Theresa May", "Theresa May"]
+
+
 def test_a_pronoun_with_no_one_named_is_unresolved():
     assert quotes("“We disagree,” he said.") == [("We disagree,", None, "unresolved")]
 

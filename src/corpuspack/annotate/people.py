@@ -296,7 +296,9 @@ def _mentions(text: str, run: re.Match, lexicon: _Lexicon) -> list[Mention]:
     if (
         not tokens
         or len(tokens) > 4
-        or any(t in lexicon.not_names or (t.isupper() and len(t) > 1) for t in tokens)
+        or any(t.isupper() and len(t) > 1 for t in tokens)
+        or tokens[-1] in lexicon.not_names
+        and len(tokens) == 1
     ):
         return found
     if len(tokens) == 1 and not titled:

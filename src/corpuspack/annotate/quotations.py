@@ -84,7 +84,8 @@ def resolve(surface: str, at: int, context: _Context) -> tuple[str | None, str]:
     # "Home Secretary Charles Clarke", "Labour MP Diane Abbott", "Critic Jane Moss": the name
     # is what follows the last title.
     tokens = tokens[last_title + 1 :]
-    while len(tokens) > 1 and tokens[-1] in context.r.words["not_names"]:
+    after = context.text[at + len(surface) : at + len(surface) + 3]
+    if len(tokens) > 1 and tokens[-1] in context.r.words["not_names"] and _LOWER.match(after):
         tokens.pop()  # "Vadim Mitroshin The dispute": a full stop missing in the source
     written = " ".join(tokens)
     found_name = people.full_name(written, at) or people.named_run(written, at)
@@ -156,6 +157,8 @@ def annotate(text: str) -> list[Annotation]:
     for start, end in found:
         paragraph, _ = paragraph_bounds(text, start - 1)
         attribution = attribute(text, start, end, r) or sentence_before(text, start, r)
+        if _a_title(text[start:end]) and (attribution is None or attribution.cue not in _NEXT_TO):
+            continue  # "The Return of the King", "Hartz IV": a name in marks, not speech
         if attribution is None:
             if not _continues(context, text, paragraph, start):
                 continue
@@ -174,6 +177,19 @@ def annotate(text: str) -> list[Annotation]:
             context.previous = resolved
         context.last = (paragraph, resolved)
     return sorted([*quotes, *speakers.values()], key=lambda a: (a.start, a.end, a.label))
+
+
+_LOWER = re.compile(r"\s+[a-z]")  # a sentence going on after a word
+_NEXT_TO = ("after", "before")  # cues of an attribution right at the quotation
+_WORD_OF_A_TITLE = re.compile(r"[A-Za-z][\w’'-]*")
+
+
+def _a_title(quoted: str) -> bool:
+    """Whether quoted words look like a title or a name (a film, a song, a reform): two or more
+    words, every word of four letters or more capitalised. Such words count as a quotation only
+    with an attribution right next to them."""
+    words = [w for w in _WORD_OF_A_TITLE.findall(quoted) if len(w) > 3]
+    return len(words) >= 2 and all(w[0].isupper() for w in words)
 
 
 def _continues(context: _Context, text: str, paragraph: int, start: int) -> bool:
