@@ -264,10 +264,11 @@ def _lexicon(
 
 
 def _mentions(text: str, run: re.Match, lexicon: _Lexicon) -> list[Mention]:
-    tokens = run.group().split()
-    starts = [m.start() for m in _WORD.finditer(run.group())]
+    words = list(_WORD.finditer(run.group()))
+    tokens = [w.group() for w in words]
+    starts = [w.start() for w in words]
     # A possessive ends the name it belongs to ("Atticus' David Slager", "IMF's Jack Boorman").
-    cut = max((i + 1 for i, t in enumerate(tokens[:-1]) if _POSSESSIVE.search(t)), default=0)
+    cut = max((i + 1 for i, t in enumerate(tokens[:-1]) if _possessive(t)), default=0)
     tokens, starts = tokens[cut:], starts[cut:]
     tokens[-1] = _POSSESSIVE.sub("", tokens[-1])
     organisation_words = lexicon.organisation_words
@@ -306,8 +307,12 @@ def _mentions(text: str, run: re.Match, lexicon: _Lexicon) -> list[Mention]:
     start = run.start() + starts[0]
     before = text[max(0, start - 40) : start]
     appositive = before.rstrip().endswith(",") and _after_a_person(text, start)
-    mention = Mention(start, start + len(" ".join(tokens)), " ".join(tokens), "person", appositive)
-    return [*found, dataclasses.replace(mention, titled=titled)]
+    name = " ".join(tokens)
+    return [*found, Mention(start, start + len(name), name, "person", appositive, titled)]
+
+
+def _possessive(token: str) -> bool:
+    return token[-1] in "’'" or token.endswith(("’s", "'s"))
 
 
 def _after_a_person(text: str, at: int) -> bool:
