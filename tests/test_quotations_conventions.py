@@ -110,6 +110,14 @@ def test_she_is_the_last_woman_named_not_the_last_name():
     assert quotes(text) == [("We have a deal,", "Helen Ward", "resolved")]
 
 
+def test_she_is_never_the_man_who_spoke_before():
+    text = '"Prices rose," said Mr Tom Hill. "They will fall," she said.'
+    assert quotes(text) == [
+        ("Prices rose,", "Tom Hill", "explicit"),
+        ("They will fall,", None, "unresolved"),
+    ]
+
+
 def test_gender_from_the_articles_own_pronouns():
     text = (
         "Alex Morgan, a consultant, wrote the report. Her findings surprised Chris Dunn, "

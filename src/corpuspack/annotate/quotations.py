@@ -63,8 +63,12 @@ def resolve(surface: str, at: int, context: _Context) -> tuple[str | None, str]:
     r, people = context.r, context.people
     folded = surface.casefold()
     if folded in ("he", "she"):
-        found = people.latest(at, "person", "m" if folded == "he" else "f")
-        return _resolved(found or context.previous)
+        gender = "m" if folded == "he" else "f"
+        found = people.latest(at, "person", gender)
+        previous = context.previous
+        if previous is not None and people.genders.get(previous, gender) != gender:
+            previous = None  # "she" is not the man who spoke before
+        return _resolved(found or previous)
     if folded in ("it", "its") or r.organisation_role.fullmatch(surface) and _definite(surface):
         return _resolved(people.latest_speaking_organisation(at) or context.previous)
     if folded in ("they", "his", "her", "their"):
