@@ -30,6 +30,7 @@ from corpuspack.build.store import Store
 from corpuspack.build.tables import QUOTE_FIELDS
 from corpuspack.cache import Cache, Entry
 from corpuspack.capture import bundles, ingest
+from corpuspack.findings.policy import accept_duplicates
 from corpuspack.findings.report import Finding, Report
 from corpuspack.project.datapackage import Project, ProjectError
 from corpuspack.project.schema import RecordSchema
@@ -373,6 +374,8 @@ class _Build:
             found = list(self.scan.findings)
             for check in self.corpus_checks:
                 found += check.check(self.store, self.settings, self.focus.focused)
+            # Before _settle: accepted duplicates are named by their captures, not their bundles.
+            found = accept_duplicates(found, self.settings.accepted_duplicates, self.focus.focused)
             self.report.extend(self._settle(found, self.store.members({f.file for f in found})))
             if self.cache is not None:
                 self.cache.close()
@@ -385,8 +388,10 @@ class _Build:
         """Findings as reported: only the focused ones (with focus), each once, those about a
         bundle's capture moved onto the bundle and its line."""
         findings = self.focus.only_focused(findings)
-        # The same problem found twice is shown once.
-        findings = list({(f.file, f.line, f.code, f.field): f for f in findings}.values())
+        # The same problem found twice is shown once (a capture with two copies has two problems).
+        findings = list(
+            {(f.file, f.line, f.code, f.field, f.related): f for f in findings}.values()
+        )
         return bundles.relocate(findings, members) if members else findings
 
 

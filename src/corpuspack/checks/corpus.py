@@ -164,6 +164,7 @@ def duplicate_ids(articles: Sequence[Article], focus: set[str] | None = None) ->
                 "must be unique: pin a different id in the sidecar or move the capture",
                 line=line,
                 field="id",
+                related=(first.raw_path,),
             )
         )
     return findings
@@ -185,6 +186,7 @@ def duplicate_urls(articles: Sequence[Article], focus: set[str] | None = None) -
                 "page is in the corpus twice: keep one capture",
                 line=line,
                 field="url",
+                related=(first.raw_path,),
             )
         )
     return findings
@@ -200,6 +202,7 @@ def duplicate_texts(articles: Sequence[Article], focus: set[str] | None = None) 
             "duplicate-text",
             f"the text is identical to {first.raw_path}; keep one capture",
             field="text",
+            related=(first.raw_path,),
         )
         for first, second in _pairs({k: v for k, v in groups.items() if len(v) > 1}, focus)
     ]
@@ -210,7 +213,7 @@ def near_duplicates(
     candidates: set[tuple[str, str]],
     *,
     threshold: float,
-    severity: Severity,
+    severity: Severity = "warning",  # the catalogue's; a corpus sets its own under "severities"
     focus: set[str] | None = None,
 ) -> list[Finding]:
     """Candidate pairs (raw paths) whose exact shingle containment is at least threshold."""
@@ -228,6 +231,7 @@ def near_duplicates(
                         code="near-duplicate",
                         severity=severity,
                         field="text",
+                        related=(first.raw_path,),
                         message=(
                             f"near-duplicate of {first.raw_path}: similarity {containment:.2f} (share of the "
                             f"shorter text's 5-word shingles found in the other; Jaccard {jaccard:.2f}); a reprint "
@@ -366,7 +370,6 @@ def check(store, settings, *, focus: set[str] | None = None) -> list[Finding]:
             by_path,
             candidates,
             threshold=settings.near_duplicate_threshold,
-            severity=settings.near_duplicate_severity,
             focus=focus,
         )
     return findings
