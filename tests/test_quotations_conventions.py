@@ -86,6 +86,19 @@ def test_attribution_inside_and_inverted_with_unusual_verbs():
     ]
 
 
+def test_an_apposition_whose_closing_comma_is_left_out():
+    text = '"We want the office to stay," Anna Roth, its minister for economic affairs added.'
+    assert quotes(text) == [("We want the office to stay,", "Anna Roth", "explicit")]
+
+
+def test_a_name_after_a_role_and_an_organisation_is_a_person():
+    text = (
+        "Lena Ford, a manager, left in May. Software engineer at the WHO, Omar Reyes, "
+        'wants new tools. "We need better data," he said.'
+    )
+    assert quotes(text) == [("We need better data,", "Omar Reyes", "resolved")]
+
+
 def test_a_partial_quotation_inside_a_sentence():
     text = 'Critic Jane Moss called the album "a fine debut" in her review.'
     assert quotes(text) == [("a fine debut", "Jane Moss", "explicit")]

@@ -74,7 +74,10 @@ def rules() -> Rules:
         r"|[Tt]he\s+(?=[A-Z][\w’'&-]*\s+[A-Z]))?"
     )
     speaker = f"(?P<speaker>{pronoun}|{role}|{name})"
-    appositive = r"(?:,[^“”\"\n]{1,200}?,)?"
+    # ", a senior fellow at ...," or, its closing comma left out, ", its minister for ... added"
+    appositive = (
+        r"(?:,[^“”\"\n]{1,200}?,|,\s+(?:a|an|the|its|his|her|their)\s[^“”\"\n,]{1,80}?(?=\s))?"
+    )
     said = f"{prefix}{speaker}{appositive}{adverb}\\s+{verb}\\b"
     inverted = _words(data["inverted_verbs"])
     return Rules(

@@ -225,13 +225,18 @@ def _is_person(
     text: str, mention: Mention, roles: frozenset[str], titled_surnames: dict[str, str]
 ) -> bool:
     """A name run is a person's where the article says so: a title or a role before it ("Mr
-    Raha", "analyst John Brady"), an appositive after it ("Jill Finger, a research director"),
-    or a title with its surname elsewhere ("Ms Finger")."""
+    Raha", "analyst John Brady", "specialist at the IAEA, Peter Smith"), an appositive after it
+    ("Jill Finger, a research director"), or a title with its surname elsewhere ("Ms Finger")."""
     if mention.titled or mention.name.split()[-1] in titled_surnames:
         return True
-    before = text[max(0, mention.start - 30) : mention.start].split()
+    before = text[max(0, mention.start - 60) : mention.start].split()
     if before and before[-1].casefold() in roles:
         return True
+    # "Computer specialist at the IAEA, Peter Smith, would": a role, a comma, then the name.
+    if before and before[-1].endswith(",") and len(mention.name.split()) > 1:
+        clause = " ".join(before[-7:]).rsplit(".", 1)[-1].split()
+        if any(w.strip(",").casefold() in roles for w in clause):
+            return True
     after = text[mention.end : mention.end + 40]
     return len(mention.name.split()) > 1 and _APPOSITION.match(after) is not None
 
@@ -318,7 +323,9 @@ def _possessive(token: str) -> bool:
 def _after_a_person(text: str, at: int) -> bool:
     """Whether the comma before at closes a phrase about a person named just before it."""
     sentence = text.rfind(". ", 0, at)
-    return NAME_RUN.search(text, max(sentence, at - 120), at - 2) is not None
+    runs = list(NAME_RUN.finditer(text, max(sentence, at - 120), at - 2))
+    # "Computer specialist at the IAEA, Peter Smith": an organisation before the comma.
+    return bool(runs) and not any(_ACRONYM.fullmatch(t) for t in runs[-1].group().split())
 
 
 def _gender(
