@@ -53,4 +53,4 @@ def committed_release(project: Path, runner, monkeypatch) -> Path:
         subprocess.run(["git", "-C", str(project), *args], check=True, capture_output=True)
     built = invoke(runner, "build", "--project", str(project))
     assert built.exit_code == 0, built.output
-    return project / "dist/1.1.2"
+    return project / "dist" / VERSION

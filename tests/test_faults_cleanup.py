@@ -18,7 +18,7 @@ import pytest
 from corpuspack import faults, leftovers
 from corpuspack.cli.commands import main
 from corpuspack.release import manifest
-from support import committed_release, invoke
+from support import VERSION, committed_release, invoke
 
 WAIT = 60  # seconds a test waits for a process to do what it must, at most (not a timing test)
 
@@ -107,13 +107,13 @@ def test_a_killed_builds_leftovers_are_removed_by_the_next_and_a_live_runs_kept(
     assert killed.returncode == -signal.SIGKILL
     dist = project / "dist"
     left = sorted(p.name for p in dist.iterdir())
-    assert len(left) == 1 and left[0].startswith(".1.1.2.partial-")
+    assert len(left) == 1 and left[0].startswith(f".{VERSION}.partial-")
     spills = sorted(p for p in tmp.iterdir() if p not in (live_spill.path, older))
     assert [p.name.startswith("corpuspack-spill-") for p in spills] == [True]
 
     built = invoke(runner, "build", "--project", str(project))
     assert built.exit_code == 0, built.output
-    assert sorted(p.name for p in dist.iterdir()) == ["1.1.2"]
+    assert sorted(p.name for p in dist.iterdir()) == [VERSION]
     # The dead build's gone, the live one's and the older corpuspack's kept.
     assert sorted(tmp.iterdir()) == sorted([live_spill.path, older])
     live_spill.remove()
