@@ -253,7 +253,15 @@ def build(
     except ReleaseError as exc:
         result.close()
         raise CorpuspackError(str(exc)) from exc
+    _told_of_cache(result.checked)
     return result
+
+
+def _told_of_cache(checked: pipeline.Result | None) -> None:
+    """Add to the report the warnings about cache files found damaged while the release was
+    written (kept release files: not used, written afresh)."""
+    if checked is not None and checked.cache is not None:
+        checked.report.extend(checked.cache.findings())
 
 
 @dataclass
@@ -300,6 +308,7 @@ def release(
     except ReleaseError as exc:
         result.close()
         raise CorpuspackError(str(exc)) from exc
+    _told_of_cache(result.checked)
     return result
 
 

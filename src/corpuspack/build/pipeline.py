@@ -27,7 +27,7 @@ from corpuspack.build.captures import Process, Read, Work, process, stream
 from corpuspack.build.extensions import BUILTIN, Chosen
 from corpuspack.build.store import Store
 from corpuspack.build.tables import QUOTE_FIELDS
-from corpuspack.cache import Cache, Entry
+from corpuspack.cache import Cache, Entry, keys
 from corpuspack.capture import bundles, ingest
 from corpuspack.findings.report import Finding, Report
 from corpuspack.project.datapackage import Project, ProjectError
@@ -207,6 +207,7 @@ class _Build:
         chosen: Chosen,
     ):
         self.corpus_checks = chosen.corpus_checks
+        self.project = project
         self.settings = project.settings
         self.schema = schema
         self.vocabulary = vocabulary
@@ -232,7 +233,9 @@ class _Build:
     def read(self, task: Process, engine: str, *, jobs: int, scheduler: str | None) -> None:
         """Read every capture, have the engine compute those the cache does not hold, keep them all."""
         if self.cache is not None:
-            self.cache.open(self.schema.arrow)
+            self.cache.open(
+                self.schema.arrow, keys.context_of(self.project.schema_paths, self.settings)
+            )
             self.store.read_from(self.cache.rows)
         with (
             store_cleaned_on_error(self.store, self.cache),
@@ -301,7 +304,7 @@ class _Build:
         if self.cache is None:
             misses.append(_Miss(capture, inputs, None))
             return
-        key = Cache.key(inputs, capture.shown, self.vocabulary)
+        key = self.cache.entry_key(inputs, capture.shown, self.vocabulary)
         if self.cache.holds(key):
             hits.append((capture, key))
         else:
@@ -337,8 +340,9 @@ class _Build:
         self.report.extend(self._settle(found, hits.members))
 
     def _read_again(self, captures: list[ingest.Capture]) -> tuple[list[Finding], list[_Miss]]:
-        """Captures whose entries the cache lost (a pack another build compacted away, say), read
-        to be computed after all."""
+        """Captures whose entries the cache lost (a pack another build compacted away, or found
+        damaged), read to be computed after all."""
+        assert self.cache is not None
         found: list[Finding] = []
         misses: list[_Miss] = []
         for capture in captures:
@@ -347,7 +351,7 @@ class _Build:
             if problems:
                 self.tally(1)
             else:
-                key = Cache.key(inputs, capture.shown, self.vocabulary)
+                key = self.cache.entry_key(inputs, capture.shown, self.vocabulary)
                 misses.append(_Miss(capture, inputs, key))
         return found, misses
 
@@ -363,6 +367,7 @@ class _Build:
             self.report.extend(self._settle(found, self.store.members({f.file for f in found})))
             if self.cache is not None:
                 self.cache.close()
+                self.report.extend(self.cache.findings())  # damaged cache files, not used
         # A finding about the whole table (not a row) can come from every batch: shown once.
         self.report.findings = list(
             {(f.file, f.line, f.code, f.field, f.message): f for f in self.report.findings}.values()

@@ -14,8 +14,9 @@ import numpy as np
 import pyarrow as pa
 import xxhash
 
-from corpuspack.cache.atomic import write_atomically
+from corpuspack.cache.atomic import Damaged, read_table, write_atomically
 from corpuspack.cache.fingerprint import sha256
+from corpuspack.cache.integrity import Hashing
 
 RACY_NS = 2_000_000_000  # a file modified this close to the build's start is hashed again next time
 SAVE_ROWS = 1 << 16  # file index rows written at a time
@@ -65,15 +66,17 @@ class FileIndex:
         self._seen_stamps = array("q")
         self._seen_digests = bytearray()
         self._sorted: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None  # see _seen_sorted
+        self.damaged = False  # whether the index on disk was not what was written: it was not used
         try:
             self._load()
-        except (OSError, pa.ArrowException):
-            pass  # no index yet, or a damaged one: every file is read and hashed
+        except FileNotFoundError:
+            pass  # no index yet: every file is read and hashed
+        except (OSError, Damaged):
+            self.damaged = True  # every file is read and hashed
         self._matched = np.zeros(len(self._hashes), dtype=bool)
 
     def _load(self) -> None:
-        with pa.OSFile(str(self.path)) as source:
-            table = pa.ipc.open_file(source).read_all()
+        table = read_table(self.path)  # (the index's digest follows its bytes)
         if not table.schema.equals(self.SCHEMA):
             return
         # Views of the table's buffers (about 72 bytes a file), not copies.
@@ -221,8 +224,9 @@ class FileIndex:
             + np.arange(len(order))
         ] = True
 
-        def write(sink: IO[bytes]) -> None:
+        def write(out: IO[bytes]) -> None:
             taken_matched = taken_seen = 0
+            sink = Hashing(out)
             with pa.ipc.new_file(sink, self.SCHEMA) as writer:
                 for start in range(0, max(len(from_seen), 1), SAVE_ROWS):  # one batch when empty
                     pick = from_seen[start : start + SAVE_ROWS]
@@ -231,6 +235,7 @@ class FileIndex:
                     taken_seen += len(appended)
                     taken_matched += len(kept)
                     writer.write_batch(self._merged(pick, kept, [part[appended] for part in seen]))
+            sink.sealed()
 
         write_atomically(self.path, write)
 
