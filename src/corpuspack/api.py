@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import tempfile
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -127,8 +128,10 @@ def run_checks(
     annotators and checks of extensions (default: every registered plugin's).
 
     today: the date after which a publication date is an error (default: today, UTC): the
-    only use of the clock.
+    only use of the clock. raw/ is only ever read: a cache or temporary folder in it is refused.
     """
+    _outside_raw(project, scale.cache_dir, "--cache")
+    _outside_raw(project, Path(tempfile.gettempdir()), "the temporary folder (TMPDIR)")
     try:
         result = pipeline.run(
             project,
@@ -209,6 +212,20 @@ def _inside(project: Project, path: Path) -> Path:
     return absolute
 
 
+def _outside_raw(project: Project, path: Path | None, what: str) -> None:
+    """Refuse a folder to write in (what names it) that is raw/ or inside it, links resolved:
+    raw/ is the provenance, only ever read, and a file written there would become input."""
+    if path is None:
+        return
+    raw = project.raw_dir.resolve()
+    resolved = path.resolve()  # (a path that does not exist yet: its existing part resolved)
+    if resolved == raw or resolved.is_relative_to(raw):
+        raise UsageError(
+            f"{what} {path} is inside the corpus's raw/ folder ({project.raw_dir}), which is only "
+            "ever read; pick a folder outside it"
+        )
+
+
 class UsageError(CorpuspackError):
     """An argument names something that cannot be used (a path outside raw/, no such release)."""
 
@@ -243,10 +260,11 @@ def build(
     to out (default dist/<version>/). An existing release is never rewritten."""
     from corpuspack.release import ReleaseError, cut  # datasets is slow to import: builds only
 
+    target = out if out is not None else project.dist_dir / project.version
+    _outside_raw(project, target, "--out")
     result = BuildResult(run_checks(project, scale=scale, today=today, extensions=extensions))
     if not result.report.is_valid(strict=strict):
         return result
-    target = out if out is not None else project.dist_dir / project.version
     try:
         assert result.checked is not None
         result.outcome = cut.build(project, result.checked, target)

@@ -17,6 +17,7 @@ import xxhash
 from corpuspack.cache.atomic import Damaged, read_table, write_atomically
 from corpuspack.cache.fingerprint import sha256
 from corpuspack.cache.integrity import Hashing
+from corpuspack.capture.files import open_regular
 
 RACY_NS = 2_000_000_000  # a file modified this close to the build's start is hashed again next time
 SAVE_ROWS = 1 << 16  # file index rows written at a time
@@ -146,7 +147,7 @@ class FileIndex:
             results[i] = (digest, None)
         new = np.flatnonzero(~found).tolist()
         for i in new:
-            with open(paths[i], "rb") as handle:
+            with open_regular(paths[i]) as (handle, _):  # (a FIFO swapped in is not waited on)
                 data = handle.read()
             self.hashed += 1
             results[i] = (sha256(data), data)

@@ -15,6 +15,7 @@ import dataclasses
 import hashlib
 import json
 import os
+import stat as stat_mod
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -105,8 +106,8 @@ def file_keys(
     context: bytes = b"",
 ) -> list[bytes | None]:
     """The keys of captures stored as files, from the file index: their files are read only if
-    the index does not know them. None for one whose file is over max_bytes or gone (reading
-    it says so)."""
+    the index does not know them. None for one whose file is over max_bytes, gone or not a
+    regular file (reading it says so)."""
     plans: list[tuple[int, bool] | None] = []
     paths: list[str | Path] = []
     statuses: list[os.stat_result] = []
@@ -120,7 +121,7 @@ def file_keys(
         except OSError:
             plans.append(None)
             continue
-        if any(s.st_size > max_bytes for s in stats):
+        if any(s.st_size > max_bytes or not stat_mod.S_ISREG(s.st_mode) for s in stats):
             plans.append(None)
             continue
         plans.append((len(paths), capture.sidecar is not None))
