@@ -25,15 +25,18 @@ from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING
 
-from corpuspack import plugins
+from corpuspack import __version__, plugins
 from corpuspack.article.profiles import ProfileError
 from corpuspack.build import engines, pipeline
+from corpuspack.build import explain as explain_mod
 from corpuspack.build.store import StoreError
 from corpuspack.cache import Cache
 from corpuspack.capture import changes
 from corpuspack.checks.card import card_findings
-from corpuspack.findings.report import Report
+from corpuspack.findings.report import Finding, Report
+from corpuspack.findings.report import error as finding_error
 from corpuspack.project import datapackage as project_mod
+from corpuspack.project import scaffold
 from corpuspack.project.datapackage import Project
 from corpuspack.project.schema import SchemaError
 
@@ -116,6 +119,16 @@ class CheckResult(Closing):
         return self.report.is_valid(strict=strict)
 
 
+def _extensions(project: Project) -> plugins.Extensions:
+    """Every registered plugin's extensions, the project's own included."""
+    try:
+        return plugins.load(project=project)
+    except plugins.PluginError as exc:
+        raise ConfigError(str(exc)) from exc
+    except ProfileError as exc:
+        raise ConfigError(str(exc)) from exc
+
+
 def run_checks(
     project: Project,
     *,
@@ -142,7 +155,7 @@ def run_checks(
             engine=scale.engine,
             scheduler=scale.scheduler,
             progress=scale.progress,
-            chosen=(extensions or plugins.load()).chosen(),
+            chosen=(extensions or _extensions(project)).chosen(),
         )
     except plugins.PluginError as exc:
         raise ConfigError(str(exc)) from exc
@@ -170,6 +183,9 @@ def check(
     """
     focus = focus_of(project, paths)
     notices = []
+    refused: list[Finding] = []
+    if changed_since is not None and extensions is None:
+        extensions, refused = _contribution_extensions(project, changed_since)
     if changed_since is not None:
         try:
             changed = changes.changed_since(project.root, changed_since)
@@ -179,7 +195,39 @@ def check(
             focus = changed if focus is None else focus & changed
             notices.append(f"{len(changed)} file(s) under raw/ changed since {changed_since}")
     checked = run_checks(project, focus=focus, scale=scale, today=today, extensions=extensions)
+    checked.report.extend(refused)
     return CheckResult(checked, notices)
+
+
+def _contribution_extensions(
+    project: Project, ref: str
+) -> tuple[plugins.Extensions | None, list[Finding]]:
+    """The extensions to check a contribution (the changes since ref) with: a contribution's
+    code is never run, so when it changes a plugin module of the project, the project's
+    modules are left out and each changed file is an error for a maintainer to review."""
+    try:
+        files = [f.path for f in plugins.project_sources(project)]
+        changed = sorted(p for f in files for p in changes.changed_since(project.root, ref, f))
+    except changes.ChangesUnavailable:
+        return None, []
+    except plugins.PluginError as exc:
+        raise ConfigError(str(exc)) from exc
+    if not changed:
+        return None, []
+    refused = [
+        finding_error(
+            path,
+            "contribution-changes-plugin",
+            "the changes since "
+            f"{ref} change this plugin module; corpuspack runs no code from a contribution, so "
+            "the checks ran without the project's plugin modules",
+        )
+        for path in changed
+    ]
+    try:
+        return plugins.load(project=project, project_code=False), refused
+    except (plugins.PluginError, ProfileError) as exc:
+        raise ConfigError(str(exc)) from exc
 
 
 def focus_of(project: Project, paths: Iterable[Path]) -> set[str] | None:
@@ -230,12 +278,34 @@ class UsageError(CorpuspackError):
     """An argument names something that cannot be used (a path outside raw/, no such release)."""
 
 
+def init(folder: Path, answers: scaffold.Answers) -> list[Path]:
+    """Create a corpus project in folder that validates and builds at once; the files written."""
+    try:
+        return scaffold.create(folder, answers, __version__)
+    except scaffold.ScaffoldError as exc:
+        raise UsageError(str(exc)) from exc
+
+
+def explain(project: Project, path: Path) -> explain_mod.Explanation:
+    """What extraction, with the project's profiles, does to the capture at path: the record,
+    and every line it removed with the rule (and the rule's file) that removed it."""
+    shown = project.relative(_inside(project, path))
+    try:
+        return explain_mod.explain(project, shown, plugins.load(project=project).chosen())
+    except explain_mod.NotACapture as exc:
+        raise UsageError(str(exc)) from exc
+    except plugins.PluginError as exc:
+        raise ConfigError(str(exc)) from exc
+    except (project_mod.ProjectError, ProfileError, SchemaError) as exc:
+        raise ConfigError(str(exc)) from exc
+
+
 @dataclass
 class BuildResult(Closing):
     """A build: its findings and, unless they refused it, the release written."""
 
     checked: pipeline.Result | None
-    outcome: Outcome | None = None  # None when the findings refused a release
+    outcome: Outcome | None = None  # None when the findings refused a release, or no articles
 
     @property
     def report(self) -> Report:
@@ -245,6 +315,12 @@ class BuildResult(Closing):
     @property
     def written(self) -> bool:
         return self.outcome is not None
+
+    @property
+    def empty(self) -> bool:
+        """A valid corpus with no articles yet: nothing to release (a release is never
+        rewritten, so an empty one would hold its version against the first articles)."""
+        return self.count == 0
 
 
 def build(
@@ -263,7 +339,7 @@ def build(
     target = out if out is not None else project.dist_dir / project.version
     _outside_raw(project, target, "--out")
     result = BuildResult(run_checks(project, scale=scale, today=today, extensions=extensions))
-    if not result.report.is_valid(strict=strict):
+    if not result.report.is_valid(strict=strict) or result.count == 0:
         return result
     try:
         assert result.checked is not None

@@ -79,7 +79,8 @@ class CorpusCheck(Protocol):
 
 @runtime_checkable
 class ProfileSource(Protocol):
-    """Outlet profiles: YAML texts by file name (a name starting with "_" holds generic rules)."""
+    """Outlet profiles: YAML texts by their file as a user finds it (e.g. "profiles/bbc.yaml");
+    a file name starting with "_" holds generic rules. A later source's profile of a slug wins."""
 
     @property
     def name(self) -> str: ...

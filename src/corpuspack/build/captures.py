@@ -54,9 +54,10 @@ class Process:
     known_outlets: tuple[str, ...]
     vocabulary: Vocabulary
     annotators: tuple[Annotator, ...]
+    profile_texts: tuple[profiles.ProfileText, ...] = profiles.packaged()
 
     def batch(self, items: Sequence[Work]) -> list[Entry]:
-        registry, known = profiles.registry(), list(self.known_outlets)
+        registry, known = profiles.load_registry(self.profile_texts), list(self.known_outlets)
         return [
             process(capture, inputs, registry, known, self.vocabulary, self.annotators)
             for capture, inputs in items

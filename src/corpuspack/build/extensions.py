@@ -14,6 +14,7 @@ from typing import Any
 import pyarrow as pa
 
 from corpuspack.annotate import quotations
+from corpuspack.article.profiles import ProfileText, packaged
 from corpuspack.article.record import Annotation, Article
 from corpuspack.checks import corpus
 from corpuspack.findings.report import Finding
@@ -58,11 +59,14 @@ class DuplicateChecks:
 
 @dataclass(frozen=True)
 class Chosen:
-    """The annotators and checks a build runs (default: corpuspack's own)."""
+    """The annotators, checks and outlet profiles a build runs (default: corpuspack's own)."""
 
     annotators: tuple[Annotator, ...] = (QuotationAnnotator(),)
     record_checks: tuple[RecordCheck, ...] = (MetadataChecks(),)
     corpus_checks: tuple[CorpusCheck, ...] = field(default=(DuplicateChecks(),))
+    profiles: tuple[ProfileText, ...] = field(default_factory=packaged)
+    # What of these decides a release's bytes beyond corpuspack (plugins.Extensions.record()).
+    recorded: dict = field(default_factory=dict, compare=False, hash=False)
 
 
 BUILTIN = Chosen()

@@ -54,6 +54,7 @@ class Result:
     quotes_schema: RecordSchema  # the quotes configuration's (schema/quotes.schema.json)
     vocabulary: Vocabulary  # the annotation labels the records were made with
     cache: Cache | None = None  # the build's cache (its file index hashes raw/ for the manifest)
+    extensions: dict = field(default_factory=dict)  # what plugins decide, for the manifest
 
     @property
     def count(self) -> int:
@@ -89,12 +90,12 @@ def run(
     corpuspack.plugins gathers the registered ones). The result does not depend on the cache,
     the engine or jobs.
     """
-    if chosen.annotators != BUILTIN.annotators:
-        # Cached entries hold the built-in annotator's spans, and the cache key does not yet
-        # name other annotators: a build with others computes every capture afresh.
+    if chosen.annotators != BUILTIN.annotators or chosen.profiles != BUILTIN.profiles:
+        # Cached entries hold the built-in annotator's spans and the packaged profiles' records,
+        # and the cache key does not yet name others: such a build computes every capture afresh.
         cache = None
-    schema, quotes_schema, vocabulary = _schemas(project)
-    task = Process(tuple(schema.enum("outlet")), vocabulary, chosen.annotators)
+    schema, quotes_schema, vocabulary = _schemas(project, chosen)
+    task = Process(tuple(schema.enum("outlet")), vocabulary, chosen.annotators, chosen.profiles)
     scan = ingest.scan(project.raw_dir, project.root)
     build = _Build(project, schema, vocabulary, scan, focus, today, cache, progress, chosen)
     build.read(task, engine, jobs=jobs, scheduler=scheduler)
@@ -106,10 +107,11 @@ def run(
         quotes_schema=quotes_schema,
         vocabulary=vocabulary,
         cache=cache,
+        extensions=chosen.recorded,
     )
 
 
-def _schemas(project: Project) -> tuple[RecordSchema, RecordSchema, Vocabulary]:
+def _schemas(project: Project, chosen: Chosen) -> tuple[RecordSchema, RecordSchema, Vocabulary]:
     """The articles' and the quotes' schemas and the vocabulary, checked before any capture is read."""
     schema = RecordSchema(project.load_schema())
     unknown = sorted(set(project.settings.require) - set(schema.names))
@@ -118,7 +120,9 @@ def _schemas(project: Project) -> tuple[RecordSchema, RecordSchema, Vocabulary]:
             f'datapackage.json: "require" names unknown field(s) {", ".join(unknown)}; '
             f"fields are: {', '.join(schema.names)}"
         )
-    profiles.registry()  # a broken outlet profile stops the build before any capture is read
+    profiles.load_registry(
+        chosen.profiles
+    )  # a broken profile stops the build before any capture is read
     vocabulary = project.load_vocabulary()
     schema.check_annotations(vocabulary)
     quotes_schema = RecordSchema(project.load_quotes_schema(), expected=QUOTE_FIELDS)

@@ -49,6 +49,13 @@ _SETTINGS = jsonschema.Draft202012Validator(
                 },
             },
             "shard_rows": {"type": "integer", "minimum": 1},
+            "plugins": {
+                "type": "array",
+                "items": {
+                    "type": "string",
+                    "pattern": r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$",
+                },
+            },
             "splits": {
                 "type": "object",
                 "minProperties": 1,
@@ -84,6 +91,8 @@ class Settings:
     # while it is written, about 6 KB each in Arrow for 3 KB articles (10,000: about 60 MB), and a
     # rebuild after one change writes that article's file again (10,000 rows: about 1.5 s).
     shard_rows: int = 10_000
+    # Modules of the corpus's own plugins, imported from the project's folder (see plugins/).
+    plugins: tuple[str, ...] = ()
 
     @classmethod
     def from_descriptor(cls, raw: dict, path: Path) -> Settings:
@@ -105,6 +114,7 @@ class Settings:
             "near_duplicate_severity",
             "splits",
             "shard_rows",
+            "plugins",
         }
         unknown = sorted(set(raw) - known)
         if unknown:
@@ -118,7 +128,7 @@ class Settings:
                 f"{path}: the shares under corpuspack.build.splits must add up to 1 "
                 f"(they add up to {sum(values['splits'].values())})"
             )
-        for key in ("task_categories", "task_ids", "require"):
+        for key in ("task_categories", "task_ids", "require", "plugins"):
             if key in values:
                 values[key] = tuple(values[key])
         return cls(**values)
