@@ -283,3 +283,35 @@ def test_the_api_reports_a_damaged_kept_release_file(tmp_path, monkeypatch):
         assert [(f.file, f.code) for f in warm.report.findings] == [(str(kept), DAMAGED)]
     assert files(tmp_path / "warm") == files(tmp_path / "cold")
     assert api.verify(tmp_path / "warm").valid
+
+
+def test_a_plugins_annotator_uses_the_cache_and_other_extensions_never_hit_its_entries(
+    project, tmp_path
+):
+    from corpuspack import plugins
+    from test_plugins import APlugin
+
+    loaded = api.load_project(project)
+    scale = api.Scale(cache_dir=tmp_path / "cache")
+
+    def check(extensions) -> tuple[Cache, list]:
+        with api.check(loaded, extensions=extensions, scale=scale) as checked:
+            assert checked.checked is not None and checked.checked.cache is not None
+            articles = [(a.id, a.annotations) for a in checked.checked.articles]
+            return checked.checked.cache, [_flat(checked.report), articles]
+
+    plain, with_plugin = (
+        plugins.load(entry_points=False),
+        plugins.load([APlugin()], entry_points=False),
+    )
+    _, plain_cold = check(plain)
+    cache, plugin_cold = check(with_plugin)
+    assert cache.hits == 0 and plugin_cold != plain_cold  # the plugin's spans, not the built-ins'
+    cache, plugin_warm = check(with_plugin)
+    assert (cache.misses, plugin_warm) == (0, plugin_cold)
+    cache, plain_warm = check(plain)
+    assert (cache.misses, plain_warm) == (0, plain_cold)
+
+
+def _flat(report) -> list[tuple]:
+    return sorted((f.file, f.line, f.code, f.field, f.message) for f in report.findings)

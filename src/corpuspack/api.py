@@ -20,7 +20,7 @@ import datetime as dt
 import os
 import tempfile
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING
@@ -29,6 +29,7 @@ from corpuspack import __version__, plugins
 from corpuspack.article.profiles import ProfileError
 from corpuspack.build import engines, pipeline
 from corpuspack.build import explain as explain_mod
+from corpuspack.build.extensions import Chosen
 from corpuspack.build.store import StoreError
 from corpuspack.cache import Cache
 from corpuspack.capture import changes
@@ -129,6 +130,11 @@ def _extensions(project: Project) -> plugins.Extensions:
         raise ConfigError(str(exc)) from exc
 
 
+def _chosen(extensions: plugins.Extensions) -> Chosen:
+    """What a build runs of extensions, with their fingerprint for the cache key."""
+    return replace(extensions.chosen(), fingerprint=extensions.fingerprint())
+
+
 def run_checks(
     project: Project,
     *,
@@ -155,7 +161,7 @@ def run_checks(
             engine=scale.engine,
             scheduler=scale.scheduler,
             progress=scale.progress,
-            chosen=(extensions or _extensions(project)).chosen(),
+            chosen=_chosen(extensions or _extensions(project)),
         )
     except plugins.PluginError as exc:
         raise ConfigError(str(exc)) from exc

@@ -90,10 +90,8 @@ def run(
     corpuspack.plugins gathers the registered ones). The result does not depend on the cache,
     the engine or jobs.
     """
-    if chosen.annotators != BUILTIN.annotators or chosen.profiles != BUILTIN.profiles:
-        # Cached entries hold the built-in annotator's spans and the packaged profiles' records,
-        # and the cache key does not yet name others: such a build computes every capture afresh.
-        cache = None
+    if chosen.cache_fingerprint() is None:
+        cache = None  # (extensions of no known fingerprint: see Chosen.fingerprint)
     schema, quotes_schema, vocabulary = _schemas(project, chosen)
     task = Process(tuple(schema.enum("outlet")), vocabulary, chosen.annotators, chosen.profiles)
     scan = ingest.scan(project.raw_dir, project.root)
@@ -211,6 +209,7 @@ class _Build:
         chosen: Chosen,
     ):
         self.corpus_checks = chosen.corpus_checks
+        self.chosen = chosen
         self.project = project
         self.settings = project.settings
         self.schema = schema
@@ -237,9 +236,10 @@ class _Build:
     def read(self, task: Process, engine: str, *, jobs: int, scheduler: str | None) -> None:
         """Read every capture, have the engine compute those the cache does not hold, keep them all."""
         if self.cache is not None:
-            self.cache.open(
-                self.schema.arrow, keys.context_of(self.project.schema_paths, self.settings)
+            context = keys.context_of(
+                self.project.schema_paths, self.settings, self.chosen.cache_fingerprint() or ""
             )
+            self.cache.open(self.schema.arrow, context)
             self.store.read_from(self.cache.rows)
         with (
             store_cleaned_on_error(self.store, self.cache),

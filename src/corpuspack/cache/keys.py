@@ -1,7 +1,8 @@
 """Cache keys: the SHA-256 of everything that decides what a capture becomes.
 
 A key is a digest of the rules (fingerprint.rules_digest), the project's context (context_of: the
-bytes of its schema files, the outlet enum and the vocabulary among them, and its settings), the
+bytes of its schema files, the outlet enum and the vocabulary among them, its settings and its
+extensions' fingerprint: plugins, its own plugin modules and profiles), the
 annotation vocabulary, the capture's path, its bytes, its sidecar's and its annotation files' bytes
 (with their paths). The context is derived from the project's files and settings whole, not from a
 list of what in them matters, so nothing that changes a result is left out. Keys are 32 bytes
@@ -35,10 +36,11 @@ _NO_SIDECAR = b"\0" * 32
 _prefixes: list[Any] = [None, None, None]
 
 
-def context_of(schema_paths: Sequence[Path], settings: Any) -> bytes:
+def context_of(schema_paths: Sequence[Path], settings: Any, extensions: str) -> bytes:
     """The digest of what of a project decides its entries besides its captures: every schema file's
-    path and bytes, and every setting (a dataclass)."""
-    digest = hashlib.sha256()
+    path and bytes, every setting (a dataclass) and the fingerprint of its extensions (plugins,
+    its own plugin modules and profiles: plugins.Extensions.fingerprint())."""
+    digest = hashlib.sha256(extensions.encode())
     for path in sorted(schema_paths):
         digest.update(sha256(str(path.name).encode()) + sha256(path.read_bytes()))
     digest.update(
