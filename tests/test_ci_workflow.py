@@ -13,8 +13,8 @@ import yaml
 
 from corpuspack import __version__, api
 from corpuspack.project.scaffold import WORKFLOW, Answers
+from support import REPO
 
-REPO = Path(__file__).resolve().parents[1]
 PROFILE = "outlet: Example News\nslug: example-news\ntitle: first-line\n"
 
 

@@ -8,8 +8,8 @@ import re
 import pytest
 import yaml
 
-from conftest import REPO, invoke
 from corpuspack.cli.commands import main
+from support import REPO, invoke
 
 COMMANDS = sorted(main.commands)
 

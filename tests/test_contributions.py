@@ -10,10 +10,10 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from conftest import REPO, copy_project, invoke
 from contributions import CASES, NEW_RT, NEW_RT_SIDECAR, apply, write
 from corpuspack.cli import render
 from corpuspack.findings.report import Finding, Report
+from support import REPO, copy_project, invoke
 
 # GitHub's workflow command syntax: ::level key=value,key=value::message, with % \r \n escaped.
 WORKFLOW_COMMAND = re.compile(

@@ -14,8 +14,7 @@ import pytest
 from corpuspack import api, plugins
 from corpuspack.cli import main
 from corpuspack.project.scaffold import Answers
-
-REPO = Path(__file__).resolve().parents[1]
+from support import REPO, invoke
 
 CORPUS_WORDS = re.compile(r"Sputnik|TASS|\bRT\b|Global Times|China|Russia", re.IGNORECASE)
 PROFILE = """\
@@ -32,10 +31,6 @@ CAPTURE = (
     "The first paragraph says something new about the weather.\n\n"
     "Share this article\n"
 )
-
-
-def invoke(runner, *args: str):
-    return runner.invoke(main, list(args), catch_exceptions=False)
 
 
 def make(folder: Path, **given) -> Path:

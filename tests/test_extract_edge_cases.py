@@ -6,11 +6,11 @@ import json
 
 import pytest
 
-from conftest import invoke
 from contributions import write
 from corpuspack.article.page import is_tag_line
 from corpuspack.build import pipeline
 from corpuspack.project import datapackage as project_mod
+from support import invoke
 
 SPUTNIK_HEAD = "13:49 GMT28 February 2021\nListen Live\n\n"
 NULL_TITLE = b"title:\n  value: null\n  note: not saved\n"

@@ -34,8 +34,7 @@ from corpuspack.build.store import StoreError
 from corpuspack.cache import Cache
 from corpuspack.capture import changes
 from corpuspack.checks.card import card_findings
-from corpuspack.findings.report import Finding, Report
-from corpuspack.findings.report import error as finding_error
+from corpuspack.findings.report import Finding, Report, error
 from corpuspack.project import datapackage as project_mod
 from corpuspack.project import scaffold
 from corpuspack.project.datapackage import Project
@@ -221,7 +220,7 @@ def _contribution_extensions(
     if not changed:
         return None, []
     refused = [
-        finding_error(
+        error(
             path,
             "contribution-changes-plugin",
             "the changes since "
@@ -439,7 +438,6 @@ def verify(folder: Path, *, rebuild: bool = False, repository: Path | None = Non
 
 def _rebuild_at(root: Path, out: Path) -> Report:
     """The build verify --rebuild runs at the release's commit: the same checks as any build."""
-    from corpuspack.findings.report import error
     from corpuspack.release import cut
 
     try:
