@@ -17,11 +17,11 @@ from pathlib import Path
 
 import pytest
 
-from conftest import invoke
 from corpuspack import api
 from corpuspack.capture import ingest
 from corpuspack.capture.files import NotRegular, open_regular
 from corpuspack.release.manifest import tree_sha256
+from support import invoke
 
 
 def _tree(folder: Path) -> dict[str, tuple[int, bytes | None]]:
