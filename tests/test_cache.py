@@ -37,9 +37,9 @@ def reads(monkeypatch):
     seen = []
     original = ingest.read
 
-    def read(capture, max_bytes):
+    def read(capture, max_bytes, *args):
         seen.append(capture.shown)
-        return original(capture, max_bytes)
+        return original(capture, max_bytes, *args)
 
     monkeypatch.setattr(ingest, "read", read)
     return seen

@@ -178,3 +178,21 @@ def test_a_capture_that_became_a_fifo_after_the_scan_is_a_finding_not_a_hang(pro
     os.symlink(project / "datapackage.json", link)
     with pytest.raises(NotRegular), open_regular(link):  # never followed
         pass
+
+
+def test_the_manifest_describes_the_captures_as_the_build_read_them(project, tmp_path):
+    from corpuspack.build import pipeline
+    from corpuspack.project import datapackage as project_mod
+    from corpuspack.release import cut
+
+    loaded = project_mod.load(project)
+    raw = project / "raw"
+    as_read = tree_sha256(raw)
+    result = pipeline.run(loaded)  # no cache
+    capture = sorted(raw.rglob("*.txt"))[0]
+    capture.write_bytes(capture.read_bytes() + b"\nEdited after the build read it.\n")  # same inode
+    cut.build(loaded, result, tmp_path / "release")
+    result.store.cleanup()
+    manifest = json.loads((tmp_path / "release" / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["source"]["raw_sha256"] == as_read != tree_sha256(raw)
+    assert api.verify(tmp_path / "release").valid

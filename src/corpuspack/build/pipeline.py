@@ -15,7 +15,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import itertools
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
@@ -27,7 +27,7 @@ from corpuspack.build.captures import Process, Read, Work, process, stream
 from corpuspack.build.extensions import BUILTIN, Chosen
 from corpuspack.build.store import Store
 from corpuspack.build.tables import QUOTE_FIELDS
-from corpuspack.cache import Cache, Entry, keys
+from corpuspack.cache import Cache, Entry, FileIndex, keys
 from corpuspack.capture import bundles, ingest
 from corpuspack.findings.report import Finding, Report
 from corpuspack.project.datapackage import Project, ProjectError
@@ -55,6 +55,14 @@ class Result:
     vocabulary: Vocabulary  # the annotation labels the records were made with
     cache: Cache | None = None  # the build's cache (its file index hashes raw/ for the manifest)
     extensions: dict = field(default_factory=dict)  # what plugins decide, for the manifest
+    reads: FileIndex | None = None  # the files the build read, with the digests of their bytes
+
+    def file_digests(self, paths: Sequence[str], inodes: Sequence[int]) -> list[bytes]:
+        """SHA-256 of files of raw/ (for manifest.tree_sha256): of the bytes the build read where it
+        read them (so the manifest describes what the release holds, even if a capture changed
+        since), from the cache's file index or read now for the others."""
+        reads = self.reads if self.reads is not None else FileIndex(None)
+        return reads.digests_by_inode(paths, inodes)
 
     @property
     def count(self) -> int:
@@ -106,6 +114,7 @@ def run(
         vocabulary=vocabulary,
         cache=cache,
         extensions=chosen.recorded,
+        reads=build.reads,
     )
 
 
@@ -232,6 +241,8 @@ class _Build:
         self.tally = _Tally(len(scan.captures) if not scan.bundles else None, progress)
         self.hits = _Hits()
         self.checked = 0
+        # The digests of the files read, as read: the cache's file index keeps them too.
+        self.reads = cache.files if cache is not None else FileIndex(None)
 
     def read(self, task: Process, engine: str, *, jobs: int, scheduler: str | None) -> None:
         """Read every capture, have the engine compute those the cache does not hold, keep them all."""
@@ -253,7 +264,12 @@ class _Build:
         # Captures are read and processed a batch at a time, so the bytes held at once stay
         # bounded; a batch has work for every worker of the engine.
         captures = stream(
-            self.scan, self.settings.max_file_bytes, self.cache, self.vocabulary, LOOKUP
+            self.scan,
+            self.settings.max_file_bytes,
+            self.cache,
+            self.vocabulary,
+            LOOKUP,
+            self.reads.observe,
         )
         size = workers.batch(BATCH)
         # One batch is computed by the workers while the next is read and the last one's records
@@ -350,7 +366,9 @@ class _Build:
         found: list[Finding] = []
         misses: list[_Miss] = []
         for capture in captures:
-            inputs, problems = ingest.read(capture, self.settings.max_file_bytes)
+            inputs, problems = ingest.read(
+                capture, self.settings.max_file_bytes, self.reads.observe
+            )
             found += problems
             if problems:
                 self.tally(1)

@@ -48,7 +48,8 @@ class Cache:
 
     def findings(self) -> list[Finding]:
         """A warning for each cache file found damaged (and so not used) since the last call."""
-        found = [(path, "file index") for path in ([self.files.path] if self.files.damaged else [])]
+        index = self.files.path if self.files.damaged else None
+        found = [(index, "file index")] if index is not None else []
         if self._packs is not None:
             found += [(path, "keys file") for path in self._packs.damaged]
             found += [(path, "pack of entries") for path in self._packs.rows.damaged]

@@ -64,11 +64,11 @@ def open_regular(path: str | Path) -> Iterator[tuple[io.BufferedReader, os.stat_
         yield reader, status
 
 
-def read_regular(path: str | Path, limit: int) -> tuple[bytes | None, int]:
-    """(the bytes, their length) of a regular file, or (None, its size) if it is over limit bytes
-    (read no further than limit + 1, should it grow while it is read)."""
+def read_regular(path: str | Path, limit: int) -> tuple[bytes | None, int, os.stat_result]:
+    """(the bytes, their length, its status as opened) of a regular file, or (None, its size, ...)
+    if it is over limit bytes (read no further than limit + 1, should it grow while it is read)."""
     with open_regular(path) as (reader, status):
         if status.st_size > limit:
-            return None, status.st_size
+            return None, status.st_size, status
         data = reader.read(limit + 1)
-    return (data, len(data)) if len(data) <= limit else (None, len(data))
+    return (data, len(data), status) if len(data) <= limit else (None, len(data), status)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -74,8 +74,15 @@ def _walk(raw_dir: Path) -> Iterator[tuple[str, str]]:
         stack.extend(reversed(subfolders))
 
 
-def read(capture: Capture, max_bytes: int) -> tuple[Inputs, list[Finding]]:
-    """The bytes of a capture, its sidecar and its annotation files, refusing files over the size limit unread."""
+Seen = Callable[[str | Path, os.stat_result, bytes], None]  # told of each file read: see read()
+
+
+def read(
+    capture: Capture, max_bytes: int, seen: Seen | None = None
+) -> tuple[Inputs, list[Finding]]:
+    """The bytes of a capture, its sidecar and its annotation files, refusing files over the size
+    limit unread. seen, if given, is told of each file read (its path, status as opened, bytes):
+    a build hashes raw/ for its manifest from the bytes it read, not from a later read."""
     findings = []
     sidecar, sidecar_shown = capture.sidecar, capture.sidecar_shown
     files = [
@@ -86,7 +93,7 @@ def read(capture: Capture, max_bytes: int) -> tuple[Inputs, list[Finding]]:
     contents: dict[str, bytes] = {}
     for path, shown in files:
         try:
-            data, size = read_regular(path, max_bytes)
+            data, size, status = read_regular(path, max_bytes)
         except NotRegular as exc:
             findings.append(_special(shown, exc.strerror or "not a regular file"))
             continue
@@ -101,6 +108,8 @@ def read(capture: Capture, max_bytes: int) -> tuple[Inputs, list[Finding]]:
             )
         else:
             contents[shown] = data
+            if seen is not None:
+                seen(path, status, data)
     inputs = Inputs(
         data=contents.get(capture.shown),
         sidecar=contents.get(sidecar_shown) if sidecar_shown else None,
