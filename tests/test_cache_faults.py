@@ -315,3 +315,32 @@ def test_a_plugins_annotator_uses_the_cache_and_other_extensions_never_hit_its_e
 
 def _flat(report) -> list[tuple]:
     return sorted((f.file, f.line, f.code, f.field, f.message) for f in report.findings)
+
+
+def test_a_cache_with_no_room_is_a_warning_and_changes_no_byte_of_the_release(
+    corpus_root,  # noqa: F811
+    reference,  # noqa: F811
+    tmp_path,
+    monkeypatch,
+):
+    import errno
+    import types
+
+    from corpuspack.cache import pack_files, release_files
+
+    def no_room(*args, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    # Every write of the cache fails as on a full disk: the packs, the file index, kept files.
+    monkeypatch.setattr(pack_files.PackWriter, "_flush", no_room)
+    monkeypatch.setattr(file_index, "write_atomically", no_room)
+    monkeypatch.setattr(
+        release_files, "shutil", types.SimpleNamespace(copyfile=no_room, rmtree=shutil.rmtree)
+    )
+    corpus = shutil.copytree(corpus_root, tmp_path / "corpus")
+    folder = tmp_path / "cache"
+    (findings, written), _ = build(corpus, tmp_path / "out", folder)
+    told = [f for f in findings if f[2] == "cache-not-written"]
+    assert [f[0] for f in told] == [str(folder)] and "No space left" in told[0][4]
+    assert ([f for f in findings if f not in told], written) == reference
+    assert not list(folder.rglob(".tmp-*"))  # nothing half written is left

@@ -12,7 +12,7 @@ import pyarrow as pa
 from corpuspack.cache import keys as keys_mod
 from corpuspack.cache.file_index import FileIndex
 from corpuspack.cache.fingerprint import FORMAT
-from corpuspack.cache.integrity import damaged, sweep
+from corpuspack.cache.integrity import damaged, not_written, sweep
 from corpuspack.cache.pack_rows import PackRows
 from corpuspack.cache.packs import Packs
 from corpuspack.cache.release_files import ReleaseFiles
@@ -36,6 +36,7 @@ class Cache:
         self.hits = 0
         self.misses = 0
         self.context = b""  # the project's (keys.context_of), given to open()
+        self.unwritten: str | None = None  # why the new pack could not be written, if it could not
         self._files: FileIndex | None = None
         self._packs: Packs | None = None
         self._told: set[str] = set()  # the damaged files findings() has told of
@@ -59,6 +60,10 @@ class Cache:
             if str(path) not in self._told:
                 self._told.add(str(path))
                 told.append(damaged(path, what))
+        problem = self.unwritten or self.files.unsaved or self.release.unwritten
+        if problem is not None and "" not in self._told:
+            self._told.add("")  # (told once)
+            told.append(not_written(self.folder, problem))
         return told
 
     @property
@@ -118,15 +123,29 @@ class Cache:
         return table, where, lost
 
     def put(self, entries: pa.Table) -> None:
-        """Add computed entries (rows of entry_schema) to this build's new pack."""
+        """Add computed entries (rows of entry_schema) to this build's new pack; once the pack
+        cannot be written (a full disk), it is dropped and the build goes on without it."""
         assert self._packs is not None, "open() first"
         self.misses += entries.num_rows
-        self._packs.put(entries)
+        if self.unwritten is None:
+            try:
+                self._packs.put(entries)
+            except (OSError, pa.ArrowException) as exc:
+                self._not_written(exc)
+
+    def _not_written(self, exc: Exception) -> None:
+        self.unwritten = str(exc)
+        if self._packs is not None:
+            self._packs.discard()
 
     def close(self) -> None:
-        """Finish the new pack and the file index (after a build that completed)."""
-        if self._packs is not None:
-            self._packs.close()
+        """Finish the new pack and the file index (after a build that completed). What cannot be
+        written (a full disk) is dropped, and told of by findings(): the cache is an economy."""
+        if self._packs is not None and self.unwritten is None:
+            try:
+                self._packs.close()
+            except (OSError, pa.ArrowException) as exc:
+                self._not_written(exc)
         if self._files is not None:
             self._files.save()
 

@@ -70,6 +70,7 @@ class FileIndex:
         self._seen_digests = bytearray()
         self._sorted: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None  # see _seen_sorted
         self.damaged = False  # whether the index on disk was not what was written: it was not used
+        self.unsaved: str | None = None  # why save() could not write the index, if it could not
         try:
             if path is not None:
                 self._load()
@@ -257,7 +258,10 @@ class FileIndex:
                     writer.write_batch(self._merged(pick, kept, [part[appended] for part in seen]))
             sink.sealed()
 
-        write_atomically(self.path, write)
+        try:
+            write_atomically(self.path, write)
+        except (OSError, pa.ArrowException) as exc:  # (a full disk: the next build hashes again)
+            self.unsaved = str(exc)
 
     def _seen_views(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """The files this build appended: their path hashes, stamps (a row of 4 each) and digests

@@ -86,6 +86,17 @@ def damaged(path: Path | str, what: str) -> Finding:
     )
 
 
+def not_written(folder: Path, why: str) -> Finding:
+    """The warning about a cache that could not be written (a full disk, say): the build went on."""
+    return warning(
+        str(folder),
+        "cache-not-written",
+        f"the cache could not be written ({why}), so some of this build's results were not kept "
+        "in it; the build and its release are not affected. Free some room, or pick another "
+        "--cache folder",
+    )
+
+
 def temporary_name(stem: str) -> str:
     """The name of a temporary file or folder this process writes: .tmp-<pid>-<stem>."""
     return f"{TEMPORARY}{os.getpid()}-{stem}"

@@ -37,6 +37,7 @@ class ReleaseFiles:
         self.used: set[str] = set()
         self.reused = 0
         self.damaged: list[Path] = []  # kept files whose bytes were not those recorded
+        self.unwritten: str | None = None  # why put() could not keep files, if it could not
 
     @staticmethod
     def key(keys: bytes, *schemas: pa.Schema) -> str:
@@ -89,8 +90,13 @@ class ReleaseFiles:
             )
             os.replace(temporary, self.folder / key)
             self.used.add(key)
-        except OSError:
-            # Already there (another build), or no room.
+        except FileExistsError:
+            shutil.rmtree(temporary, ignore_errors=True)  # kept already, by another build
+        except OSError as exc:
+            if (self.folder / key).is_dir():
+                shutil.rmtree(temporary, ignore_errors=True)  # (likewise, on some systems)
+                return
+            self.unwritten = str(exc)  # no room, say
             shutil.rmtree(temporary, ignore_errors=True)
 
     def prune(self) -> None:
