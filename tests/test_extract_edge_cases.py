@@ -120,7 +120,8 @@ def test_a_title_too_long_names_its_line(project):
     [
         ({"max_file_bytes": "5MB"}, "corpuspack.max_file_bytes"),
         ({"card": "x"}, "corpuspack.card"),
-        ({"near_duplicate_severity": "fatal"}, "corpuspack.near_duplicate_severity"),
+        ({"severities": {"near-duplicate": "fatal"}}, "corpuspack.severities.near-duplicate"),
+        ({"near_duplicate_severity": "error"}, '"severities": {"near-duplicate": "error"}'),
         ({"require": ["titel"]}, "unknown field(s) titel"),
     ],
 )

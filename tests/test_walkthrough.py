@@ -35,7 +35,7 @@ def test_the_readme_walkthrough_runs_from_init_to_a_verified_rebuild(tmp_path: P
     out = done.stdout
     assert "profile: profiles/example-news.yaml" in out
     assert "example-news/menu: Menu" in out and "example-news/share: Share this article" in out
-    assert "Storm warning for the coast | Example News" in out
+    assert "Storm warning for the coast | Example News | weather" in out
     assert "verified" in out.lower()
     # Nothing of the walkthrough touched the installed package.
     package = Path(__import__("corpuspack").__file__).parent

@@ -34,6 +34,7 @@ from corpuspack.build.store import StoreError
 from corpuspack.cache import Cache
 from corpuspack.capture import changes
 from corpuspack.checks.card import card_findings
+from corpuspack.findings import policy
 from corpuspack.findings.report import Finding, Report, error
 from corpuspack.project import datapackage as project_mod
 from corpuspack.project import scaffold
@@ -151,6 +152,11 @@ def run_checks(
     _outside_raw(project, scale.cache_dir, "--cache")
     _outside_raw(project, Path(tempfile.gettempdir()), "the temporary folder (TMPDIR)")
     try:
+        loaded = extensions or _extensions(project)
+        # once plugins have added their codes; the codes of the project's own plugin modules are
+        # unknown when they were left out (a contribution's check runs none of its code)
+        _check_severities(project, every_code=bool(loaded.sources) or not project.settings.plugins)
+        chosen = _chosen(loaded)
         result = pipeline.run(
             project,
             today=today or dt.datetime.now(dt.UTC).date(),
@@ -160,7 +166,7 @@ def run_checks(
             engine=scale.engine,
             scheduler=scale.scheduler,
             progress=scale.progress,
-            chosen=_chosen(extensions or _extensions(project)),
+            chosen=chosen,
         )
     except plugins.PluginError as exc:
         raise ConfigError(str(exc)) from exc
@@ -169,7 +175,18 @@ def run_checks(
     except (engines.EngineError, StoreError) as exc:
         raise CorpuspackError(str(exc)) from exc
     result.report.extend(card_findings(project.settings))
+    policy.apply_severities(result.report, project.settings.severities)
     return result
+
+
+def _check_severities(project: Project, *, every_code: bool) -> None:
+    problems = policy.severity_problems(project.settings.severities, every_code=every_code)
+    if problems:
+        code, problem = problems[0]
+        raise ConfigError(
+            f"{project.root / project_mod.DESCRIPTOR}: setting corpuspack.severities.{code}: "
+            f"{code} {problem}"
+        )
 
 
 def check(

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from corpuspack.article import profiles
+from corpuspack.article.custom import CustomFields
 from corpuspack.article.record import Article, Removal
 from corpuspack.build.captures import process
 from corpuspack.build.extensions import Chosen
@@ -63,9 +64,15 @@ def explain(project: Project, shown: str, chosen: Chosen) -> Explanation:
     inputs, problems = ingest.read(capture, project.settings.max_file_bytes)
     if problems:
         return Explanation(shown, None, None, (), tuple(problems))
-    outlets = RecordSchema(project.load_schema()).enum("outlet")
+    schema = RecordSchema(project.load_schema())
     entry = process(
-        capture, inputs, registry, list(outlets), project.load_vocabulary(), chosen.annotators
+        capture,
+        inputs,
+        registry,
+        list(schema.enum("outlet")),
+        project.load_vocabulary(),
+        chosen.annotators,
+        CustomFields(schema.custom, chosen.field_sources),
     )
     article = entry.article
     profile = registry.by_outlet(article.outlet) if article and article.outlet else None

@@ -18,7 +18,7 @@ from corpuspack.article.profiles import ProfileText, packaged
 from corpuspack.article.record import Annotation, Article
 from corpuspack.checks import corpus
 from corpuspack.findings.report import Finding
-from corpuspack.hooks import Annotator, CorpusCheck, RecordCheck
+from corpuspack.hooks import Annotator, CorpusCheck, FieldSource, RecordCheck
 
 
 @dataclass(frozen=True)
@@ -59,12 +59,14 @@ class DuplicateChecks:
 
 @dataclass(frozen=True)
 class Chosen:
-    """The annotators, checks and outlet profiles a build runs (default: corpuspack's own)."""
+    """The annotators, checks, outlet profiles and field sources a build runs (default:
+    corpuspack's own)."""
 
     annotators: tuple[Annotator, ...] = (QuotationAnnotator(),)
     record_checks: tuple[RecordCheck, ...] = (MetadataChecks(),)
     corpus_checks: tuple[CorpusCheck, ...] = field(default=(DuplicateChecks(),))
     profiles: tuple[ProfileText, ...] = field(default_factory=packaged)
+    field_sources: tuple[FieldSource, ...] = ()  # of the corpus's own fields (none built in)
     # What of these decides a release's bytes beyond corpuspack (plugins.Extensions.record()).
     recorded: dict = field(default_factory=dict, compare=False, hash=False)
     # plugins.Extensions.fingerprint() of the extensions these were chosen from: part of the cache
@@ -76,7 +78,11 @@ class Chosen:
         """What the cache key holds of these (None: no cache can be used)."""
         if self.fingerprint is not None:
             return self.fingerprint
-        builtin = self.annotators == BUILTIN.annotators and self.profiles == BUILTIN.profiles
+        builtin = (
+            self.annotators == BUILTIN.annotators
+            and self.profiles == BUILTIN.profiles
+            and not self.field_sources
+        )
         return "" if builtin else None
 
 

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from typing import NamedTuple
 
 from corpuspack.article import profiles
+from corpuspack.article.custom import CustomFields
 from corpuspack.article.record import Article
 from corpuspack.build import batches, engines
 from corpuspack.build.batches import Members
@@ -29,6 +30,7 @@ from corpuspack.build.store import Store
 from corpuspack.build.tables import QUOTE_FIELDS
 from corpuspack.cache import Cache, Entry, FileIndex, keys
 from corpuspack.capture import bundles, ingest
+from corpuspack.findings.policy import accept_duplicates
 from corpuspack.findings.report import Finding, Report
 from corpuspack.project.datapackage import Project, ProjectError
 from corpuspack.project.schema import RecordSchema
@@ -101,7 +103,10 @@ def run(
     if chosen.cache_fingerprint() is None:
         cache = None  # (extensions of no known fingerprint: see Chosen.fingerprint)
     schema, quotes_schema, vocabulary = _schemas(project, chosen)
-    task = Process(tuple(schema.enum("outlet")), vocabulary, chosen.annotators, chosen.profiles)
+    custom = CustomFields(schema.custom, chosen.field_sources)
+    task = Process(
+        tuple(schema.enum("outlet")), vocabulary, chosen.annotators, chosen.profiles, custom
+    )
     scan = ingest.scan(project.raw_dir, project.root)
     build = _Build(project, schema, vocabulary, scan, focus, today, cache, progress, chosen)
     build.read(task, engine, jobs=jobs, scheduler=scheduler)
@@ -386,6 +391,8 @@ class _Build:
             found = list(self.scan.findings)
             for check in self.corpus_checks:
                 found += check.check(self.store, self.settings, self.focus.focused)
+            # Before _settle: accepted duplicates are named by their captures, not their bundles.
+            found = accept_duplicates(found, self.settings.accepted_duplicates, self.focus.focused)
             self.report.extend(self._settle(found, self.store.members({f.file for f in found})))
             if self.cache is not None:
                 self.cache.close()
@@ -399,8 +406,10 @@ class _Build:
         """Findings as reported: only the focused ones (with focus), each once, those about a
         bundle's capture moved onto the bundle and its line."""
         findings = self.focus.only_focused(findings)
-        # The same problem found twice is shown once.
-        findings = list({(f.file, f.line, f.code, f.field): f for f in findings}.values())
+        # The same problem found twice is shown once (a capture with two copies has two problems).
+        findings = list(
+            {(f.file, f.line, f.code, f.field, f.related): f for f in findings}.values()
+        )
         return bundles.relocate(findings, members) if members else findings
 
 

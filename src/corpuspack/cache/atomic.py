@@ -6,7 +6,7 @@ The temporary name carries this process's pid, so a next run removes it if this 
 from __future__ import annotations
 
 import os
-import tempfile
+import secrets
 from collections.abc import Callable
 from pathlib import Path
 from typing import IO
@@ -18,7 +18,10 @@ from corpuspack.cache.integrity import Hashing, temporary_name, unsealed
 
 def write_atomically(path: Path, write: Callable[[IO[bytes]], None]) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=temporary_name(""))
+    # Not tempfile.mkstemp, which makes the file rw------- whatever the umask: a cache shared by a
+    # team follows the umask, as every file the build writes does. O_EXCL: never an existing file.
+    temporary = path.parent / temporary_name(secrets.token_hex(8))
+    handle = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
     try:
         with os.fdopen(handle, "wb") as out:
             write(out)

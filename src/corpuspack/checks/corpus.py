@@ -18,7 +18,7 @@ import numpy as np
 import pyarrow.compute as pc
 import xxhash
 
-from corpuspack.article.record import Article
+from corpuspack.article.record import RECORD_FIELDS, Article
 from corpuspack.findings.report import Finding, Severity, error
 
 SHINGLE_WORDS = 5
@@ -164,6 +164,7 @@ def duplicate_ids(articles: Sequence[Article], focus: set[str] | None = None) ->
                 "must be unique: pin a different id in the sidecar or move the capture",
                 line=line,
                 field="id",
+                related=(first.raw_path,),
             )
         )
     return findings
@@ -185,6 +186,7 @@ def duplicate_urls(articles: Sequence[Article], focus: set[str] | None = None) -
                 "page is in the corpus twice: keep one capture",
                 line=line,
                 field="url",
+                related=(first.raw_path,),
             )
         )
     return findings
@@ -200,6 +202,7 @@ def duplicate_texts(articles: Sequence[Article], focus: set[str] | None = None) 
             "duplicate-text",
             f"the text is identical to {first.raw_path}; keep one capture",
             field="text",
+            related=(first.raw_path,),
         )
         for first, second in _pairs({k: v for k, v in groups.items() if len(v) > 1}, focus)
     ]
@@ -210,7 +213,7 @@ def near_duplicates(
     candidates: set[tuple[str, str]],
     *,
     threshold: float,
-    severity: Severity,
+    severity: Severity = "warning",  # the catalogue's; a corpus sets its own under "severities"
     focus: set[str] | None = None,
 ) -> list[Finding]:
     """Candidate pairs (raw paths) whose exact shingle containment is at least threshold."""
@@ -228,6 +231,7 @@ def near_duplicates(
                         code="near-duplicate",
                         severity=severity,
                         field="text",
+                        related=(first.raw_path,),
                         message=(
                             f"near-duplicate of {first.raw_path}: similarity {containment:.2f} (share of the "
                             f"shorter text's 5-word shingles found in the other; Jaccard {jaccard:.2f}); a reprint "
@@ -286,19 +290,22 @@ def missing_metadata(articles: Sequence[Article], required: Sequence[str]) -> li
         noted = dict(article.sidecar_notes)
         for field in required:
             if (
-                getattr(article, field) in (None, "", ())
+                article.value(field) in (None, "", ())
                 and field not in noted
                 and not (field == "published_date" and "published" in noted)
             ):
                 sidecar = article.raw_path.removesuffix(".txt") + ".meta.yaml"
                 key = "published" if field == "published_date" else field
+                if field not in RECORD_FIELDS:  # the corpus's own: under fields:
+                    key = f"fields: {{{field}: {{value: ..., note: where it comes from}}}}"
+                else:
+                    key = f"{key}: {{value: ..., note: where it comes from}}"
                 findings.append(
                     error(
                         article.raw_path,
                         "missing-metadata",
-                        f"{field} is not on the page; add it to {sidecar} as "
-                        f"{key}: {{value: ..., note: where it comes from}} (value null if it "
-                        "cannot be found)",
+                        f"{field} is not on the page; add it to {sidecar} as {key} (value null "
+                        "if it cannot be found)",
                         field=field,
                     )
                 )
@@ -363,7 +370,6 @@ def check(store, settings, *, focus: set[str] | None = None) -> list[Finding]:
             by_path,
             candidates,
             threshold=settings.near_duplicate_threshold,
-            severity=settings.near_duplicate_severity,
             focus=focus,
         )
     return findings

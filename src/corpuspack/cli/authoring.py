@@ -75,6 +75,7 @@ def _as_json(shown: Explanation) -> dict:
         "capture": shown.capture,
         "profile": shown.profile,
         "record": {name: _value(getattr(article, name)) for name in _SHOWN_FIELDS}
+        | {name: _value(value) for name, value in article.custom}
         | {"text": article.text}
         if article
         else None,
@@ -95,6 +96,7 @@ def _as_text(shown: Explanation) -> str:
     if article is not None:
         for name in _SHOWN_FIELDS:
             lines.append(f"  {name}: {_value(getattr(article, name))}")
+        lines += [f"  {name}: {_value(value)}" for name, value in article.custom]
         text = article.text if len(article.text) <= 300 else article.text[:300] + " …"
         lines.append(f"  text ({len(article.text)} characters): {text}")
     else:

@@ -47,17 +47,19 @@ class Extensions:
     corpus_checks: tuple[hooks.CorpusCheck, ...]
     profile_sources: tuple[hooks.ProfileSource, ...]
     engines: Mapping[str, hooks.EngineFactory]
+    field_sources: tuple[hooks.FieldSource, ...] = field(default=())
     plugins: tuple[str, ...] = field(default=())  # "name==version" of each plugin distribution
     sources: tuple[SourceFile, ...] = field(default=())  # the project's plugin modules' files
 
     def chosen(self) -> Chosen:
         """What a build runs of these."""
         return Chosen(
-            self.annotators,
-            self.record_checks,
-            self.corpus_checks,
-            self.profile_texts(),
-            self.record(),
+            annotators=self.annotators,
+            record_checks=self.record_checks,
+            corpus_checks=self.corpus_checks,
+            profiles=self.profile_texts(),
+            field_sources=self.field_sources,
+            recorded=self.record(),
         )
 
     def profile_texts(self) -> tuple[ProfileText, ...]:
@@ -90,7 +92,7 @@ class Extensions:
         chosen = self.chosen()
         named = {
             kind: [item.name for item in getattr(chosen, kind)]
-            for kind in ("annotators", "record_checks", "corpus_checks")
+            for kind in ("annotators", "record_checks", "corpus_checks", "field_sources")
         }
         payload = {
             **named,
@@ -171,6 +173,7 @@ def load(
             call.corpuspack_profile_sources(), hooks.ProfileSource, "profile source"
         ),
         engines=engines,
+        field_sources=_gathered(call.corpuspack_field_sources(), hooks.FieldSource, "field source"),
         plugins=_distributions(plugins),
         sources=_sources(project) if project_code else (),
     )

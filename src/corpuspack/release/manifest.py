@@ -321,6 +321,12 @@ def render(
     }
     if source.extensions:
         manifest["extensions"] = source.extensions
+    # The corpus's choices that decided which findings stopped the build (only those it made, so
+    # a release of a corpus that makes none is written as before).
+    chosen = descriptor.get("corpuspack", {})
+    decided = {key: chosen[key] for key in ("severities", "accepted_duplicates") if chosen.get(key)}
+    if decided:
+        manifest["findings_settings"] = decided
     return json.dumps(manifest, indent=2, ensure_ascii=False) + "\n"
 
 
