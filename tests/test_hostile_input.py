@@ -162,16 +162,14 @@ def _denied(monkeypatch, denied: set[str]) -> None:
         os.chmod(path, 0)
     if os.geteuid() != 0:
         return
-    real_open, real_scandir = open, os.scandir
+    real_open, real_scandir = os.open, os.scandir
 
     def refuse(path):
         if isinstance(path, (str, os.PathLike)) and os.fspath(path) in denied:
             raise PermissionError(errno.EACCES, "Permission denied", os.fspath(path))
 
-    monkeypatch.setattr(
-        ingest, "open", lambda p, *a, **k: refuse(p) or real_open(p, *a, **k), raising=False
-    )
-    monkeypatch.setattr(ingest.os, "scandir", lambda p: refuse(p) or real_scandir(p))
+    monkeypatch.setattr(os, "open", lambda p, *a, **k: refuse(p) or real_open(p, *a, **k))
+    monkeypatch.setattr(os, "scandir", lambda p: refuse(p) or real_scandir(p))
 
 
 def test_unreadable_files_and_folders_are_findings(project, runner, monkeypatch):

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -18,12 +18,14 @@ import xxhash
 from corpuspack.capture import bundles
 from corpuspack.capture import sidecar as sidecar_mod
 from corpuspack.capture.decode import decode_capture
+from corpuspack.capture.files import NotRegular, read_regular
 from corpuspack.capture.model import Bundle, Capture, Inputs, Place, RawDocument, Scan
 from corpuspack.capture.names import (
     ANNOTATION_SUFFIXES,
     BUNDLE_SUFFIXES,
     CAPTURE_SUFFIX,
     SIDECAR_SUFFIX,
+    hidden,
 )
 from corpuspack.findings.report import Finding, error, warning
 
@@ -37,44 +39,70 @@ _PORTABLE_PATH = re.compile(
 def _walk(raw_dir: Path) -> Iterator[tuple[str, str]]:
     """Yield (path relative to raw_dir, kind) for every entry, sorted, without following symlinks.
 
-    os.scandir's entries know whether they are links, folders or files without a
-    stat call per file, which matters at a million captures.
+    os.scandir's entries know whether they are links, folders, regular or other files (FIFOs,
+    sockets, devices: "special", never opened) without a stat call per file, which matters at a
+    million captures. Hidden files and folders (names.hidden) are "hidden", never read.
     """
     stack = [""]
     while stack:
         folder = stack.pop()
-        try:
-            with os.scandir(raw_dir / folder if folder else raw_dir) as it:
-                entries = sorted(it, key=lambda e: e.name)
-        except OSError:  # no permission, or removed since its parent was listed
+        entries = _listing(raw_dir / folder if folder else raw_dir)
+        if entries is None:
             yield folder, "unreadable"
             continue
         subfolders = []
         for entry in entries:
             relative = f"{folder}/{entry.name}" if folder else entry.name
-            if entry.is_symlink():
-                yield relative, "symlink"
-            elif entry.name.startswith("."):
-                continue
-            elif entry.is_dir(follow_symlinks=False):
+            kind = _kind(entry)
+            if kind == "folder":
                 subfolders.append(relative)
-            elif entry.name.endswith(SIDECAR_SUFFIX):
-                yield relative, "sidecar"
-            elif entry.name.endswith(ANNOTATION_SUFFIXES):
-                yield relative, "annotations"
-            elif entry.name.endswith(CAPTURE_SUFFIX):
-                yield relative, "capture"
-            elif entry.name.endswith(BUNDLE_SUFFIXES):
-                yield relative, "bundle"
-            elif entry.name.lower().endswith((CAPTURE_SUFFIX, SIDECAR_SUFFIX)):
-                yield relative, "wrong-case-suffix"
             else:
-                yield relative, "other"
+                yield relative, kind
         stack.extend(reversed(subfolders))
 
 
-def read(capture: Capture, max_bytes: int) -> tuple[Inputs, list[Finding]]:
-    """The bytes of a capture, its sidecar and its annotation files, refusing files over the size limit unread."""
+def _kind(entry: os.DirEntry) -> str:
+    """What an entry of raw/ is, by what scandir knows and its name."""
+    if entry.is_symlink():
+        return "symlink"
+    if hidden(entry.name):  # (a hidden folder is not descended into)
+        return "hidden"
+    if entry.is_dir(follow_symlinks=False):
+        return "folder"
+    if not entry.is_file(follow_symlinks=False):
+        return "special"
+    if entry.name.endswith(SIDECAR_SUFFIX):
+        return "sidecar"
+    if entry.name.endswith(ANNOTATION_SUFFIXES):
+        return "annotations"
+    if entry.name.endswith(CAPTURE_SUFFIX):
+        return "capture"
+    if entry.name.endswith(BUNDLE_SUFFIXES):
+        return "bundle"
+    if entry.name.lower().endswith((CAPTURE_SUFFIX, SIDECAR_SUFFIX)):
+        return "wrong-case-suffix"
+    return "other"
+
+
+def _listing(folder: Path) -> list[os.DirEntry] | None:
+    """A folder's entries by name; None if it cannot be listed (no permission, or removed since
+    its parent was listed)."""
+    try:
+        with os.scandir(folder) as it:
+            return sorted(it, key=lambda e: e.name)
+    except OSError:
+        return None
+
+
+Seen = Callable[[str | Path, os.stat_result, bytes], None]  # told of each file read: see read()
+
+
+def read(
+    capture: Capture, max_bytes: int, seen: Seen | None = None
+) -> tuple[Inputs, list[Finding]]:
+    """The bytes of a capture, its sidecar and its annotation files, refusing files over the size
+    limit unread. seen, if given, is told of each file read (its path, status as opened, bytes):
+    a build hashes raw/ for its manifest from the bytes it read, not from a later read."""
     findings = []
     sidecar, sidecar_shown = capture.sidecar, capture.sidecar_shown
     files = [
@@ -85,11 +113,14 @@ def read(capture: Capture, max_bytes: int) -> tuple[Inputs, list[Finding]]:
     contents: dict[str, bytes] = {}
     for path, shown in files:
         try:
-            size = os.stat(path).st_size
-        except OSError as exc:
+            data, size, status = read_regular(path, max_bytes)
+        except NotRegular as exc:
+            findings.append(_special(shown, exc.strerror or "not a regular file"))
+            continue
+        except OSError as exc:  # no permission, or removed since raw/ was listed
             findings.append(unreadable(shown, exc))
             continue
-        if size > max_bytes:
+        if data is None:
             findings.append(
                 error(
                     shown,
@@ -99,11 +130,9 @@ def read(capture: Capture, max_bytes: int) -> tuple[Inputs, list[Finding]]:
                 )
             )
         else:
-            try:
-                with open(path, "rb") as handle:
-                    contents[shown] = handle.read()
-            except OSError as exc:
-                findings.append(unreadable(shown, exc))
+            contents[shown] = data
+            if seen is not None:
+                seen(path, status, data)
     inputs = Inputs(
         data=contents.get(capture.shown),
         sidecar=contents.get(sidecar_shown) if sidecar_shown else None,
@@ -172,7 +201,7 @@ class _Found:
                     "cannot list this folder (no permission, or removed while it was read)",
                 )
             )
-        elif kind in ("symlink", "wrong-case-suffix", "other"):
+        elif kind in _STRAYS:
             self.findings.append(_stray(shown, kind))
         elif kind == "sidecar":
             self.sidecars.add(relative[: -len(SIDECAR_SUFFIX)] + CAPTURE_SUFFIX)
@@ -191,8 +220,33 @@ class _Found:
             self.captures.append(relative)
 
 
+_STRAYS = ("symlink", "hidden", "special", "wrong-case-suffix", "other")  # kinds never read
+# Kinds whose names are not checked: they are not read as input.
+_UNNAMED = ("hidden", "special", "unreadable")
+
+
+def _special(shown: str, what: str) -> Finding:
+    return error(
+        shown,
+        "special-file",
+        f"{what}: only regular files are read from raw/, and this one is never opened; replace "
+        "it with a regular file or remove it",
+    )
+
+
 def _stray(shown: str, kind: str) -> Finding:
-    """The finding about a file in raw/ that is not read: a link, or a name of no known kind."""
+    """The finding about a file in raw/ that is not read: a link, a hidden or special file, or a
+    name of no known kind."""
+    if kind == "hidden":
+        return warning(
+            shown,
+            "hidden-file",
+            "a hidden file or folder is not input: it is not read, not released and not part of "
+            "the manifest's hash of raw/; remove it, or rename it without the leading '.' if it "
+            "is a capture",
+        )
+    if kind == "special":
+        return _special(shown, "a FIFO, socket or device")
     if kind == "symlink":
         return error(
             shown,
@@ -304,12 +358,11 @@ def scan(raw_dir: Path, root: Path) -> Scan:
     folds = _CaseFolds()
     seen = 0
     for relative, kind in _walk(raw_dir):
-        seen += 1
-        problems = (
-            _name_problems(relative, found.prefix + relative, folds, found.prefix)
-            if kind != "unreadable"
-            else []
-        )
+        seen += kind != "hidden"
+        if kind in _UNNAMED:
+            found.add(relative, kind)
+            continue
+        problems = _name_problems(relative, found.prefix + relative, folds, found.prefix)
         if problems:
             found.findings.extend(problems)
         else:
