@@ -19,7 +19,8 @@ import pyarrow.compute as pc
 import xxhash
 
 from corpuspack.article.record import Article
-from corpuspack.findings.report import Finding, Severity, error
+from corpuspack.checks import near_duplicates
+from corpuspack.findings.report import Finding, Severity, error, warning
 
 SHINGLE_WORDS = 5
 NUM_PERM = 128
@@ -130,22 +131,33 @@ def signature(text: str) -> list[int]:
 
 
 def _pairs(groups: dict[str, list[Article]], focus: set[str] | None):
-    """(first, second) for every pair in a group, second being the one to report on:
-    the contribution (in focus) if only one is, else the later path."""
+    """(kept, other) for every other member of a group: kept is the group's first by path (with
+    focus, its first not in focus, if any), the one to keep; every other one is reported against
+    it (with focus, only those in focus). One finding a copy, not one a pair: linear in a group."""
     for members in groups.values():
-        members = sorted(members, key=lambda a: a.raw_path)
-        for i, first in enumerate(members):
-            for second in members[i + 1 :]:
-                yield from _order(first, second, focus)
+        members = sorted(
+            members, key=lambda a: (focus is not None and a.raw_path in focus, a.raw_path)
+        )
+        kept = members[0]
+        for other in members[1:]:
+            if focus is None or other.raw_path in focus:
+                yield kept, other
 
 
-def _order(a: Article, b: Article, focus: set[str] | None):
-    if focus is None:
-        yield (a, b)
-    elif b.raw_path in focus:
-        yield (a, b)
-    elif a.raw_path in focus:
-        yield (b, a)
+def _duplicate(
+    code: str,
+    other: str,
+    message: str,
+    *,
+    file: str,
+    line: int | None = None,
+    field: str,
+    severity: Severity = "error",
+) -> Finding:
+    """Every duplicate finding (ids, urls, texts, near-duplicates) is made here: file is the copy
+    reported, other the one it copies (named in the message today; the one place to give it a
+    structured field of its own)."""
+    return Finding(file=file, line=line, code=code, message=message, severity=severity, field=field)
 
 
 def duplicate_ids(articles: Sequence[Article], focus: set[str] | None = None) -> list[Finding]:
@@ -157,11 +169,12 @@ def duplicate_ids(articles: Sequence[Article], focus: set[str] | None = None) ->
     for first, second in _pairs({k: v for k, v in groups.items() if len(v) > 1}, focus):
         file, line = second.source_of("id")
         findings.append(
-            error(
-                file,
+            _duplicate(
                 "duplicate-id",
+                first.raw_path,
                 f"id {second.id} is already used by {first.raw_path}; ids "
                 "must be unique: pin a different id in the sidecar or move the capture",
+                file=file,
                 line=line,
                 field="id",
             )
@@ -178,11 +191,12 @@ def duplicate_urls(articles: Sequence[Article], focus: set[str] | None = None) -
     for first, second in _pairs({k: v for k, v in groups.items() if len(v) > 1}, focus):
         file, line = second.source_of("url")
         findings.append(
-            error(
-                file,
+            _duplicate(
                 "duplicate-url",
+                first.raw_path,
                 f"{second.url} is also the url of {first.raw_path}; the same "
                 "page is in the corpus twice: keep one capture",
+                file=file,
                 line=line,
                 field="url",
             )
@@ -195,88 +209,42 @@ def duplicate_texts(articles: Sequence[Article], focus: set[str] | None = None) 
     for article in articles:
         groups.setdefault(hashlib.sha256(article.text.encode()).hexdigest(), []).append(article)
     return [
-        error(
-            second.raw_path,
+        _duplicate(
             "duplicate-text",
+            first.raw_path,
             f"the text is identical to {first.raw_path}; keep one capture",
+            file=second.raw_path,
             field="text",
         )
         for first, second in _pairs({k: v for k, v in groups.items() if len(v) > 1}, focus)
     ]
 
 
-def near_duplicates(
-    by_path: dict[str, Article],
-    candidates: set[tuple[str, str]],
-    *,
-    threshold: float,
-    severity: Severity,
-    focus: set[str] | None = None,
-) -> list[Finding]:
-    """Candidate pairs (raw paths) whose exact shingle containment is at least threshold."""
-    findings = []
-    for left, right in sorted(candidates):
-        for first, second in _order(by_path[left], by_path[right], focus):
-            if first.text == second.text:
-                continue  # reported as duplicate-text
-            containment, jaccard = similarity(shingles(first.text), shingles(second.text))
-            if containment >= threshold:
-                findings.append(
-                    Finding(
-                        file=second.raw_path,
-                        line=None,
-                        code="near-duplicate",
-                        severity=severity,
-                        field="text",
-                        message=(
-                            f"near-duplicate of {first.raw_path}: similarity {containment:.2f} (share of the "
-                            f"shorter text's 5-word shingles found in the other; Jaccard {jaccard:.2f}); a reprint "
-                            'or a trimmed copy: keep one, or raise "near_duplicate_threshold" if both belong'
-                        ),
-                    )
-                )
-    return findings
+def near_duplicate(
+    file: str, other: str, containment: float, jaccard: float, severity: Severity
+) -> Finding:
+    return _duplicate(
+        "near-duplicate",
+        other,
+        f"near-duplicate of {other}: similarity {containment:.2f} (share of the "
+        f"shorter text's 5-word shingles found in the other; Jaccard {jaccard:.2f}); a reprint "
+        'or a trimmed copy: keep one, or raise "near_duplicate_threshold" if both belong',
+        file=file,
+        field="text",
+        severity=severity,
+    )
 
 
-def _mix(keys: np.ndarray) -> np.ndarray:
-    """One uint64 per row of uint32 band values: equal rows mix alike (different ones rarely do)."""
-    wide = keys.astype(np.uint64)
-    mixed = (wide[:, 0] << np.uint64(32)) | wide[:, 1]
-    for column in range(2, keys.shape[1]):  # wraps modulo 2^64, as intended
-        mixed = (mixed * np.uint64(0x9E3779B97F4A7C15)) ^ wide[:, column]
-    return mixed
-
-
-def band_pairs(keys: np.ndarray, focused: np.ndarray | None) -> set[tuple[int, int]]:
-    """Pairs of rows (positions) whose band keys are equal; with focused, only pairs with a focused row.
-
-    keys: one row of ROWS_PER_BAND uint32 per record. Equal keys sit together once sorted, so
-    memory is that of the keys, not of a hash table of them. The rows are sorted by one 64-bit
-    mix of their values (one argsort, about 5 times faster than lexsort on the columns); rows
-    that mix alike are then grouped by their exact values, so a clash of mixes pairs nothing."""
-    if len(keys) < 2:
-        return set()
-    mixed = _mix(keys)
-    order = np.argsort(mixed, kind="stable")
-    ordered = mixed[order]
-    same = ordered[1:] == ordered[:-1]
-    pairs: set[tuple[int, int]] = set()
-    starts = np.flatnonzero(same & ~np.r_[False, same[:-1]])
-    for start in starts:
-        end = start + 1
-        while end < len(same) and same[end]:
-            end += 1
-        groups: dict[tuple[int, ...], list[int]] = {}
-        for m in sorted(int(m) for m in order[start : end + 1]):
-            groups.setdefault(tuple(keys[m].tolist()), []).append(m)
-        for members in groups.values():
-            if focused is not None and not focused[members].any():
-                continue
-            for i, a in enumerate(members):
-                for b in members[i + 1 :]:
-                    if focused is None or focused[a] or focused[b]:
-                        pairs.add((a, b))
-    return pairs
+def shared_text(file: str, bucket_size: int) -> Finding:
+    return warning(
+        file,
+        "near-duplicate-boilerplate",
+        f"{bucket_size} articles, this one among them, share so much text without being copies "
+        f"of one another (boilerplate or a template) that near-duplicates of this one were looked "
+        f"for among the first {near_duplicates.CAP} of them only: remove the shared text with a "
+        "furniture rule in the outlet's profile if it is page furniture",
+        field="text",
+    )
 
 
 def missing_metadata(articles: Sequence[Article], required: Sequence[str]) -> list[Finding]:
@@ -329,8 +297,7 @@ def check(store, settings, *, focus: set[str] | None = None) -> list[Finding]:
 
     Repeats of ids, canonical urls and text digests are found on the store's columns
     (pyarrow's value_counts), and only the records in a repeated group are rebuilt.
-    Near-duplicate candidates are the pairs MinHash LSH would put in a common bucket (equal
-    band keys, sorted band by band on the columns); each is then confirmed exactly.
+    Near-duplicates: see near_duplicate_check.
     """
     findings: list[Finding] = []
     if store.count == 0:
@@ -344,8 +311,11 @@ def check(store, settings, *, focus: set[str] | None = None) -> list[Finding]:
         repeated = counts.field("values").filter(pc.greater(counts.field("counts"), 1))
         if len(repeated):
             findings += repeats(store.where(column, repeated), focus)
-    focused = None if focus is None else store.column("_focus").to_numpy(zero_copy_only=False)
-    pairs: set[tuple[int, int]] = set()
+    return findings + near_duplicate_check(store, settings, focus)
+
+
+def _band_keys(store, order: np.ndarray):
+    """Each band's keys (rows of ROWS_PER_BAND uint32) in the given order of records."""
     for band in range(len(BANDS)):
         column = store.column(f"_band{band:02d}").combine_chunks()
         keys = np.frombuffer(
@@ -354,18 +324,45 @@ def check(store, settings, *, focus: set[str] | None = None) -> list[Finding]:
             count=len(column) * ROWS_PER_BAND,
             offset=column.offset * ROWS_PER_BAND * 4,
         ).reshape(-1, ROWS_PER_BAND)
-        pairs |= band_pairs(keys, focused)
-    if pairs:
-        records = store.take([p for pair in pairs for p in pair])
-        by_path = {a.raw_path: a for a in records.values()}
-        candidates = {tuple(sorted((records[a].raw_path, records[b].raw_path))) for a, b in pairs}
-        findings += near_duplicates(
-            by_path,
-            candidates,
-            threshold=settings.near_duplicate_threshold,
-            severity=settings.near_duplicate_severity,
-            focus=focus,
+        yield keys[order]
+
+
+def near_duplicate_check(store, settings, focus: set[str] | None) -> list[Finding]:
+    """near_duplicates' three steps over the store's columns. Records are compared in path order
+    (with focus, those not in focus first, so a contribution is reported against the corpus it
+    joins); only the records of pairs worth measuring are rebuilt."""
+    import pyarrow as pa
+
+    flags = store.column("_focus").to_numpy(zero_copy_only=False)
+    paths = store.column("raw_path")
+    order = pc.sort_indices(
+        pa.table(
+            {"focus": flags if focus is not None else np.zeros(len(flags), bool), "path": paths}
+        ),
+        sort_keys=[("focus", "ascending"), ("path", "ascending")],
+    ).to_numpy()
+    focused = None if focus is None else flags[order]
+    threshold = settings.near_duplicate_threshold
+    found = near_duplicates.leaders(_band_keys(store, order), threshold, focused)
+    digests = store.column("_text_sha").to_numpy(zero_copy_only=False)
+    pairs = [
+        (int(order[row]), int(order[leader]))
+        for row, leader in found.pairs
+        if (focused is None or focused[row]) and digests[order[row]] != digests[order[leader]]
+    ]
+    stored_at = store.column("_where").to_numpy()
+    measures = near_duplicates.measured(pairs, store.take, stored_at, shingles)
+    names = paths.to_pylist()
+    findings = [
+        near_duplicate(
+            names[copy], names[kept], containment, jaccard, settings.near_duplicate_severity
         )
+        for (copy, kept), (containment, jaccard) in sorted(measures.items())
+        if containment >= threshold
+    ]
+    for bucket, row in sorted(found.refused.items(), key=lambda item: item[1]):
+        if focused is None or focused[row]:
+            findings.append(shared_text(names[order[row]], found.sizes[bucket]))
     return findings
 
 
