@@ -360,9 +360,9 @@ def near_duplicate_check(store, settings, focus: set[str] | None) -> list[Findin
         for (copy, kept), (containment, jaccard) in sorted(measures.items())
         if containment >= threshold
     ]
-    for bucket, row in sorted(found.refused.items(), key=lambda item: item[1]):
+    for row, size in found.crowded():
         if focused is None or focused[row]:
-            findings.append(shared_text(names[order[row]], found.sizes[bucket]))
+            findings.append(shared_text(names[order[row]], size))
     return findings
 
 

@@ -24,6 +24,7 @@ with the corpus, not with the square of a bucket.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
@@ -95,18 +96,32 @@ class Leaders:
     """Step 2: the records each record is compared with, bucket by bucket (see the module's doc).
 
     floor: the estimate that sends a pair to the exact measure; sure: the estimate above which a
-    record is taken for a copy of a leader and does not lead in turn."""
+    record is taken for a copy of a leader and does not lead in turn. Bucket b's leaders are
+    slots[start[b] : start[b] + count[b]]: its members' own slots, so a bucket costs a few bytes
+    rather than a Python list."""
 
     signatures: np.ndarray
     floor: float
     sure: float
-    leaders: dict[int, list[int]] = field(default_factory=dict)  # bucket -> its leaders
+    start: np.ndarray  # bucket -> its first slot; start[-1] is the number of slots
+    slots: np.ndarray = field(init=False)
+    count: np.ndarray = field(init=False)
     refused: dict[int, int] = field(default_factory=dict)  # full bucket -> first record refused
     pairs: list[tuple[int, int]] = field(default_factory=list)  # (record, earlier leader)
-    sizes: dict[int, int] = field(default_factory=dict)  # full bucket -> records in it
+
+    def __post_init__(self) -> None:
+        self.slots = np.zeros(int(self.start[-1]), dtype=np.int32)
+        self.count = np.zeros(len(self.start) - 1, dtype=np.uint8)
+
+    def leaders(self, bucket: int) -> list[int]:
+        first = int(self.start[bucket])
+        return self.slots[first : first + int(self.count[bucket])].tolist()
+
+    def size(self, bucket: int) -> int:
+        return int(self.start[bucket + 1] - self.start[bucket])
 
     def visit(self, row: int, buckets: Sequence[int]) -> None:
-        candidates = sorted({c for b in buckets for c in self.leaders.get(b, ())})
+        candidates = sorted({c for b in buckets for c in self.leaders(b)})
         if candidates:
             others = np.array(candidates, dtype=np.int64)
             estimates = estimated_containment(self.signatures, row, others)
@@ -114,11 +129,35 @@ class Leaders:
             if estimates.max() >= self.sure:
                 return
         for bucket in buckets:
-            group = self.leaders.setdefault(bucket, [])
-            if len(group) < CAP:
-                group.append(row)
+            count = int(self.count[bucket])
+            if count < CAP:
+                self.slots[self.start[bucket] + count] = row
+                self.count[bucket] = count + 1
             else:
                 self.refused.setdefault(bucket, row)
+
+    def crowded(self) -> list[tuple[int, int]]:
+        """(first record refused, records in the largest bucket) for each set of full buckets that
+        share leaders: one template or one boilerplate fills a bucket in many bands, each with
+        some of the same leaders (a union-find over the leaders of full buckets)."""
+        parent: dict[int, int] = {}
+
+        def root(row: int) -> int:
+            while parent.setdefault(row, row) != row:
+                parent[row] = parent[parent[row]]
+                row = parent[row]
+            return row
+
+        for bucket in self.refused:
+            first, *others = self.leaders(bucket)
+            for other in others:
+                parent[root(other)] = root(first)
+        groups: dict[int, tuple[int, int]] = {}
+        for bucket, row in self.refused.items():
+            key = root(self.leaders(bucket)[0])
+            first, size = groups.get(key, (row, 0))
+            groups[key] = (min(first, row), max(size, self.size(bucket)))
+        return sorted(groups.values())
 
 
 def leaders(
@@ -127,35 +166,31 @@ def leaders(
     """Steps 1 and 2 over records in the order they are to be compared (rows of each band's keys,
     uint32, one band after another): pairs (record, earlier record) worth measuring, and the full
     buckets. With focused, only buckets holding a focused record are looked into."""
-    memberships, signatures, offset = [], [], 0
+    rows, buckets, signatures, offset = [], [], [], 0
     for keys in band_keys:
-        rows, buckets = band_buckets(keys, focused)
-        memberships.append((rows, buckets + offset))
-        offset += int(buckets.max()) + 1 if len(buckets) else 0
+        found_rows, found_buckets = band_buckets(keys, focused)
+        rows.append(found_rows.astype(np.int32))
+        buckets.append((found_buckets + offset).astype(np.int32))  # in order: grouped by bucket
+        offset += int(found_buckets.max()) + 1 if len(found_buckets) else 0
         # The high 16 bits of each value are enough for an estimate (a false tie: 1 in 65,536),
         # and halve what is held: 222 bytes a record for 37 bands of 3.
         signatures.append((keys >> np.uint32(16)).astype(np.uint16))
+    member_of = np.concatenate(buckets) if buckets else np.empty(0, np.int32)
     found = Leaders(
         np.hstack(signatures) if signatures else np.empty((0, 0), np.uint16),
         floor=threshold - MARGIN,
         sure=(1 + threshold) / 2,
+        start=np.r_[0, np.cumsum(np.bincount(member_of, minlength=offset))],
     )
-    if not memberships:
+    if not len(member_of):
         return found
-    rows = np.concatenate([r for r, _ in memberships])
-    buckets = np.concatenate([b for _, b in memberships])
-    order = np.argsort(rows, kind="stable")
-    rows, buckets = rows[order], buckets[order]
-    edges = np.flatnonzero(np.diff(rows)) + 1
-    for row, group in zip(
-        rows[np.r_[0, edges]].tolist() if len(rows) else [],
-        np.split(buckets, edges) if len(rows) else [],
-        strict=True,
-    ):
-        found.visit(row, group.tolist())
-    if found.refused:
-        counts = np.bincount(buckets)
-        found.sizes = {bucket: int(counts[bucket]) for bucket in found.refused}
+    member = np.concatenate(rows)
+    order = np.argsort(member, kind="stable")
+    member, member_of = member[order], member_of[order]
+    del order
+    edges = np.r_[0, np.flatnonzero(np.diff(member)) + 1, len(member)].tolist()
+    for first, end in itertools.pairwise(edges):
+        found.visit(int(member[first]), member_of[first:end].tolist())
     return found
 
 
