@@ -9,10 +9,32 @@ import random
 from types import SimpleNamespace
 
 import numpy as np
-from datasketch import MinHashLSH
+from datasketch import MinHash, MinHashLSH
 
 from corpuspack.checks import corpus
 from corpuspack.checks import near_duplicates as nd
+
+
+def datasketch_minhash(hashvalues=None) -> MinHash:
+    return MinHash(
+        num_perm=corpus.NUM_PERM,
+        seed=1,
+        scheme=corpus.SCHEME,
+        hashfunc=lambda value: value,
+        hashvalues=hashvalues,
+    )
+
+
+def test_signatures_are_datasketchs_value_for_value():
+    a, b = datasketch_minhash().permutations
+    assert (corpus._permutations()[0] == a).all() and (corpus._permutations()[1] == b).all()
+    rng = random.Random(4)
+    texts = ["", "one", "two words", "a b c d e", "Zoë and ĲSSEL in Straße " * 3]
+    texts += [text(rng, n) for n in (6, 50, 700, 9000)]  # 9,000 words: several blocks
+    for t in texts:
+        expected = datasketch_minhash()
+        expected.update_batch(corpus.shingle_hashes(t).tolist())
+        assert corpus.signature(t) == expected.hashvalues.tolist(), t[:20]
 
 
 def bucket_pairs(keys, focused=None):
@@ -34,7 +56,7 @@ def test_band_buckets_are_the_candidates_of_datasketchs_lsh():
     signatures[70:75, :30] = 5  # and a few sharing only some bands
     lsh = MinHashLSH(threshold=corpus.LSH_THRESHOLD, num_perm=corpus.NUM_PERM)
     assert corpus.BANDS == lsh.hashranges  # written out in corpus.py: datasketch imported on use
-    hashes = [corpus._minhash(s) for s in signatures]
+    hashes = [datasketch_minhash(s) for s in signatures]
     for i, h in enumerate(hashes):
         lsh.insert(i, h)
     expected = {tuple(sorted((i, j))) for i, h in enumerate(hashes) for j in lsh.query(h) if i != j}
@@ -116,7 +138,7 @@ def test_a_bucket_of_shared_text_is_capped_and_the_copies_inside_it_are_still_fo
         found.pairs,
         lambda positions: {int(p): SimpleNamespace(text=texts[p]) for p in positions},
         np.arange(len(texts)),
-        corpus.shingles,
+        corpus.shingle_set,
     )
     confirmed = {pair for pair, (containment, _) in measures.items() if containment >= 0.8}
     assert confirmed == {(60, 41), (61, 50)}
@@ -135,3 +157,15 @@ def test_copies_are_compared_with_the_first_not_with_each_other():
     found = leaders_of([original, *copies])
     assert sorted(found.pairs) == [(i, 0) for i in range(1, 6)]
     assert len(found.count) and all(found.leaders(b) == [0] for b in range(len(found.count)))
+
+
+def test_the_exact_measure_counts_the_shingles_themselves():
+    rng = random.Random(8)
+    for t in ["", "one", "two words", "a b c d e a b c d e", text(rng, 3000)]:
+        assert len(corpus.shingle_set(t)) == len(corpus.shingles(t))
+    a, b = text(rng, 400), text(rng, 400)
+    both = a + " " + b
+    for x, y in ((a, both), (b, both), (a, b), (both, a[:500])):
+        assert nd.similarity(corpus.shingle_set(x), corpus.shingle_set(y)) == corpus.similarity(
+            corpus.shingles(x), corpus.shingles(y)
+        )

@@ -1,8 +1,8 @@
 """Corpus-level checks: what no single article shows (duplicates, reprints, missing metadata).
 
-Near-duplicates are found with MinHash LSH (datasketch) over word 5-gram shingles
-and every candidate pair is then confirmed with the exact similarity of the two
-shingle sets, so a reported pair and its similarity never depend on hash noise.
+Near-duplicates are found with MinHash over word 5-gram shingles, in time linear in the corpus
+(checks/near_duplicates.py), and every pair reported is measured with the exact similarity of
+the two shingle sets, so a reported pair and its similarity never depend on hash noise.
 """
 
 from __future__ import annotations
@@ -25,8 +25,8 @@ from corpuspack.findings.report import Finding, Severity, error, warning
 SHINGLE_WORDS = 5
 NUM_PERM = 128
 SCHEME = "affine32"  # datasketch's hashing scheme, pinned so cached signatures stay comparable
-# A shingle's 32-bit hash is made from its words' xxHashes in numpy (see shingle_hashes), so
-# datasketch is given ready hash values: its hash function is the identity.
+# A shingle's 32-bit hash is made from its words' xxHashes in numpy (see shingle_hashes): the
+# MinHash is of ready hash values (datasketch's with the identity as its hash function).
 _WORD_HASH = xxhash.xxh32_intdigest
 # One odd 64-bit multiplier per position in a shingle: "a b c d e" and "b a c d e" hash apart.
 _POSITION = np.array(
@@ -41,33 +41,31 @@ _POSITION = np.array(
 )[:SHINGLE_WORDS]
 
 
-def _identity(value: int) -> int:
-    return value
-
-
-# The permutations depend only on the seed: made once, not per signature.
-# datasketch is imported on first use: it imports scipy (over a second), which a rebuild whose
-# captures all come from the cache never needs.
+# datasketch's MinHash with its "affine32" scheme (seed 1), written out in numpy rather than
+# called: datasketch sends every value through a Python hash function (here the values are
+# already 32-bit hashes) and imports scipy, seconds in every worker process and every validate.
+# The construction is a few lines; tests/test_near_duplicates.py checks the permutations and the
+# signatures are datasketch's own, value for value (so cached signatures stay valid).
+_EMPTY = np.uint32(2**32 - 1)  # a signature's value before any shingle (an empty text's)
+_BLOCK = 4096  # shingles permuted at a time: a long text holds _BLOCK x NUM_PERM values, not all
 
 
 @cache
-def _permutations():
-    from datasketch import MinHash
+def _permutations() -> tuple[np.ndarray, np.ndarray]:
+    """(a, b) of the NUM_PERM affine permutations h -> a * h + b mod 2^32, a odd, as datasketch."""
+    generator = np.random.RandomState(1)
+    a = generator.randint(0, 1 << 31, NUM_PERM, dtype=np.uint32) * np.uint32(2) + np.uint32(1)
+    b = generator.randint(0, 1 << 32, NUM_PERM, dtype=np.uint32)
+    return a, b
 
-    return MinHash(num_perm=NUM_PERM, seed=1, scheme=SCHEME, hashfunc=_identity).permutations
 
-
-def _minhash(hashvalues=None):
-    from datasketch import MinHash
-
-    return MinHash(
-        num_perm=NUM_PERM,
-        seed=1,
-        scheme=SCHEME,
-        hashfunc=_identity,
-        permutations=_permutations(),
-        hashvalues=hashvalues,
-    )
+def _premix(values: np.ndarray) -> np.ndarray:
+    """MurmurHash3's 32-bit finalizer, which datasketch applies to each value before permuting."""
+    values = values ^ (values >> np.uint32(16))
+    values = values * np.uint32(0x85EBCA6B)  # wraps modulo 2^32, as intended
+    values = values ^ (values >> np.uint32(13))
+    values = values * np.uint32(0xC2B2AE35)
+    return values ^ (values >> np.uint32(16))
 
 
 # Candidates only; the exact containment decides. A trimmed copy half as long as
@@ -103,31 +101,51 @@ def canonical_url(url: str) -> str:
     return urlunsplit((parts.scheme.lower(), parts.netloc.lower(), path, parts.query, ""))
 
 
-def shingle_hashes(text: str) -> np.ndarray:
-    """A 32-bit hash of each of the text's word shingles (those of shingles(text)), repeats kept.
-
-    Each word is hashed once (xxHash) and a shingle's hash is combined from its words' in numpy,
-    rather than joining and hashing every shingle string in Python: about 5 times faster. Equal
-    shingles hash equal; a clash of two different shingles (1 in 2^32 a pair) only blurs the
-    MinHash estimate, which near-duplicate candidates tolerate (each pair is confirmed exactly).
-    """
-    words = _WORD.findall(text.casefold())
-    if len(words) < SHINGLE_WORDS:
-        return np.array([_WORD_HASH(" ".join(words).encode())] if words else [], dtype=np.uint32)
-    hashed = np.fromiter(map(_WORD_HASH, map(str.encode, words)), dtype=np.uint64, count=len(words))
+def _shingle_values(words: list[str], word_hash) -> np.ndarray:
+    """A 64-bit value for each word shingle of words (at least SHINGLE_WORDS), repeats kept,
+    combined in numpy from each word's word_hash rather than by joining and hashing every shingle
+    string in Python: about 5 times faster. Equal shingles give equal values."""
+    hashed = np.fromiter(map(word_hash, map(str.encode, words)), dtype=np.uint64, count=len(words))
     count = len(words) - SHINGLE_WORDS + 1
     combined = np.zeros(count, dtype=np.uint64)
     for position, multiplier in enumerate(_POSITION):  # wraps modulo 2^64, as intended
         combined += hashed[position : position + count] * multiplier
+    return combined
+
+
+def shingle_hashes(text: str) -> np.ndarray:
+    """A 32-bit hash of each of the text's word shingles (those of shingles(text)), repeats kept:
+    what MinHash signs. A clash of two different shingles (1 in 2^32 a pair) only blurs the
+    MinHash estimate, which near-duplicate candidates tolerate (each pair reported is measured
+    exactly)."""
+    words = _WORD.findall(text.casefold())
+    if len(words) < SHINGLE_WORDS:
+        return np.array([_WORD_HASH(" ".join(words).encode())] if words else [], dtype=np.uint32)
+    combined = _shingle_values(words, _WORD_HASH)
     return ((combined >> np.uint64(32)) ^ combined).astype(np.uint32)
+
+
+def shingle_set(text: str) -> np.ndarray:
+    """The text's shingles as sorted unique 64-bit values, words hashed with 64-bit xxHash: two
+    different shingles share a value with a chance of about 1 in 2^64, so a containment measured
+    on these is the exact one in practice, at 8 bytes a shingle rather than a Python string."""
+    words = _WORD.findall(text.casefold())
+    if len(words) < SHINGLE_WORDS:
+        whole = [xxhash.xxh3_64_intdigest(" ".join(words).encode())] if words else []
+        return np.array(whole, dtype=np.uint64)
+    return np.unique(_shingle_values(words, xxhash.xxh3_64_intdigest))
 
 
 def signature(text: str) -> list[int]:
     """MinHash signature of a text's shingles (deterministic: fixed seed and permutations)."""
-    minhash = _minhash()
+    a, b = _permutations()
+    values = np.full(NUM_PERM, _EMPTY, dtype=np.uint32)
     # A repeated shingle changes no minimum: the hashes need not be made a set first.
-    minhash.update_batch(shingle_hashes(text).tolist())
-    return minhash.hashvalues.tolist()
+    hashes = _premix(shingle_hashes(text))
+    for start in range(0, len(hashes), _BLOCK):
+        permuted = hashes[start : start + _BLOCK, None] * a + b  # wraps modulo 2^32
+        np.minimum(values, permuted.min(axis=0), out=values)
+    return values.tolist()
 
 
 def _pairs(groups: dict[str, list[Article]], focus: set[str] | None):
@@ -344,26 +362,30 @@ def near_duplicate_check(store, settings, focus: set[str] | None) -> list[Findin
     focused = None if focus is None else flags[order]
     threshold = settings.near_duplicate_threshold
     found = near_duplicates.leaders(_band_keys(store, order), threshold, focused)
-    digests = store.column("_text_sha").to_numpy(zero_copy_only=False)
-    pairs = [
-        (int(order[row]), int(order[leader]))
-        for row, leader in found.pairs
-        if (focused is None or focused[row]) and digests[order[row]] != digests[order[leader]]
+    crowded = [order[row] for row, _ in found.crowded() if focused is None or focused[row]]
+    sizes = [size for row, size in found.crowded() if focused is None or focused[row]]
+    pairs = np.array(found.pairs, dtype=np.int64).reshape(-1, 2)
+    del found  # the signatures: the exact measure needs other memory
+    if focused is not None:
+        pairs = pairs[focused[pairs[:, 0]]]
+    pairs = order[pairs]  # positions in the store
+    digests = store.column("_text_sha")
+    differ = pc.not_equal(digests.take(pairs[:, 0]), digests.take(pairs[:, 1]))
+    pairs = pairs[differ.to_numpy(zero_copy_only=False)]  # equal texts are duplicate-text's
+    measures = near_duplicates.measured(
+        [(int(a), int(b)) for a, b in pairs],
+        store.take,
+        store.column("_where").to_numpy(),
+        shingle_set,
+    )
+    reported = sorted((pair, m) for pair, m in measures.items() if m[0] >= threshold)
+    named = [int(p) for pair, _ in reported for p in pair] + [int(p) for p in crowded]
+    names = dict(zip(named, paths.take(pa.array(named, pa.int64())).to_pylist(), strict=True))
+    severity = settings.near_duplicate_severity
+    return [
+        *(near_duplicate(names[a], names[b], *m, severity) for (a, b), m in reported),
+        *(shared_text(names[int(p)], size) for p, size in zip(crowded, sizes, strict=True)),
     ]
-    stored_at = store.column("_where").to_numpy()
-    measures = near_duplicates.measured(pairs, store.take, stored_at, shingles)
-    names = paths.to_pylist()
-    findings = [
-        near_duplicate(
-            names[copy], names[kept], containment, jaccard, settings.near_duplicate_severity
-        )
-        for (copy, kept), (containment, jaccard) in sorted(measures.items())
-        if containment >= threshold
-    ]
-    for row, size in found.crowded():
-        if focused is None or focused[row]:
-            findings.append(shared_text(names[order[row]], size))
-    return findings
 
 
 def record_checks(articles: Sequence[Article], settings, today: dt.date | None) -> list[Finding]:

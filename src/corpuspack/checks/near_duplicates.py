@@ -29,7 +29,6 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
-import xxhash
 
 from corpuspack.article.record import Article
 
@@ -194,18 +193,9 @@ def leaders(
     return found
 
 
-def shingle_set(text: str, shingles: Callable[[str], set[str]]) -> np.ndarray:
-    """A text's shingles as sorted unique 64-bit hashes: two different shingles share one with a
-    chance of 1 in 2^64, so a containment measured on them is the exact one in practice, and a
-    record's set is 8 bytes a shingle rather than a Python set of strings."""
-    hashed = np.fromiter(
-        (xxhash.xxh3_64_intdigest(s.encode()) for s in shingles(text)), dtype=np.uint64
-    )
-    return np.unique(hashed)
-
-
 def similarity(a: np.ndarray, b: np.ndarray) -> tuple[float, float]:
-    """(containment, jaccard) of two shingle_set()s; containment is the share of the smaller."""
+    """(containment, jaccard) of two sets of shingles as sorted unique values (corpus.shingle_set);
+    containment is the share of the smaller."""
     if not len(a) or not len(b):
         return 0.0, 0.0
     common = len(np.intersect1d(a, b, assume_unique=True))
@@ -216,7 +206,7 @@ def measured(
     pairs: Sequence[tuple[int, int]],
     take: Callable[[np.ndarray], dict[int, Article]],
     stored_at: np.ndarray,
-    shingles: Callable[[str], set[str]],
+    shingle_set: Callable[[str], np.ndarray],
 ) -> dict[tuple[int, int], tuple[float, float]]:
     """Step 3: (containment, jaccard) of each pair of positions. take(positions) gives the records
     at those positions; they are asked for CHUNK at a time in the order of stored_at (where each
@@ -229,5 +219,5 @@ def measured(
     sets: dict[int, np.ndarray] = {}
     for start in range(0, len(wanted), CHUNK):
         for position, article in take(wanted[start : start + CHUNK]).items():
-            sets[position] = shingle_set(article.text, shingles)
+            sets[position] = shingle_set(article.text)
     return {(a, b): similarity(sets[a], sets[b]) for a, b in pairs}
