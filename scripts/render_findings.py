@@ -34,13 +34,15 @@ def _cell(text: str) -> str:
 
 
 def _severity(entry: Entry) -> str:
-    return " / ".join(entry.severities)
+    return " / ".join(entry.severities) + (" (fixed)" if entry.fixed else "")
 
 
 def _notes(entry: Entry) -> str:
     notes = [entry.note] if entry.note else []
     if entry.fields:
         notes.append(f"`{FIELD}` is one of {', '.join(f'`{name}`' for name in entry.fields)}.")
+    if entry.duplicate:
+        notes.append("An entry of `accepted_duplicates` listing all its files accepts it.")
     return " ".join(notes)
 
 
@@ -64,7 +66,10 @@ def docs_page(stages: tuple[Stage, ...] = STAGES) -> str:
         "Every finding corpuspack reports carries one of these codes, a file (and where known "
         "its line and field) and a message saying what to do in that case. An error makes "
         "the command fail; a warning does not, unless `--strict` is given. A code with two "
-        "severities says in its notes when it has which.",
+        "severities says in its notes when it has which. A corpus sets a code's severity "
+        "(`error`, `warning` or `off`) under `severities` in its `datapackage.json`, except "
+        "for the codes marked (fixed): a release with such a finding would not match its own "
+        "schema or manifest.",
     ]
     for stage in stages:
         table = [

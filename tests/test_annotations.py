@@ -8,13 +8,13 @@ from pathlib import Path
 import datasets
 import yaml
 
-from conftest import DATA, REPO, VERSION, copy_project, invoke
 from contributions import NEW_RT, write
 from corpuspack.article.record import Annotation
 from corpuspack.article.standoff import merge
 from corpuspack.build import pipeline
 from corpuspack.cache import Cache
 from corpuspack.project import datapackage as project_mod
+from support import DATA, REPO, VERSION, copy_project, invoke
 
 SPUTNIK = "raw/sputnik/000_b815a870e73c6b09"
 FIXTURES = DATA / "annotations"

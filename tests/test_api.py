@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from conftest import invoke
 from corpuspack import api
+from support import invoke
 
 
 def _edit_descriptor(project: Path, change) -> None:

@@ -16,11 +16,11 @@ import pyarrow as pa
 import pytest
 from frictionless import Resource, Schema
 
-from conftest import REPO
 from corpuspack.build import pipeline
 from corpuspack.checks.arrow import UniqueIds, check_table
 from corpuspack.project import datapackage as project_mod
 from corpuspack.project.schema import RecordSchema
+from support import REPO
 
 ARTICLE_SCHEMA = json.loads((REPO / "schema/article.schema.json").read_text(encoding="utf-8"))
 NAMES = [f["name"] for f in ARTICLE_SCHEMA["fields"]]

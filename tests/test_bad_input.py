@@ -6,9 +6,9 @@ import json
 
 import pytest
 
-from conftest import invoke
 from contributions import CASES, apply
 from contributions import write as _write
+from support import invoke
 
 
 def _findings(output: str) -> list[dict]:

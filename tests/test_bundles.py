@@ -10,9 +10,9 @@ import pytest
 import yaml
 import zstandard
 
-from conftest import REPO, copy_project, invoke
 from corpuspack.build import pipeline
 from corpuspack.project import datapackage as project_mod
+from support import REPO, copy_project, invoke
 
 COMPARED = (
     "outlet",

@@ -15,10 +15,10 @@ from pathlib import Path
 
 import pytest
 
-from conftest import REPO
 from corpuspack.findings import catalogue
 from corpuspack.findings.catalogue import CATALOGUE, STAGES
 from corpuspack.findings.report import Finding, Report, error, warning
+from support import REPO
 
 sys.path.insert(0, str(REPO / "scripts"))
 import render_findings  # noqa: E402

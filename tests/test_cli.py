@@ -8,8 +8,8 @@ import re
 import pytest
 import yaml
 
-from conftest import REPO, invoke
 from corpuspack.cli.commands import main
+from support import REPO, invoke
 
 COMMANDS = sorted(main.commands)
 
@@ -35,7 +35,8 @@ def test_json_report_shape(project, runner):
     result = invoke(runner, "validate", "--project", str(project), "--format", "json")
     assert result.exit_code == 1
     report = json.loads(result.output)
-    assert set(report) == {"format_version", "valid", "stats", "findings"}
+    assert set(report) == {"format_version", "valid", "stats", "severities", "findings"}
+    assert report["severities"] == {}
     assert report["valid"] is False
     assert report["stats"] == {"files": 12, "articles": 5, "errors": 1, "warnings": 0}
     assert report["findings"] == [
@@ -46,6 +47,7 @@ def test_json_report_shape(project, runner):
             "message": report["findings"][0]["message"],
             "severity": "error",
             "field": None,
+            "related": [],
         }
     ]
 

@@ -10,10 +10,10 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from conftest import REPO, copy_project, invoke
 from contributions import CASES, NEW_RT, NEW_RT_SIDECAR, apply, write
 from corpuspack.cli import render
 from corpuspack.findings.report import Finding, Report
+from support import REPO, copy_project, invoke
 
 # GitHub's workflow command syntax: ::level key=value,key=value::message, with % \r \n escaped.
 WORKFLOW_COMMAND = re.compile(
@@ -176,7 +176,7 @@ def test_near_duplicates_reprint_and_trimmed_copy(repo, runner):
     assert len(findings) == 2
 
     descriptor = json.loads((repo / "datapackage.json").read_text(encoding="utf-8"))
-    descriptor["corpuspack"]["near_duplicate_severity"] = "error"
+    descriptor["corpuspack"]["severities"] = {"near-duplicate": "error"}
     (repo / "datapackage.json").write_text(json.dumps(descriptor), encoding="utf-8")
     assert check(runner, repo).exit_code == 1
 

@@ -20,13 +20,13 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 
-from conftest import copy_project, invoke
 from corpuspack.build.tables import QUOTE_FIELDS
 from corpuspack.project import datapackage as project_mod
 from corpuspack.project import schema as schema_mod
 from corpuspack.project.schema import RecordSchema
 from corpuspack.release import croissant
 from corpuspack.release.writer import data_file
+from support import copy_project, invoke
 
 RELEASE_DATE = "2025-06-01"
 

@@ -1,9 +1,13 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
+from pathlib import Path
 
 import pytest
 
+from conftest import copy_project
+from corpuspack import api, plugins
 from corpuspack.article import dates
 
 UTC = dt.UTC
@@ -90,3 +94,158 @@ def test_profile_formats_agree_with_dateparser(slug, text):
     fast = dates.parse_page_date(text, zone=profile.timestamp_zone, formats=profile.date_formats)
     assert fast == dates.parse_page_date(text, zone=profile.timestamp_zone)
     assert any(f.parse(text) for f in profile.date_formats)  # the fast path was taken
+
+
+@pytest.mark.parametrize(
+    "text, precision, first_day",
+    [
+        ("2005", "year", dt.date(2005, 1, 1)),
+        ("2005-02", "year-month", dt.date(2005, 2, 1)),
+        ("2005-02-28", "date", dt.date(2005, 2, 28)),
+    ],
+)
+def test_a_sidecar_date_may_be_known_to_the_year_or_the_month(text, precision, first_day):
+    parsed = dates.parse_iso(text)
+    assert (parsed.precision, parsed.date, parsed.instant) == (precision, first_day, None)
+
+
+@pytest.mark.parametrize(
+    "text, reason",
+    [
+        ("2005-13", "month must be in 1..12"),
+        ("2005-02-30", "day is out of range for month"),
+        ("2005-02-28T13:49", "has a time but no offset"),
+    ],
+)
+def test_a_malformed_sidecar_date_is_told_in_words(text, reason):
+    with pytest.raises(dates.DateError) as caught:
+        dates.parse_iso(text)
+    said = str(caught.value)
+    assert reason in said and text in said
+    assert "\\d" not in said and "^" not in said
+
+
+def test_a_partial_sidecar_date_agrees_with_a_page_date_inside_it():
+    day = dates.parse_page_date("28 February 2005")
+    assert dates.agrees(day, dates.parse_iso("2005"))
+    assert dates.agrees(day, dates.parse_iso("2005-02"))
+    assert not dates.agrees(day, dates.parse_iso("2006"))
+    assert not dates.agrees(day, dates.parse_iso("2005-03"))
+    month_day = dates.parse_page_date("February 28")
+    assert dates.agrees(month_day, dates.parse_iso("2005"))
+    assert dates.agrees(month_day, dates.parse_iso("2005-02"))
+    assert not dates.agrees(month_day, dates.parse_iso("2005-03"))
+
+
+# A capture the test writes, whose page gives no date: the sidecar is the only source of one.
+UNDATED = (
+    "Envoys meet without a date — RT EN\n\n"
+    "Two envoys met to talk about the border, a statement said, without saying when.\n\n"
+    "Both sides called the talks useful and said they would meet again."
+)
+CAPTURE = "raw/rt/020_undated.txt"
+SIDECAR = "raw/rt/020_undated.meta.yaml"
+
+
+def _project(root: Path, published: str, *, partial_precisions: bool = True) -> Path:
+    """The repository's corpus, with the undated capture and a sidecar dating it; its schema's
+    published_precision lists the partial precisions unless told not to."""
+    project = copy_project(root)
+    (project / CAPTURE).write_text(UNDATED, encoding="utf-8")
+    (project / SIDECAR).write_text(
+        f"# the sidecar\npublished: {{value: '{published}', note: the archive's index}}\n",
+        encoding="utf-8",
+    )
+    if partial_precisions:
+        path = project / "schema/article.schema.json"
+        schema = json.loads(path.read_text(encoding="utf-8"))
+        precision = next(f for f in schema["fields"] if f["name"] == "published_precision")
+        precision["constraints"]["enum"] += list(dates.PARTIAL)
+        path.write_text(json.dumps(schema), encoding="utf-8")
+    return project
+
+
+def _checked(project: Path):
+    loaded = api.load_project(project)
+    with api.check(
+        loaded,
+        today=dt.date(2026, 1, 1),
+        extensions=plugins.load(entry_points=False, project=loaded),
+    ) as result:
+        errors = [f for f in result.report.findings if f.severity == "error"]
+        records = {a.raw_path: a for a in result.checked.articles}
+        return errors, records
+
+
+@pytest.mark.parametrize(
+    "published, precision, first_day",
+    [("2005", "year", dt.date(2005, 1, 1)), ("2005-02", "year-month", dt.date(2005, 2, 1))],
+)
+def test_the_record_says_a_sidecar_date_is_partial(tmp_path, published, precision, first_day):
+    errors, records = _checked(_project(tmp_path / "corpus", published))
+    assert errors == []
+    record = records[CAPTURE]
+    assert (record.published_precision, record.published_date, record.published) == (
+        precision,
+        first_day,
+        None,
+    )
+    assert record.source_of("published_precision") == (SIDECAR, 2)
+
+
+def test_a_schema_without_partial_precisions_names_the_sidecar_and_what_to_list(tmp_path):
+    errors, _ = _checked(_project(tmp_path / "corpus", "2005", partial_precisions=False))
+    assert [(f.file, f.line, f.code, f.field) for f in errors] == [
+        (SIDECAR, 2, "not-in-enum", "published_precision")
+    ]
+    assert 'the year or month is "year" or "year-month"' in errors[0].message
+
+
+@pytest.mark.parametrize(
+    "published, code, said",
+    [
+        ("2005/02", "sidecar-invalid-value", "which is not a date as YYYY (a year: 2005)"),
+        ("Feb 2005", "sidecar-invalid-value", "YYYY-MM (a month: 2005-02)"),
+        ("2005-13", "unparseable-date", "'2005-13' is not a date (month must be in 1..12)"),
+    ],
+)
+def test_a_malformed_sidecar_date_is_a_sentence_naming_file_line_and_forms(
+    tmp_path, published, code, said
+):
+    errors, _ = _checked(_project(tmp_path / "corpus", published))
+    assert [(f.file, f.line, f.code) for f in errors] == [(SIDECAR, 2, code)]
+    message = errors[0].message
+    assert said in message and "YYYY-MM-DD (a day: 2005-02-28)" in message
+    assert "\\d" not in message and "^" not in message
+
+
+def test_a_corpus_made_by_init_takes_a_partial_date(tmp_path):
+    from corpuspack.project.scaffold import Answers
+
+    folder = tmp_path / "fresh"
+    api.init(
+        folder,
+        Answers(
+            name="fresh-corpus",
+            title="A fresh corpus",
+            licence="CC-BY-4.0",
+            author="The test",
+            outlets=("Example News",),
+        ),
+    )
+    (folder / "profiles/example-news.yaml").write_text(
+        "outlet: Example News\nslug: example-news\ntitle: first-line\n", encoding="utf-8"
+    )
+    capture = folder / "raw/example-news/001.txt"
+    capture.parent.mkdir(parents=True)
+    capture.write_text(UNDATED, encoding="utf-8")
+    capture.with_name("001.meta.yaml").write_text(
+        "published: {value: '2005-02', note: the archive's folder}\n", encoding="utf-8"
+    )
+    errors, records = _checked(folder)
+    assert errors == []
+    record = records["raw/example-news/001.txt"]
+    assert (record.published_precision, record.published_date) == (
+        "year-month",
+        dt.date(2005, 2, 1),
+    )

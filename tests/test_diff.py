@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import json
 
-from conftest import invoke, set_version
 from contributions import NEW_RT, write
+from support import invoke, set_version
 
 
 def test_diff_reports_exactly_an_added_article_and_a_fixed_typo(project, runner):

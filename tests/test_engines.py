@@ -9,10 +9,10 @@ import sys
 import pytest
 from distributed import LocalCluster
 
-from conftest import REPO, invoke
 from corpuspack.build import engines
 from corpuspack.cli import commands as cli
 from corpuspack.cli import options
+from support import REPO, invoke
 
 sys.path.insert(0, str(REPO / "benchmarks"))
 import synth  # noqa: E402
@@ -97,7 +97,7 @@ def test_two_local_processes_give_the_same_bytes(corpus, serial, runner, tmp_pat
 def test_an_unreachable_scheduler_is_a_clear_error_and_writes_nothing(
     runner, tmp_path, monkeypatch
 ):
-    from conftest import copy_project
+    from support import copy_project
 
     project = copy_project(tmp_path / "corpus")
     monkeypatch.setattr(engines.Dask, "CONNECT_TIMEOUT", "1s")

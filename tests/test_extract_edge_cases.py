@@ -6,11 +6,11 @@ import json
 
 import pytest
 
-from conftest import invoke
 from contributions import write
 from corpuspack.article.page import is_tag_line
 from corpuspack.build import pipeline
 from corpuspack.project import datapackage as project_mod
+from support import invoke
 
 SPUTNIK_HEAD = "13:49 GMT28 February 2021\nListen Live\n\n"
 NULL_TITLE = b"title:\n  value: null\n  note: not saved\n"
@@ -120,7 +120,8 @@ def test_a_title_too_long_names_its_line(project):
     [
         ({"max_file_bytes": "5MB"}, "corpuspack.max_file_bytes"),
         ({"card": "x"}, "corpuspack.card"),
-        ({"near_duplicate_severity": "fatal"}, "corpuspack.near_duplicate_severity"),
+        ({"severities": {"near-duplicate": "fatal"}}, "corpuspack.severities.near-duplicate"),
+        ({"near_duplicate_severity": "error"}, '"severities": {"near-duplicate": "error"}'),
         ({"require": ["titel"]}, "unknown field(s) titel"),
     ],
 )

@@ -7,10 +7,10 @@ import re
 
 import pytest
 
-from conftest import REPO
 from corpuspack.article.normalize import normalize_text, split_lines
 from corpuspack.build import pipeline
 from corpuspack.project import datapackage as project_mod
+from support import REPO
 
 UTC = dt.UTC
 
@@ -209,7 +209,7 @@ def test_no_line_lost_or_merged(articles):
 
 
 def test_ids_are_stable_and_independent_of_order(articles, tmp_path):
-    from conftest import copy_project
+    from support import copy_project
 
     ids = {a.raw_path: a.id for a in articles.values()}
     assert len(set(ids.values())) == 5 and all(

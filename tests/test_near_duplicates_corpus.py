@@ -8,10 +8,10 @@ import sys
 
 import pytest
 
-from conftest import REPO
 from corpuspack.build import pipeline
 from corpuspack.checks import corpus
 from corpuspack.project import datapackage as project_mod
+from support import REPO
 
 sys.path.insert(0, str(REPO / "benchmarks"))
 import hard_corpus  # noqa: E402
@@ -26,11 +26,11 @@ def other(finding) -> str:
 def duplicates(root, **options):
     result = pipeline.run(project_mod.load(root), **options)
     try:
-        return sorted(
-            (f.code, f.file, other(f))
-            for f in result.report.findings
-            if f.code in ("duplicate-text", "near-duplicate")
-        )
+        found = [
+            f for f in result.report.findings if f.code in ("duplicate-text", "near-duplicate")
+        ]
+        assert all(f.related == (other(f),) for f in found)  # the copied file, as a field too
+        return sorted((f.code, f.file, other(f)) for f in found)
     finally:
         result.store.cleanup()
 

@@ -74,3 +74,11 @@ def test_text_that_skips_ftfy_aligns_position_for_position(text):
     aligned, mapping = align_text(folded)
     assert aligned == normalize_text(folded) == folded
     assert mapping.segments == OffsetMap.identity(len(folded)).segments
+
+
+def test_a_control_character_that_hides_mojibake_is_repaired_in_one_call():
+    # Found by the idempotence property: ftfy's first pass removes the control character,
+    # and only its second sees the mojibake it hid.
+    once = normalize_text("Â«Ä \x08")
+    assert once == "«Ä" and normalize_text(once) == once
+    assert align_text("Â«Ä \x08")[0] == once

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from conftest import REPO, invoke
+from support import REPO, invoke
 
 sys.path.insert(0, str(REPO / "benchmarks"))
 import synth  # noqa: E402

@@ -20,8 +20,8 @@ from huggingface_hub import CommitOperationAdd, CommitOperationDelete, HfApi, co
 from huggingface_hub.errors import HfHubHTTPError, RepositoryNotFoundError
 from huggingface_hub.hf_api import CommitInfo, GitRefInfo, GitRefs
 
-from conftest import REPO
 from corpuspack.release.publish import PublishError, plan, publish, render_plan
+from support import REPO
 
 REPO_ID = "example-org/china-russia-security-news"
 RELEASE_FILES = [

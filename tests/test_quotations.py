@@ -8,10 +8,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from conftest import DATA, REPO
 from corpuspack.annotate.quotations import annotate, find_quotations
 from corpuspack.build import pipeline
 from corpuspack.project import datapackage as project_mod
+from support import DATA, REPO
 
 sys.path.insert(0, str(REPO / "scripts"))
 import eval_quotations  # noqa: E402

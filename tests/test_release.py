@@ -13,10 +13,10 @@ import pytest
 import yaml
 from frictionless import Package
 
-from conftest import REPO, VERSION, invoke
 from corpuspack.build import pipeline
 from corpuspack.project import datapackage as project_mod
 from corpuspack.release import ReleaseError, ReleaseExists, cut, hub, manifest, versioning
+from support import REPO, VERSION, invoke
 
 
 def files(folder: Path) -> dict[str, bytes]:

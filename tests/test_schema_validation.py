@@ -8,11 +8,11 @@ import json
 import pyarrow as pa
 import pytest
 
-from conftest import REPO
 from corpuspack.build import pipeline
 from corpuspack.checks import table as validate
 from corpuspack.project import datapackage as project_mod
 from corpuspack.project.schema import RecordSchema
+from support import REPO
 
 
 @pytest.fixture(scope="module")

@@ -8,9 +8,9 @@ from collections import Counter
 import datasets
 import pyarrow.parquet as pq
 
-from conftest import invoke
 from corpuspack.build import splits
 from corpuspack.release import verify
+from support import invoke
 
 
 def configure(project, **settings) -> None:

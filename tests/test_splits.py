@@ -8,9 +8,9 @@ from collections import Counter
 import datasets
 import yaml
 
-from conftest import invoke, set_version
 from contributions import NEW_RT, write
 from corpuspack.build import splits
+from support import invoke, set_version
 
 RATIOS = {"train": 0.6, "validation": 0.2, "test": 0.2}
 

@@ -11,7 +11,6 @@ import numpy as np
 import pyarrow as pa
 import pytest
 
-from conftest import REPO
 from corpuspack.article.record import article_id
 from corpuspack.build import pipeline, splits, store
 from corpuspack.build.tables import QUOTE_FIELDS
@@ -19,6 +18,7 @@ from corpuspack.checks import corpus
 from corpuspack.project import datapackage as project_mod
 from corpuspack.project.schema import RecordSchema
 from corpuspack.release import cut, writer
+from support import REPO
 
 sys.path.insert(0, str(REPO / "benchmarks"))
 import synth  # noqa: E402
@@ -186,7 +186,7 @@ def spill_folders(root) -> list:
 def test_the_spill_goes_when_the_command_ends(project, runner, tmp_path, monkeypatch):
     import tempfile
 
-    from conftest import invoke
+    from support import invoke
 
     scratch = tmp_path / "tmp"
     scratch.mkdir()
@@ -205,7 +205,7 @@ def test_the_spill_goes_when_the_command_ends(project, runner, tmp_path, monkeyp
 def test_no_room_for_the_spill_is_a_clear_error(project, runner, tmp_path, monkeypatch):
     import tempfile
 
-    from conftest import invoke
+    from support import invoke
 
     monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "missing"))
     result = invoke(runner, "build", "--project", str(project), "--out", str(tmp_path / "out"))

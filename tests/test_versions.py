@@ -11,10 +11,10 @@ import datasets
 import pytest
 import yaml
 
-from conftest import invoke, set_version
 from contributions import NEW_RT, write
 from corpuspack.release import versioning
 from corpuspack.release.diff import ReleaseDiff
+from support import invoke, set_version
 
 TASS = "raw/tass/002_7aabf56efc3e79f2.txt"
 # Shares that give each split at least one seed (split positions: 0.07, 0.10 | 0.49 | 0.90, 0.94).

@@ -24,15 +24,18 @@ from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING
 
-from corpuspack import plugins
+from corpuspack import __version__, plugins
 from corpuspack.article.profiles import ProfileError
 from corpuspack.build import engines, pipeline
+from corpuspack.build import explain as explain_mod
 from corpuspack.build.store import StoreError
 from corpuspack.cache import Cache
 from corpuspack.capture import changes
 from corpuspack.checks.card import card_findings
-from corpuspack.findings.report import Report
+from corpuspack.findings import policy
+from corpuspack.findings.report import Finding, Report, error
 from corpuspack.project import datapackage as project_mod
+from corpuspack.project import scaffold
 from corpuspack.project.datapackage import Project
 from corpuspack.project.schema import SchemaError
 
@@ -115,6 +118,16 @@ class CheckResult(Closing):
         return self.report.is_valid(strict=strict)
 
 
+def _extensions(project: Project) -> plugins.Extensions:
+    """Every registered plugin's extensions, the project's own included."""
+    try:
+        return plugins.load(project=project)
+    except plugins.PluginError as exc:
+        raise ConfigError(str(exc)) from exc
+    except ProfileError as exc:
+        raise ConfigError(str(exc)) from exc
+
+
 def run_checks(
     project: Project,
     *,
@@ -130,6 +143,11 @@ def run_checks(
     only use of the clock.
     """
     try:
+        loaded = extensions or _extensions(project)
+        # once plugins have added their codes; the codes of the project's own plugin modules are
+        # unknown when they were left out (a contribution's check runs none of its code)
+        _check_severities(project, every_code=bool(loaded.sources) or not project.settings.plugins)
+        chosen = loaded.chosen()
         result = pipeline.run(
             project,
             today=today or dt.datetime.now(dt.UTC).date(),
@@ -139,7 +157,7 @@ def run_checks(
             engine=scale.engine,
             scheduler=scale.scheduler,
             progress=scale.progress,
-            chosen=(extensions or plugins.load()).chosen(),
+            chosen=chosen,
         )
     except plugins.PluginError as exc:
         raise ConfigError(str(exc)) from exc
@@ -148,7 +166,18 @@ def run_checks(
     except (engines.EngineError, StoreError) as exc:
         raise CorpuspackError(str(exc)) from exc
     result.report.extend(card_findings(project.settings))
+    policy.apply_severities(result.report, project.settings.severities)
     return result
+
+
+def _check_severities(project: Project, *, every_code: bool) -> None:
+    problems = policy.severity_problems(project.settings.severities, every_code=every_code)
+    if problems:
+        code, problem = problems[0]
+        raise ConfigError(
+            f"{project.root / project_mod.DESCRIPTOR}: setting corpuspack.severities.{code}: "
+            f"{code} {problem}"
+        )
 
 
 def check(
@@ -167,6 +196,9 @@ def check(
     """
     focus = focus_of(project, paths)
     notices = []
+    refused: list[Finding] = []
+    if changed_since is not None and extensions is None:
+        extensions, refused = _contribution_extensions(project, changed_since)
     if changed_since is not None:
         try:
             changed = changes.changed_since(project.root, changed_since)
@@ -176,7 +208,39 @@ def check(
             focus = changed if focus is None else focus & changed
             notices.append(f"{len(changed)} file(s) under raw/ changed since {changed_since}")
     checked = run_checks(project, focus=focus, scale=scale, today=today, extensions=extensions)
+    checked.report.extend(refused)
     return CheckResult(checked, notices)
+
+
+def _contribution_extensions(
+    project: Project, ref: str
+) -> tuple[plugins.Extensions | None, list[Finding]]:
+    """The extensions to check a contribution (the changes since ref) with: a contribution's
+    code is never run, so when it changes a plugin module of the project, the project's
+    modules are left out and each changed file is an error for a maintainer to review."""
+    try:
+        files = [f.path for f in plugins.project_sources(project)]
+        changed = sorted(p for f in files for p in changes.changed_since(project.root, ref, f))
+    except changes.ChangesUnavailable:
+        return None, []
+    except plugins.PluginError as exc:
+        raise ConfigError(str(exc)) from exc
+    if not changed:
+        return None, []
+    refused = [
+        error(
+            path,
+            "contribution-changes-plugin",
+            "the changes since "
+            f"{ref} change this plugin module; corpuspack runs no code from a contribution, so "
+            "the checks ran without the project's plugin modules",
+        )
+        for path in changed
+    ]
+    try:
+        return plugins.load(project=project, project_code=False), refused
+    except (plugins.PluginError, ProfileError) as exc:
+        raise ConfigError(str(exc)) from exc
 
 
 def focus_of(project: Project, paths: Iterable[Path]) -> set[str] | None:
@@ -213,12 +277,34 @@ class UsageError(CorpuspackError):
     """An argument names something that cannot be used (a path outside raw/, no such release)."""
 
 
+def init(folder: Path, answers: scaffold.Answers) -> list[Path]:
+    """Create a corpus project in folder that validates and builds at once; the files written."""
+    try:
+        return scaffold.create(folder, answers, __version__)
+    except scaffold.ScaffoldError as exc:
+        raise UsageError(str(exc)) from exc
+
+
+def explain(project: Project, path: Path) -> explain_mod.Explanation:
+    """What extraction, with the project's profiles, does to the capture at path: the record,
+    and every line it removed with the rule (and the rule's file) that removed it."""
+    shown = project.relative(_inside(project, path))
+    try:
+        return explain_mod.explain(project, shown, plugins.load(project=project).chosen())
+    except explain_mod.NotACapture as exc:
+        raise UsageError(str(exc)) from exc
+    except plugins.PluginError as exc:
+        raise ConfigError(str(exc)) from exc
+    except (project_mod.ProjectError, ProfileError, SchemaError) as exc:
+        raise ConfigError(str(exc)) from exc
+
+
 @dataclass
 class BuildResult(Closing):
     """A build: its findings and, unless they refused it, the release written."""
 
     checked: pipeline.Result | None
-    outcome: Outcome | None = None  # None when the findings refused a release
+    outcome: Outcome | None = None  # None when the findings refused a release, or no articles
 
     @property
     def report(self) -> Report:
@@ -228,6 +314,12 @@ class BuildResult(Closing):
     @property
     def written(self) -> bool:
         return self.outcome is not None
+
+    @property
+    def empty(self) -> bool:
+        """A valid corpus with no articles yet: nothing to release (a release is never
+        rewritten, so an empty one would hold its version against the first articles)."""
+        return self.count == 0
 
 
 def build(
@@ -244,7 +336,7 @@ def build(
     from corpuspack.release import ReleaseError, cut  # datasets is slow to import: builds only
 
     result = BuildResult(run_checks(project, scale=scale, today=today, extensions=extensions))
-    if not result.report.is_valid(strict=strict):
+    if not result.report.is_valid(strict=strict) or result.count == 0:
         return result
     target = out if out is not None else project.dist_dir / project.version
     try:
@@ -330,7 +422,6 @@ def verify(folder: Path, *, rebuild: bool = False, repository: Path | None = Non
 
 def _rebuild_at(root: Path, out: Path) -> Report:
     """The build verify --rebuild runs at the release's commit: the same checks as any build."""
-    from corpuspack.findings.report import error
     from corpuspack.release import cut
 
     try:

@@ -10,6 +10,8 @@ same hooks (corpuspack.plugins.builtin), so a plugin is never second-class:
 - `corpuspack_corpus_checks`: CorpusChecks, findings no single article shows;
 - `corpuspack_profile_sources`: ProfileSources, outlet profiles (YAML texts by file name);
 - `corpuspack_engines`: EngineFactories by name, where the per-capture work runs;
+- `corpuspack_field_sources`: FieldSources, values of the corpus's own fields (those its
+  Table Schema adds after the built-in ones) for each article; a sidecar's `fields:` win;
 - `corpuspack_findings`: the finding codes a plugin's checks report (a finding's code must
   be in the catalogue, a plugin's as much as corpuspack's).
 
@@ -36,6 +38,7 @@ import pluggy
 
 if TYPE_CHECKING:
     from corpuspack.article.record import Annotation, Article
+    from corpuspack.capture.model import RawDocument
     from corpuspack.findings.report import Finding
 
 PROJECT = "corpuspack"
@@ -79,12 +82,26 @@ class CorpusCheck(Protocol):
 
 @runtime_checkable
 class ProfileSource(Protocol):
-    """Outlet profiles: YAML texts by file name (a name starting with "_" holds generic rules)."""
+    """Outlet profiles: YAML texts by their file as a user finds it (e.g. "profiles/bbc.yaml");
+    a file name starting with "_" holds generic rules. A later source's profile of a slug wins."""
 
     @property
     def name(self) -> str: ...
 
     def profiles(self) -> Mapping[str, str]: ...
+
+
+@runtime_checkable
+class FieldSource(Protocol):
+    """Values of the corpus's own fields for one article, by field name: a pure function of the
+    article as extracted (its custom fields not yet filled) and the capture it came from. A name
+    the Table Schema does not declare, or a value not of its field's type, is a finding; a date
+    field takes a datetime.date or "YYYY-MM-DD", an array field a list."""
+
+    @property
+    def name(self) -> str: ...
+
+    def fields(self, article: Article, document: RawDocument) -> Mapping[str, Any]: ...
 
 
 EngineFactory = Callable[..., Any]
@@ -117,6 +134,12 @@ class Specs:
     def corpuspack_findings(self) -> Sequence[Mapping[str, str]]:
         """The finding codes a plugin's checks report, each as in corpuspack's catalogue:
         {"code": ..., "severity": "error" or "warning", "title": ..., "fix": ...}."""
+        raise NotImplementedError
+
+    @hookspec
+    def corpuspack_field_sources(self) -> Sequence[FieldSource]:
+        """Sources of the corpus's own fields' values, in registration order (a later one's
+        value of a field wins; a sidecar's wins over them all)."""
         raise NotImplementedError
 
     @hookspec

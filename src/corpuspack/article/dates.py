@@ -20,6 +20,15 @@ from dateparser.timezone_parser import pop_tz_offset_from_string
 _RELATIVE_BASE = dt.datetime(2000, 1, 1)
 _HAS_TIME = re.compile(r"\d{1,2}:\d{2}")
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_ISO_PARTIAL = re.compile(r"(\d{4})(?:-(\d{2}))?")  # a year, or a year and a month
+# The forms a sidecar's date may take, in words: error messages show these, never a pattern.
+ISO_FORMS = (
+    "YYYY (a year: 2005), YYYY-MM (a month: 2005-02), YYYY-MM-DD (a day: 2005-02-28) or a "
+    "date and time with its offset (2005-02-28T13:49:00Z, 2005-02-28T16:49+03:00)"
+)
+# Precisions of a date known only in part, from a sidecar; published_date is then the first
+# day of the year or month, and the precision says the rest is not known.
+PARTIAL = ("year", "year-month")
 
 
 class DateError(ValueError):
@@ -28,7 +37,7 @@ class DateError(ValueError):
 
 @dataclass(frozen=True)
 class Published:
-    precision: str  # datetime | local-datetime | date | month-day | unknown
+    precision: str  # datetime | local-datetime | date | year-month | year | month-day | unknown
     instant: dt.datetime | None = None  # aware, UTC
     date: dt.date | None = None
     month: int | None = None
@@ -141,15 +150,26 @@ def parse_page_date(
 
 
 def parse_iso(value: str) -> Published:
-    """A sidecar date: ISO 8601, "YYYY-MM-DD" or a datetime with its offset."""
+    """A sidecar date in ISO 8601: a year ("2005"), a month ("2005-02"), a day ("2005-02-28")
+    or a date and time with its offset. A year or a month is dated its first day, and its
+    precision ("year", "year-month") says that the rest is not known."""
+    partial = _ISO_PARTIAL.fullmatch(value)
     try:
+        if partial:
+            first = dt.date(int(partial[1]), int(partial[2] or 1), 1)
+            if partial[2]:
+                return Published("year-month", date=first, month=first.month)
+            return Published("year", date=first)
         if _ISO_DATE.fullmatch(value):
             return Published("date", date=dt.date.fromisoformat(value))
         parsed = dt.datetime.fromisoformat(value.replace(" ", "T"))
     except ValueError as exc:
-        raise DateError(f"{value!r} is not an ISO 8601 date: {exc}") from exc
+        raise DateError(f"{value!r} is not a date ({exc}); write {ISO_FORMS}") from exc
     if parsed.tzinfo is None:
-        raise DateError(f"{value!r} has a time but no offset; add Z or +HH:MM")
+        raise DateError(
+            f"{value!r} has a time but no offset, so its instant is not known; add Z or +HH:MM, "
+            "or give the day alone (YYYY-MM-DD)"
+        )
     instant = parsed.astimezone(dt.UTC)
     return Published(
         "datetime",
@@ -165,6 +185,8 @@ def agrees(page: Published, sidecar: Published) -> bool:
     """Whether a sidecar date is consistent with the (possibly partial) page date."""
     if page.precision == "unknown":
         return True
+    if sidecar.precision in PARTIAL:
+        return _within(page, sidecar)
     if page.precision == "month-day":
         return sidecar.date is not None and (sidecar.date.month, sidecar.date.day) == (
             page.month,
@@ -176,3 +198,15 @@ def agrees(page: Published, sidecar: Published) -> bool:
         # The page's date is local; compare it with the sidecar's date at the sidecar's own offset.
         return page.date == (sidecar.local_date or sidecar.date)
     return page.date == sidecar.date
+
+
+def _within(page: Published, sidecar: Published) -> bool:
+    """Whether the page's date (of any precision but unknown) falls in a sidecar's year or month."""
+    assert sidecar.date is not None  # a partial date is dated its first day
+    if page.precision == "month-day":
+        return sidecar.precision == "year" or page.month == sidecar.date.month
+    day = page.local_date or page.date
+    if day is None:
+        return True
+    same_year = day.year == sidecar.date.year
+    return same_year and (sidecar.precision == "year" or day.month == sidecar.date.month)

@@ -41,6 +41,12 @@ _LINE_END = re.compile(r"\r\n|\r|\n")
 _NEEDS_FTFY = re.compile("[^\x20-\x25\x27-\x7e\u2018\u2019\u201c\u201d\u2013\u2014\u2026]")
 
 
+# ftfy's one pass is not always its own fixpoint: a control character it removes can hide
+# mojibake from its judgement until it is gone ("Â«Ä \x08" -> "Â«Ä" -> "«Ä"). Both functions
+# repeat ftfy and the fold until the text stops changing, at most this many times.
+FTFY_ROUNDS = 4
+
+
 def _needs_ftfy(folded: str) -> bool:
     """Whether ftfy could change the text (its spaces already folded): the one rule both
     normalize_text and align_text follow, so the two cannot disagree on which text it sees."""
@@ -60,9 +66,12 @@ def normalize_text(value: str) -> str:
     # mojibake on the whole sequence, so it must see the spacing the result will have.
     fixed = _fold(value)
     # Text ftfy would leave as it is skips it: the main saving on English text.
-    if _needs_ftfy(fixed):
-        fixed = ftfy.fix_text(fixed, config=FTFY_CONFIG)
-        fixed = _fold(fixed)
+    for _ in range(FTFY_ROUNDS):
+        if not _needs_ftfy(fixed):
+            break
+        before, fixed = fixed, _fold(ftfy.fix_text(fixed, config=FTFY_CONFIG))
+        if fixed == before:
+            break
     return unicodedata.normalize("NFC", fixed)
 
 
@@ -116,11 +125,15 @@ def align_text(value: str) -> tuple[str, OffsetMap]:
     a property test holds the two to the same result.
     """
     tracked = Tracked.of(value).apply(_fold_tracked)
-    fixed = tracked.text
-    if _needs_ftfy(fixed):
+    for _ in range(FTFY_ROUNDS):
+        if not _needs_ftfy(tracked.text):
+            break
+        before = tracked.text
         tracked = tracked.opaque(lambda text: ftfy.fix_text(text, config=FTFY_CONFIG)).apply(
             _fold_tracked
         )
+        if tracked.text == before:
+            break
     return tracked.opaque(lambda text: unicodedata.normalize("NFC", text)).text, tracked.map
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 from dataclasses import dataclass, field
+from typing import Any
 
 # Re-exported: code that handles the record's rows takes their field names from the record.
 from corpuspack.project.schema import RECORD_FIELDS as RECORD_FIELDS
@@ -66,6 +67,10 @@ class Removal:
     text: str
 
 
+# Fields made from the publication date: the file to fix them is the one that gave the date.
+_FROM_PUBLISHED = ("published_date", "published_precision")
+
+
 @dataclass(frozen=True)
 class Article:
     id: str
@@ -86,6 +91,9 @@ class Article:
     removed: tuple[Removal, ...] = ()
     sidecar_notes: tuple[tuple[str, str], ...] = ()
     annotations: tuple[Annotation, ...] = ()
+    # The corpus's own fields (those its Table Schema adds after the built-in ones), in schema
+    # order, each (name, value); an array's value is a tuple, a date field's a datetime.date.
+    custom: tuple[tuple[str, Any], ...] = ()
     sidecar_path: str | None = field(default=None, compare=False)
     sidecar_lines: tuple[tuple[str, int], ...] = field(default=(), compare=False)
     page_lines: tuple[tuple[str, int], ...] = field(
@@ -95,18 +103,26 @@ class Article:
     def source_of(self, name: str) -> tuple[str, int | None]:
         """The file (and line) to open to fix a field: the sidecar if it supplied the value."""
         lines = dict(self.sidecar_lines)
-        if self.sidecar_path and name in dict(self.sidecar_notes):
-            return self.sidecar_path, lines.get(name)
+        given = name if name not in _FROM_PUBLISHED else "published"
+        if self.sidecar_path and given in dict(self.sidecar_notes):
+            return self.sidecar_path, lines.get(given)
         return self.raw_path, dict(self.page_lines).get(name)
 
+    def value(self, name: str) -> Any:
+        """A field's value by name: a built-in field's, or one of the corpus's own."""
+        custom = dict(self.custom)
+        return custom[name] if name in custom else getattr(self, name)
+
     def to_json(self) -> dict:
-        """A JSON-safe form for the build cache; from_json reverses it exactly."""
+        """A JSON-safe form of the built-in fields (the custom ones' values are as to_row gives
+        them); from_json reverses it exactly."""
         row = self.to_row()
         row["published"] = self.published.isoformat() if self.published else None
         row["published_date"] = self.published_date.isoformat() if self.published_date else None
         row["sidecar_path"] = self.sidecar_path
         row["sidecar_lines"] = [list(item) for item in self.sidecar_lines]
         row["page_lines"] = [list(item) for item in self.page_lines]
+        row["custom"] = [[name, row.pop(name)] for name, _ in self.custom]
         return row
 
     @classmethod
@@ -124,6 +140,10 @@ class Article:
         values["annotations"] = tuple(Annotation.from_row(a) for a in data["annotations"])
         values["sidecar_lines"] = tuple((f, line) for f, line in data["sidecar_lines"])
         values["page_lines"] = tuple((f, line) for f, line in data["page_lines"])
+        values["custom"] = tuple(
+            (name, tuple(value) if isinstance(value, list) else value)
+            for name, value in data.get("custom", ())
+        )
         return cls(**values)
 
     def to_row(self) -> dict:
@@ -147,4 +167,8 @@ class Article:
             "removed": [{"rule": r.rule, "line": r.line, "text": r.text} for r in self.removed],
             "sidecar_notes": [{"field": f, "note": n} for f, n in self.sidecar_notes],
             "annotations": [a.to_row() for a in self.annotations],
+            **{
+                name: list(value) if isinstance(value, tuple) else value
+                for name, value in self.custom
+            },
         }

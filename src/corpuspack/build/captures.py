@@ -12,6 +12,7 @@ from dataclasses import dataclass, replace
 from typing import NamedTuple
 
 from corpuspack.article import extract, profiles
+from corpuspack.article.custom import NO_CUSTOM_FIELDS, CustomFields
 from corpuspack.article.standoff import merge
 from corpuspack.build.extensions import BUILTIN
 from corpuspack.cache import Cache, Entry
@@ -31,12 +32,16 @@ def process(
     known_outlets: list[str],
     vocabulary: Vocabulary,
     annotators: Sequence[Annotator] = BUILTIN.annotators,
+    custom: CustomFields = NO_CUSTOM_FIELDS,
 ) -> Entry:
     """One capture from bytes to annotated record, findings and near-duplicate signature: a pure function."""
     document, findings = ingest.load(capture, inputs)
     if document is None:
         return Entry(article=None, findings=findings, signature=None)
     article, more = extract.extract(document, registry, known_outlets, vocabulary)
+    if article is not None:
+        article, problems = custom.fill(article, document)
+        more += problems
     if article is not None:
         found = [span for annotator in annotators for span in annotator.annotate(article.text)]
         article = replace(article, annotations=merge(article.annotations, found))
@@ -54,11 +59,13 @@ class Process:
     known_outlets: tuple[str, ...]
     vocabulary: Vocabulary
     annotators: tuple[Annotator, ...]
+    profile_texts: tuple[profiles.ProfileText, ...] = profiles.packaged()
+    custom: CustomFields = NO_CUSTOM_FIELDS
 
     def batch(self, items: Sequence[Work]) -> list[Entry]:
-        registry, known = profiles.registry(), list(self.known_outlets)
+        registry, known = profiles.load_registry(self.profile_texts), list(self.known_outlets)
         return [
-            process(capture, inputs, registry, known, self.vocabulary, self.annotators)
+            process(capture, inputs, registry, known, self.vocabulary, self.annotators, self.custom)
             for capture, inputs in items
         ]
 

@@ -14,10 +14,11 @@ from typing import Any
 import pyarrow as pa
 
 from corpuspack.annotate import quotations
+from corpuspack.article.profiles import ProfileText, packaged
 from corpuspack.article.record import Annotation, Article
 from corpuspack.checks import corpus
 from corpuspack.findings.report import Finding
-from corpuspack.hooks import Annotator, CorpusCheck, RecordCheck
+from corpuspack.hooks import Annotator, CorpusCheck, FieldSource, RecordCheck
 
 
 @dataclass(frozen=True)
@@ -58,11 +59,16 @@ class DuplicateChecks:
 
 @dataclass(frozen=True)
 class Chosen:
-    """The annotators and checks a build runs (default: corpuspack's own)."""
+    """The annotators, checks, outlet profiles and field sources a build runs (default:
+    corpuspack's own)."""
 
     annotators: tuple[Annotator, ...] = (QuotationAnnotator(),)
     record_checks: tuple[RecordCheck, ...] = (MetadataChecks(),)
     corpus_checks: tuple[CorpusCheck, ...] = field(default=(DuplicateChecks(),))
+    profiles: tuple[ProfileText, ...] = field(default_factory=packaged)
+    field_sources: tuple[FieldSource, ...] = ()  # of the corpus's own fields (none built in)
+    # What of these decides a release's bytes beyond corpuspack (plugins.Extensions.record()).
+    recorded: dict = field(default_factory=dict, compare=False, hash=False)
 
 
 BUILTIN = Chosen()

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from typing import NamedTuple
 
 from corpuspack.article import profiles
+from corpuspack.article.custom import CustomFields
 from corpuspack.article.record import Article
 from corpuspack.build import batches, engines
 from corpuspack.build.batches import Members
@@ -29,6 +30,7 @@ from corpuspack.build.store import Store
 from corpuspack.build.tables import QUOTE_FIELDS
 from corpuspack.cache import Cache, Entry
 from corpuspack.capture import bundles, ingest
+from corpuspack.findings.policy import accept_duplicates
 from corpuspack.findings.report import Finding, Report
 from corpuspack.project.datapackage import Project, ProjectError
 from corpuspack.project.schema import RecordSchema
@@ -54,6 +56,7 @@ class Result:
     quotes_schema: RecordSchema  # the quotes configuration's (schema/quotes.schema.json)
     vocabulary: Vocabulary  # the annotation labels the records were made with
     cache: Cache | None = None  # the build's cache (its file index hashes raw/ for the manifest)
+    extensions: dict = field(default_factory=dict)  # what plugins decide, for the manifest
 
     @property
     def count(self) -> int:
@@ -89,12 +92,20 @@ def run(
     corpuspack.plugins gathers the registered ones). The result does not depend on the cache,
     the engine or jobs.
     """
-    if chosen.annotators != BUILTIN.annotators:
-        # Cached entries hold the built-in annotator's spans, and the cache key does not yet
-        # name other annotators: a build with others computes every capture afresh.
+    if (
+        chosen.annotators != BUILTIN.annotators
+        or chosen.profiles != BUILTIN.profiles
+        or chosen.field_sources
+    ):
+        # Cached entries hold the built-in annotator's spans, the packaged profiles' records and
+        # no plugin's field values, and the cache key does not yet name others: such a build
+        # computes every capture afresh.
         cache = None
-    schema, quotes_schema, vocabulary = _schemas(project)
-    task = Process(tuple(schema.enum("outlet")), vocabulary, chosen.annotators)
+    schema, quotes_schema, vocabulary = _schemas(project, chosen)
+    custom = CustomFields(schema.custom, chosen.field_sources)
+    task = Process(
+        tuple(schema.enum("outlet")), vocabulary, chosen.annotators, chosen.profiles, custom
+    )
     scan = ingest.scan(project.raw_dir, project.root)
     build = _Build(project, schema, vocabulary, scan, focus, today, cache, progress, chosen)
     build.read(task, engine, jobs=jobs, scheduler=scheduler)
@@ -106,10 +117,11 @@ def run(
         quotes_schema=quotes_schema,
         vocabulary=vocabulary,
         cache=cache,
+        extensions=chosen.recorded,
     )
 
 
-def _schemas(project: Project) -> tuple[RecordSchema, RecordSchema, Vocabulary]:
+def _schemas(project: Project, chosen: Chosen) -> tuple[RecordSchema, RecordSchema, Vocabulary]:
     """The articles' and the quotes' schemas and the vocabulary, checked before any capture is read."""
     schema = RecordSchema(project.load_schema())
     unknown = sorted(set(project.settings.require) - set(schema.names))
@@ -118,7 +130,9 @@ def _schemas(project: Project) -> tuple[RecordSchema, RecordSchema, Vocabulary]:
             f'datapackage.json: "require" names unknown field(s) {", ".join(unknown)}; '
             f"fields are: {', '.join(schema.names)}"
         )
-    profiles.registry()  # a broken outlet profile stops the build before any capture is read
+    profiles.load_registry(
+        chosen.profiles
+    )  # a broken profile stops the build before any capture is read
     vocabulary = project.load_vocabulary()
     schema.check_annotations(vocabulary)
     quotes_schema = RecordSchema(project.load_quotes_schema(), expected=QUOTE_FIELDS)
@@ -360,6 +374,8 @@ class _Build:
             found = list(self.scan.findings)
             for check in self.corpus_checks:
                 found += check.check(self.store, self.settings, self.focus.focused)
+            # Before _settle: accepted duplicates are named by their captures, not their bundles.
+            found = accept_duplicates(found, self.settings.accepted_duplicates, self.focus.focused)
             self.report.extend(self._settle(found, self.store.members({f.file for f in found})))
             if self.cache is not None:
                 self.cache.close()
@@ -372,8 +388,10 @@ class _Build:
         """Findings as reported: only the focused ones (with focus), each once, those about a
         bundle's capture moved onto the bundle and its line."""
         findings = self.focus.only_focused(findings)
-        # The same problem found twice is shown once.
-        findings = list({(f.file, f.line, f.code, f.field): f for f in findings}.values())
+        # The same problem found twice is shown once (a capture with two copies has two problems).
+        findings = list(
+            {(f.file, f.line, f.code, f.field, f.related): f for f in findings}.values()
+        )
         return bundles.relocate(findings, members) if members else findings
 
 

@@ -4,7 +4,7 @@ place, so a build that stops midway (or one running beside it) never leaves a fi
 from __future__ import annotations
 
 import os
-import tempfile
+import secrets
 from collections.abc import Callable
 from pathlib import Path
 from typing import IO
@@ -14,7 +14,10 @@ import pyarrow as pa
 
 def write_atomically(path: Path, write: Callable[[IO[bytes]], None]) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
+    # Not tempfile.mkstemp, which makes the file rw------- whatever the umask: a cache shared by a
+    # team follows the umask, as every file the build writes does. O_EXCL: never an existing file.
+    temporary = path.parent / f".tmp-{secrets.token_hex(8)}"
+    handle = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
     try:
         with os.fdopen(handle, "wb") as out:
             write(out)

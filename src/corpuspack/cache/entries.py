@@ -82,4 +82,10 @@ def record_of(row: dict[str, Any]) -> Article:
     data["sidecar_path"] = provenance["sidecar_path"]
     data["sidecar_lines"] = provenance["sidecar_lines"]
     data["page_lines"] = provenance["page_lines"]
+    # The corpus's own fields: the row's columns after the built-in ones, less the build's ("_...").
+    data["custom"] = [
+        [name, value]
+        for name, value in row.items()
+        if name not in RECORD_FIELDS and not name.startswith("_")
+    ]
     return Article.from_json(data)

@@ -10,6 +10,7 @@ jsonschema against sidecar.schema.json, and every problem names its line.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 from collections.abc import Mapping
@@ -23,6 +24,7 @@ import yaml
 from corpuspack.findings.report import Finding, error
 
 FIELDS = ("id", "outlet", "url", "title", "published", "language", "keywords")
+CUSTOM = "fields"  # the key under which a sidecar gives the corpus's own fields
 
 
 # libyaml's parser where PyYAML has it (it is many times faster); the resolver stays
@@ -87,9 +89,13 @@ _VALIDATOR = jsonschema.Draft202012Validator(
 @dataclass(frozen=True)
 class Sidecar:
     path: str
-    values: dict  # field -> value
-    notes: dict  # field -> note
-    lines: dict  # field -> 1-based line of its entry
+    values: dict  # built-in field -> value
+    notes: dict  # built-in field -> note
+    lines: dict  # built-in field -> 1-based line of its entry
+    # The corpus's own fields, under "fields:" (checked against the Table Schema by article.custom).
+    fields: dict = dataclasses.field(default_factory=dict)  # name -> value
+    field_notes: dict = dataclasses.field(default_factory=dict)  # name -> note
+    field_lines: dict = dataclasses.field(default_factory=dict)  # name -> 1-based line of its entry
 
 
 def _line_of(node: yaml.Node | None, path: list) -> int | None:
@@ -118,14 +124,18 @@ def _unknown_keys(err: jsonschema.ValidationError) -> list[str]:
 
 def _message(err: jsonschema.ValidationError) -> tuple[str | None, str]:
     path = [p for p in err.absolute_path]
-    field = str(path[0]) if path else None
+    # The field the entry is about: a custom field's own name, under "fields:".
+    named = path[1:] if path[:1] == [CUSTOM] and len(path) > 1 else path
+    field = str(named[0]) if named else None
     if err.validator == "additionalProperties":
         extra = _unknown_keys(err)
-        where = "at the top level" if not path else f"in {field}"
-        allowed = FIELDS if not path else ("value", "note")
-        return field or (extra[0] if extra else None), (
-            f"unknown field {', '.join(repr(e) for e in extra)} {where}; "
-            f"allowed: {', '.join(allowed)}"
+        if not path:
+            return extra[0] if extra else None, (
+                f"unknown field {', '.join(repr(e) for e in extra)} at the top level; allowed: "
+                f"{', '.join(FIELDS)}, and the corpus's own fields under {CUSTOM}:"
+            )
+        return field, (
+            f"unknown key {', '.join(repr(e) for e in extra)} in {field}; allowed: value, note"
         )
     if err.validator == "required":
         return (
@@ -135,6 +145,10 @@ def _message(err: jsonschema.ValidationError) -> tuple[str | None, str]:
     shown = ".".join(str(p) for p in path) or "sidecar"
     if path and path[-1] == "note":
         return field, f"{shown} is empty; say where the value comes from"
+    described = err.schema.get("description") if isinstance(err.schema, Mapping) else None
+    if err.validator == "pattern" and described:
+        # The pattern itself is for the machine: the person editing the sidecar reads its form in words.
+        return field, f"{shown} is {err.instance!r}, which is not {described}"
     return field, f"{shown}: {err.message}"
 
 
@@ -158,11 +172,16 @@ def parse(data: bytes, shown: str) -> tuple[Sidecar | None, list[Finding]]:
     findings = _shape_problems(node, document, shown)
     if findings:
         return None, findings
+    built_in = {k: v for k, v in document.items() if k != CUSTOM}
+    custom = document.get(CUSTOM, {})
     return Sidecar(
         path=shown,
-        values={k: v["value"] for k, v in document.items()},
-        notes={k: v["note"].strip() for k, v in document.items()},
-        lines={k: _line_of(node, [k]) for k in document},
+        values={k: v["value"] for k, v in built_in.items()},
+        notes={k: v["note"].strip() for k, v in built_in.items()},
+        lines={k: _line_of(node, [k]) for k in built_in},
+        fields={k: v["value"] for k, v in custom.items()},
+        field_notes={k: v["note"].strip() for k, v in custom.items()},
+        field_lines={k: _line_of(node, [CUSTOM, k]) for k in custom},
     ), []
 
 

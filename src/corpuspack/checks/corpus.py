@@ -18,7 +18,7 @@ import numpy as np
 import pyarrow.compute as pc
 import xxhash
 
-from corpuspack.article.record import Article
+from corpuspack.article.record import RECORD_FIELDS, Article
 from corpuspack.checks import near_duplicates
 from corpuspack.findings.report import Finding, Severity, error, warning
 
@@ -173,9 +173,16 @@ def _duplicate(
     severity: Severity = "error",
 ) -> Finding:
     """Every duplicate finding (ids, urls, texts, near-duplicates) is made here: file is the copy
-    reported, other the one it copies (named in the message today; the one place to give it a
-    structured field of its own)."""
-    return Finding(file=file, line=line, code=code, message=message, severity=severity, field=field)
+    reported, other the one it copies (in related, and named in the message)."""
+    return Finding(
+        file=file,
+        line=line,
+        code=code,
+        message=message,
+        severity=severity,
+        field=field,
+        related=(other,),
+    )
 
 
 def duplicate_ids(articles: Sequence[Article], focus: set[str] | None = None) -> list[Finding]:
@@ -239,7 +246,11 @@ def duplicate_texts(articles: Sequence[Article], focus: set[str] | None = None) 
 
 
 def near_duplicate(
-    file: str, other: str, containment: float, jaccard: float, severity: Severity
+    file: str,
+    other: str,
+    containment: float,
+    jaccard: float,
+    severity: Severity = "warning",  # the catalogue's; a corpus sets its own under "severities"
 ) -> Finding:
     return _duplicate(
         "near-duplicate",
@@ -272,19 +283,22 @@ def missing_metadata(articles: Sequence[Article], required: Sequence[str]) -> li
         noted = dict(article.sidecar_notes)
         for field in required:
             if (
-                getattr(article, field) in (None, "", ())
+                article.value(field) in (None, "", ())
                 and field not in noted
                 and not (field == "published_date" and "published" in noted)
             ):
                 sidecar = article.raw_path.removesuffix(".txt") + ".meta.yaml"
                 key = "published" if field == "published_date" else field
+                if field not in RECORD_FIELDS:  # the corpus's own: under fields:
+                    key = f"fields: {{{field}: {{value: ..., note: where it comes from}}}}"
+                else:
+                    key = f"{key}: {{value: ..., note: where it comes from}}"
                 findings.append(
                     error(
                         article.raw_path,
                         "missing-metadata",
-                        f"{field} is not on the page; add it to {sidecar} as "
-                        f"{key}: {{value: ..., note: where it comes from}} (value null if it "
-                        "cannot be found)",
+                        f"{field} is not on the page; add it to {sidecar} as {key} (value null "
+                        "if it cannot be found)",
                         field=field,
                     )
                 )
@@ -381,9 +395,8 @@ def near_duplicate_check(store, settings, focus: set[str] | None) -> list[Findin
     reported = sorted((pair, m) for pair, m in measures.items() if m[0] >= threshold)
     named = [int(p) for pair, _ in reported for p in pair] + [int(p) for p in crowded]
     names = dict(zip(named, paths.take(pa.array(named, pa.int64())).to_pylist(), strict=True))
-    severity = settings.near_duplicate_severity
     return [
-        *(near_duplicate(names[a], names[b], *m, severity) for (a, b), m in reported),
+        *(near_duplicate(names[a], names[b], *m) for (a, b), m in reported),
         *(shared_text(names[int(p)], size) for p, size in zip(crowded, sizes, strict=True)),
     ]
 

@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 import pyarrow as pa
 from frictionless import Resource, Schema
 
-from corpuspack.article.record import Article
+from corpuspack.article.record import RECORD_FIELDS, Article
 from corpuspack.checks import arrow as arrow_checks
 from corpuspack.findings.report import Finding, error
 from corpuspack.project.schema import RecordSchema
@@ -42,7 +42,8 @@ def _code(error_type: str, field: str | None, note: str) -> str:
         match = _CONSTRAINT.search(note)
         constraint = match.group(1) if match else ""
         if constraint == "required":
-            return f"missing-{field}"
+            # The corpus's own fields share one code; each built-in field has its own.
+            return f"missing-{field}" if field in RECORD_FIELDS else "missing-field"
         if constraint == "unique" and field == "id":
             return "duplicate-id"
         return _CODES.get(constraint, "constraint-violation")
@@ -146,6 +147,23 @@ def check_records(
     )
 
 
+def _hint(code: str, field: str | None) -> str:
+    """What to do about a value that fails the schema."""
+    if field == "published_precision" and code == "not-in-enum":
+        # The precision is corpuspack's, from the date given: the schema may not list it.
+        return (
+            "give the date in full, or list the precision in the enum of published_precision "
+            'in schema/article.schema.json (a date known only to the year or month is "year" '
+            'or "year-month")'
+        )
+    if field is not None and field not in RECORD_FIELDS:
+        return (
+            "give it in the sidecar as fields: {" + f"{field}: " + "{value: ..., note: ...}}"
+            " (a bundle's line: in its meta), or from the plugin that fills it"
+        )
+    return _HINTS.get(code, "fix the capture or its sidecar")
+
+
 def _findings(
     found: list[tuple],
     record: Callable[[int], Article],
@@ -177,7 +195,7 @@ def _findings(
                 if not isinstance(value_shown, str) or len(value_shown) < 80
                 else repr(value_shown[:77] + "...")
             )
-            hint = _HINTS.get(code, "fix the capture or its sidecar")
+            hint = _hint(code, field)
             message = f"{field} = {shown}: {note}; {hint}"
         file, line = article.source_of(field) if field else (article.raw_path, None)
         finding = error(file, code, message, line=line, field=field)

@@ -78,8 +78,12 @@ def build(
     """
     project = load_project(project_dir)
     result = call(options, lambda scale: api.build(project, out=out, strict=strict, scale=scale))
-    if result.outcome is None:
+    if not result.report.is_valid(strict=strict):
         _refused(result.report, fmt, strict)
+    if result.outcome is None:  # valid, and no articles
+        emit(result.report, fmt, strict=strict)
+        notice(fmt, "raw/ holds no captures yet: nothing to release")
+        return
     if fmt == "json" or result.report.findings:
         emit(result.report, fmt, strict=strict)
     if fmt == "json":

@@ -97,7 +97,10 @@ def call(options: dict[str, Any], work: Callable[[api.Scale], Result]) -> Result
 
 
 def emit(report: Report, fmt: str, strict: bool) -> None:
-    output = render.RENDERERS[fmt](report, strict=strict)
+    # --quiet (on the commands that have it) also shows fewer repetitions of a warning
+    context = click.get_current_context(silent=True)
+    quiet = bool(context is not None and context.params.get("quiet"))
+    output = render.RENDERERS[fmt](report, strict=strict, quiet=quiet)
     if output:
         click.echo(output)
 
@@ -153,7 +156,8 @@ quiet_option = click.option(
     "--quiet",
     "-q",
     is_flag=True,
-    help="No progress bar (it is shown only on a terminal, never in CI logs or pipes).",
+    help="No progress bar (it is shown only on a terminal, never in CI logs or pipes), and a "
+    "warning repeated across files is shown once, then counted (--format json lists them all).",
 )
 
 

@@ -15,12 +15,13 @@ from typing import Literal
 import yaml
 
 Severity = Literal["error", "warning"]
+Setting = Literal["error", "warning", "off"]  # what a corpus may set a code's severity to
 
 SOURCE = Path(__file__).with_name("catalogue.yaml")
 FIELD = "<field>"  # stands, in a code, for each of its entry's fields
 
 _CODE = re.compile(r"[a-z0-9]+(-[a-z0-9]+)*")
-_KEYS = {"code", "severity", "title", "fix", "also", "note", "via", "fields"}
+_KEYS = {"code", "severity", "title", "fix", "also", "note", "via", "fields", "fixed", "duplicate"}
 
 
 @dataclass(frozen=True)
@@ -36,6 +37,10 @@ class Entry:
     note: str = ""
     via: str = ""  # where it is made, when no error()/warning() call names it
     fields: tuple[str, ...] = ()
+    fixed: bool = False  # a corpus cannot lower its severity: the release would be broken or unsafe
+    duplicate: bool = (
+        False  # about files that repeat one another: accepted_duplicates can accept it
+    )
 
     @property
     def codes(self) -> tuple[str, ...]:
@@ -86,7 +91,16 @@ def _entry(item: dict, stage: str) -> Entry:
         note=" ".join(item.get("note", "").split()),
         via=item.get("via", ""),
         fields=fields,
+        fixed=_flag(item, "fixed", where),
+        duplicate=_flag(item, "duplicate", where),
     )
+
+
+def _flag(item: dict, key: str, where: str) -> bool:
+    value = item.get(key, False)
+    if not isinstance(value, bool):
+        raise ValueError(f"{where}: {key} is true or false, not {value!r}")
+    return value
 
 
 def load(path: Path = SOURCE) -> tuple[Stage, ...]:

@@ -25,9 +25,12 @@ class Finding:
     message: str
     severity: Severity = "error"
     field: str | None = None
+    related: tuple[str, ...] = ()  # the other files it is about (the other copy of a duplicate)
 
     def __post_init__(self) -> None:
         lookup(self.code)  # a code the catalogue lacks has no documented fix: refused
+        if not isinstance(self.related, tuple):  # a list, read back from JSON
+            object.__setattr__(self, "related", tuple(self.related))
 
     def sort_key(self) -> tuple:
         return (self.file, self.line or 0, self.code, self.field or "", self.message)
@@ -37,17 +40,27 @@ class Finding:
 
 
 def error(
-    file: str, code: str, message: str, *, line: int | None = None, field: str | None = None
+    file: str,
+    code: str,
+    message: str,
+    *,
+    line: int | None = None,
+    field: str | None = None,
+    related: tuple[str, ...] = (),
 ) -> Finding:
-    return Finding(file=file, line=line, code=code, message=message, severity="error", field=field)
+    return Finding(file, line, code, message, "error", field, related)
 
 
 def warning(
-    file: str, code: str, message: str, *, line: int | None = None, field: str | None = None
+    file: str,
+    code: str,
+    message: str,
+    *,
+    line: int | None = None,
+    field: str | None = None,
+    related: tuple[str, ...] = (),
 ) -> Finding:
-    return Finding(
-        file=file, line=line, code=code, message=message, severity="warning", field=field
-    )
+    return Finding(file, line, code, message, "warning", field, related)
 
 
 @dataclass
@@ -57,6 +70,9 @@ class Report:
     findings: list[Finding] = field(default_factory=list)
     files_checked: int = 0
     articles_checked: int = 0
+    # the severities the corpus set in its datapackage.json (code -> error, warning or off),
+    # applied to the findings above: a finding of a code set "off" is not among them
+    severities: dict[str, str] = field(default_factory=dict)
 
     def extend(self, findings: Iterable[Finding]) -> None:
         self.findings.extend(findings)
@@ -99,6 +115,7 @@ class Report:
                 "errors": len(self.errors),
                 "warnings": len(self.warnings),
             },
+            "severities": dict(sorted(self.severities.items())),
             "findings": [asdict(f) for f in self.sorted()],
         }
 
@@ -109,4 +126,5 @@ class Report:
             findings=[Finding(**f) for f in data["findings"]],
             files_checked=data["stats"]["files"],
             articles_checked=data["stats"]["articles"],
+            severities=dict(data.get("severities", {})),
         )

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from importlib import resources
 
+from corpuspack.article.profiles import packaged
 from corpuspack.build import engines
 from corpuspack.build.extensions import BUILTIN
 from corpuspack.hooks import (
@@ -25,12 +25,7 @@ class PackagedProfiles:
     name: str = "corpuspack"
 
     def profiles(self) -> Mapping[str, str]:
-        folder = resources.files("corpuspack.article.profiles")
-        return {
-            entry.name: entry.read_text(encoding="utf-8")
-            for entry in folder.iterdir()
-            if entry.name.endswith(".yaml")
-        }
+        return dict(packaged())
 
 
 @hookimpl

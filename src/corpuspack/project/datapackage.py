@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 
 import jsonschema
 
+from corpuspack.findings.policy import Accepted
 from corpuspack.project.vocabulary import Vocabulary, VocabularyError
 
 # SemVer 2.0.0, the regular expression the specification itself recommends.
@@ -32,7 +33,27 @@ _SETTINGS = jsonschema.Draft202012Validator(
             "task_ids": _STRINGS,
             "require": _STRINGS,
             "near_duplicate_threshold": {"type": "number", "exclusiveMinimum": 0, "maximum": 1},
-            "near_duplicate_severity": {"enum": ["warning", "error"]},
+            "severities": {
+                "type": "object",
+                "additionalProperties": {"enum": ["error", "warning", "off"]},
+            },
+            "accepted_duplicates": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "required": ["files", "note"],
+                    "additionalProperties": False,
+                    "properties": {
+                        "files": {
+                            "type": "array",
+                            "minItems": 2,
+                            "uniqueItems": True,
+                            "items": {"type": "string", "pattern": "^raw/."},
+                        },
+                        "note": {"type": "string", "pattern": "\\S"},
+                    },
+                },
+            },
             "card": {
                 "type": "object",
                 "additionalProperties": False,
@@ -49,6 +70,13 @@ _SETTINGS = jsonschema.Draft202012Validator(
                 },
             },
             "shard_rows": {"type": "integer", "minimum": 1},
+            "plugins": {
+                "type": "array",
+                "items": {
+                    "type": "string",
+                    "pattern": r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$",
+                },
+            },
             "splits": {
                 "type": "object",
                 "minProperties": 1,
@@ -78,12 +106,16 @@ class Settings:
         str, ...
     ] = ()  # record fields that must be known, or noted as unknown in a sidecar
     near_duplicate_threshold: float = 0.8
-    near_duplicate_severity: str = "warning"  # or "error"
+    # finding code -> "error", "warning" or "off" (findings/policy.py applies them)
+    severities: dict[str, str] = field(default_factory=dict)
+    accepted_duplicates: tuple[Accepted, ...] = ()  # captures that repeat one another, kept
     splits: dict = field(default_factory=lambda: {"train": 1.0})  # split name -> share, in order
     # At most this many articles per Parquet file (see release/writer.py). A file's rows are in memory
     # while it is written, about 6 KB each in Arrow for 3 KB articles (10,000: about 60 MB), and a
     # rebuild after one change writes that article's file again (10,000 rows: about 1.5 s).
     shard_rows: int = 10_000
+    # Modules of the corpus's own plugins, imported from the project's folder (see plugins/).
+    plugins: tuple[str, ...] = ()
 
     @classmethod
     def from_descriptor(cls, raw: dict, path: Path) -> Settings:
@@ -93,19 +125,12 @@ class Settings:
         if problems:
             where = ".".join(str(p) for p in problems[0].absolute_path)
             raise ProjectError(f"{path}: setting corpuspack.{where}: {problems[0].message}")
-        known = {
-            "max_file_bytes",
-            "pretty_name",
-            "license_name",
-            "task_categories",
-            "task_ids",
-            "card",
-            "require",
-            "near_duplicate_threshold",
-            "near_duplicate_severity",
-            "splits",
-            "shard_rows",
-        }
+        known = {setting.name for setting in fields(cls)}
+        if "near_duplicate_severity" in raw:
+            raise ProjectError(
+                f'{path}: "near_duplicate_severity" is now one of the "severities" under '
+                '"corpuspack": write "severities": {"near-duplicate": "error"}'
+            )
         unknown = sorted(set(raw) - known)
         if unknown:
             raise ProjectError(
@@ -118,9 +143,13 @@ class Settings:
                 f"{path}: the shares under corpuspack.build.splits must add up to 1 "
                 f"(they add up to {sum(values['splits'].values())})"
             )
-        for key in ("task_categories", "task_ids", "require"):
+        for key in ("task_categories", "task_ids", "require", "plugins"):
             if key in values:
                 values[key] = tuple(values[key])
+        values["accepted_duplicates"] = tuple(
+            Accepted(tuple(entry["files"]), entry["note"])
+            for entry in values.get("accepted_duplicates", ())
+        )
         return cls(**values)
 
 

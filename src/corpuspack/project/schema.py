@@ -54,6 +54,39 @@ class SchemaError(Exception):
     pass
 
 
+# A corpus's own field: a name safe as a Parquet column, a datasets feature and a Croissant id,
+# never starting with "_" (the build's store names its own columns so).
+_CUSTOM_NAME = re.compile(r"[a-z][a-z0-9_]*")
+CUSTOM_TYPES = ("string", "integer", "number", "boolean", "date", "datetime", "array")
+_CUSTOM_ITEMS = ("string", "integer", "number", "boolean", "date")
+
+
+def custom_field_problem(descriptor: dict) -> str | None:
+    """Why a field the corpus adds after the built-in ones cannot be one (None: it can)."""
+    name, kind = descriptor["name"], descriptor.get("type", "string")
+    if not _CUSTOM_NAME.fullmatch(name):
+        return "a field's name is lowercase letters, digits and '_', starting with a letter"
+    if kind not in CUSTOM_TYPES:
+        return f"type {kind!r} is not one a corpus's own field can have: {', '.join(CUSTOM_TYPES)}"
+    item = descriptor.get("arrayItem", {}).get("type", "string")
+    if kind == "array" and item not in _CUSTOM_ITEMS:
+        return (
+            f"an array of {item!r}: the items of a corpus's own array field are one of "
+            f"{', '.join(_CUSTOM_ITEMS)}"
+        )
+    return None
+
+
+def _misfit(names: list[str], expected: tuple[str, ...]) -> str:
+    missing = [n for n in expected if n not in names]
+    unknown = [n for n in names if n not in expected]
+    return (
+        f"the Table Schema's fields must be the record's, in order: {', '.join(expected)}"
+        + (f"; missing: {', '.join(missing)}" if missing else "")
+        + (f"; unknown: {', '.join(unknown)}" if unknown else "")
+    )
+
+
 def _arrow_type(descriptor: dict, where: str) -> pa.DataType:
     kind = descriptor.get("type", "string")
     if kind in _PRIMITIVES:
@@ -85,10 +118,12 @@ class RecordSchema:
     )
 
     def __post_init__(self) -> None:
-        """Refuse a schema frictionless cannot read, or whose fields are not the record's."""
+        """Refuse a schema frictionless cannot read, or whose fields are not the record's.
+
+        The article schema (expected None) lists the record's built-in fields first, in order;
+        the corpus's own fields may follow them (see custom_field_problem)."""
         from frictionless import FrictionlessException, Schema
 
-        expected = self.expected if self.expected is not None else RECORD_FIELDS
         try:
             Schema.from_descriptor(self.descriptor)
             for item in self.fields:
@@ -97,15 +132,24 @@ class RecordSchema:
         except (FrictionlessException, re.error, KeyError, TypeError) as exc:
             raise SchemaError(f"the Table Schema is not valid: {exc}") from exc
         names = [f["name"] for f in self.fields]
-        if names != list(expected):
-            missing = [n for n in expected if n not in names]
-            unknown = [n for n in names if n not in expected]
+        if self.expected is not None:
+            if names != list(self.expected):
+                raise SchemaError(_misfit(names, self.expected))
+            return
+        if names[: len(RECORD_FIELDS)] != list(RECORD_FIELDS):
+            missing = [n for n in RECORD_FIELDS if n not in names]
+            early = [n for n in names[: len(RECORD_FIELDS)] if n not in RECORD_FIELDS]
             raise SchemaError(
-                "the Table Schema's fields must be the record's, in order: "
-                f"{', '.join(expected)}"
+                f"the Table Schema must list the record's fields first, in order: "
+                f"{', '.join(RECORD_FIELDS)}"
                 + (f"; missing: {', '.join(missing)}" if missing else "")
-                + (f"; unknown: {', '.join(unknown)}" if unknown else "")
+                + (f"; among them: {', '.join(early)}" if early else "")
+                + "; the corpus's own fields may follow them"
             )
+        for item in self.custom:  # (frictionless has refused repeated names)
+            problem = custom_field_problem(item)
+            if problem:
+                raise SchemaError(f"the Table Schema's field {item['name']!r}: {problem}")
 
     def check_annotations(self, vocabulary: Vocabulary) -> None:
         """The annotations column must have the vocabulary's fields (less article_id), so neither drifts."""
@@ -124,6 +168,11 @@ class RecordSchema:
     @property
     def fields(self) -> list[dict]:
         return self.descriptor["fields"]
+
+    @property
+    def custom(self) -> tuple[dict, ...]:
+        """The corpus's own fields: those after the record's built-in ones (article schema only)."""
+        return tuple(self.fields[len(RECORD_FIELDS) :]) if self.expected is None else ()
 
     @property
     def names(self) -> list[str]:

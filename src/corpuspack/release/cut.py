@@ -33,7 +33,9 @@ def build(
     descriptor: dict | None = None,
     source: Source | None = None,
 ) -> Outcome:
-    """Write the release of a pipeline result; descriptor and source default to the project's own."""
+    """Write the release of a pipeline result; descriptor and source default to the project's own
+    (with what the result's extensions record)."""
+    extensions = getattr(result, "extensions", None)
     cache = getattr(result, "cache", None)
     digests = cache.file_digests if cache is not None else None
     outcome = write_release(
@@ -44,7 +46,7 @@ def build(
         target,
         result.quotes_schema,
         result.vocabulary,
-        source or manifest.source_of(project.root, project.schema_paths, digests=digests),
+        source or manifest.source_of(project.root, project.schema_paths, digests, extensions),
         cache=cache,
     )
     if cache is not None:

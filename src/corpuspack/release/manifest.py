@@ -17,7 +17,7 @@ import json
 import os
 import shutil
 import subprocess
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from importlib import metadata
 from pathlib import Path
 
@@ -31,7 +31,7 @@ from corpuspack.release.package import sha256_file
 NAME = "manifest.json"
 FORMAT_VERSION = 1
 # The inputs of a build, relative to the project root: what a commit must hold to rebuild a release.
-INPUTS = ("raw", "schema", "datapackage.json")
+INPUTS = ("raw", "schema", "datapackage.json", "profiles")
 
 
 @dataclass(frozen=True)
@@ -46,6 +46,8 @@ class Source:
     uncommitted: tuple[
         str, ...
     ] = ()  # inputs that differ from HEAD: the commit alone cannot rebuild them
+    # What decides the bytes beyond corpuspack: plugins.Extensions.record() (empty: nothing).
+    extensions: dict = field(default_factory=dict, compare=False, hash=False)
 
     def to_dict(self) -> dict:
         return {
@@ -208,8 +210,13 @@ def git(root: Path, *args: str) -> str | None:
     return done.stdout.decode("utf-8", "surrogateescape") if done.returncode == 0 else None
 
 
-def source_of(root: Path, schema_paths: list[Path], digests=None) -> Source:
-    """The inputs' hashes and, where the project is in a git repository, its HEAD and what is uncommitted."""
+def source_of(
+    root: Path, schema_paths: list[Path], digests=None, extensions: dict | None = None
+) -> Source:
+    """The inputs' hashes and, where the project is in a git repository, its HEAD and what is
+    uncommitted. extensions: what plugins.Extensions.record() says decides the bytes too (its
+    project files count as inputs)."""
+    extensions = extensions or {}
     schema = hashlib.sha256()
     for path in sorted(schema_paths):
         schema.update(f"{path.relative_to(root).as_posix()}\n".encode())
@@ -218,6 +225,7 @@ def source_of(root: Path, schema_paths: list[Path], digests=None) -> Source:
         raw_sha256=tree_sha256(root / "raw", digests),
         schema_sha256=schema.hexdigest(),
         descriptor_sha256=sha256_file(root / "datapackage.json"),
+        extensions=extensions,
     )
     commit = git(root, "rev-parse", "--verify", "--quiet", "HEAD^{commit}")
     prefix = git(root, "rev-parse", "--show-prefix")
@@ -233,6 +241,7 @@ def source_of(root: Path, schema_paths: list[Path], digests=None) -> Source:
             "--no-renames",
             "--",
             *INPUTS,
+            *(item["path"] for item in extensions.get("modules", ())),
         )
         or ""
     )
@@ -295,6 +304,14 @@ def render(
         "corpuspack_version": __version__,
         "dependencies": dependency_versions(),
     }
+    if source.extensions:
+        manifest["extensions"] = source.extensions
+    # The corpus's choices that decided which findings stopped the build (only those it made, so
+    # a release of a corpus that makes none is written as before).
+    chosen = descriptor.get("corpuspack", {})
+    decided = {key: chosen[key] for key in ("severities", "accepted_duplicates") if chosen.get(key)}
+    if decided:
+        manifest["findings_settings"] = decided
     return json.dumps(manifest, indent=2, ensure_ascii=False) + "\n"
 
 

@@ -13,10 +13,12 @@ import datetime as dt
 import json
 import shutil
 import tempfile
+from importlib import metadata
 from pathlib import Path
 
 import pyarrow.parquet as pq
 
+from corpuspack import __version__
 from corpuspack.checks import arrow as arrow_checks
 from corpuspack.findings.report import Finding, Report, error, warning
 from corpuspack.project.schema import RecordSchema, SchemaError
@@ -203,6 +205,7 @@ def rebuild(release: Path, repository: Path, build) -> Report:
     if refusal is not None:
         report.extend([refusal])
         return report
+    report.extend(installed_differences(data))
     commit = source["commit"]
     scratch = Path(tempfile.mkdtemp(prefix="corpuspack-verify-"))
     worktree = scratch / "worktree"
@@ -238,6 +241,47 @@ def rebuild(release: Path, repository: Path, build) -> Report:
         manifest_mod.git(repository, "worktree", "remove", "--force", str(worktree))
         shutil.rmtree(scratch, ignore_errors=True)
         manifest_mod.git(repository, "worktree", "prune")
+
+
+def installed_differences(data: dict) -> list[Finding]:
+    """What the manifest says made the release that this installation lacks or has at another
+    version: plugin distributions (an error: their code made bytes), corpuspack and its
+    dependencies (a warning: a rebuild may still match)."""
+    found = []
+    extensions = data.get("extensions")
+    pins = extensions.get("distributions") if isinstance(extensions, dict) else None
+    for pinned in pins if isinstance(pins, list) else []:
+        name, _, version = str(pinned).partition("==")
+        try:
+            here = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            here = None
+        if here != version:
+            found.append(
+                error(
+                    manifest_mod.NAME,
+                    "rebuild-plugin-missing",
+                    f"the release was built with the plugin {name}=={version}; "
+                    + (f"{here} is installed" if here else "it is not installed")
+                    + f": pip install '{name}=={version}'",
+                )
+            )
+    recorded = {"corpuspack": data.get("corpuspack_version"), **(data.get("dependencies") or {})}
+    here_versions = {"corpuspack": __version__, **manifest_mod.dependency_versions()}
+    differ = sorted(
+        f"{name} {version} (here {here_versions.get(name, 'not installed')})"
+        for name, version in recorded.items()
+        if isinstance(version, str) and here_versions.get(name) != version
+    )
+    if differ:
+        found.append(
+            warning(
+                manifest_mod.NAME,
+                "rebuild-other-corpuspack",
+                "the release was made with " + ", ".join(differ),
+            )
+        )
+    return found
 
 
 def _unrebuildable(source: dict, repository: Path) -> Finding | None:

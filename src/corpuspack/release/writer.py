@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import filecmp
 import os
+import secrets
 import shutil
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -308,7 +308,7 @@ def write_release(
     """
     target = target.resolve()
     target.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.partial-", dir=target.parent))
+    staging = _staging_folder(target)
     try:
         # A file is hashed once: a copied one's digest comes from the cache, a written one's is
         # remembered for datapackage.json, croissant.json and the manifest.
@@ -336,6 +336,22 @@ def write_release(
     finally:
         if staging.exists():
             shutil.rmtree(staging)
+
+
+def _staging_folder(target: Path) -> Path:
+    """A new hidden folder beside target, made with the umask's permissions.
+
+    Not tempfile.mkdtemp: it makes its folder drwx------ whatever the umask, and the folder is
+    renamed into the release, which others sharing the corpus must be able to read. mkdir with a
+    random name (exclusive: it fails rather than reuse a folder) leaves the mode to the umask,
+    without reading the umask (os.umask can only be read by setting it, for every thread)."""
+    while True:
+        staging = target.parent / f".{target.name}.partial-{secrets.token_hex(8)}"
+        try:
+            staging.mkdir()
+        except FileExistsError:
+            continue
+        return staging
 
 
 def _write_metadata(

@@ -11,19 +11,25 @@ corpuspack.article.extract (the fields).
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from functools import cache
 from importlib import resources
+from typing import NamedTuple
 
 import yaml
 
 from corpuspack.article.dates import Format
+from corpuspack.article.profiles.read import ProfileError, document, line_at
 
-_WHERE = {"header", "trailer", "anywhere"}
+__all__ = ["Profile", "ProfileError", "ProfileText", "Registry", "load_registry", "packaged"]
 
 
-class ProfileError(Exception):
-    """A profile file is malformed: a bug in corpuspack's data, not in a contribution."""
+class ProfileText(NamedTuple):
+    """A profile's YAML and the file it came from, as a user finds it (a name whose file name
+    starts with "_" holds the generic rules every capture gets)."""
+
+    shown: str
+    text: str
 
 
 @dataclass(frozen=True)
@@ -53,64 +59,51 @@ class Profile:
     trailer_after_blank_lines: int | None = None
     trailer_keywords: str | None = None  # "last-line"
     trailer_other: str = "related-headlines"
+    source: str = field(default="", compare=False)  # the file it was read from, as shown
 
 
-def _compile(source: str, where: str, pattern: str, *, fullmatch: bool = True) -> re.Pattern:
-    try:
-        return re.compile(pattern if not fullmatch else f"(?:{pattern})")
-    except re.error as exc:
-        raise ProfileError(
-            f"{source}: {where}: invalid regular expression {pattern!r}: {exc}"
-        ) from exc
+class _Source(NamedTuple):
+    """Where a profile's values are, for the line of a problem found after its shape is checked."""
 
+    shown: str
+    node: yaml.Node | None
 
-def _rules(source: str, entries: list) -> tuple[LineRule, ...]:
-    rules = []
-    for entry in entries or []:
-        where = entry.get("where", "anywhere")
-        if where not in _WHERE:
+    def compile(self, path: list, pattern: str, *, fullmatch: bool = True) -> re.Pattern:
+        try:
+            return re.compile(f"(?:{pattern})" if fullmatch else pattern)
+        except re.error as exc:
+            where = ".".join(str(p) for p in path)
             raise ProfileError(
-                f"{source}: furniture rule {entry.get('id')!r}: where must be one of {sorted(_WHERE)}"
-            )
-        rules.append(
-            LineRule(
-                id=entry["id"],
-                pattern=_compile(source, entry["id"], entry["pattern"]),
-                where=where,
-                why=entry.get("why", ""),
-            )
+                self.shown,
+                f"{where}: invalid regular expression {pattern!r}: {exc}",
+                line_at(self.node, path),
+            ) from exc
+
+
+def _rules(source: _Source, key: str, entries: list) -> tuple[LineRule, ...]:
+    return tuple(
+        LineRule(
+            id=entry["id"],
+            pattern=source.compile([key, n, "pattern"], entry["pattern"]),
+            where=entry.get("where", "anywhere"),
+            why=entry.get("why", ""),
         )
-    return tuple(rules)
+        for n, entry in enumerate(entries or [])
+    )
 
 
-def _parse(name: str, data: dict) -> Profile:
-    known = {
-        "outlet",
-        "slug",
-        "aliases",
-        "language",
-        "founded",
-        "title",
-        "title_suffix",
-        "timestamp",
-        "date_formats",
-        "lead",
-        "dateline",
-        "furniture",
-        "trailer",
-    }
-    unknown = set(data) - known
-    if unknown:
-        raise ProfileError(f"{name}: unknown keys {sorted(unknown)}")
+def _parse(source: _Source, data: dict) -> Profile:
+    """A profile from data whose shape profile.schema.json has checked."""
     timestamp = data.get("timestamp") or {}
     dateline = data.get("dateline") or {}
     trailer = data.get("trailer") or {}
-    if data.get("title", "none") not in {"first-line", "none"}:
-        raise ProfileError(f"{name}: title must be first-line or none")
-    if data.get("lead") not in {None, "before-dateline"}:
-        raise ProfileError(f"{name}: lead must be before-dateline or absent")
     if data.get("lead") and not dateline:
-        raise ProfileError(f"{name}: lead: before-dateline needs a dateline rule")
+        raise ProfileError(
+            source.shown,
+            "lead: before-dateline needs a dateline rule",
+            line_at(source.node, ["lead"]),
+        )
+    suffix = data.get("title_suffix")
     return Profile(
         outlet=data["outlet"],
         slug=data["slug"],
@@ -118,20 +111,20 @@ def _parse(name: str, data: dict) -> Profile:
         language=data.get("language", "en"),
         founded=data.get("founded"),
         title=data.get("title", "none"),
-        title_suffix=_compile(name, "title_suffix", data["title_suffix"], fullmatch=False)
-        if data.get("title_suffix")
+        title_suffix=source.compile(["title_suffix"], suffix, fullmatch=False) if suffix else None,
+        timestamp=source.compile(["timestamp", "pattern"], timestamp["pattern"])
+        if timestamp
         else None,
-        timestamp=_compile(name, "timestamp", timestamp["pattern"]) if timestamp else None,
         timestamp_zone=timestamp.get("zone"),
         date_formats=tuple(
             Format(f["format"], f.get("zone")) for f in data.get("date_formats", [])
         ),
         lead=data.get("lead"),
-        dateline=_compile(name, "dateline", dateline["pattern"], fullmatch=False)
+        dateline=source.compile(["dateline", "pattern"], dateline["pattern"], fullmatch=False)
         if dateline
         else None,
         dateline_search_paragraphs=dateline.get("search_paragraphs", 1),
-        furniture=_rules(name, data.get("furniture", [])),
+        furniture=_rules(source, "furniture", data.get("furniture", [])),
         trailer_after_blank_lines=trailer.get("after_blank_lines"),
         trailer_keywords=trailer.get("keywords"),
         trailer_other=trailer.get("other_lines", "related-headlines"),
@@ -142,6 +135,7 @@ def _parse(name: str, data: dict) -> Profile:
 class Registry:
     profiles: tuple[Profile, ...]
     generic: tuple[LineRule, ...]
+    generic_source: str = ""
 
     def by_slug(self, slug: str | None) -> Profile | None:
         return next((p for p in self.profiles if p.slug == slug), None)
@@ -162,20 +156,46 @@ class Registry:
         return None
 
 
+def _is_generic(shown: str) -> bool:
+    return shown.rsplit("/", 1)[-1].startswith("_")
+
+
 @cache
-def registry() -> Registry:
-    folder = resources.files(__package__)
-    profiles = []
+def load_registry(texts: tuple[ProfileText, ...]) -> Registry:
+    """The profiles of texts, a later one replacing an earlier one of the same slug (a corpus's
+    own profiles come after corpuspack's, so they win), and the last generic rules."""
+    by_slug: dict[str, Profile] = {}
+    where: dict[str, str] = {}
     generic: tuple[LineRule, ...] = ()
-    for entry in sorted(folder.iterdir(), key=lambda e: e.name):
-        if not entry.name.endswith(".yaml"):
+    generic_source = ""
+    for shown, text in texts:
+        data, node = document(shown, text, generic=_is_generic(shown))
+        source = _Source(shown, node)
+        if _is_generic(shown):
+            generic = _rules(source, "furniture", data.get("furniture", []))
+            generic_source = shown
             continue
-        data = yaml.safe_load(entry.read_text(encoding="utf-8"))
-        if entry.name == "_generic.yaml":
-            generic = _rules(entry.name, data.get("furniture", []))
-        else:
-            profiles.append(_parse(entry.name, data))
-    slugs = [p.slug for p in profiles]
-    if len(slugs) != len(set(slugs)):
-        raise ProfileError(f"duplicate profile slugs: {slugs}")
-    return Registry(profiles=tuple(profiles), generic=generic)
+        profile = replace(_parse(source, data), source=shown)
+        if where.get(profile.slug, "").rsplit("/", 1)[0] == shown.rsplit("/", 1)[0]:
+            raise ProfileError(
+                shown,
+                f"slug {profile.slug!r} is also the slug of {where[profile.slug]}",
+                line_at(node, ["slug"]),
+            )
+        by_slug[profile.slug], where[profile.slug] = profile, shown
+    return Registry(tuple(by_slug.values()), generic, generic_source)
+
+
+def packaged() -> tuple[ProfileText, ...]:
+    """The profiles that ship with corpuspack, in file-name order."""
+    folder = resources.files(__package__)
+    return tuple(
+        ProfileText(f"corpuspack/article/profiles/{entry.name}", entry.read_text(encoding="utf-8"))
+        for entry in sorted(folder.iterdir(), key=lambda e: e.name)
+        if entry.name.endswith(".yaml")
+    )
+
+
+def registry() -> Registry:
+    """The registry of corpuspack's own profiles only (a build uses the project's too)."""
+    return load_registry(packaged())

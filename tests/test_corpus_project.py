@@ -1,0 +1,290 @@
+"""A corpus of one's own: `init`, the project's profiles and plugin modules, and what the
+manifest records of them, without touching the installed package."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from corpuspack import api, plugins
+from corpuspack.cli import main
+from corpuspack.project.scaffold import Answers
+from support import REPO, invoke
+
+CORPUS_WORDS = re.compile(r"Sputnik|TASS|\bRT\b|Global Times|China|Russia", re.IGNORECASE)
+PROFILE = """\
+outlet: Example News
+slug: example-news
+title: first-line
+furniture:
+  - id: share
+    pattern: 'Share this article'
+    why: social media buttons
+"""
+CAPTURE = (
+    "A headline of the example\n\n"
+    "The first paragraph says something new about the weather.\n\n"
+    "Share this article\n"
+)
+
+
+def make(folder: Path, **given) -> Path:
+    answers = {
+        "name": "example-corpus",
+        "title": "An example corpus",
+        "licence": "CC-BY-4.0",
+        "author": "The example team",
+        "outlets": ("Example News",),
+        **given,
+    }
+    api.init(folder, Answers(**answers))
+    return folder
+
+
+def add_capture(folder: Path, name: str = "001.txt", text: str = CAPTURE) -> Path:
+    path = folder / "raw/example-news" / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_init_writes_a_generic_project_that_validates_and_builds_empty(tmp_path, runner):
+    folder = tmp_path / "new"
+    result = invoke(
+        runner, "init", str(folder), "--title", "New corpus", "--license", "CC-BY-4.0",
+        "--author", "Team", "--source", "Example=https://example.org", "--outlet", "Example News",
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    written = sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file())
+    assert written == [
+        ".github/workflows/corpuspack.yml", ".gitignore", "README.md", "datapackage.json",
+        "profiles/README.md", "schema/annotations.schema.json", "schema/article.schema.json",
+        "schema/quotes.schema.json",
+    ]  # fmt: skip
+    for path in written:
+        assert not CORPUS_WORDS.search((folder / path).read_text(encoding="utf-8")), path
+    descriptor = json.loads((folder / "datapackage.json").read_text(encoding="utf-8"))
+    assert descriptor["name"] == "new" and descriptor["sources"][0]["path"] == "https://example.org"
+    assert invoke(runner, "validate", "--project", str(folder)).exit_code == 0
+    built = invoke(runner, "build", "--project", str(folder), "-q")
+    assert built.exit_code == 0 and "nothing to release" in built.output
+    assert not (folder / "dist").exists()
+
+
+def test_init_refuses_a_folder_that_holds_a_project(tmp_path, runner):
+    folder = make(tmp_path / "c")
+    result = runner.invoke(
+        main, ["init", str(folder), "--title", "x", "--license", "MIT", "--author", "y"]
+    )
+    assert result.exit_code == 2 and "already holds" in result.output
+
+
+def test_the_template_schema_has_the_record_s_fields_of_this_repository_s_schema(tmp_path):
+    mine = json.loads((REPO / "schema/article.schema.json").read_text(encoding="utf-8"))
+    made = json.loads((make(tmp_path / "c") / "schema/article.schema.json").read_text("utf-8"))
+
+    def shape(schema):
+        return [
+            (
+                f["name"],
+                f["type"],
+                {k: v for k, v in f.get("constraints", {}).items() if k != "enum"},
+            )
+            for f in schema["fields"]
+        ]
+
+    assert shape(made) == shape(mine)
+    for name in ("annotations", "quotes"):
+        assert (tmp_path / "c/schema" / f"{name}.schema.json").read_text("utf-8") == (
+            REPO / "schema" / f"{name}.schema.json"
+        ).read_text("utf-8")
+
+
+def test_a_project_profile_is_used_and_shown_with_its_rules(tmp_path, runner):
+    folder = make(tmp_path / "c")
+    (folder / "profiles/example-news.yaml").write_text(PROFILE, encoding="utf-8")
+    add_capture(folder)
+    with api.check(api.load_project(folder)) as checked:
+        assert checked.report.flatten() == [] or all(
+            f.code == "card-section-missing" for f in checked.report.findings
+        )
+        rows = checked.checked.store.shard("train", 0, 1)
+        assert rows.column("title").to_pylist() == ["A headline of the example"]
+    shown = invoke(runner, "profile", "show", "--project", str(folder),
+                   str(folder / "raw/example-news/001.txt"), "--format", "json")  # fmt: skip
+    explained = json.loads(shown.output)
+    assert explained["profile"] == "profiles/example-news.yaml"
+    assert [(r["line"], r["rule"]) for r in explained["removed"]] == [
+        (1, "example-news/title"),
+        (5, "example-news/share"),
+    ]
+    assert "profiles/example-news.yaml" in explained["removed"][1]["why"]
+
+
+def test_a_project_profile_replaces_corpuspack_s_of_the_same_slug(project):
+    (project / "profiles").mkdir()
+    text = (REPO / "src/corpuspack/article/profiles/rt.yaml").read_text(encoding="utf-8")
+    (project / "profiles/rt.yaml").write_text(text.replace("title: first-line", "title: none"))
+    with api.check(api.load_project(project)) as checked:
+        table = checked.checked.store.shard("train", 0, 1)
+        rows = dict(
+            zip(
+                table.column("raw_path").to_pylist(), table.column("title").to_pylist(), strict=True
+            )
+        )
+    assert all(title is None for path, title in rows.items() if path.startswith("raw/rt/"))
+    assert any(title for path, title in rows.items() if not path.startswith("raw/rt/"))
+
+
+@pytest.mark.parametrize(
+    "text, where",
+    [
+        (PROFILE.replace("'Share this article'", "'(unclosed'"), ":6: furniture.0.pattern"),
+        (PROFILE + "colour: blue\n", ":1: profile: Additional properties"),
+        (PROFILE.replace("outlet: Example News\n", ""), ":1: profile: 'outlet' is a required"),
+        (PROFILE.replace("title: first-line", "title: second-line"), ":3: title:"),
+        ("outlet: [unclosed\n", ":2: not valid YAML"),
+    ],
+)
+def test_a_broken_project_profile_names_its_file_and_line(tmp_path, text, where):
+    folder = make(tmp_path / "c")
+    (folder / "profiles/example-news.yaml").write_text(text, encoding="utf-8")
+    with pytest.raises(api.ConfigError) as caught:
+        api.check(api.load_project(folder))
+    assert str(caught.value).startswith(f"profiles/example-news.yaml{where}"), str(caught.value)
+
+
+PLUGIN = """\
+from corpuspack.findings.report import warning
+from corpuspack.hooks import hookimpl
+
+
+class WeatherCheck:
+    name = "weather"
+
+    def check(self, articles, settings, today):
+        return [
+            warning(a.raw_path, "{code}", "the article is about the weather")
+            for a in articles
+            if "weather" in a.text
+        ]
+
+
+@hookimpl
+def corpuspack_findings():
+    return [{{"code": "{code}", "severity": "warning", "title": "Weather", "fix": "None."}}]
+
+
+@hookimpl
+def corpuspack_record_checks():
+    return [WeatherCheck()]
+"""
+
+
+def code_of(module: str) -> str:
+    return module.replace("_", "-") + "-weather"
+
+
+def with_plugin(folder: Path, module: str) -> Path:
+    (folder / f"{module}.py").write_text(PLUGIN.format(code=code_of(module)), "utf-8")
+    descriptor = json.loads((folder / "datapackage.json").read_text(encoding="utf-8"))
+    descriptor["corpuspack"]["plugins"] = [module]
+    (folder / "datapackage.json").write_text(json.dumps(descriptor, indent=2), "utf-8")
+    return folder
+
+
+def test_a_plugin_module_of_the_project_checks_and_is_recorded(tmp_path):
+    folder = with_plugin(make(tmp_path / "c"), "weather_plugin_a")
+    (folder / "profiles/example-news.yaml").write_text(PROFILE, encoding="utf-8")
+    add_capture(folder)
+    with api.build(api.load_project(folder)) as built:
+        codes = [f.code for f in built.report.findings]
+        assert code_of("weather_plugin_a") in codes and built.written
+    manifest = json.loads((folder / "dist/0.1.0/manifest.json").read_text("utf-8"))
+    recorded = manifest["extensions"]
+    assert [m["path"] for m in recorded["modules"]] == ["weather_plugin_a.py"]
+    assert [p["path"] for p in recorded["profiles"]] == ["profiles/example-news.yaml"]
+
+
+def test_the_fingerprint_follows_the_project_s_plugin_code_and_profiles(tmp_path):
+    folder = with_plugin(make(tmp_path / "c"), "weather_plugin_b")
+    first = plugins.load(project=api.load_project(folder)).fingerprint()
+    (folder / "profiles/example-news.yaml").write_text(PROFILE, encoding="utf-8")
+    second = plugins.load(project=api.load_project(folder)).fingerprint()
+    with (folder / "weather_plugin_b.py").open("a", encoding="utf-8") as code:
+        code.write("# changed\n")
+    third = plugins.load(project=api.load_project(folder)).fingerprint()
+    assert len({first, second, third}) == 3
+
+
+@pytest.mark.parametrize("module, message", [("json", "already imported"), ("absent", "no absent")])
+def test_a_plugin_module_that_is_not_the_project_s_is_refused(tmp_path, module, message):
+    folder = make(tmp_path / "c")
+    if module == "json":
+        (folder / "json.py").write_text("", encoding="utf-8")
+    descriptor = json.loads((folder / "datapackage.json").read_text(encoding="utf-8"))
+    descriptor["corpuspack"]["plugins"] = [module]
+    (folder / "datapackage.json").write_text(json.dumps(descriptor), "utf-8")
+    with pytest.raises(api.ConfigError, match=message):
+        api.check(api.load_project(folder))
+
+
+def git(folder: Path, *args: str) -> str:
+    done = subprocess.run(
+        ["git", "-C", str(folder), "-c", "user.name=t", "-c", "user.email=t@example.org", *args],
+        check=True, capture_output=True, text=True,
+    )  # fmt: skip
+    return done.stdout
+
+
+def test_a_contribution_that_changes_plugin_code_does_not_run_it(tmp_path):
+    folder = with_plugin(make(tmp_path / "c"), "weather_plugin_c")
+    (folder / "profiles/example-news.yaml").write_text(PROFILE, encoding="utf-8")
+    add_capture(folder)
+    git(folder, "init", "-q", "-b", "main")
+    git(folder, "add", "-A")
+    git(folder, "commit", "-qm", "base")
+    git(folder, "checkout", "-qb", "contribution")
+    # The contribution's plugin would write a file if it ran.
+    marker = tmp_path / "ran"
+    with (folder / "weather_plugin_c.py").open("a", encoding="utf-8") as code:
+        code.write(f"open({str(marker)!r}, 'w').close()\n")
+    add_capture(folder, "002.txt", CAPTURE.replace("weather", "harvest"))
+    # A fresh process, as CI runs it: the module is not imported yet.
+    done = subprocess.run(
+        [sys.executable, "-m", "corpuspack.cli", "validate", "--project", str(folder),
+         "--changed-since", "main", "--format", "json"],
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    report = json.loads(done.stdout)
+    assert not marker.exists()
+    refused = [f for f in report["findings"] if f["code"] == "contribution-changes-plugin"]
+    assert [f["file"] for f in refused] == ["weather_plugin_c.py"] and done.returncode == 1
+
+
+def test_verify_names_the_plugin_packages_and_versions_a_rebuild_here_lacks():
+    from corpuspack.release.verify import installed_differences
+
+    found = installed_differences(
+        {
+            "extensions": {"distributions": ["corpuspack-absent-plugin==1.0", "click==0.0.1"]},
+            "corpuspack_version": "0.0.0",
+            "dependencies": {},
+        }
+    )
+    errors = [f.message for f in found if f.code == "rebuild-plugin-missing"]
+    assert len(errors) == 2
+    assert "corpuspack-absent-plugin==1.0; it is not installed" in errors[0]
+    assert "click==0.0.1" in errors[1] and " is installed" in errors[1]
+    (other,) = [f for f in found if f.code == "rebuild-other-corpuspack"]
+    assert other.severity == "warning" and "corpuspack 0.0.0" in other.message
+    from corpuspack import __version__
+    from corpuspack.release.manifest import dependency_versions
+
+    same = {"corpuspack_version": __version__, "dependencies": dependency_versions()}
+    assert installed_differences(same) == []
