@@ -378,7 +378,7 @@ def near_duplicate_check(store, settings, focus: set[str] | None) -> list[Findin
     found = near_duplicates.leaders(_band_keys(store, order), threshold, focused)
     crowded = [order[row] for row, _ in found.crowded() if focused is None or focused[row]]
     sizes = [size for row, size in found.crowded() if focused is None or focused[row]]
-    pairs = np.array(found.pairs, dtype=np.int64).reshape(-1, 2)
+    pairs = found.pairs
     del found  # the signatures: the exact measure needs other memory
     if focused is not None:
         pairs = pairs[focused[pairs[:, 0]]]

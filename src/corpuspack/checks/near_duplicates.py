@@ -14,17 +14,19 @@ clusters) with an exact confirmation at the end (see docs/near-duplicates.md):
    but shared text (boilerplate, a template): the first record it refused gets a
    near-duplicate-boilerplate finding, and its other members are compared in their
    other buckets only.
-3. Confirmation (confirm): the pairs whose estimate comes within MARGIN of the threshold
-   are measured exactly on their shingles, each record's shingles made once, a bounded
-   chunk of records at a time; only those at or above the threshold are reported.
+3. Exact measure (measured): of the leaders a record meets, the MEASURED closest whose
+   estimate comes within MARGIN of the threshold are measured exactly on the shingles, each
+   record's shingles made once, a bounded chunk of records at a time; only pairs at or
+   above the threshold are reported.
 
-Each record is so compared with at most CAP leaders per bucket it is in: the work grows
-with the corpus, not with the square of a bucket.
+Each record is so compared with at most CAP leaders per bucket it is in, and measured
+against at most MEASURED: the work grows with the corpus, not with the square of a bucket.
 """
 
 from __future__ import annotations
 
 import itertools
+from array import array
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
@@ -35,6 +37,7 @@ from corpuspack.article.record import Article
 CAP = 16  # leaders a band bucket keeps: more distinct articles alike are shared text, not copies
 MARGIN = 0.15  # how far below the threshold an estimate still sends a pair to the exact measure
 CHUNK = 4096  # records whose texts are read at a time to confirm pairs
+MEASURED = 4  # leaders a record is measured against at most: those its estimate puts closest
 
 
 def mix(keys: np.ndarray) -> np.ndarray:
@@ -106,7 +109,15 @@ class Leaders:
     slots: np.ndarray = field(init=False)
     count: np.ndarray = field(init=False)
     refused: dict[int, int] = field(default_factory=dict)  # full bucket -> first record refused
-    pairs: list[tuple[int, int]] = field(default_factory=list)  # (record, earlier leader)
+    rows: array = field(default_factory=lambda: array("q"))  # pairs (record, earlier leader),
+    others: array = field(default_factory=lambda: array("q"))  # 16 bytes each
+
+    @property
+    def pairs(self) -> np.ndarray:
+        """(record, earlier leader) of each pair worth measuring, one row a pair."""
+        return np.column_stack(
+            [np.frombuffer(self.rows, dtype=np.int64), np.frombuffer(self.others, dtype=np.int64)]
+        ).reshape(-1, 2)
 
     def __post_init__(self) -> None:
         self.slots = np.zeros(int(self.start[-1]), dtype=np.int32)
@@ -124,7 +135,12 @@ class Leaders:
         if candidates:
             others = np.array(candidates, dtype=np.int64)
             estimates = estimated_containment(self.signatures, row, others)
-            self.pairs += [(row, int(c)) for c in others[estimates >= self.floor]]
+            # The closest few only: a record is rarely a copy of more than one distinct leader,
+            # while a templated report comes close to many without being a copy of any.
+            closest = np.argsort(-estimates, kind="stable")[:MEASURED]
+            for c in others[closest[estimates[closest] >= self.floor]].tolist():
+                self.rows.append(row)
+                self.others.append(c)
             if estimates.max() >= self.sure:
                 return
         for bucket in buckets:
