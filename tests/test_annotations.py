@@ -241,6 +241,13 @@ def test_every_span_of_the_committed_release_is_its_text():
         "published",
         "published_date",
         "source",
+        "attribution",
+    }
+    assert {q["attribution"] for q in quotes} <= {
+        "explicit",
+        "resolved",
+        "continuation",
+        "unresolved",
     }
     feng = [q for q in quotes if q["speaker"] == "Feng Yujun"]
     assert [q["speaker_as_written"] for q in feng] == [

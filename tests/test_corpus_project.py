@@ -288,3 +288,21 @@ def test_verify_names_the_plugin_packages_and_versions_a_rebuild_here_lacks():
 
     same = {"corpuspack_version": __version__, "dependencies": dependency_versions()}
     assert installed_differences(same) == []
+
+
+def test_validate_reports_what_would_stop_the_release_metadata_and_build_agrees(tmp_path):
+    folder = make(tmp_path / "c", licence="other", licence_title="Research use only")
+    (folder / "profiles/example-news.yaml").write_text(PROFILE, encoding="utf-8")
+    add_capture(folder)
+    descriptor = json.loads((folder / "datapackage.json").read_text(encoding="utf-8"))
+    assert descriptor["corpuspack"]["license_name"] == "example-corpus-license"
+    del descriptor["corpuspack"]["license_name"]
+    descriptor["contributors"] = []
+    (folder / "datapackage.json").write_text(json.dumps(descriptor), encoding="utf-8")
+    project = api.load_project(folder)
+    with api.check(project) as checked:
+        found = [f.message for f in checked.report.findings if f.code == "release-metadata"]
+    assert len(found) == 2 and "license_name" in found[0] and "contributor" in found[1]
+    with api.build(project) as built:
+        assert not built.written
+        assert [f.message for f in built.report.findings if f.code == "release-metadata"] == found

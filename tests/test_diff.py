@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from contributions import NEW_RT, write
-from support import invoke, set_version
+from support import REPO, invoke, set_version
 
 
 def test_diff_reports_exactly_an_added_article_and_a_fixed_typo(project, runner):
@@ -50,3 +50,12 @@ def test_diff_of_something_that_is_not_a_release(project, runner, tmp_path):
     (tmp_path / "empty").mkdir()
     result = invoke(runner, "diff", str(tmp_path / "empty"), str(tmp_path / "empty"))
     assert result.exit_code == 1 and "not a release folder" in result.output
+
+
+def test_a_column_added_to_the_quotes_is_a_field_added_and_calls_for_a_minor_release():
+    from corpuspack import api
+    from corpuspack.release.versioning import required
+
+    changed = api.diff(REPO / "dist/1.1.2", REPO / "dist/1.2.0")
+    assert changed.schema_added == ["quotes.attribution"] and changed.schema_removed == []
+    assert required(changed)[0] == "minor"

@@ -119,34 +119,49 @@ def test_an_unmatched_mark_is_a_stray_not_a_quotation():
     assert attributed(text) == [("a real quote,", "Wang Yi", "Wang Yi", "after")]
 
 
+def _reopening(text: str, opening: int, at: int) -> bool:
+    """A mark like the opening one, right after a sentence's end and before a word."""
+    return (
+        text[at] == text[opening]
+        and at >= 2
+        and text[at - 2] in ".!?"
+        and text[at - 1].isspace()
+        and at + 1 < len(text)
+        and not text[at + 1].isspace()
+    )
+
+
+def _stepped_close_double(text: str, opening: int, max_paragraphs: int) -> int | None:
+    closer = "”" if text[opening] == "“" else '"'
+    paragraphs, at = 0, opening + 1
+    while at < len(text):
+        if text.startswith("\n\n", at):
+            paragraphs += 1
+            if paragraphs >= max_paragraphs:
+                return None
+            at += 2
+            if text.startswith(text[opening], at):
+                at += 1
+            continue
+        if _reopening(text, opening, at):  # a run-on quotation reopened mid-line: it goes on
+            at += 1
+            continue
+        if text[at] == closer:
+            return at
+        if text[at] == "“" and closer == "”":
+            return None
+        at += 1
+    return None
+
+
 def stepped_find_quotations(text: str, max_paragraphs: int) -> list[tuple[int, int]]:
     """The quotation finder's rules, stepped one character at a time: the plain statement of what
     find_quotations does by jumping between marks with regular expressions."""
-
-    def close_double(opening: int) -> int | None:
-        closer = "”" if text[opening] == "“" else '"'
-        paragraphs, at = 0, opening + 1
-        while at < len(text):
-            if text[at] == closer:
-                return at
-            if text.startswith("\n\n", at):
-                paragraphs += 1
-                if paragraphs >= max_paragraphs:
-                    return None
-                at += 2
-                if text.startswith(text[opening], at):
-                    at += 1
-                continue
-            if text[at] == "“" and closer == "”":
-                return None
-            at += 1
-        return None
-
     found, at = [], 0
     while at < len(text):
         close = None
         if text[at] in '“"':
-            close = close_double(at)
+            close = _stepped_close_double(text, at, max_paragraphs)
         elif text[at] == "‘" and (at == 0 or not text[at - 1].isalnum()):
             end = text.find("\n\n", at)
             end = len(text) if end < 0 else end

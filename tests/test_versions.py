@@ -74,7 +74,7 @@ def add_and_fix(repo: Path) -> None:
 def test_a_second_release_adds_an_article_and_fixes_a_typo(repo, runner):
     first = release(runner, repo)
     assert first.exit_code == 0, first.output
-    assert "release 1.0.0:" in first.output
+    assert "release 1.0.0 (first release):" in first.output
     git(repo, "add", "-A")
     git(repo, "commit", "--quiet", "-m", "Add release 1.0.0")
     old = files(repo / "dist/1.0.0")

@@ -31,7 +31,7 @@ from corpuspack.build import explain as explain_mod
 from corpuspack.build.store import StoreError
 from corpuspack.cache import Cache
 from corpuspack.capture import changes
-from corpuspack.checks.card import card_findings
+from corpuspack.checks.card import card_findings, metadata_findings
 from corpuspack.findings import policy
 from corpuspack.findings.report import Finding, Report, error
 from corpuspack.project import datapackage as project_mod
@@ -166,6 +166,7 @@ def run_checks(
     except (engines.EngineError, StoreError) as exc:
         raise CorpuspackError(str(exc)) from exc
     result.report.extend(card_findings(project.settings))
+    result.report.extend(metadata_findings(project.descriptor, project.settings))
     policy.apply_severities(result.report, project.settings.severities)
     return result
 

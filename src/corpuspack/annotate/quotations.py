@@ -1,253 +1,148 @@
 """The built-in quotation annotator: direct quotations and who said them, by rule.
 
-Deterministic and rule-based, a pure function of the article text. It finds
-quotations in straight or typographic double quotes (and typographic single
-quotes), including quotations that run over several paragraphs, and attributes
-each to a speaker from the attribution around it, in this order:
+Deterministic and rule-based, a pure function of the article text. It finds quotations by
+their marks (annotate.marks: straight and typographic, run on over paragraphs, reopened
+mid-line) and attributes each to a speaker by the first rule that applies:
 
-1. after the quotation: "...," X said / X told Sputnik / X, a senior fellow at ..., said / said X;
-2. introducing it: X said that "..." / X said: (at the end of the paragraph before);
-3. elsewhere in its sentence: according to X, ... "..." / in his words, ... "..." / X recalled that ... "...";
-4. a quotation with none of these that follows an attributed one in the same
-   paragraph continues it ("...," he said. "...").
+1. after the quotation: "...," X said / X told Reuters / X, a senior fellow at ..., said /
+   said X / said analyst X / wrote the judges;
+2. introducing it: X said that "..." / X told the BBC: "..." / X said: (at the end of the
+   paragraph before);
+3. elsewhere in its sentence: according to X, ... "..." / in his words / X called it "...";
+4. in the sentence just before it: X, who ..., agreed. "...";
+5. a quotation with none of these that follows an attributed one (in its paragraph or the
+   next) continues it: "...," he said. "...".
 
-A name given in part (a surname, or the given name the seeds use: "Yujun", "Xin")
-is resolved to the fullest name the article gives ("Feng Yujun"); a pronoun or a
-role ("he", "the expert") to the speaker of the quotation before. Quoted words with
-no attribution (scare quotes, quoted terms) are not annotated: they are not
-anyone's direct speech that the text attributes. The word lists are data, in
-quotations.yaml.
+The speaker as written is resolved with a model of the article's people and organisations
+(annotate.people; the patterns are in annotate.attribution): a surname or "Ms Finger" to the
+full name introduced, "he" / "she" to the latest person of that gender named before, "it" /
+"the company" to the organisation speaking, "the spokesman" to the previous speaker; "a spokesman for X" is a speaker of its own. Each
+QUOTE records how it was attributed (`attribution`): explicit (a name or a full description at
+the quotation), resolved (a pronoun, role or part of a name resolved to an earlier name),
+continuation (no words of its own; the current speaker) or unresolved (no one to resolve to).
+Quoted words with no attribution (scare quotes, quoted terms) are not annotated. The word lists
+are data, in quotations.yaml.
 """
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from functools import cache
-from importlib import resources
 
-import yaml
-
+from corpuspack.annotate import people as people_model
+from corpuspack.annotate.attribution import (
+    Attribution,
+    Rules,
+    attribute,
+    paragraph_bounds,
+    reported,
+    rules,
+    sentence_before,
+)
+from corpuspack.annotate.marks import PARAGRAPH, find_quotations
 from corpuspack.article.record import Annotation
 
-_PARAGRAPH = "\n\n"
-_BOUNDARY = re.compile(r"[.!?][”\"’]?\s+(?=[A-Z“\"‘])")
+__all__ = ["annotate", "find_quotations", "rules"]
 
 
-def _words(items: list[str]) -> str:
-    return "|".join(
-        re.escape(w).replace(r"\ ", r"\s+") for w in sorted(items, key=len, reverse=True)
+@dataclass
+class _Context:
+    """What one text's quotations share while they are attributed in order."""
+
+    text: str
+    r: Rules
+    people: people_model.People
+    previous: str | None = None  # the last speaker resolved
+    last: tuple[int, str | None] | None = None  # paragraph and speaker of the last quote taken
+
+
+def resolve(surface: str, at: int, context: _Context) -> tuple[str | None, str]:
+    """(speaker, attribution) for a speaker as written at position at."""
+    r, people = context.r, context.people
+    folded = surface.casefold()
+    if folded in ("he", "she"):
+        gender = "m" if folded == "he" else "f"
+        found = people.latest(at, "person", gender)
+        previous = context.previous
+        if previous is not None and people.genders.get(previous, gender) != gender:
+            previous = None  # "she" is not the man who spoke before
+        return _resolved(found or previous)
+    if folded in ("it", "its") or r.organisation_role.fullmatch(surface) and _definite(surface):
+        return _resolved(people.latest_speaking_organisation(at) or context.previous)
+    if folded in ("they", "his", "her", "their"):
+        return _resolved(context.previous)
+    if r.role.fullmatch(surface):
+        return _role(surface, at, context)
+    found_name = people.full_name(surface, at)
+    if found_name is not None and found_name[1] == "organisation":
+        return found_name[0], "explicit" if found_name[0] == surface else "resolved"
+    tokens = surface.split()
+    possessive = max((i for i, t in enumerate(tokens[:-1]) if t[-1] in "’'"), default=-1)
+    tokens = tokens[possessive + 1 :]  # "Atticus' David Slager": the name after a possessive
+    titles = _titles(
+        tuple(r.words["titles"]), tuple(r.words["roles"]), tuple(r.words["organisation_roles"])
     )
+    last_title = max((i for i, t in enumerate(tokens[:-1]) if t.rstrip(".") in titles), default=-1)
+    # "Home Secretary Charles Clarke", "Labour MP Diane Abbott", "Critic Jane Moss": the name
+    # is what follows the last title.
+    tokens = tokens[last_title + 1 :]
+    after = context.text[at + len(surface) : at + len(surface) + 3]
+    if len(tokens) > 1 and tokens[-1] in context.r.words["not_names"] and _LOWER.match(after):
+        tokens.pop()  # "Vadim Mitroshin The dispute": a full stop missing in the source
+    written = " ".join(tokens)
+    found_name = people.full_name(written, at) or people.named_run(written, at)
+    if found_name is None:
+        return written, "explicit"
+    return found_name[0], "explicit" if found_name[0] == written else "resolved"
 
 
-@dataclass(frozen=True)
-class Rules:
-    after: re.Pattern  # "...," X said
-    after_inverted: re.Pattern  # "...," said X
-    introducing: re.Pattern  # X said that "
-    introducing_paragraph: re.Pattern  # X said:  (ending the paragraph before)
-    according: re.Pattern
-    in_words: re.Pattern
-    says_that: re.Pattern
-    role: re.Pattern
-    name_run: re.Pattern
-    pronouns: frozenset[str]
-    titles: frozenset[str]
-    max_paragraphs: int
+def _resolved(speaker: str | None) -> tuple[str | None, str]:
+    return speaker, "resolved" if speaker else "unresolved"
+
+
+def _role(surface: str, at: int, context: _Context) -> tuple[str | None, str]:
+    """A speaker given by a role: "the minister" is the speaker before (or the person named
+    last); "a spokesman for X", "one Bombay trader", "the judges" are speakers of their own."""
+    people = context.people
+    named = list(people_model.NAME_RUN.finditer(surface))
+    named_as = people.full_name(named[-1].group(), at) if named else None
+    if named_as is not None and named_as[1] == "person" and named[-1].end() == len(surface):
+        return named_as[0], "explicit"  # "Merck's head of research Peter Kim"
+    if (
+        named
+        and context.r.organisation_role.fullmatch(surface)
+        and "’s" in surface.replace("'", "’")
+    ):  # "Mr Tanzi's statement": the statement's author
+        surname = re.sub("[’']s?$", "", named[-1].group().split()[-1])
+        author = people.full_name(surname, at) or people.named_run(surname, at)
+        if author is not None:
+            return author[0], "resolved"
+    plural = surface.endswith("s") and surface.split()[-1] in context.r.words["roles"]
+    if _definite(surface) and not plural:
+        found = (
+            context.previous
+            or people.latest(at, "person")
+            or people.latest_run(at, context.r.words)
+        )
+        if found:
+            return found, "resolved"
+    if surface.split()[0] in ("A", "An", "The", "One"):  # at a sentence's start
+        surface = surface[0].lower() + surface[1:]
+    return surface, "explicit"
 
 
 @cache
-def rules() -> Rules:
-    data = yaml.safe_load(
-        resources.files(__package__).joinpath("quotations.yaml").read_text(encoding="utf-8")
-    )
-    verb = f"(?:{_words(data['verbs'])})"
-    adverb = f"(?:\\s+(?:{_words(data['adverbs'])}))?"
-    pronoun = f"(?:{_words([p.capitalize() for p in data['pronouns']] + data['pronouns'])})\\b"
-    role = (
-        f"(?:[Tt]he|[Aa]n?|[Hh]is|[Hh]er|[A-Z][\\w-]*[’']s)\\s+(?:[\\w’'-]+\\s+){{0,3}}?"
-        f"(?:{_words(data['roles'])})\\b"
-    )
-    name = (
-        f"(?!(?:{_words(data['not_names'])})\\b)"
-        + r"[A-Z][a-z][\w’'-]*(?:\s+[A-Z][a-z][\w’'-]*){0,3}"
-    )
-    speaker = f"(?P<speaker>{pronoun}|{role}|{name})"
-    appositive = r"(?:,[^“”\"\n]{1,200}?,)?"
-    said = f"{speaker}{appositive}{adverb}\\s+{verb}\\b"
-    bare_verbs = _words(
-        [
-            "said",
-            "says",
-            "added",
-            "noted",
-            "continued",
-            "explained",
-            "stressed",
-            "emphasized",
-            "emphasised",
-            "concluded",
-            "wrote",
-        ]
-    )
-    return Rules(
-        after=re.compile(f"[\\s,]*{said}"),
-        after_inverted=re.compile(f"[\\s,]*(?:{bare_verbs})\\s+{speaker}"),
-        # "X said that “", "X said: “", "X told reporters: “", "X said in an interview, “"
-        introducing=re.compile(
-            f'{said}(?:\\s+that|\\s+[^“”"\\n:,.]{{1,60}}?(?=\\s*[:,]))?\\s*[:,]?\\s*$'
-        ),
-        introducing_paragraph=re.compile(f"{said}\\s*:\\s*$"),
-        according=re.compile(f"\\b[Aa]ccording\\s+to\\s+{speaker}"),
-        in_words=re.compile(r"\b[Ii]n\s+(?P<speaker>his|her|their)\s+words\b"),
-        says_that=re.compile(said),
-        role=re.compile(role),
-        name_run=re.compile(r"[A-Z][a-z][\w’'-]*(?:\s+[A-Z][a-z][\w’'-]*)+"),
-        pronouns=frozenset(p.casefold() for p in data["pronouns"]) | {"his", "her", "their"},
-        titles=frozenset(data["titles"]),
-        max_paragraphs=int(data["max_paragraphs"]),
-    )
+def _titles(
+    titles: tuple[str, ...], roles: tuple[str, ...], of_organisations: tuple
+) -> frozenset[str]:
+    """Titles, and people's roles written as titles ("Critic Jane Moss")."""
+    return frozenset(titles) | {r.capitalize() for r in roles if r not in of_organisations}
 
 
-_MARKS = re.compile('[“"‘]')  # where a quotation can open
-_SINGLE_CLOSE = re.compile(r"’(?![A-Za-z])")
-# What ends the search for a double quotation's closing mark: the mark, a paragraph break, or
-# (for typographic quotes) another opening mark. The scans jump from one to the next with a
-# regular expression instead of stepping through every character in Python (three times faster).
-_DOUBLE_STOPS = {
-    "”": re.compile("”|“|" + re.escape(_PARAGRAPH)),
-    '"': re.compile('"|' + re.escape(_PARAGRAPH)),
-}
-
-
-def find_quotations(text: str, max_paragraphs: int = 6) -> list[tuple[int, int]]:
-    """(start, end) of the words inside each pair of quotation marks, in order."""
-    found = []
-    at = 0
-    while (opening := _MARKS.search(text, at)) is not None:
-        at = opening.start()
-        mark = text[at]
-        close = None
-        if mark in '“"':
-            close = _close_double(text, at, max_paragraphs)
-        elif at == 0 or not text[at - 1].isalnum():  # ‘
-            # A closing ’ that is not an apostrophe inside a word (Let’s), in the same paragraph.
-            end = text.find(_PARAGRAPH, at)
-            match = _SINGLE_CLOSE.search(text, at + 1, len(text) if end < 0 else end)
-            close = match.start() if match else None
-        if close is not None and text[at + 1 : close].strip():
-            found.append((at + 1, close))
-            at = close + 1
-        else:
-            at += 1
-    return found
-
-
-def _close_double(text: str, opening: int, max_paragraphs: int) -> int | None:
-    closer = "”" if text[opening] == "“" else '"'
-    stops = _DOUBLE_STOPS[closer]
-    paragraphs = 0
-    at = opening + 1
-    while (stop := stops.search(text, at)) is not None:
-        at, token = stop.start(), stop.group()
-        if token == closer:
-            return at
-        if token == _PARAGRAPH:
-            paragraphs += 1
-            if paragraphs >= max_paragraphs:
-                return None
-            at += len(_PARAGRAPH)
-            if text.startswith(text[opening], at):
-                at += 1  # the mark that reopens a quotation in its next paragraph
-            continue
-        return None  # a second opening mark first: this one is a stray
-    return None
-
-
-@dataclass(frozen=True)
-class Attribution:
-    surface: str  # the speaker as written
-    start: int
-    end: int
-    cue: str
-
-
-def _paragraph_bounds(text: str, at: int) -> tuple[int, int]:
-    start = text.rfind(_PARAGRAPH, 0, at)
-    end = text.find(_PARAGRAPH, at)
-    return (0 if start < 0 else start + len(_PARAGRAPH)), (len(text) if end < 0 else end)
-
-
-def _sentence_start(text: str, paragraph_start: int, at: int) -> int:
-    start = paragraph_start
-    # One character past `at`, so the lookahead can see the mark that opens the next sentence.
-    for match in _BOUNDARY.finditer(text, paragraph_start, min(at + 1, len(text))):
-        start = match.end()
-    return start
-
-
-def _from(match: re.Match, cue: str) -> Attribution:
-    return Attribution(match.group("speaker"), match.start("speaker"), match.end("speaker"), cue)
-
-
-def attribute(text: str, start: int, end: int, r: Rules) -> Attribution | None:
-    """Who the quotation text[start:end] is attributed to, by the first rule that applies."""
-    opening, closing = start - 1, end + 1
-    paragraph_start, _ = _paragraph_bounds(text, opening)
-    _, paragraph_end = _paragraph_bounds(text, closing - 1)
-    if match := r.after.match(text, closing, paragraph_end):
-        return _from(match, "after")
-    if match := r.after_inverted.match(text, closing, paragraph_end):
-        return _from(match, "after")
-    sentence = _sentence_start(text, paragraph_start, opening)
-    if match := r.introducing.search(text, sentence, opening):
-        return _from(match, "before")
-    if opening == paragraph_start and paragraph_start:
-        previous_start, _ = _paragraph_bounds(text, paragraph_start - len(_PARAGRAPH) - 1)
-        previous = _sentence_start(text, previous_start, paragraph_start - len(_PARAGRAPH))
-        if match := r.introducing_paragraph.search(
-            text, previous, paragraph_start - len(_PARAGRAPH)
-        ):
-            return _from(match, "before")
-    for pattern, cue in (
-        (r.according, "according-to"),
-        (r.in_words, "in-words"),
-        (r.says_that, "sentence"),
-    ):
-        if match := pattern.search(text, sentence, opening):
-            return _from(match, cue)
-    return None
-
-
-def resolve(
-    surface: str, text: str, before: int, previous: str | None, r: Rules, memo: dict | None = None
-) -> str | None:
-    """The fullest name for a speaker as written: a pronoun or role is the previous speaker.
-
-    memo, one dict per text, keeps the text's name runs between calls (they are the same for
-    every quotation of it)."""
-    if surface.casefold() in r.pronouns or r.role.fullmatch(surface):
-        return previous
-    tokens = surface.split()
-    while len(tokens) > 1 and tokens[0] in r.titles:
-        tokens.pop(0)
-    if len(tokens) > 1:
-        return " ".join(tokens)
-    token = tokens[0]
-    memo = {} if memo is None else memo
-    if "runs" not in memo:
-        memo["runs"] = list(r.name_run.finditer(text))
-    runs = memo["runs"]
-    # The name as introduced earlier in the article first, then anywhere in it.
-    for run in sorted(runs, key=lambda m: (m.start() >= before, m.start())):
-        words = run.group().split()
-        if token not in words:
-            continue
-        index = words.index(token)
-        candidate = words[-2:] if index >= len(words) - 2 else words[:2] if index == 0 else None
-        if candidate and not any(w in r.titles for w in candidate):
-            return " ".join(candidate)
-    return token
+def _definite(surface: str) -> bool:
+    return surface.split()[0].casefold() in ("the", "its", "his", "her", "their")
 
 
 def annotate(text: str) -> list[Annotation]:
@@ -255,36 +150,104 @@ def annotate(text: str) -> list[Annotation]:
 
     A pure function of the article text: the quotation annotator's whole interface.
     """
+    found = find_quotations(text, rules().max_paragraphs)
+    if not found:
+        return []
     r = rules()
+    context = _Context(text, r, people_model.build(text, r.words))
+    context.people.reported = functools.partial(reported, text, r)
     quotes: list[Annotation] = []
     speakers: dict[tuple[int, int], Annotation] = {}
-    previous: str | None = None  # the last speaker resolved, for a pronoun or a role
-    last: tuple[int, str | None] | None = None  # paragraph and speaker of the last quote taken
-    memo: dict = {}
-    for start, end in find_quotations(text, r.max_paragraphs):
-        attribution = attribute(text, start, end, r)
-        paragraph, _ = _paragraph_bounds(text, start - 1)
+    for start, end in found:
+        paragraph, _ = paragraph_bounds(text, start - 1)
+        attribution = attribute(text, start, end, r) or sentence_before(text, start, r)
+        if _a_title(text[start:end]) and (attribution is None or attribution.cue not in _NEXT_TO):
+            continue  # "The Return of the King", "Hartz IV": a name in marks, not speech
         if attribution is None:
-            if last is None or last[0] != paragraph or last[1] is None:
+            if not _continues(context, text, paragraph, start):
                 continue
-            resolved: str | None = last[1]
-            quotes.append(_quote(text, start, end, "continues", resolved, None))
+            resolved = context.last[1] if context.last else None
+            quotes.append(_quote(text, start, end, "continues", resolved, None, "continuation"))
         else:
-            resolved = resolve(attribution.surface, text, start, previous, r, memo)
-            quotes.append(_quote(text, start, end, attribution.cue, resolved, attribution.surface))
+            resolved, how = resolve(attribution.surface, attribution.start, context)
+            quotes.append(
+                _quote(text, start, end, attribution.cue, resolved, attribution.surface, how)
+            )
             where = (attribution.start, attribution.end)
             if where not in speakers:
                 speakers[where] = _speaker(text, attribution, resolved)
+            _remember(context, attribution, resolved)
         if resolved:
-            previous = resolved
-        last = (paragraph, resolved)
+            context.previous = resolved
+        context.last = (paragraph, resolved)
     return sorted([*quotes, *speakers.values()], key=lambda a: (a.start, a.end, a.label))
 
 
+_LOWER = re.compile(r"\s+[a-z]")  # a sentence going on after a word
+_NEXT_TO = ("after", "before")  # cues of an attribution right at the quotation
+_WORD_OF_A_TITLE = re.compile(r"[A-Za-z][\w’'-]*")
+
+
+def _a_title(quoted: str) -> bool:
+    """Whether quoted words look like a title or a name (a film, a song, a reform): two or more
+    words, every word of four letters or more capitalised. Such words count as a quotation only
+    with an attribution right next to them."""
+    words = [w for w in _WORD_OF_A_TITLE.findall(quoted) if len(w) > 3]
+    return len(words) >= 2 and all(w[0].isupper() for w in words)
+
+
+def _continues(context: _Context, text: str, paragraph: int, start: int) -> bool:
+    """Whether an unattributed quotation continues the last one: in its paragraph or the
+    next, the last had a speaker, and it is more than a quoted word or two."""
+    if context.last is None or context.last[1] is None:
+        return False
+    if context.last[0] != paragraph:
+        previous_start, _ = paragraph_bounds(text, max(0, paragraph - len(PARAGRAPH) - 1))
+        if previous_start != context.last[0]:
+            return False
+    return len(text[start:].split(maxsplit=3)) > 3 and not _closes_within(text, start, 3)
+
+
+def _closes_within(text: str, start: int, words: int) -> bool:
+    """Whether the quotation opening at start closes within so many words (a quoted term)."""
+    head = text[start : start + 60]
+    mark = re.search('[”"’]', head)
+    return mark is not None and len(head[: mark.start()].split()) < words
+
+
+def _remember(context: _Context, attribution: Attribution, resolved: str | None) -> None:
+    """An organisation that speaks is what a later "it" refers to; a role phrase that names a
+    speaker of its own ("an ntl spokesman") is a person a later "he" may refer to."""
+    if not resolved:
+        return
+    people = context.people
+    kind = "person"
+    found = people.full_name(resolved, attribution.start)
+    if found is not None:
+        kind = found[1]
+    elif not context.r.role.fullmatch(attribution.surface):
+        return
+    mention = people_model.Mention(attribution.start, attribution.end, resolved, kind, False)
+    if kind == "organisation":
+        people.speakers.append((attribution.start, mention))
+    elif found is None:  # the role phrase stands for the names inside it ("Castro's aide")
+        people.mentions = [
+            m for m in people.mentions if not attribution.start <= m.start < attribution.end
+        ]
+        people.mentions.append(mention)
+        people.mentions.sort(key=lambda m: m.start)
+
+
 def _quote(
-    text: str, start: int, end: int, cue: str, speaker: str | None, as_written: str | None
+    text: str,
+    start: int,
+    end: int,
+    cue: str,
+    speaker: str | None,
+    as_written: str | None,
+    how: str,
 ) -> Annotation:
-    values = {"cue": cue}
+    values = {"cue": cue, "attribution": how if speaker else "unresolved"}
     if speaker:
         values["speaker"] = speaker
     if as_written:

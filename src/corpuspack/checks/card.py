@@ -7,7 +7,7 @@ corpuspack.card; a release whose card would lack one is flagged here, so that
 
 from __future__ import annotations
 
-from corpuspack.findings.report import Finding, warning
+from corpuspack.findings.report import Finding, error, warning
 from corpuspack.project.datapackage import Settings
 
 # Setting under corpuspack.card -> the card's heading, in the card's order.
@@ -24,6 +24,51 @@ SECTIONS = {
 def missing_sections(settings: Settings) -> list[str]:
     """The settings under corpuspack.card that are empty: the card would lack those sections."""
     return [key for key in SECTIONS if not settings.card.get(key, "").strip()]
+
+
+AUTHOR_ROLES = {"author", "creator", "contributor"}
+
+
+def authors(descriptor: dict) -> list[str]:
+    """The contributors a release's CITATION.cff cites."""
+    return [
+        c["title"]
+        for c in descriptor.get("contributors") or []
+        if isinstance(c, dict) and c.get("title") and c.get("role", "author") in AUTHOR_ROLES
+    ]
+
+
+def licence_problem(licence: object, license_name: str | None) -> str | None:
+    """Why the card's licence cannot be given to the Hugging Face Hub, if it cannot."""
+    if not licence:
+        return "license: missing; set licenses[0].name in datapackage.json"
+    if licence == "other" and not license_name:
+        return (
+            "license 'other' needs a license_name: set \"license_name\" (a short lowercase "
+            'hyphenated id) under "corpuspack" in datapackage.json'
+        )
+    return None
+
+
+def metadata_findings(descriptor: dict, settings: Settings) -> list[Finding]:
+    """What would stop a release's metadata being written: the card's licence, the citation's
+    authors (the same rules release/hub.py and release/citation.py apply when writing)."""
+    found = []
+    licences = descriptor.get("licenses") or [{}]
+    first = licences[0] if isinstance(licences, list) and isinstance(licences[0], dict) else {}
+    problem = licence_problem(first.get("name"), settings.license_name)
+    if problem:
+        found.append(error("datapackage.json", "release-metadata", problem))
+    if not authors(descriptor):
+        found.append(
+            error(
+                "datapackage.json",
+                "release-metadata",
+                'CITATION.cff needs at least one contributor with a "title" (and role author); '
+                'add one under "contributors"',
+            )
+        )
+    return found
 
 
 def card_findings(settings: Settings) -> list[Finding]:

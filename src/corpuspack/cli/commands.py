@@ -166,16 +166,9 @@ def release_command(
     plan = result.plan
     if plan is None:
         _refused(result.report, fmt, strict)
-    after = f"{plan.part} after {plan.previous.name}" if plan.previous else ""
+    after = f" ({plan.part}, after {plan.previous.name})" if plan.previous else " (first release)"
     if dry_run:
-        click.echo(
-            f"would release {plan.version}"
-            + (
-                f" ({plan.part}, after {plan.previous.name})"
-                if plan.previous
-                else " (first release)"
-            )
-        )
+        click.echo(f"would release {plan.version}{after}")
         click.echo(plan.entry)
         return
     assert result.outcome is not None

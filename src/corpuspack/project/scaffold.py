@@ -81,7 +81,11 @@ def descriptor(answers: Answers) -> dict:
                 "schema": "schema/article.schema.json",
             }
         ],
-        "corpuspack": {"pretty_name": answers.title},
+        "corpuspack": {
+            "pretty_name": answers.title,
+            # The Hub calls a licence that is not on its list "other", with an id of its own.
+            **({"license_name": f"{answers.name}-license"} if answers.licence == "other" else {}),
+        },
     }
 
 

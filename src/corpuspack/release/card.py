@@ -90,6 +90,7 @@ def render(
         ]
         + _fields_table(quotes_schema, "schema/quotes.schema.json")
         + _annotations(summary, vocabulary)
+        + _quotation_measures()
         + _contents(summary)
         + _provenance(summary, data_files)
         + _written(descriptor, settings)
@@ -232,6 +233,52 @@ def _annotations(summary: Summary, vocabulary) -> list[str]:
             f"{_escape(entry.get('description', ''))} | {counts[(label, 'person')]} | "
             f"{counts[(label, 'rule')]} |"
         )
+    return lines + [""]
+
+
+def _quotation_measures() -> list[str]:
+    """How sure the rule quotations are: the annotator's measured precision, recall and speaker
+    accuracy on its development gold, from the data file the evaluation script writes."""
+    import json
+    from importlib import resources
+
+    path = resources.files("corpuspack.annotate").joinpath("quotations.measured.json")
+    if not path.is_file():
+        return []
+    measured = json.loads(path.read_text(encoding="utf-8"))
+
+    def score(value: float | None) -> str:
+        return "-" if value is None else f"{value:.2f}"
+
+    total = measured["total"]
+    lines = [
+        "### How sure the rule quotations are",
+        "",
+        f"Measured on corpuspack's development gold standard: {measured['articles']} news "
+        f"articles read by hand, {total['expected']} quotations (`{measured['gold']}` in "
+        f"corpuspack's repository): precision {score(total['precision'])}, recall "
+        f"{score(total['recall'])}, speaker accuracy {score(total['speaker_accuracy'])}. The "
+        "rules were tuned on these articles, so expect lower numbers on other news. Each "
+        "quotation row's `attribution` says how its speaker was found; filter on it to "
+        "trade recall for precision.",
+        "",
+        "| attribution | quotations found | precision | speaker accuracy |",
+        "|---|---|---|---|",
+    ]
+    lines += [
+        f"| {name} | {row['found']} | {score(row['precision'])} | "
+        f"{score(row['speaker_accuracy'])} |"
+        for name, row in measured["attributions"].items()
+    ]
+    lines += [
+        "",
+        "| kind in the gold | quotations | recall | speaker accuracy |",
+        "|---|---|---|---|",
+    ]
+    lines += [
+        f"| {name} | {row['expected']} | {score(row['recall'])} | {score(row['speaker_accuracy'])} |"
+        for name, row in measured["kinds"].items()
+    ]
     return lines + [""]
 
 

@@ -12,6 +12,8 @@ import re
 
 import yaml
 
+from corpuspack.checks.card import authors as cited
+
 _SPDX_LIKE = re.compile(r"^[A-Za-z0-9.+-]+$")
 
 
@@ -21,11 +23,7 @@ class CitationError(Exception):
 
 def render(descriptor: dict, *, release_date: str | None) -> str:
     """release_date: ISO date the version was released (from datapackage.json's "created"), or None."""
-    authors = [
-        {"name": c["title"]}
-        for c in descriptor.get("contributors", [])
-        if c.get("title") and c.get("role", "author") in {"author", "creator", "contributor"}
-    ]
+    authors = [{"name": title} for title in cited(descriptor)]
     if not authors:
         raise CitationError(
             'datapackage.json: CITATION.cff needs at least one contributor with a "title" '

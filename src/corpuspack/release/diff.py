@@ -95,8 +95,14 @@ def _load(release: Path) -> tuple[dict, dict[str, dict], dict[str, str]]:
 
 
 def _fields(descriptor: dict) -> dict[str, dict]:
-    resources = descriptor.get("resources") or [{}]
-    return {f["name"]: f for f in resources[0].get("schema", {}).get("fields", [])}
+    """Every configuration's fields: the articles' by name, another's as "<config>.<name>"
+    (a column added to the quotes is a field added like any other)."""
+    found = {}
+    for index, resource in enumerate(descriptor.get("resources") or []):
+        prefix = "" if index == 0 else f"{resource.get('name', index)}."
+        for item in resource.get("schema", {}).get("fields", []):
+            found[prefix + item["name"]] = item
+    return found
 
 
 def diff(old: Path, new: Path) -> ReleaseDiff:

@@ -15,6 +15,8 @@ import json
 from functools import cache
 from importlib import resources
 
+from corpuspack.checks.card import licence_problem
+
 # Only the bands: the catch-all value differs between the datasets resource
 # ("unknown") and huggingface_hub's documentation ("other").
 _SIZE_BANDS = (
@@ -72,12 +74,8 @@ def check(metadata: dict) -> None:
         for item in values:
             if item not in allowed[key]:
                 problems.append(f"{key}: {item!r} is not a value the Hugging Face Hub accepts")
-    if not metadata.get("license"):
-        problems.append("license: missing; set licenses[0].name in datapackage.json")
-    if metadata.get("license") == "other" and not metadata.get("license_name"):
-        problems.append(
-            "license 'other' needs a license_name: set \"license_name\" (a short lowercase "
-            'hyphenated id) under "corpuspack" in datapackage.json'
-        )
+    problem = licence_problem(metadata.get("license"), metadata.get("license_name"))
+    if problem:
+        problems.append(problem)
     if problems:
         raise MetadataError("; ".join(problems))
