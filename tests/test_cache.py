@@ -12,8 +12,9 @@ import pytest
 
 from corpuspack.build import pipeline
 from corpuspack.build.tables import Summary
-from corpuspack.cache import Cache, FileIndex, file_index
+from corpuspack.cache import FORMAT, Cache, FileIndex, file_index, integrity
 from corpuspack.cache import packs as packs_mod
+from corpuspack.cache.atomic import read_table
 from corpuspack.capture import ingest
 from corpuspack.project import datapackage as project_mod
 from corpuspack.release import cut
@@ -36,9 +37,9 @@ def reads(monkeypatch):
     seen = []
     original = ingest.read
 
-    def read(capture, max_bytes):
+    def read(capture, max_bytes, *args):
         seen.append(capture.shown)
-        return original(capture, max_bytes)
+        return original(capture, max_bytes, *args)
 
     monkeypatch.setattr(ingest, "read", read)
     return seen
@@ -100,7 +101,9 @@ def test_copied_release_files_are_not_read_to_be_hashed_and_a_damaged_copy_is_no
     assert warm.release.reused == 4 and opened == []  # copied, and their digests came with them
     # A kept file that is not the length recorded for it (damaged on disk) is not copied: written anew.
     entry = next(
-        p for p in (folder / "v3" / "release").iterdir() if (p / "articles.parquet").is_file()
+        p
+        for p in (folder / f"v{FORMAT}" / "release").iterdir()
+        if (p / "articles.parquet").is_file()
     )
     with real_open(entry / "articles.parquet", "ab") as handle:
         handle.write(b"damage")
@@ -169,9 +172,14 @@ def test_a_damaged_or_deleted_cache_changes_nothing(corpus_copy, reference, tmp_
     packs = sorted(folder.rglob("pack-*.arrow"))
     data = next(p for p in packs if not p.name.endswith(".keys.arrow"))
     data.write_bytes(data.read_bytes()[: data.stat().st_size // 2])  # cut short
-    (folder / "v3" / "files.arrow").write_bytes(b"not arrow")
+    (folder / f"v{FORMAT}" / "files.arrow").write_bytes(b"not arrow")
     damaged = Cache(folder)
-    assert build(corpus_copy, tmp_path / "damaged", damaged) == reference
+    findings, written = build(corpus_copy, tmp_path / "damaged", damaged)
+    told = [f for f in findings if f[2] == "damaged-cache-file"]
+    assert sorted(f[0] for f in told) == sorted(
+        [str(data), str(folder / f"v{FORMAT}" / "files.arrow")]
+    )
+    assert ([f for f in findings if f not in told], written) == reference
     assert damaged.misses > 120  # every entry was computed again
     shutil.rmtree(folder)
     assert build(corpus_copy, tmp_path / "deleted", Cache(folder)) == reference
@@ -186,7 +194,7 @@ def test_packs_are_compacted_to_the_entries_in_use(corpus_copy, tmp_path, monkey
 
     def entries() -> tuple[int, int]:
         keys = list(folder.rglob("pack-*.keys.arrow"))
-        return len(keys), sum(pa.ipc.open_file(str(p)).read_all().num_rows for p in keys)
+        return len(keys), sum(read_table(p).num_rows for p in keys)
 
     counts = []
     for round_ in range(6):  # each build computes one new entry, so adds one pack
@@ -202,7 +210,7 @@ def test_packs_are_compacted_to_the_entries_in_use(corpus_copy, tmp_path, monkey
     assert (hits, misses) == (first[1] - 1, 1) and kept == hits + misses
     # Each build wrote one Parquet file of articles anew (and its quotes): the files of the last
     # build's 4 are kept, and as many others, the most recently used.
-    assert len(list((folder / "v3" / "release").iterdir())) == 8
+    assert len(list((folder / f"v{FORMAT}" / "release").iterdir())) == 8
     assert build(corpus_copy, tmp_path / "uncached") == expected
     final = Cache(folder)
     assert build(corpus_copy, tmp_path / "final", final) == expected
@@ -329,7 +337,7 @@ def test_the_manifest_hashes_the_captures_as_the_build_read_them(
 def test_packs_of_other_rules_are_dropped(corpus_copy, tmp_path):
     folder = tmp_path / "cache"
     build(corpus_copy, tmp_path / "first", Cache(folder))
-    (layout,) = (folder / "v3" / "packs").iterdir()
+    (layout,) = (folder / f"v{FORMAT}" / "packs").iterdir()
     stale = layout.with_name("0" * 24)  # as left by an older corpuspack or another record schema
     shutil.copytree(layout, stale)
     again = Cache(folder)
@@ -409,8 +417,9 @@ def test_the_saved_index_keeps_the_files_of_this_build_sorted_whether_known_or_n
         path.write_text(f"file {i}", encoding="utf-8")
 
     def rows(index_path):
-        with pa.OSFile(str(index_path)) as source:
-            table = pa.ipc.open_file(source).read_all()
+        body = integrity.unsealed(index_path.read_bytes())  # the index's digest follows it
+        assert body is not None
+        table = pa.ipc.open_file(pa.BufferReader(pa.py_buffer(body))).read_all()
         assert table.column("path_hash").to_pylist() == sorted(
             table.column("path_hash").to_pylist()
         )

@@ -18,8 +18,9 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import tempfile
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING
@@ -28,6 +29,7 @@ from corpuspack import __version__, plugins
 from corpuspack.article.profiles import ProfileError
 from corpuspack.build import engines, pipeline
 from corpuspack.build import explain as explain_mod
+from corpuspack.build.extensions import Chosen
 from corpuspack.build.store import StoreError
 from corpuspack.cache import Cache
 from corpuspack.capture import changes
@@ -128,6 +130,11 @@ def _extensions(project: Project) -> plugins.Extensions:
         raise ConfigError(str(exc)) from exc
 
 
+def _chosen(extensions: plugins.Extensions) -> Chosen:
+    """What a build runs of extensions, with their fingerprint for the cache key."""
+    return replace(extensions.chosen(), fingerprint=extensions.fingerprint())
+
+
 def run_checks(
     project: Project,
     *,
@@ -140,14 +147,16 @@ def run_checks(
     annotators and checks of extensions (default: every registered plugin's).
 
     today: the date after which a publication date is an error (default: today, UTC): the
-    only use of the clock.
+    only use of the clock. raw/ is only ever read: a cache or temporary folder in it is refused.
     """
+    _outside_raw(project, scale.cache_dir, "--cache")
+    _outside_raw(project, Path(tempfile.gettempdir()), "the temporary folder (TMPDIR)")
     try:
         loaded = extensions or _extensions(project)
         # once plugins have added their codes; the codes of the project's own plugin modules are
         # unknown when they were left out (a contribution's check runs none of its code)
         _check_severities(project, every_code=bool(loaded.sources) or not project.settings.plugins)
-        chosen = loaded.chosen()
+        chosen = _chosen(loaded)
         result = pipeline.run(
             project,
             today=today or dt.datetime.now(dt.UTC).date(),
@@ -274,6 +283,20 @@ def _inside(project: Project, path: Path) -> Path:
     return absolute
 
 
+def _outside_raw(project: Project, path: Path | None, what: str) -> None:
+    """Refuse a folder to write in (what names it) that is raw/ or inside it, links resolved:
+    raw/ is the provenance, only ever read, and a file written there would become input."""
+    if path is None:
+        return
+    raw = project.raw_dir.resolve()
+    resolved = path.resolve()  # (a path that does not exist yet: its existing part resolved)
+    if resolved == raw or resolved.is_relative_to(raw):
+        raise UsageError(
+            f"{what} {path} is inside the corpus's raw/ folder ({project.raw_dir}), which is only "
+            "ever read; pick a folder outside it"
+        )
+
+
 class UsageError(CorpuspackError):
     """An argument names something that cannot be used (a path outside raw/, no such release)."""
 
@@ -336,17 +359,26 @@ def build(
     to out (default dist/<version>/). An existing release is never rewritten."""
     from corpuspack.release import ReleaseError, cut  # datasets is slow to import: builds only
 
+    target = out if out is not None else project.dist_dir / project.version
+    _outside_raw(project, target, "--out")
     result = BuildResult(run_checks(project, scale=scale, today=today, extensions=extensions))
     if not result.report.is_valid(strict=strict) or result.count == 0:
         return result
-    target = out if out is not None else project.dist_dir / project.version
     try:
         assert result.checked is not None
         result.outcome = cut.build(project, result.checked, target)
     except ReleaseError as exc:
         result.close()
         raise CorpuspackError(str(exc)) from exc
+    _told_of_cache(result.checked)
     return result
+
+
+def _told_of_cache(checked: pipeline.Result | None) -> None:
+    """Add to the report the warnings about cache files found damaged while the release was
+    written (kept release files: not used, written afresh)."""
+    if checked is not None and checked.cache is not None:
+        checked.report.extend(checked.cache.findings())
 
 
 @dataclass
@@ -393,6 +425,7 @@ def release(
     except ReleaseError as exc:
         result.close()
         raise CorpuspackError(str(exc)) from exc
+    _told_of_cache(result.checked)
     return result
 
 

@@ -86,9 +86,11 @@ def stream(
     cache: Cache | None,
     vocabulary: Vocabulary,
     lookup: int,
+    seen: ingest.Seen | None = None,
 ) -> Iterator[Read]:
     """Every capture, files first, then bundles' lines: a capture file the cache holds (known by
-    its key, from the file index, looked up `lookup` files at a time) is not read."""
+    its key, from the file index, looked up `lookup` files at a time) is not read. seen is told
+    of each file read (ingest.read)."""
     for start in range(0, len(scan.captures), lookup):
         chunk = scan.captures[start : start + lookup]
         keys: list[bytes | None] = [None] * len(chunk)
@@ -100,7 +102,7 @@ def stream(
             if hit and key is not None:
                 yield Read(capture, None, [], key)
                 continue
-            inputs, problems = ingest.read(capture, max_bytes)
+            inputs, problems = ingest.read(capture, max_bytes, seen)
             yield Read(capture, inputs, problems, None)
     for member, data, trouble in ingest.bundle_inputs(scan, max_bytes):
         yield Read(member, data, trouble, None)

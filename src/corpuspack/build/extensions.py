@@ -69,6 +69,21 @@ class Chosen:
     field_sources: tuple[FieldSource, ...] = ()  # of the corpus's own fields (none built in)
     # What of these decides a release's bytes beyond corpuspack (plugins.Extensions.record()).
     recorded: dict = field(default_factory=dict, compare=False, hash=False)
+    # plugins.Extensions.fingerprint() of the extensions these were chosen from: part of the cache
+    # key. None for a Chosen made otherwise (then a build with other annotators or profiles
+    # than the built-ins uses no cache: nothing in the key would tell their entries apart).
+    fingerprint: str | None = field(default=None, compare=False)
+
+    def cache_fingerprint(self) -> str | None:
+        """What the cache key holds of these (None: no cache can be used)."""
+        if self.fingerprint is not None:
+            return self.fingerprint
+        builtin = (
+            self.annotators == BUILTIN.annotators
+            and self.profiles == BUILTIN.profiles
+            and not self.field_sources
+        )
+        return "" if builtin else None
 
 
 BUILTIN = Chosen()

@@ -15,7 +15,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import itertools
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
@@ -28,7 +28,7 @@ from corpuspack.build.captures import Process, Read, Work, process, stream
 from corpuspack.build.extensions import BUILTIN, Chosen
 from corpuspack.build.store import Store
 from corpuspack.build.tables import QUOTE_FIELDS
-from corpuspack.cache import Cache, Entry
+from corpuspack.cache import Cache, Entry, FileIndex, keys
 from corpuspack.capture import bundles, ingest
 from corpuspack.findings.policy import accept_duplicates
 from corpuspack.findings.report import Finding, Report
@@ -57,6 +57,14 @@ class Result:
     vocabulary: Vocabulary  # the annotation labels the records were made with
     cache: Cache | None = None  # the build's cache (its file index hashes raw/ for the manifest)
     extensions: dict = field(default_factory=dict)  # what plugins decide, for the manifest
+    reads: FileIndex | None = None  # the files the build read, with the digests of their bytes
+
+    def file_digests(self, paths: Sequence[str], inodes: Sequence[int]) -> list[bytes]:
+        """SHA-256 of files of raw/ (for manifest.tree_sha256): of the bytes the build read where it
+        read them (so the manifest describes what the release holds, even if a capture changed
+        since), from the cache's file index or read now for the others."""
+        reads = self.reads if self.reads is not None else FileIndex(None)
+        return reads.digests_by_inode(paths, inodes)
 
     @property
     def count(self) -> int:
@@ -92,15 +100,8 @@ def run(
     corpuspack.plugins gathers the registered ones). The result does not depend on the cache,
     the engine or jobs.
     """
-    if (
-        chosen.annotators != BUILTIN.annotators
-        or chosen.profiles != BUILTIN.profiles
-        or chosen.field_sources
-    ):
-        # Cached entries hold the built-in annotator's spans, the packaged profiles' records and
-        # no plugin's field values, and the cache key does not yet name others: such a build
-        # computes every capture afresh.
-        cache = None
+    if chosen.cache_fingerprint() is None:
+        cache = None  # (extensions of no known fingerprint: see Chosen.fingerprint)
     schema, quotes_schema, vocabulary = _schemas(project, chosen)
     custom = CustomFields(schema.custom, chosen.field_sources)
     task = Process(
@@ -118,6 +119,7 @@ def run(
         vocabulary=vocabulary,
         cache=cache,
         extensions=chosen.recorded,
+        reads=build.reads,
     )
 
 
@@ -221,6 +223,8 @@ class _Build:
         chosen: Chosen,
     ):
         self.corpus_checks = chosen.corpus_checks
+        self.chosen = chosen
+        self.project = project
         self.settings = project.settings
         self.schema = schema
         self.vocabulary = vocabulary
@@ -242,11 +246,16 @@ class _Build:
         self.tally = _Tally(len(scan.captures) if not scan.bundles else None, progress)
         self.hits = _Hits()
         self.checked = 0
+        # The digests of the files read, as read: the cache's file index keeps them too.
+        self.reads = cache.files if cache is not None else FileIndex(None)
 
     def read(self, task: Process, engine: str, *, jobs: int, scheduler: str | None) -> None:
         """Read every capture, have the engine compute those the cache does not hold, keep them all."""
         if self.cache is not None:
-            self.cache.open(self.schema.arrow)
+            context = keys.context_of(
+                self.project.schema_paths, self.settings, self.chosen.cache_fingerprint() or ""
+            )
+            self.cache.open(self.schema.arrow, context)
             self.store.read_from(self.cache.rows)
         with (
             store_cleaned_on_error(self.store, self.cache),
@@ -260,7 +269,12 @@ class _Build:
         # Captures are read and processed a batch at a time, so the bytes held at once stay
         # bounded; a batch has work for every worker of the engine.
         captures = stream(
-            self.scan, self.settings.max_file_bytes, self.cache, self.vocabulary, LOOKUP
+            self.scan,
+            self.settings.max_file_bytes,
+            self.cache,
+            self.vocabulary,
+            LOOKUP,
+            self.reads.observe,
         )
         size = workers.batch(BATCH)
         # One batch is computed by the workers while the next is read and the last one's records
@@ -315,7 +329,7 @@ class _Build:
         if self.cache is None:
             misses.append(_Miss(capture, inputs, None))
             return
-        key = Cache.key(inputs, capture.shown, self.vocabulary)
+        key = self.cache.entry_key(inputs, capture.shown, self.vocabulary)
         if self.cache.holds(key):
             hits.append((capture, key))
         else:
@@ -351,17 +365,20 @@ class _Build:
         self.report.extend(self._settle(found, hits.members))
 
     def _read_again(self, captures: list[ingest.Capture]) -> tuple[list[Finding], list[_Miss]]:
-        """Captures whose entries the cache lost (a pack another build compacted away, say), read
-        to be computed after all."""
+        """Captures whose entries the cache lost (a pack another build compacted away, or found
+        damaged), read to be computed after all."""
+        assert self.cache is not None
         found: list[Finding] = []
         misses: list[_Miss] = []
         for capture in captures:
-            inputs, problems = ingest.read(capture, self.settings.max_file_bytes)
+            inputs, problems = ingest.read(
+                capture, self.settings.max_file_bytes, self.reads.observe
+            )
             found += problems
             if problems:
                 self.tally(1)
             else:
-                key = Cache.key(inputs, capture.shown, self.vocabulary)
+                key = self.cache.entry_key(inputs, capture.shown, self.vocabulary)
                 misses.append(_Miss(capture, inputs, key))
         return found, misses
 
@@ -379,6 +396,7 @@ class _Build:
             self.report.extend(self._settle(found, self.store.members({f.file for f in found})))
             if self.cache is not None:
                 self.cache.close()
+                self.report.extend(self.cache.findings())  # damaged cache files, not used
         # A finding about the whole table (not a row) can come from every batch: shown once.
         self.report.findings = list(
             {(f.file, f.line, f.code, f.field, f.message): f for f in self.report.findings}.values()

@@ -1,7 +1,8 @@
 """A content-addressed cache of extraction results, so unchanged captures are not re-processed.
 
 An entry is keyed by the SHA-256 of the capture's bytes, its sidecar's and
-annotation files' bytes, its path, the annotation vocabulary and a digest of
+annotation files' bytes, its path, the annotation vocabulary, the project's schema
+files and settings (keys.context_of) and a digest of
 corpuspack's own code, profiles and the versions of the libraries it runs on (the
 rules that process them), so any change to any of these misses the cache. The cache
 is safe to delete and never changes the output: a hit returns exactly what
@@ -25,7 +26,9 @@ store), pack_rows, pack_files and packs (the entry packs), release_files, and fa
 (Cache, the one object a build uses).
 
 Files are data only (Arrow IPC; never pickle: a cache restored in CI must not be
-able to run code), written to a temporary name and renamed into place.
+able to run code), written to a temporary name and renamed into place. Every file
+carries a digest checked when it is used (integrity): a damaged one is a cache miss,
+with a warning naming it (Cache.findings), never output.
 """
 
 from corpuspack.cache.entries import (

@@ -12,18 +12,21 @@ import pyarrow as pa
 from corpuspack.cache import keys as keys_mod
 from corpuspack.cache.file_index import FileIndex
 from corpuspack.cache.fingerprint import FORMAT
+from corpuspack.cache.integrity import damaged, not_written, sweep
 from corpuspack.cache.pack_rows import PackRows
 from corpuspack.cache.packs import Packs
 from corpuspack.cache.release_files import ReleaseFiles
 
 if TYPE_CHECKING:
     from corpuspack.article.standoff import Vocabulary
-    from corpuspack.capture.ingest import Capture
+    from corpuspack.capture.ingest import Capture, Inputs
+    from corpuspack.findings.report import Finding
 
 
 class Cache:
     """The cache folder of one build: its file index, its entry packs (once open()) and its kept
-    release files. hits and misses count the entries fetched and put."""
+    release files. hits and misses count the entries fetched and put. The temporary files of
+    runs that were killed are removed when it is made (integrity.sweep)."""
 
     key_of = staticmethod(keys_mod.key_of)
     key = staticmethod(keys_mod.key)
@@ -32,9 +35,36 @@ class Cache:
         self.folder = folder
         self.hits = 0
         self.misses = 0
+        self.context = b""  # the project's (keys.context_of), given to open()
+        self.unwritten: str | None = None  # why the new pack could not be written, if it could not
         self._files: FileIndex | None = None
         self._packs: Packs | None = None
+        self._told: set[str] = set()  # the damaged files findings() has told of
+        self.swept = sweep(folder / f"v{FORMAT}")
         self.release = ReleaseFiles(folder)
+
+    def entry_key(self, inputs: Inputs, shown: str, vocabulary: Vocabulary) -> bytes:
+        """The key of a capture read (keys.key), in this build's context."""
+        return keys_mod.key(inputs, shown, vocabulary, self.context)
+
+    def findings(self) -> list[Finding]:
+        """A warning for each cache file found damaged (and so not used) since the last call."""
+        index = self.files.path if self.files.damaged else None
+        found = [(index, "file index")] if index is not None else []
+        if self._packs is not None:
+            found += [(path, "keys file") for path in self._packs.damaged]
+            found += [(path, "pack of entries") for path in self._packs.rows.damaged]
+        found += [(path, "kept release file") for path in self.release.damaged]
+        told = []
+        for path, what in found:
+            if str(path) not in self._told:
+                self._told.add(str(path))
+                told.append(damaged(path, what))
+        problem = self.unwritten or self.files.unsaved or self.release.unwritten
+        if problem is not None and "" not in self._told:
+            self._told.add("")  # (told once)
+            told.append(not_written(self.folder, problem))
+        return told
 
     @property
     def entry_schema(self) -> pa.Schema:
@@ -65,12 +95,14 @@ class Cache:
     ) -> list[bytes | None]:
         """The keys of captures stored as files (keys.file_keys), their files read only if the file
         index does not know them."""
-        return keys_mod.file_keys(self.files, captures, vocabulary, max_bytes)
+        return keys_mod.file_keys(self.files, captures, vocabulary, max_bytes, self.context)
 
     # -- the packs --------------------------------------------------------------------------------
 
-    def open(self, record_schema: pa.Schema) -> None:
-        """Use the packs made for this record schema (and these rules)."""
+    def open(self, record_schema: pa.Schema, context: bytes = b"") -> None:
+        """Use the packs made for this record schema (and these rules), for entries of the
+        project's context (keys.context_of)."""
+        self.context = context
         self._packs = Packs(self.folder / f"v{FORMAT}" / "packs", record_schema)
 
     def known(self, keys: list[bytes | None]) -> list[bool]:
@@ -91,15 +123,29 @@ class Cache:
         return table, where, lost
 
     def put(self, entries: pa.Table) -> None:
-        """Add computed entries (rows of entry_schema) to this build's new pack."""
+        """Add computed entries (rows of entry_schema) to this build's new pack; once the pack
+        cannot be written (a full disk), it is dropped and the build goes on without it."""
         assert self._packs is not None, "open() first"
         self.misses += entries.num_rows
-        self._packs.put(entries)
+        if self.unwritten is None:
+            try:
+                self._packs.put(entries)
+            except (OSError, pa.ArrowException) as exc:
+                self._not_written(exc)
+
+    def _not_written(self, exc: Exception) -> None:
+        self.unwritten = str(exc)
+        if self._packs is not None:
+            self._packs.discard()
 
     def close(self) -> None:
-        """Finish the new pack and the file index (after a build that completed)."""
-        if self._packs is not None:
-            self._packs.close()
+        """Finish the new pack and the file index (after a build that completed). What cannot be
+        written (a full disk) is dropped, and told of by findings(): the cache is an economy."""
+        if self._packs is not None and self.unwritten is None:
+            try:
+                self._packs.close()
+            except (OSError, pa.ArrowException) as exc:
+                self._not_written(exc)
         if self._files is not None:
             self._files.save()
 

@@ -14,8 +14,10 @@ import numpy as np
 import pyarrow as pa
 import xxhash
 
-from corpuspack.cache.atomic import write_atomically
+from corpuspack.cache.atomic import Damaged, read_table, write_atomically
 from corpuspack.cache.fingerprint import sha256
+from corpuspack.cache.integrity import Hashing
+from corpuspack.capture.files import open_regular
 
 RACY_NS = 2_000_000_000  # a file modified this close to the build's start is hashed again next time
 SAVE_ROWS = 1 << 16  # file index rows written at a time
@@ -50,7 +52,9 @@ class FileIndex:
     )
     _STAMPS = ("size", "ino", "mtime_ns", "ctime_ns")
 
-    def __init__(self, path: Path):
+    def __init__(self, path: Path | None):
+        """path None: an index of this build's reads only, neither loaded nor saved (a build with no
+        cache hashes raw/ for its manifest from what it read, through observe())."""
         self.path = path
         self.started = time.time_ns()
         self.hashed = 0  # files read and hashed (the others' digests were known)
@@ -65,15 +69,20 @@ class FileIndex:
         self._seen_stamps = array("q")
         self._seen_digests = bytearray()
         self._sorted: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None  # see _seen_sorted
+        self.damaged = False  # whether the index on disk was not what was written: it was not used
+        self.unsaved: str | None = None  # why save() could not write the index, if it could not
         try:
-            self._load()
-        except (OSError, pa.ArrowException):
-            pass  # no index yet, or a damaged one: every file is read and hashed
+            if path is not None:
+                self._load()
+        except FileNotFoundError:
+            pass  # no index yet: every file is read and hashed
+        except (OSError, Damaged):
+            self.damaged = True  # every file is read and hashed
         self._matched = np.zeros(len(self._hashes), dtype=bool)
 
     def _load(self) -> None:
-        with pa.OSFile(str(self.path)) as source:
-            table = pa.ipc.open_file(source).read_all()
+        assert self.path is not None
+        table = read_table(self.path)  # (the index's digest follows its bytes)
         if not table.schema.equals(self.SCHEMA):
             return
         # Views of the table's buffers (about 72 bytes a file), not copies.
@@ -143,7 +152,7 @@ class FileIndex:
             results[i] = (digest, None)
         new = np.flatnonzero(~found).tolist()
         for i in new:
-            with open(paths[i], "rb") as handle:
+            with open_regular(paths[i]) as (handle, _):  # (a FIFO swapped in is not waited on)
                 data = handle.read()
             self.hashed += 1
             results[i] = (sha256(data), data)
@@ -152,6 +161,15 @@ class FileIndex:
             self._seen_stamps.extend(stamps[new].ravel().tolist())
             self._seen_digests += b"".join(results[i][0] for i in new)
         return results
+
+    def observe(self, path: str | Path, status: os.stat_result, data: bytes) -> None:
+        """A file this build read (data, with its status as opened): its digest is that of these
+        bytes for the rest of the build, whatever was seen of it before (digests_by_inode)."""
+        self._seen_hashes.extend(_path_hashes([path]).tolist())
+        self._seen_stamps.extend(
+            [status.st_size, status.st_ino, status.st_mtime_ns, status.st_ctime_ns]
+        )
+        self._seen_digests += sha256(data)
 
     def _seen_sorted(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """The path hashes of the files this build appended, their inodes and the order that sorts the
@@ -178,17 +196,21 @@ class FileIndex:
         numbers = np.asarray(inodes, dtype=np.int64)
         results: list[bytes | None] = [None] * count
         # A path hash seen with another inode (a replaced file, or two paths whose hashes collide)
-        # is not trusted: that file is stat.
-        found, at = self._find(hashes, [numbers], [self._stamps[1]], matched_only=True)
-        for i, digest in zip(np.flatnonzero(found).tolist(), self._known(found, at), strict=True):
-            results[i] = digest
+        # is not trusted: that file is stat. The last digest this build had of a file wins (that of
+        # the bytes it read last), then the index's of a file it matched unread.
+        appended = np.zeros(count, dtype=bool)
         if self._seen_hashes:
             seen, seen_inodes, order = self._seen_sorted()
-            at = order[np.minimum(np.searchsorted(seen[order], hashes), len(seen) - 1)]
-            appended = ~found & (seen[at] == hashes) & (seen_inodes[at] == numbers)
+            last = np.searchsorted(seen[order], hashes, side="right") - 1
+            at = order[np.clip(last, 0, len(seen) - 1)]
+            appended = (last >= 0) & (seen[at] == hashes) & (seen_inodes[at] == numbers)
             for i in np.flatnonzero(appended).tolist():
                 start = int(at[i]) * 32
                 results[i] = bytes(self._seen_digests[start : start + 32])
+        found, at = self._find(hashes, [numbers], [self._stamps[1]], matched_only=True)
+        found &= ~appended
+        for i, digest in zip(np.flatnonzero(found).tolist(), self._known(found, at), strict=True):
+            results[i] = digest
         rest = [i for i, digest in enumerate(results) if digest is None]
         if rest:
             statuses = [os.stat(paths[i], follow_symlinks=False) for i in rest]
@@ -209,6 +231,8 @@ class FileIndex:
         The rows of the index this build matched (sorted already) and the files it appended
         (sorted here) are merged by path hash and written SAVE_ROWS files at a time, so saving the
         index of a million files holds a few sorting arrays, not copies of every column."""
+        if self.path is None:
+            return  # (an index of this build's reads only)
         # (The views of what was seen go with this call: those arrays may grow again after it.)
         seen = self._seen_views()
         order = _latest_settled(seen[0], seen[1], self.started - RACY_NS)
@@ -221,8 +245,9 @@ class FileIndex:
             + np.arange(len(order))
         ] = True
 
-        def write(sink: IO[bytes]) -> None:
+        def write(out: IO[bytes]) -> None:
             taken_matched = taken_seen = 0
+            sink = Hashing(out)
             with pa.ipc.new_file(sink, self.SCHEMA) as writer:
                 for start in range(0, max(len(from_seen), 1), SAVE_ROWS):  # one batch when empty
                     pick = from_seen[start : start + SAVE_ROWS]
@@ -231,8 +256,12 @@ class FileIndex:
                     taken_seen += len(appended)
                     taken_matched += len(kept)
                     writer.write_batch(self._merged(pick, kept, [part[appended] for part in seen]))
+            sink.sealed()
 
-        write_atomically(self.path, write)
+        try:
+            write_atomically(self.path, write)
+        except (OSError, pa.ArrowException) as exc:  # (a full disk: the next build hashes again)
+            self.unsaved = str(exc)
 
     def _seen_views(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """The files this build appended: their path hashes, stamps (a row of 4 each) and digests

@@ -10,7 +10,7 @@ from importlib import metadata, resources
 
 from corpuspack import __version__
 
-FORMAT = 3  # the cache's own layout: part of every path under the cache folder and of the digest
+FORMAT = 4  # the cache's own layout: part of every path under the cache folder and of the digest
 
 
 @memoize

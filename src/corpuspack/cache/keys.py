@@ -1,16 +1,22 @@
 """Cache keys: the SHA-256 of everything that decides what a capture becomes.
 
-A key is a digest of the rules (fingerprint.rules_digest), the annotation vocabulary, the capture's
-path, its bytes, its sidecar's and its annotation files' bytes (with their paths). Keys are 32 bytes
+A key is a digest of the rules (fingerprint.rules_digest), the project's context (context_of: the
+bytes of its schema files, the outlet enum and the vocabulary among them, its settings and its
+extensions' fingerprint: plugins, its own plugin modules and profiles), the
+annotation vocabulary, the capture's path, its bytes, its sidecar's and its annotation files' bytes
+(with their paths). The context is derived from the project's files and settings whole, not from a
+list of what in them matters, so nothing that changes a result is left out. Keys are 32 bytes
 and are kept back to back in one buffer where there are many (a bytes object each is about
 100 MB more at a million).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import os
+import stat as stat_mod
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -26,16 +32,30 @@ if TYPE_CHECKING:
 
 _NO_SIDECAR = b"\0" * 32
 
-# (vocabulary, the key's hash of the rules and it): made once per run, not per capture
-_prefixes: list[Any] = [None, None]
+# (vocabulary, context, the key's hash of the rules and them): made once per run, not per capture
+_prefixes: list[Any] = [None, None, None]
 
 
-def _key_prefix(vocabulary: Vocabulary) -> Any:
-    if _prefixes[0] is not vocabulary:
+def context_of(schema_paths: Sequence[Path], settings: Any, extensions: str) -> bytes:
+    """The digest of what of a project decides its entries besides its captures: every schema file's
+    path and bytes, every setting (a dataclass) and the fingerprint of its extensions (plugins,
+    its own plugin modules and profiles: plugins.Extensions.fingerprint())."""
+    digest = hashlib.sha256(extensions.encode())
+    for path in sorted(schema_paths):
+        digest.update(sha256(str(path.name).encode()) + sha256(path.read_bytes()))
+    digest.update(
+        json.dumps(dataclasses.asdict(settings), sort_keys=True, default=str).encode("utf-8")
+    )
+    return digest.digest()
+
+
+def _key_prefix(vocabulary: Vocabulary, context: bytes) -> Any:
+    if _prefixes[0] is not vocabulary or _prefixes[1] != context:
         digest = hashlib.sha256(rules_digest().encode())
         digest.update(sha256(json.dumps(vocabulary.descriptor, sort_keys=True).encode()))
-        _prefixes[:] = [vocabulary, digest]
-    return _prefixes[1]
+        digest.update(context)
+        _prefixes[:] = [vocabulary, context, digest]
+    return _prefixes[2]
 
 
 def key_of(
@@ -44,10 +64,11 @@ def key_of(
     capture: bytes,
     sidecar: bytes | None,
     annotations: tuple[tuple[str, bytes], ...],
+    context: bytes = b"",
 ) -> bytes:
     """The key from the digests (SHA-256) of the capture, its sidecar (if any) and its annotation
-    files (with their paths)."""
-    digest = _key_prefix(vocabulary).copy()
+    files (with their paths), and the project's context (context_of)."""
+    digest = _key_prefix(vocabulary, context).copy()
     # One update of the parts joined: the same bytes as one update per part, fewer calls.
     digest.update(
         b"".join(
@@ -66,8 +87,8 @@ def key_of(
     return digest.digest()
 
 
-def key(inputs: Inputs, shown: str, vocabulary: Vocabulary) -> bytes:
-    """Digest of the rules, the vocabulary, the capture and every file that belongs to it."""
+def key(inputs: Inputs, shown: str, vocabulary: Vocabulary, context: bytes = b"") -> bytes:
+    """Digest of the rules, the context, the vocabulary, the capture and every file that belongs to it."""
     assert inputs.data is not None  # (a capture that could not be read has no entry)
     return key_of(
         shown,
@@ -75,15 +96,20 @@ def key(inputs: Inputs, shown: str, vocabulary: Vocabulary) -> bytes:
         sha256(inputs.data),
         None if inputs.sidecar is None else sha256(inputs.sidecar),
         tuple((name, sha256(data)) for name, data in inputs.annotations),
+        context,
     )
 
 
 def file_keys(
-    files: FileIndex, captures: Sequence[Capture], vocabulary: Vocabulary, max_bytes: int
+    files: FileIndex,
+    captures: Sequence[Capture],
+    vocabulary: Vocabulary,
+    max_bytes: int,
+    context: bytes = b"",
 ) -> list[bytes | None]:
     """The keys of captures stored as files, from the file index: their files are read only if
-    the index does not know them. None for one whose file is over max_bytes or gone (reading
-    it says so)."""
+    the index does not know them. None for one whose file is over max_bytes, gone or not a
+    regular file (reading it says so)."""
     plans: list[tuple[int, bool] | None] = []
     paths: list[str | Path] = []
     statuses: list[os.stat_result] = []
@@ -97,7 +123,7 @@ def file_keys(
         except OSError:
             plans.append(None)
             continue
-        if any(s.st_size > max_bytes for s in stats):
+        if any(s.st_size > max_bytes or not stat_mod.S_ISREG(s.st_mode) for s in stats):
             plans.append(None)
             continue
         plans.append((len(paths), capture.sidecar is not None))
@@ -116,7 +142,9 @@ def file_keys(
             (shown, d) for (_, shown), d in zip(capture.annotations, rest, strict=True)
         )
         sidecar = digests[first + 1] if with_sidecar else None
-        keys.append(key_of(capture.shown, vocabulary, digests[first], sidecar, annotations))
+        keys.append(
+            key_of(capture.shown, vocabulary, digests[first], sidecar, annotations, context)
+        )
     return keys
 
 

@@ -10,6 +10,7 @@ import numpy as np
 import pyarrow as pa
 
 from corpuspack.cache import location
+from corpuspack.cache.integrity import batch_digest
 
 PACK_BATCH = 1024  # entries per record batch of a pack: what a hit reads
 
@@ -23,17 +24,22 @@ class PackRows:
     location.RowReader the build's store reads cache hits through.
 
     A pack is opened when a build first reads from it and stays open until close(): a compaction
-    at the end of the build may delete the file, and an open file stays readable (POSIX).
+    at the end of the build may delete the file, and an open file stays readable (POSIX). Each batch
+    is checked against its digest (digests[pack][index], from the pack's keys file) every time it is
+    read; the packs found damaged are kept in damaged.
     """
 
-    def __init__(self, paths: list[Path], schema: pa.Schema):
+    def __init__(self, paths: list[Path], schema: pa.Schema, digests: list[list[str]]):
         self.paths = paths
         self.schema = schema
+        self.digests = digests
+        self.damaged: list[Path] = []
         self._readers: dict[int, pa.ipc.RecordBatchFileReader] = {}
         self._sources: list[pa.OSFile] = []
 
     def batch(self, pack: int, index: int) -> pa.RecordBatch | None:
-        """Record batch index of a pack; None if it cannot be read or is not of the schema."""
+        """Record batch index of a pack; None if it cannot be read, is not of the schema or does
+        not match its digest."""
         try:
             reader = self._readers.get(pack)
             if reader is None:
@@ -41,9 +47,21 @@ class PackRows:
                 self._sources.append(source)
                 reader = self._readers[pack] = pa.ipc.open_file(source)
             batch = reader.get_batch(index)
+            intact = batch.schema.equals(self.schema) and (
+                batch_digest(batch) == self.digests[pack][index]
+            )
+        except FileNotFoundError:
+            return None  # deleted by another build's compaction: lost, not damaged
         except (OSError, pa.ArrowException, IndexError):
+            intact = False
+        if not intact:
+            self.note_damaged(self.paths[pack])
             return None
-        return batch if batch.schema.equals(self.schema) else None
+        return batch
+
+    def note_damaged(self, path: Path) -> None:
+        if path not in self.damaged:
+            self.damaged.append(path)
 
     def groups(self, where: np.ndarray) -> Iterator[tuple[np.ndarray, pa.RecordBatch]]:
         """(positions in where, their rows as a record batch) for each pack batch that holds some, in

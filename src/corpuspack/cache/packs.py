@@ -17,9 +17,10 @@ import numpy as np
 import pyarrow as pa
 
 from corpuspack.cache import location
+from corpuspack.cache.atomic import Damaged
 from corpuspack.cache.entries import entry_schema
 from corpuspack.cache.fingerprint import rules_digest
-from corpuspack.cache.pack_files import PackWriter, compact, pack_of
+from corpuspack.cache.pack_files import PackWriter, compact, pack_of, read_keys
 from corpuspack.cache.pack_rows import PACK_BATCH, PackRows
 
 MAX_PACKS = 8  # packs kept before the used entries are compacted into one
@@ -36,14 +37,20 @@ class Packs:
             rules_digest().encode() + schema.serialize().to_pybytes()
         ).hexdigest()[:24]
         self.folder = root / layout
+        self.damaged: list[
+            Path
+        ] = []  # keys files that could not be read or do not match their packs
         self._paths: list[Path] = []
         # Every pack's keys, sorted by their first 8 bytes (as a number, for searchsorted), the whole
         # keys and where each is, in the same order. (numpy's bytes type would drop trailing NULs.)
         self._prefixes = np.empty(0, dtype=np.uint64)
         self._keys = np.empty((0, 32), dtype=np.uint8)
         self._where = np.empty(0, dtype=np.int64)
+        self._digests: list[list[str]] = []  # each pack's batch digests
         self._load()
-        self.rows = PackRows(self._paths, schema)  # the build's store closes it when done
+        self.rows = PackRows(
+            self._paths, schema, self._digests
+        )  # the build's store closes it when done
         self._batches: dict[tuple[int, int], pa.RecordBatch] = {}
         self._new = PackWriter(self.folder, schema)
         self._used = bytearray()  # the keys of the entries this build fetched, 32 bytes each
@@ -53,11 +60,14 @@ class Packs:
         keys, where = [], []
         for keys_path in sorted(self.folder.glob("pack-*.keys.arrow")):
             try:
-                with pa.OSFile(str(keys_path)) as source:
-                    column = pa.ipc.open_file(source).read_all().column("_key").combine_chunks()
-            except (OSError, pa.ArrowException, KeyError):
-                continue  # a damaged pack is left out: its entries are computed again
+                column, digests = read_keys(keys_path)
+            except FileNotFoundError:
+                continue  # deleted meanwhile by another build's compaction
+            except (OSError, Damaged, KeyError, ValueError):
+                self.damaged.append(keys_path)  # left out: its entries are computed again
+                continue
             self._paths.append(pack_of(keys_path))
+            self._digests.append(digests)
             keys.append(
                 np.frombuffer(
                     column.buffers()[1],
@@ -163,9 +173,20 @@ class Packs:
         self._batches = {}  # (the packs stay open for the store's reads: see PackRows)
         if self._new.seal():
             self._new.publish()
+        self._drop_damaged()
         if len(self._paths) + 1 > MAX_PACKS:
             compact(self.folder, self.schema, self._used + self._new.keys)
         self._drop_other_layouts()
+
+    def _drop_damaged(self) -> None:
+        """Delete the packs found damaged (their entries are in the new pack now), each before its
+        keys file, so that the next build does not meet them again."""
+        for path in {*self.rows.damaged, *map(pack_of, self.damaged)}:
+            try:
+                path.unlink(missing_ok=True)
+                _keys_of(path).unlink(missing_ok=True)
+            except OSError:
+                continue  # read next time, found damaged again
 
     def _drop_other_layouts(self) -> None:
         """Packs made by other rules or for another record schema (an upgrade of corpuspack, a changed
@@ -179,6 +200,10 @@ class Packs:
     def discard(self) -> None:
         """Drop the new pack of a build that failed (the store that reads the packs closes them)."""
         self._new.discard()
+
+
+def _keys_of(pack: Path) -> Path:
+    return pack.with_name(pack.name.removesuffix(".arrow") + ".keys.arrow")
 
 
 def _runs(pack: np.ndarray, row: np.ndarray) -> list[tuple[int, int]]:

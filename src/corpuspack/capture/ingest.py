@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -18,12 +18,14 @@ import xxhash
 from corpuspack.capture import bundles
 from corpuspack.capture import sidecar as sidecar_mod
 from corpuspack.capture.decode import decode_capture
+from corpuspack.capture.files import NotRegular, read_regular
 from corpuspack.capture.model import Bundle, Capture, Inputs, Place, RawDocument, Scan
 from corpuspack.capture.names import (
     ANNOTATION_SUFFIXES,
     BUNDLE_SUFFIXES,
     CAPTURE_SUFFIX,
     SIDECAR_SUFFIX,
+    hidden,
 )
 from corpuspack.findings.report import Finding, error, warning
 
@@ -37,8 +39,9 @@ _PORTABLE_PATH = re.compile(
 def _walk(raw_dir: Path) -> Iterator[tuple[str, str]]:
     """Yield (path relative to raw_dir, kind) for every entry, sorted, without following symlinks.
 
-    os.scandir's entries know whether they are links, folders or files without a
-    stat call per file, which matters at a million captures.
+    os.scandir's entries know whether they are links, folders, regular or other files (FIFOs,
+    sockets, devices: "special", never opened) without a stat call per file, which matters at a
+    million captures. Hidden files and folders (names.hidden) are "hidden", never read.
     """
     stack = [""]
     while stack:
@@ -50,10 +53,12 @@ def _walk(raw_dir: Path) -> Iterator[tuple[str, str]]:
             relative = f"{folder}/{entry.name}" if folder else entry.name
             if entry.is_symlink():
                 yield relative, "symlink"
-            elif entry.name.startswith("."):
-                continue
+            elif hidden(entry.name):  # (a hidden folder is not descended into)
+                yield relative, "hidden"
             elif entry.is_dir(follow_symlinks=False):
                 subfolders.append(relative)
+            elif not entry.is_file(follow_symlinks=False):
+                yield relative, "special"
             elif entry.name.endswith(SIDECAR_SUFFIX):
                 yield relative, "sidecar"
             elif entry.name.endswith(ANNOTATION_SUFFIXES):
@@ -69,8 +74,15 @@ def _walk(raw_dir: Path) -> Iterator[tuple[str, str]]:
         stack.extend(reversed(subfolders))
 
 
-def read(capture: Capture, max_bytes: int) -> tuple[Inputs, list[Finding]]:
-    """The bytes of a capture, its sidecar and its annotation files, refusing files over the size limit unread."""
+Seen = Callable[[str | Path, os.stat_result, bytes], None]  # told of each file read: see read()
+
+
+def read(
+    capture: Capture, max_bytes: int, seen: Seen | None = None
+) -> tuple[Inputs, list[Finding]]:
+    """The bytes of a capture, its sidecar and its annotation files, refusing files over the size
+    limit unread. seen, if given, is told of each file read (its path, status as opened, bytes):
+    a build hashes raw/ for its manifest from the bytes it read, not from a later read."""
     findings = []
     sidecar, sidecar_shown = capture.sidecar, capture.sidecar_shown
     files = [
@@ -80,8 +92,12 @@ def read(capture: Capture, max_bytes: int) -> tuple[Inputs, list[Finding]]:
     ]
     contents: dict[str, bytes] = {}
     for path, shown in files:
-        size = os.stat(path).st_size
-        if size > max_bytes:
+        try:
+            data, size, status = read_regular(path, max_bytes)
+        except NotRegular as exc:
+            findings.append(_special(shown, exc.strerror or "not a regular file"))
+            continue
+        if data is None:
             findings.append(
                 error(
                     shown,
@@ -91,8 +107,9 @@ def read(capture: Capture, max_bytes: int) -> tuple[Inputs, list[Finding]]:
                 )
             )
         else:
-            with open(path, "rb") as handle:
-                contents[shown] = handle.read()
+            contents[shown] = data
+            if seen is not None:
+                seen(path, status, data)
     inputs = Inputs(
         data=contents.get(capture.shown),
         sidecar=contents.get(sidecar_shown) if sidecar_shown else None,
@@ -143,7 +160,7 @@ class _Found:
 
     def add(self, relative: str, kind: str) -> None:
         shown = self.prefix + relative
-        if kind in ("symlink", "wrong-case-suffix", "other"):
+        if kind in _STRAYS:
             self.findings.append(_stray(shown, kind))
         elif kind == "sidecar":
             self.sidecars.add(relative[: -len(SIDECAR_SUFFIX)] + CAPTURE_SUFFIX)
@@ -162,8 +179,32 @@ class _Found:
             self.captures.append(relative)
 
 
+_STRAYS = ("symlink", "hidden", "special", "wrong-case-suffix", "other")  # kinds never read
+_UNNAMED = ("hidden", "special")  # kinds whose names are not checked: they are not read as input
+
+
+def _special(shown: str, what: str) -> Finding:
+    return error(
+        shown,
+        "special-file",
+        f"{what}: only regular files are read from raw/, and this one is never opened; replace "
+        "it with a regular file or remove it",
+    )
+
+
 def _stray(shown: str, kind: str) -> Finding:
-    """The finding about a file in raw/ that is not read: a link, or a name of no known kind."""
+    """The finding about a file in raw/ that is not read: a link, a hidden or special file, or a
+    name of no known kind."""
+    if kind == "hidden":
+        return warning(
+            shown,
+            "hidden-file",
+            "a hidden file or folder is not input: it is not read, not released and not part of "
+            "the manifest's hash of raw/; remove it, or rename it without the leading '.' if it "
+            "is a capture",
+        )
+    if kind == "special":
+        return _special(shown, "a FIFO, socket or device")
     if kind == "symlink":
         return error(
             shown,
@@ -273,7 +314,10 @@ def scan(raw_dir: Path, root: Path) -> Scan:
     folds = _CaseFolds()
     seen = 0
     for relative, kind in _walk(raw_dir):
-        seen += 1
+        seen += kind != "hidden"
+        if kind in _UNNAMED:
+            found.add(relative, kind)
+            continue
         problems = _name_problems(relative, found.prefix + relative, folds, found.prefix)
         if problems:
             found.findings.extend(problems)

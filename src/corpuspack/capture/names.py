@@ -10,3 +10,9 @@ SPANS_JSONL_SUFFIX = ".spans.jsonl"  # a person's spans, one JSON object per lin
 BRAT_SUFFIX = ".ann"  # a person's spans in brat standoff
 ANNOTATION_SUFFIXES = (SPANS_JSONL_SUFFIX, BRAT_SUFFIX)
 BUNDLE_SUFFIXES = (".jsonl", ".jsonl.gz", ".jsonl.zst")  # many captures to a file (bundles.py)
+
+
+def hidden(name: str) -> bool:
+    """Whether a file or folder of raw/ is hidden (its name starts with "."): never input, and left
+    out of a release manifest's hash of raw/. The one rule both follow."""
+    return name.startswith(".")

@@ -37,7 +37,7 @@ def build(
     (with what the result's extensions record)."""
     extensions = getattr(result, "extensions", None)
     cache = getattr(result, "cache", None)
-    digests = cache.file_digests if cache is not None else None
+    digests = getattr(result, "file_digests", None)  # raw/ as the build read it (pipeline.Result)
     outcome = write_release(
         descriptor or project.descriptor,
         project.settings,

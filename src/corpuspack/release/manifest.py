@@ -26,6 +26,8 @@ import pyarrow.compute as pc
 from packaging.requirements import Requirement
 
 from corpuspack import __version__
+from corpuspack.capture.files import open_regular
+from corpuspack.capture.names import hidden
 from corpuspack.release.package import sha256_file
 
 NAME = "manifest.json"
@@ -69,7 +71,9 @@ def tree_sha256(folder: Path, digests=None) -> str:
     Written by hand because git's tree ids cover only committed files and need git;
     this hash is the same for the same files whatever tool or repository holds them.
     Symlinks to files are hashed as the text of their target, never followed; links to folders
-    are left out. digests(paths, inodes), if given, gives files' SHA-256 (32 bytes each) in
+    are left out. So are hidden files and folders (capture.names.hidden: the rule by which the
+    build leaves them out of its input) and files that are not regular (FIFOs, sockets,
+    devices: never opened; the build's checks report them). digests(paths, inodes), if given, gives files' SHA-256 (32 bytes each) in
     place of reading them (the build cache: as the build read them, or from its file index).
 
     The hash is that of the lines "<hex digest>  <path>\n" (a symlink's digest prefixed
@@ -158,10 +162,14 @@ def _scan(folder: Path, digests, lines: _Lines) -> bool:
         with os.scandir(directory) as found:
             for entry in found:
                 relative = prefix + entry.name
+                if hidden(entry.name):
+                    continue
                 if entry.is_dir():
                     if not entry.is_symlink():  # a link to a folder is neither followed nor hashed
                         stack.append((entry.path, relative + "/"))
                     continue
+                if not (entry.is_symlink() or entry.is_file(follow_symlinks=False)):
+                    continue  # a FIFO, socket or device: never opened
                 odd_names = odd_names or not relative.isascii() and _has_surrogates(relative)
                 if entry.is_symlink():
                     target = os.readlink(entry.path).encode("utf-8", "surrogateescape")
@@ -191,8 +199,15 @@ def _keep_files(files: list[tuple[str, str, int]], digests, lines: _Lines) -> No
     if digests is not None:
         found = digests([p for p, _, _ in files], [inode for _, _, inode in files])
     else:
-        found = [bytes.fromhex(sha256_file(Path(p))) for p, _, _ in files]
+        found = [_sha256_regular(p) for p, _, _ in files]
     lines.keep(0, found, [r for _, r, _ in files])
+
+
+def _sha256_regular(path: str) -> bytes:
+    """A file's SHA-256, if it is still a regular file (capture.files.NotRegular, an OSError, if a
+    FIFO or device took its place since it was listed: never waited on)."""
+    with open_regular(path) as (handle, _):
+        return hashlib.file_digest(handle, "sha256").digest()
 
 
 def git(root: Path, *args: str) -> str | None:
