@@ -10,7 +10,6 @@ import sys
 import numpy as np
 import pyarrow as pa
 import pytest
-from datasketch import MinHashLSH
 
 from corpuspack.article.record import article_id
 from corpuspack.build import pipeline, splits, store
@@ -149,33 +148,6 @@ def test_records_come_back_exactly(corpus_root):
         )
 
 
-def test_band_pairs_are_the_candidates_of_datasketchs_lsh():
-    rng = np.random.default_rng(7)
-    base = rng.integers(0, 2**32, size=(60, corpus.NUM_PERM), dtype=np.uint32)
-    signatures = np.vstack([base, base[:20]])  # 20 near copies: most of their values kept
-    changed = rng.random(signatures[60:].shape) < 0.4
-    signatures[60:][changed] = rng.integers(0, 2**32, size=changed.sum(), dtype=np.uint32)
-    signatures[70:75, :30] = 5  # and a few sharing only some bands
-    lsh = MinHashLSH(threshold=corpus.LSH_THRESHOLD, num_perm=corpus.NUM_PERM)
-    assert (
-        corpus.BANDS == lsh.hashranges
-    )  # written out in corpus.py, so datasketch is imported on use only
-    hashes = [corpus._minhash(s) for s in signatures]
-    for i, h in enumerate(hashes):
-        lsh.insert(i, h)
-    expected = {tuple(sorted((i, j))) for i, h in enumerate(hashes) for j in lsh.query(h) if i != j}
-    found = set()
-    for start, end in corpus.BANDS:
-        found |= corpus.band_pairs(np.ascontiguousarray(signatures[:, start:end]), None)
-    assert len(expected) > 20 and found == expected
-    focused = np.zeros(len(signatures), dtype=bool)
-    focused[65] = True
-    only = set()
-    for start, end in corpus.BANDS:
-        only |= corpus.band_pairs(np.ascontiguousarray(signatures[:, start:end]), focused)
-    assert only == {p for p in expected if 65 in p} and only
-
-
 def test_the_cards_sizes_do_not_depend_on_how_rows_were_gathered(tmp_path):
     schema = RecordSchema(
         json.loads((REPO / "schema/quotes.schema.json").read_text(encoding="utf-8")),
@@ -297,19 +269,3 @@ def test_shingle_hashes_stand_for_the_shingles_and_the_signature_estimates_their
         a, b = np.array(corpus.signature(text)), np.array(corpus.signature(other))
         estimate = float((a == b).mean())
         assert abs(estimate - jaccard) < 0.15, (kept, estimate, jaccard)
-
-
-def test_band_rows_that_mix_alike_are_paired_only_when_equal(monkeypatch):
-    rng = np.random.default_rng(11)
-    keys = rng.integers(0, 2**32, size=(50, corpus.ROWS_PER_BAND), dtype=np.uint32)
-    keys[40], keys[45] = keys[3], keys[3]
-    keys[30] = keys[7]
-    expected = {(3, 40), (3, 45), (40, 45), (7, 30)}
-    assert corpus.band_pairs(keys, None) == expected
-    monkeypatch.setattr(
-        corpus, "_mix", lambda k: np.zeros(len(k), dtype=np.uint64)
-    )  # every row clashes
-    assert corpus.band_pairs(keys, None) == expected
-    focused = np.zeros(50, dtype=bool)
-    focused[30] = True
-    assert corpus.band_pairs(keys, focused) == {(7, 30)}
