@@ -21,8 +21,8 @@ import synth  # noqa: E402
 FIRST = """
 import time
 start = time.process_time()
-from corpuspack.checks import corpus
-corpus.signature("a first text of a few words to sign")
+from corpuspack.checks import minhash
+minhash.signature("a first text of a few words to sign")
 print(time.process_time() - start)
 """
 
@@ -33,20 +33,20 @@ def main() -> None:
     args = parser.parse_args()
     from datasketch import MinHash
 
-    from corpuspack.checks import corpus
+    from corpuspack.checks import minhash as ours
 
     rng, words = random.Random(1), synth.vocabulary()
     texts = ["\n\n".join(synth.paragraphs(rng, words, 3000)) for _ in range(args.texts)]
 
     def datasketch_signature(text: str) -> list[int]:
         minhash = MinHash(
-            num_perm=corpus.NUM_PERM, seed=1, scheme=corpus.SCHEME, hashfunc=lambda value: value
+            num_perm=ours.NUM_PERM, seed=1, scheme=ours.SCHEME, hashfunc=lambda value: value
         )
-        minhash.update_batch(corpus.shingle_hashes(text).tolist())
+        minhash.update_batch(ours.shingle_hashes(text).tolist())
         return minhash.hashvalues.tolist()
 
     timings = {}
-    for name, sign in (("datasketch", datasketch_signature), ("numpy", corpus.signature)):
+    for name, sign in (("datasketch", datasketch_signature), ("numpy", ours.signature)):
         start = time.process_time()
         signed = [sign(t) for t in texts]
         timings[name] = (time.process_time() - start) / len(texts) * 1000

@@ -9,7 +9,7 @@ import sys
 import pytest
 
 from corpuspack.build import pipeline
-from corpuspack.checks import corpus
+from corpuspack.checks import minhash
 from corpuspack.project import datapackage as project_mod
 from support import REPO
 
@@ -100,8 +100,8 @@ def test_each_near_duplicate_reported_is_measured_exactly(hard):
     near = [f for f in findings if f.code == "near-duplicate"]
     assert near
     for finding in near:
-        containment, jaccard = corpus.similarity(
-            corpus.shingles(texts[finding.file]), corpus.shingles(texts[other(finding)])
+        containment, jaccard = minhash.similarity(
+            minhash.shingles(texts[finding.file]), minhash.shingles(texts[other(finding)])
         )
         assert containment >= 0.8
         assert f"similarity {containment:.2f}" in finding.message

@@ -14,7 +14,7 @@ import pytest
 from corpuspack.article.record import article_id
 from corpuspack.build import pipeline, splits, store
 from corpuspack.build.tables import QUOTE_FIELDS
-from corpuspack.checks import corpus
+from corpuspack.checks import minhash
 from corpuspack.project import datapackage as project_mod
 from corpuspack.project.schema import RecordSchema
 from corpuspack.release import cut, writer
@@ -253,19 +253,21 @@ def test_shingle_hashes_stand_for_the_shingles_and_the_signature_estimates_their
     words = [vocabulary[i] for i in rng.integers(0, len(vocabulary), 3000)]
     text = " ".join(words)
     # One hash per distinct shingle: equal shingles hash equal, different ones apart.
-    assert len(set(corpus.shingle_hashes(text).tolist())) == len(corpus.shingles(text)) > 2000
-    repeated = corpus.shingle_hashes("a b c d e a b c d e")  # "a b c d e" twice, then 4 others once
+    assert len(set(minhash.shingle_hashes(text).tolist())) == len(minhash.shingles(text)) > 2000
+    repeated = minhash.shingle_hashes(
+        "a b c d e a b c d e"
+    )  # "a b c d e" twice, then 4 others once
     assert (
-        len(repeated) == 6 and repeated[0] == repeated[5] == corpus.shingle_hashes("a b c d e")[0]
+        len(repeated) == 6 and repeated[0] == repeated[5] == minhash.shingle_hashes("a b c d e")[0]
     )
-    assert len(set(repeated.tolist())) == len(corpus.shingles("a b c d e a b c d e")) == 5
+    assert len(set(repeated.tolist())) == len(minhash.shingles("a b c d e a b c d e")) == 5
     assert (
-        corpus.shingle_hashes("a b c d e").tolist() != corpus.shingle_hashes("b a c d e").tolist()
+        minhash.shingle_hashes("a b c d e").tolist() != minhash.shingle_hashes("b a c d e").tolist()
     )
-    assert len(corpus.shingle_hashes("two words")) == 1 and len(corpus.shingle_hashes("")) == 0
+    assert len(minhash.shingle_hashes("two words")) == 1 and len(minhash.shingle_hashes("")) == 0
     for kept in (0.9, 0.6, 0.3):
         other = " ".join(words[: int(len(words) * kept)] + [f"x{i}" for i in range(300)])
-        _, jaccard = corpus.similarity(corpus.shingles(text), corpus.shingles(other))
-        a, b = np.array(corpus.signature(text)), np.array(corpus.signature(other))
+        _, jaccard = minhash.similarity(minhash.shingles(text), minhash.shingles(other))
+        a, b = np.array(minhash.signature(text)), np.array(minhash.signature(other))
         estimate = float((a == b).mean())
         assert abs(estimate - jaccard) < 0.15, (kept, estimate, jaccard)

@@ -210,7 +210,7 @@ def leaders(
 
 
 def similarity(a: np.ndarray, b: np.ndarray) -> tuple[float, float]:
-    """(containment, jaccard) of two sets of shingles as sorted unique values (corpus.shingle_set);
+    """(containment, jaccard) of two sets of shingles as sorted unique values (minhash.shingle_set);
     containment is the share of the smaller."""
     if not len(a) or not len(b):
         return 0.0, 0.0
