@@ -10,12 +10,11 @@ import sys
 import numpy as np
 import pyarrow as pa
 import pytest
-from datasketch import MinHashLSH
 
 from corpuspack.article.record import article_id
 from corpuspack.build import pipeline, splits, store
 from corpuspack.build.tables import QUOTE_FIELDS
-from corpuspack.checks import corpus
+from corpuspack.checks import minhash
 from corpuspack.project import datapackage as project_mod
 from corpuspack.project.schema import RecordSchema
 from corpuspack.release import cut, writer
@@ -149,33 +148,6 @@ def test_records_come_back_exactly(corpus_root):
         )
 
 
-def test_band_pairs_are_the_candidates_of_datasketchs_lsh():
-    rng = np.random.default_rng(7)
-    base = rng.integers(0, 2**32, size=(60, corpus.NUM_PERM), dtype=np.uint32)
-    signatures = np.vstack([base, base[:20]])  # 20 near copies: most of their values kept
-    changed = rng.random(signatures[60:].shape) < 0.4
-    signatures[60:][changed] = rng.integers(0, 2**32, size=changed.sum(), dtype=np.uint32)
-    signatures[70:75, :30] = 5  # and a few sharing only some bands
-    lsh = MinHashLSH(threshold=corpus.LSH_THRESHOLD, num_perm=corpus.NUM_PERM)
-    assert (
-        corpus.BANDS == lsh.hashranges
-    )  # written out in corpus.py, so datasketch is imported on use only
-    hashes = [corpus._minhash(s) for s in signatures]
-    for i, h in enumerate(hashes):
-        lsh.insert(i, h)
-    expected = {tuple(sorted((i, j))) for i, h in enumerate(hashes) for j in lsh.query(h) if i != j}
-    found = set()
-    for start, end in corpus.BANDS:
-        found |= corpus.band_pairs(np.ascontiguousarray(signatures[:, start:end]), None)
-    assert len(expected) > 20 and found == expected
-    focused = np.zeros(len(signatures), dtype=bool)
-    focused[65] = True
-    only = set()
-    for start, end in corpus.BANDS:
-        only |= corpus.band_pairs(np.ascontiguousarray(signatures[:, start:end]), focused)
-    assert only == {p for p in expected if 65 in p} and only
-
-
 def test_the_cards_sizes_do_not_depend_on_how_rows_were_gathered(tmp_path):
     schema = RecordSchema(
         json.loads((REPO / "schema/quotes.schema.json").read_text(encoding="utf-8")),
@@ -281,35 +253,21 @@ def test_shingle_hashes_stand_for_the_shingles_and_the_signature_estimates_their
     words = [vocabulary[i] for i in rng.integers(0, len(vocabulary), 3000)]
     text = " ".join(words)
     # One hash per distinct shingle: equal shingles hash equal, different ones apart.
-    assert len(set(corpus.shingle_hashes(text).tolist())) == len(corpus.shingles(text)) > 2000
-    repeated = corpus.shingle_hashes("a b c d e a b c d e")  # "a b c d e" twice, then 4 others once
+    assert len(set(minhash.shingle_hashes(text).tolist())) == len(minhash.shingles(text)) > 2000
+    repeated = minhash.shingle_hashes(
+        "a b c d e a b c d e"
+    )  # "a b c d e" twice, then 4 others once
     assert (
-        len(repeated) == 6 and repeated[0] == repeated[5] == corpus.shingle_hashes("a b c d e")[0]
+        len(repeated) == 6 and repeated[0] == repeated[5] == minhash.shingle_hashes("a b c d e")[0]
     )
-    assert len(set(repeated.tolist())) == len(corpus.shingles("a b c d e a b c d e")) == 5
+    assert len(set(repeated.tolist())) == len(minhash.shingles("a b c d e a b c d e")) == 5
     assert (
-        corpus.shingle_hashes("a b c d e").tolist() != corpus.shingle_hashes("b a c d e").tolist()
+        minhash.shingle_hashes("a b c d e").tolist() != minhash.shingle_hashes("b a c d e").tolist()
     )
-    assert len(corpus.shingle_hashes("two words")) == 1 and len(corpus.shingle_hashes("")) == 0
+    assert len(minhash.shingle_hashes("two words")) == 1 and len(minhash.shingle_hashes("")) == 0
     for kept in (0.9, 0.6, 0.3):
         other = " ".join(words[: int(len(words) * kept)] + [f"x{i}" for i in range(300)])
-        _, jaccard = corpus.similarity(corpus.shingles(text), corpus.shingles(other))
-        a, b = np.array(corpus.signature(text)), np.array(corpus.signature(other))
+        _, jaccard = minhash.similarity(minhash.shingles(text), minhash.shingles(other))
+        a, b = np.array(minhash.signature(text)), np.array(minhash.signature(other))
         estimate = float((a == b).mean())
         assert abs(estimate - jaccard) < 0.15, (kept, estimate, jaccard)
-
-
-def test_band_rows_that_mix_alike_are_paired_only_when_equal(monkeypatch):
-    rng = np.random.default_rng(11)
-    keys = rng.integers(0, 2**32, size=(50, corpus.ROWS_PER_BAND), dtype=np.uint32)
-    keys[40], keys[45] = keys[3], keys[3]
-    keys[30] = keys[7]
-    expected = {(3, 40), (3, 45), (40, 45), (7, 30)}
-    assert corpus.band_pairs(keys, None) == expected
-    monkeypatch.setattr(
-        corpus, "_mix", lambda k: np.zeros(len(k), dtype=np.uint64)
-    )  # every row clashes
-    assert corpus.band_pairs(keys, None) == expected
-    focused = np.zeros(50, dtype=bool)
-    focused[30] = True
-    assert corpus.band_pairs(keys, focused) == {(7, 30)}

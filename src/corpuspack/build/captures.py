@@ -17,7 +17,7 @@ from corpuspack.article.standoff import merge
 from corpuspack.build.extensions import BUILTIN
 from corpuspack.cache import Cache, Entry
 from corpuspack.capture import ingest
-from corpuspack.checks import corpus
+from corpuspack.checks import minhash
 from corpuspack.findings.report import Finding
 from corpuspack.hooks import Annotator
 from corpuspack.project.vocabulary import Vocabulary
@@ -48,7 +48,7 @@ def process(
     return Entry(
         article=article,
         findings=findings + more,
-        signature=corpus.signature(article.text) if article else None,
+        signature=minhash.signature(article.text) if article else None,
     )
 
 

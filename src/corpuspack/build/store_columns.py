@@ -13,14 +13,14 @@ import pyarrow as pa
 from corpuspack.article.record import Article
 from corpuspack.build import splits
 from corpuspack.cache.entries import EXTRAS, provenance_json
-from corpuspack.checks import corpus
+from corpuspack.checks import corpus, minhash
 
 
 def band_name(band: int) -> str:
     return f"_band{band:02d}"
 
 
-_BAND_WIDTH = corpus.ROWS_PER_BAND * 4
+_BAND_WIDTH = minhash.ROWS_PER_BAND * 4
 
 COLUMNS = pa.schema(
     [
@@ -35,7 +35,7 @@ COLUMNS = pa.schema(
         pa.field("_split", pa.string()),
         pa.field("_pos", pa.float64()),
         pa.field("_where", pa.int64()),
-        *(pa.field(band_name(b), pa.binary(_BAND_WIDTH)) for b in range(len(corpus.BANDS))),
+        *(pa.field(band_name(b), pa.binary(_BAND_WIDTH)) for b in range(len(minhash.BANDS))),
     ]
 )
 
@@ -55,7 +55,7 @@ def bucket_schema(record_schema: pa.Schema) -> pa.Schema:
 def extras(articles: Sequence[Article], signatures: Sequence[Sequence[int]]) -> dict[str, pa.Array]:
     """The cache's EXTRAS of records (cache.entries). The cache keeps the same, so a hit needs no
     Article."""
-    matrix = np.asarray(signatures, dtype=np.uint32).reshape(len(articles), corpus.NUM_PERM)
+    matrix = np.asarray(signatures, dtype=np.uint32).reshape(len(articles), minhash.NUM_PERM)
     values = {
         "_provenance": [provenance_json(a) for a in articles],
         "_url_key": [corpus.canonical_url(a.url) if a.url else None for a in articles],
@@ -86,8 +86,8 @@ def checked(
     matrix = np.frombuffer(
         signature.buffers()[1],
         dtype="<u4",
-        count=count * corpus.NUM_PERM,
-        offset=signature.offset * corpus.NUM_PERM * 4,
+        count=count * minhash.NUM_PERM,
+        offset=signature.offset * minhash.NUM_PERM * 4,
     ).reshape(count, -1)
     columns = {
         "id": table.column("id").combine_chunks(),
@@ -101,7 +101,7 @@ def checked(
         "_split": split,
         "_pos": extra["_shard_pos"],
     }
-    for band, (start, end) in enumerate(corpus.BANDS):
+    for band, (start, end) in enumerate(minhash.BANDS):
         data = np.ascontiguousarray(matrix[:, start:end]).astype("<u4").tobytes()
         columns[band_name(band)] = pa.FixedSizeBinaryArray.from_buffers(
             pa.binary(_BAND_WIDTH), count, [None, pa.py_buffer(data)]

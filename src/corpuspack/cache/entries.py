@@ -15,10 +15,10 @@ from typing import Any
 import pyarrow as pa
 
 from corpuspack.article.record import RECORD_FIELDS, Article
-from corpuspack.checks import corpus
+from corpuspack.checks import minhash
 from corpuspack.findings.report import Finding
 
-SIGNATURE = pa.binary(corpus.NUM_PERM * 4)  # a MinHash signature: NUM_PERM little-endian uint32
+SIGNATURE = pa.binary(minhash.NUM_PERM * 4)  # a MinHash signature: NUM_PERM little-endian uint32
 
 # The one list of them: the packs' layout and the store's extras() follow it.
 EXTRAS = pa.schema(

@@ -1,99 +1,24 @@
 """Corpus-level checks: what no single article shows (duplicates, reprints, missing metadata).
 
-Near-duplicates are found with MinHash LSH (datasketch) over word 5-gram shingles
-and every candidate pair is then confirmed with the exact similarity of the two
-shingle sets, so a reported pair and its similarity never depend on hash noise.
+Near-duplicates are found with MinHash over word 5-gram shingles, in time linear in the corpus
+(checks/near_duplicates.py), and every pair reported is measured with the exact similarity of
+the two shingle sets, so a reported pair and its similarity never depend on hash noise.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import re
 from collections.abc import Sequence
-from functools import cache
 from urllib.parse import urlsplit, urlunsplit
 
 import numpy as np
 import pyarrow.compute as pc
-import xxhash
 
 from corpuspack.article.record import RECORD_FIELDS, Article
-from corpuspack.findings.report import Finding, Severity, error
-
-SHINGLE_WORDS = 5
-NUM_PERM = 128
-SCHEME = "affine32"  # datasketch's hashing scheme, pinned so cached signatures stay comparable
-# A shingle's 32-bit hash is made from its words' xxHashes in numpy (see shingle_hashes), so
-# datasketch is given ready hash values: its hash function is the identity.
-_WORD_HASH = xxhash.xxh32_intdigest
-# One odd 64-bit multiplier per position in a shingle: "a b c d e" and "b a c d e" hash apart.
-_POSITION = np.array(
-    [
-        0x9E3779B97F4A7C15,
-        0xC2B2AE3D27D4EB4F,
-        0x165667B19E3779F9,
-        0xD6E8FEB86659FD93,
-        0xFF51AFD7ED558CCD,
-    ],
-    dtype=np.uint64,
-)[:SHINGLE_WORDS]
-
-
-def _identity(value: int) -> int:
-    return value
-
-
-# The permutations depend only on the seed: made once, not per signature.
-# datasketch is imported on first use: it imports scipy (over a second), which a rebuild whose
-# captures all come from the cache never needs.
-
-
-@cache
-def _permutations():
-    from datasketch import MinHash
-
-    return MinHash(num_perm=NUM_PERM, seed=1, scheme=SCHEME, hashfunc=_identity).permutations
-
-
-def _minhash(hashvalues=None):
-    from datasketch import MinHash
-
-    return MinHash(
-        num_perm=NUM_PERM,
-        seed=1,
-        scheme=SCHEME,
-        hashfunc=_identity,
-        permutations=_permutations(),
-        hashvalues=hashvalues,
-    )
-
-
-# Candidates only; the exact containment decides. A trimmed copy half as long as
-# its original has a Jaccard similarity of 0.5, well above this.
-LSH_THRESHOLD = 0.3
-# The bands MinHashLSH uses at that threshold (37 bands of 3 values): a pair is a candidate when
-# any band of its two signatures is equal.
-# Written out rather than asked of MinHashLSH(threshold=LSH_THRESHOLD, num_perm=NUM_PERM).hashranges
-# (see above for why); tests/test_store.py checks they are the same.
-BANDS: list[tuple[int, int]] = [(band * 3, band * 3 + 3) for band in range(37)]
-ROWS_PER_BAND = BANDS[0][1] - BANDS[0][0]
-_WORD = re.compile(r"\w+")
-
-
-def shingles(text: str) -> set[str]:
-    words = _WORD.findall(text.casefold())
-    if len(words) < SHINGLE_WORDS:
-        return {" ".join(words)} if words else set()
-    return {" ".join(words[i : i + SHINGLE_WORDS]) for i in range(len(words) - SHINGLE_WORDS + 1)}
-
-
-def similarity(a: set[str], b: set[str]) -> tuple[float, float]:
-    """(containment, jaccard): containment is the share of the shorter text found in the longer."""
-    if not a or not b:
-        return 0.0, 0.0
-    common = len(a & b)
-    return common / min(len(a), len(b)), common / len(a | b)
+from corpuspack.checks import near_duplicates
+from corpuspack.checks.minhash import BANDS, ROWS_PER_BAND, shingle_set
+from corpuspack.findings.report import Finding, Severity, error, warning
 
 
 def canonical_url(url: str) -> str:
@@ -102,50 +27,41 @@ def canonical_url(url: str) -> str:
     return urlunsplit((parts.scheme.lower(), parts.netloc.lower(), path, parts.query, ""))
 
 
-def shingle_hashes(text: str) -> np.ndarray:
-    """A 32-bit hash of each of the text's word shingles (those of shingles(text)), repeats kept.
-
-    Each word is hashed once (xxHash) and a shingle's hash is combined from its words' in numpy,
-    rather than joining and hashing every shingle string in Python: about 5 times faster. Equal
-    shingles hash equal; a clash of two different shingles (1 in 2^32 a pair) only blurs the
-    MinHash estimate, which near-duplicate candidates tolerate (each pair is confirmed exactly).
-    """
-    words = _WORD.findall(text.casefold())
-    if len(words) < SHINGLE_WORDS:
-        return np.array([_WORD_HASH(" ".join(words).encode())] if words else [], dtype=np.uint32)
-    hashed = np.fromiter(map(_WORD_HASH, map(str.encode, words)), dtype=np.uint64, count=len(words))
-    count = len(words) - SHINGLE_WORDS + 1
-    combined = np.zeros(count, dtype=np.uint64)
-    for position, multiplier in enumerate(_POSITION):  # wraps modulo 2^64, as intended
-        combined += hashed[position : position + count] * multiplier
-    return ((combined >> np.uint64(32)) ^ combined).astype(np.uint32)
-
-
-def signature(text: str) -> list[int]:
-    """MinHash signature of a text's shingles (deterministic: fixed seed and permutations)."""
-    minhash = _minhash()
-    # A repeated shingle changes no minimum: the hashes need not be made a set first.
-    minhash.update_batch(shingle_hashes(text).tolist())
-    return minhash.hashvalues.tolist()
-
-
 def _pairs(groups: dict[str, list[Article]], focus: set[str] | None):
-    """(first, second) for every pair in a group, second being the one to report on:
-    the contribution (in focus) if only one is, else the later path."""
+    """(kept, other) for every other member of a group: kept is the group's first by path (with
+    focus, its first not in focus, if any), the one to keep; every other one is reported against
+    it (with focus, only those in focus). One finding a copy, not one a pair: linear in a group."""
     for members in groups.values():
-        members = sorted(members, key=lambda a: a.raw_path)
-        for i, first in enumerate(members):
-            for second in members[i + 1 :]:
-                yield from _order(first, second, focus)
+        members = sorted(
+            members, key=lambda a: (focus is not None and a.raw_path in focus, a.raw_path)
+        )
+        kept = members[0]
+        for other in members[1:]:
+            if focus is None or other.raw_path in focus:
+                yield kept, other
 
 
-def _order(a: Article, b: Article, focus: set[str] | None):
-    if focus is None:
-        yield (a, b)
-    elif b.raw_path in focus:
-        yield (a, b)
-    elif a.raw_path in focus:
-        yield (b, a)
+def _duplicate(
+    code: str,
+    other: str,
+    message: str,
+    *,
+    file: str,
+    line: int | None = None,
+    field: str,
+    severity: Severity = "error",
+) -> Finding:
+    """Every duplicate finding (ids, urls, texts, near-duplicates) is made here: file is the copy
+    reported, other the one it copies (in related, and named in the message)."""
+    return Finding(
+        file=file,
+        line=line,
+        code=code,
+        message=message,
+        severity=severity,
+        field=field,
+        related=(other,),
+    )
 
 
 def duplicate_ids(articles: Sequence[Article], focus: set[str] | None = None) -> list[Finding]:
@@ -157,14 +73,14 @@ def duplicate_ids(articles: Sequence[Article], focus: set[str] | None = None) ->
     for first, second in _pairs({k: v for k, v in groups.items() if len(v) > 1}, focus):
         file, line = second.source_of("id")
         findings.append(
-            error(
-                file,
+            _duplicate(
                 "duplicate-id",
+                first.raw_path,
                 f"id {second.id} is already used by {first.raw_path}; ids "
                 "must be unique: pin a different id in the sidecar or move the capture",
+                file=file,
                 line=line,
                 field="id",
-                related=(first.raw_path,),
             )
         )
     return findings
@@ -179,14 +95,14 @@ def duplicate_urls(articles: Sequence[Article], focus: set[str] | None = None) -
     for first, second in _pairs({k: v for k, v in groups.items() if len(v) > 1}, focus):
         file, line = second.source_of("url")
         findings.append(
-            error(
-                file,
+            _duplicate(
                 "duplicate-url",
+                first.raw_path,
                 f"{second.url} is also the url of {first.raw_path}; the same "
                 "page is in the corpus twice: keep one capture",
+                file=file,
                 line=line,
                 field="url",
-                related=(first.raw_path,),
             )
         )
     return findings
@@ -197,90 +113,46 @@ def duplicate_texts(articles: Sequence[Article], focus: set[str] | None = None) 
     for article in articles:
         groups.setdefault(hashlib.sha256(article.text.encode()).hexdigest(), []).append(article)
     return [
-        error(
-            second.raw_path,
+        _duplicate(
             "duplicate-text",
+            first.raw_path,
             f"the text is identical to {first.raw_path}; keep one capture",
+            file=second.raw_path,
             field="text",
-            related=(first.raw_path,),
         )
         for first, second in _pairs({k: v for k, v in groups.items() if len(v) > 1}, focus)
     ]
 
 
-def near_duplicates(
-    by_path: dict[str, Article],
-    candidates: set[tuple[str, str]],
-    *,
-    threshold: float,
+def near_duplicate(
+    file: str,
+    other: str,
+    containment: float,
+    jaccard: float,
     severity: Severity = "warning",  # the catalogue's; a corpus sets its own under "severities"
-    focus: set[str] | None = None,
-) -> list[Finding]:
-    """Candidate pairs (raw paths) whose exact shingle containment is at least threshold."""
-    findings = []
-    for left, right in sorted(candidates):
-        for first, second in _order(by_path[left], by_path[right], focus):
-            if first.text == second.text:
-                continue  # reported as duplicate-text
-            containment, jaccard = similarity(shingles(first.text), shingles(second.text))
-            if containment >= threshold:
-                findings.append(
-                    Finding(
-                        file=second.raw_path,
-                        line=None,
-                        code="near-duplicate",
-                        severity=severity,
-                        field="text",
-                        related=(first.raw_path,),
-                        message=(
-                            f"near-duplicate of {first.raw_path}: similarity {containment:.2f} (share of the "
-                            f"shorter text's 5-word shingles found in the other; Jaccard {jaccard:.2f}); a reprint "
-                            'or a trimmed copy: keep one, or raise "near_duplicate_threshold" if both belong'
-                        ),
-                    )
-                )
-    return findings
+) -> Finding:
+    return _duplicate(
+        "near-duplicate",
+        other,
+        f"near-duplicate of {other}: similarity {containment:.2f} (share of the "
+        f"shorter text's 5-word shingles found in the other; Jaccard {jaccard:.2f}); a reprint "
+        'or a trimmed copy: keep one, or raise "near_duplicate_threshold" if both belong',
+        file=file,
+        field="text",
+        severity=severity,
+    )
 
 
-def _mix(keys: np.ndarray) -> np.ndarray:
-    """One uint64 per row of uint32 band values: equal rows mix alike (different ones rarely do)."""
-    wide = keys.astype(np.uint64)
-    mixed = (wide[:, 0] << np.uint64(32)) | wide[:, 1]
-    for column in range(2, keys.shape[1]):  # wraps modulo 2^64, as intended
-        mixed = (mixed * np.uint64(0x9E3779B97F4A7C15)) ^ wide[:, column]
-    return mixed
-
-
-def band_pairs(keys: np.ndarray, focused: np.ndarray | None) -> set[tuple[int, int]]:
-    """Pairs of rows (positions) whose band keys are equal; with focused, only pairs with a focused row.
-
-    keys: one row of ROWS_PER_BAND uint32 per record. Equal keys sit together once sorted, so
-    memory is that of the keys, not of a hash table of them. The rows are sorted by one 64-bit
-    mix of their values (one argsort, about 5 times faster than lexsort on the columns); rows
-    that mix alike are then grouped by their exact values, so a clash of mixes pairs nothing."""
-    if len(keys) < 2:
-        return set()
-    mixed = _mix(keys)
-    order = np.argsort(mixed, kind="stable")
-    ordered = mixed[order]
-    same = ordered[1:] == ordered[:-1]
-    pairs: set[tuple[int, int]] = set()
-    starts = np.flatnonzero(same & ~np.r_[False, same[:-1]])
-    for start in starts:
-        end = start + 1
-        while end < len(same) and same[end]:
-            end += 1
-        groups: dict[tuple[int, ...], list[int]] = {}
-        for m in sorted(int(m) for m in order[start : end + 1]):
-            groups.setdefault(tuple(keys[m].tolist()), []).append(m)
-        for members in groups.values():
-            if focused is not None and not focused[members].any():
-                continue
-            for i, a in enumerate(members):
-                for b in members[i + 1 :]:
-                    if focused is None or focused[a] or focused[b]:
-                        pairs.add((a, b))
-    return pairs
+def shared_text(file: str, bucket_size: int) -> Finding:
+    return warning(
+        file,
+        "near-duplicate-boilerplate",
+        f"{bucket_size} articles, this one among them, share so much text without being copies "
+        f"of one another (boilerplate or a template) that near-duplicates of this one were looked "
+        f"for among the first {near_duplicates.CAP} of them only: remove the shared text with a "
+        "furniture rule in the outlet's profile if it is page furniture",
+        field="text",
+    )
 
 
 def missing_metadata(articles: Sequence[Article], required: Sequence[str]) -> list[Finding]:
@@ -336,8 +208,7 @@ def check(store, settings, *, focus: set[str] | None = None) -> list[Finding]:
 
     Repeats of ids, canonical urls and text digests are found on the store's columns
     (pyarrow's value_counts), and only the records in a repeated group are rebuilt.
-    Near-duplicate candidates are the pairs MinHash LSH would put in a common bucket (equal
-    band keys, sorted band by band on the columns); each is then confirmed exactly.
+    Near-duplicates: see near_duplicate_check.
     """
     findings: list[Finding] = []
     if store.count == 0:
@@ -351,8 +222,11 @@ def check(store, settings, *, focus: set[str] | None = None) -> list[Finding]:
         repeated = counts.field("values").filter(pc.greater(counts.field("counts"), 1))
         if len(repeated):
             findings += repeats(store.where(column, repeated), focus)
-    focused = None if focus is None else store.column("_focus").to_numpy(zero_copy_only=False)
-    pairs: set[tuple[int, int]] = set()
+    return findings + near_duplicate_check(store, settings, focus)
+
+
+def _band_keys(store, order: np.ndarray):
+    """Each band's keys (rows of ROWS_PER_BAND uint32) in the given order of records."""
     for band in range(len(BANDS)):
         column = store.column(f"_band{band:02d}").combine_chunks()
         keys = np.frombuffer(
@@ -361,18 +235,49 @@ def check(store, settings, *, focus: set[str] | None = None) -> list[Finding]:
             count=len(column) * ROWS_PER_BAND,
             offset=column.offset * ROWS_PER_BAND * 4,
         ).reshape(-1, ROWS_PER_BAND)
-        pairs |= band_pairs(keys, focused)
-    if pairs:
-        records = store.take([p for pair in pairs for p in pair])
-        by_path = {a.raw_path: a for a in records.values()}
-        candidates = {tuple(sorted((records[a].raw_path, records[b].raw_path))) for a, b in pairs}
-        findings += near_duplicates(
-            by_path,
-            candidates,
-            threshold=settings.near_duplicate_threshold,
-            focus=focus,
-        )
-    return findings
+        yield keys[order]
+
+
+def near_duplicate_check(store, settings, focus: set[str] | None) -> list[Finding]:
+    """near_duplicates' three steps over the store's columns. Records are compared in path order
+    (with focus, those not in focus first, so a contribution is reported against the corpus it
+    joins); only the records of pairs worth measuring are rebuilt."""
+    import pyarrow as pa
+
+    flags = store.column("_focus").to_numpy(zero_copy_only=False)
+    paths = store.column("raw_path")
+    order = pc.sort_indices(
+        pa.table(
+            {"focus": flags if focus is not None else np.zeros(len(flags), bool), "path": paths}
+        ),
+        sort_keys=[("focus", "ascending"), ("path", "ascending")],
+    ).to_numpy()
+    focused = None if focus is None else flags[order]
+    threshold = settings.near_duplicate_threshold
+    found = near_duplicates.leaders(_band_keys(store, order), threshold, focused)
+    crowded = [order[row] for row, _ in found.crowded() if focused is None or focused[row]]
+    sizes = [size for row, size in found.crowded() if focused is None or focused[row]]
+    pairs = found.pairs
+    del found  # the signatures: the exact measure needs other memory
+    if focused is not None:
+        pairs = pairs[focused[pairs[:, 0]]]
+    pairs = order[pairs]  # positions in the store
+    digests = store.column("_text_sha")
+    differ = pc.not_equal(digests.take(pairs[:, 0]), digests.take(pairs[:, 1]))
+    pairs = pairs[differ.to_numpy(zero_copy_only=False)]  # equal texts are duplicate-text's
+    measures = near_duplicates.measured(
+        [(int(a), int(b)) for a, b in pairs],
+        store.take,
+        store.column("_where").to_numpy(),
+        shingle_set,
+    )
+    reported = sorted((pair, m) for pair, m in measures.items() if m[0] >= threshold)
+    named = [int(p) for pair, _ in reported for p in pair] + [int(p) for p in crowded]
+    names = dict(zip(named, paths.take(pa.array(named, pa.int64())).to_pylist(), strict=True))
+    return [
+        *(near_duplicate(names[a], names[b], *m) for (a, b), m in reported),
+        *(shared_text(names[int(p)], size) for p, size in zip(crowded, sizes, strict=True)),
+    ]
 
 
 def record_checks(articles: Sequence[Article], settings, today: dt.date | None) -> list[Finding]:
