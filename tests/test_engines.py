@@ -187,13 +187,38 @@ def test_the_in_process_engine_computes_when_the_result_is_asked_for_in_order():
 
 
 def test_engines_are_started_by_the_names_the_cli_offers():
-    assert engines.ENGINES == ("local", "dask")
+    assert sorted(engines.FACTORIES) == ["dask", "local"]
     local = engines.start("local", _doubled, jobs=2, total=None)
     assert isinstance(local, engines.Local)
     with local:
         assert local.run(list(range(40))) == _doubled(range(40))  # sent to two workers, in order
     assert isinstance(engines.start("dask", _doubled, jobs=1, total=None), engines.Dask)
     with pytest.raises(
-        engines.EngineError, match="unknown engine 'spark'; engines are: local, dask"
+        engines.EngineError, match="unknown engine 'spark'; engines are: dask, local"
     ):
         engines.start("spark", _doubled, jobs=1, total=None)
+
+
+def test_a_plugin_s_engine_is_chosen_by_its_name_and_changes_no_finding(project):
+    from corpuspack import api, hooks, plugins
+
+    started = []
+
+    def here(task, *, jobs, total, scheduler=None):
+        started.append(jobs)
+        return engines.InProcess(task)
+
+    class Engine:
+        @hooks.hookimpl
+        def corpuspack_engines(self):
+            return {"in-process": here}
+
+    loaded = plugins.load([Engine()], entry_points=False, project=api.load_project(project))
+    corpus = api.load_project(project)
+    with api.check(corpus, scale=api.Scale(engine="in-process", jobs=3), extensions=loaded) as ours:
+        found = ours.report.flatten()
+    with api.check(corpus, scale=api.Scale(jobs=1)) as local:
+        assert found == local.report.flatten()
+    assert started == [3]
+    with pytest.raises(api.UsageError, match="'spark': no such engine.*in-process, local"):
+        api.check(corpus, scale=api.Scale(engine="spark"), extensions=loaded)

@@ -6,6 +6,7 @@ import pytest
 
 from corpuspack import hooks, plugins
 from corpuspack.article.record import Annotation
+from corpuspack.build import engines
 
 
 class Shouting:
@@ -17,6 +18,11 @@ class Shouting:
         ]
 
 
+def mine(task, *, jobs, total, scheduler=None):
+    """An engine factory: every batch in this process."""
+    return engines.InProcess(task)
+
+
 class APlugin:
     @hooks.hookimpl
     def corpuspack_annotators(self):
@@ -24,7 +30,7 @@ class APlugin:
 
     @hooks.hookimpl
     def corpuspack_engines(self):
-        return {"local": "mine"}
+        return {"local": mine}
 
 
 def test_the_built_ins_register_through_the_hooks():
@@ -42,7 +48,7 @@ def test_the_built_ins_register_through_the_hooks():
 def test_a_plugin_adds_after_the_built_ins_and_wins_a_name():
     extensions = plugins.load([APlugin()], entry_points=False)
     assert [a.name for a in extensions.annotators] == ["quotations", "shouting"]
-    assert extensions.engines["local"] == "mine" and "dask" in extensions.engines
+    assert extensions.engines["local"] is mine and "dask" in extensions.engines
 
 
 def test_what_is_not_an_extension_is_refused_with_its_hook():
@@ -138,3 +144,13 @@ def test_a_plugin_may_not_redefine_a_code_of_corpuspack():
 
     with pytest.raises(plugins.PluginError, match="already defined"):
         plugins.load([Thief()], entry_points=False)
+
+
+def test_an_engine_that_cannot_be_called_is_refused():
+    class Broken:
+        @hooks.hookimpl
+        def corpuspack_engines(self):
+            return {"spark": "not a factory"}
+
+    with pytest.raises(plugins.PluginError, match="engine 'spark'"):
+        plugins.load([Broken()], entry_points=False)

@@ -158,6 +158,11 @@ def run_checks(
         # unknown when they were left out (a contribution's check runs none of its code)
         _check_severities(project, every_code=bool(loaded.sources) or not project.settings.plugins)
         chosen = _chosen(loaded)
+        if scale.engine not in chosen.engines:
+            raise UsageError(
+                f"--engine {scale.engine!r}: no such engine; the registered engines are "
+                + ", ".join(sorted(chosen.engines))
+            )
         result = pipeline.run(
             project,
             today=today or dt.datetime.now(dt.UTC).date(),

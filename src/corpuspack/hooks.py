@@ -104,6 +104,9 @@ class FieldSource(Protocol):
     def fields(self, article: Article, document: RawDocument) -> Mapping[str, Any]: ...
 
 
+# An engine by the name --engine takes: called as factory(task, jobs=, total=, scheduler=), it
+# returns an engine (corpuspack.build.engines.Engine: submit batches, then close); the
+# built-ins are corpuspack.build.engines.local and .dask.
 EngineFactory = Callable[..., Any]
 
 

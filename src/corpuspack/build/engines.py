@@ -12,7 +12,8 @@ one output per item, and it offers:
 
 InProcess computes on result(), in this process; Local is a pool of `jobs` spawned
 processes (batches too small to be worth sending are computed in-process); Dask is a
-distributed cluster. start() picks one by the name the CLI offers (ENGINES).
+distributed cluster. start() picks one by its name (--engine) among the registered engines
+(FACTORIES, and any a plugin adds through corpuspack.hooks).
 
 Workers never touch the file system, so the same bytes give the same outputs wherever
 they run, and the release does not depend on the engine or on the number of workers.
@@ -27,11 +28,10 @@ import multiprocessing.connection
 import os
 import signal
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from typing import Any, Generic, Protocol, Self, TypeVar
 
-ENGINES = ("local", "dask")
 Advance = Callable[[int], None]  # told how many more items are done
 
 Item = TypeVar("Item")
@@ -258,6 +258,33 @@ class Dask(Engine[Item, Out]):
         return Pending(gather)
 
 
+def local(
+    task: Callable[[Sequence[Item]], list[Out]],
+    *,
+    jobs: int,
+    total: int | None,
+    scheduler: str | None = None,
+) -> Engine[Item, Out]:
+    """The local process pool, as an engine factory (corpuspack.hooks.EngineFactory)."""
+    if scheduler:
+        raise EngineError("--scheduler is for --engine dask")
+    return Local(task, jobs, total)
+
+
+def dask(
+    task: Callable[[Sequence[Item]], list[Out]],
+    *,
+    jobs: int,
+    total: int | None,
+    scheduler: str | None = None,
+) -> Engine[Item, Out]:
+    """A Dask cluster (the scheduler's, or a local one of jobs workers), as an engine factory."""
+    return Dask(task, jobs, scheduler)
+
+
+FACTORIES: dict[str, Callable[..., Any]] = {"local": local, "dask": dask}
+
+
 def start(
     engine: str,
     task: Callable[[Sequence[Item]], list[Out]],
@@ -265,12 +292,10 @@ def start(
     jobs: int,
     total: int | None,
     scheduler: str | None = None,
+    factories: Mapping[str, Callable[..., Any]] = FACTORIES,
 ) -> Engine[Item, Out]:
-    """The engine the CLI names (one of ENGINES), not yet entered."""
-    if engine == "local":
-        if scheduler:
-            raise EngineError("--scheduler is for --engine dask")
-        return Local(task, jobs, total)
-    if engine == "dask":
-        return Dask(task, jobs, scheduler)
-    raise EngineError(f"unknown engine {engine!r}; engines are: {', '.join(ENGINES)}")
+    """The engine of that name among factories (the registered engines), not yet entered."""
+    factory = factories.get(engine)
+    if factory is None:
+        raise EngineError(f"unknown engine {engine!r}; engines are: {', '.join(sorted(factories))}")
+    return factory(task, jobs=jobs, total=total, scheduler=scheduler)

@@ -7,7 +7,7 @@ extensions runs these.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -16,9 +16,10 @@ import pyarrow as pa
 from corpuspack.annotate import quotations
 from corpuspack.article.profiles import ProfileText, packaged
 from corpuspack.article.record import Annotation, Article
+from corpuspack.build import engines as engines_mod
 from corpuspack.checks import corpus
 from corpuspack.findings.report import Finding
-from corpuspack.hooks import Annotator, CorpusCheck, FieldSource, RecordCheck
+from corpuspack.hooks import Annotator, CorpusCheck, EngineFactory, FieldSource, RecordCheck
 
 
 @dataclass(frozen=True)
@@ -73,6 +74,10 @@ class Chosen:
     # key. None for a Chosen made otherwise (then a build with other annotators or profiles
     # than the built-ins uses no cache: nothing in the key would tell their entries apart).
     fingerprint: str | None = field(default=None, compare=False)
+    # The engines by name (--engine): they change where captures are processed, never a byte.
+    engines: Mapping[str, EngineFactory] = field(
+        default_factory=lambda: dict(engines_mod.FACTORIES), compare=False, hash=False
+    )
 
     def cache_fingerprint(self) -> str | None:
         """What the cache key holds of these (None: no cache can be used)."""

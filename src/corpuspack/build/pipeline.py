@@ -95,7 +95,7 @@ def run(
     the captures their sidecars belong to); corpus-level checks still compare them
     with every other article. cache skips extraction of unchanged captures; the
     captures it does not hold are extracted by `jobs` processes of the engine named
-    (engines.ENGINES; a Dask scheduler's address for "dask"). progress is told how many
+    (one of chosen.engines; a Dask scheduler's address for "dask"). progress is told how many
     captures are done. chosen: the annotators and checks to run (default corpuspack's own;
     corpuspack.plugins gathers the registered ones). The result does not depend on the cache,
     the engine or jobs.
@@ -260,7 +260,12 @@ class _Build:
         with (
             store_cleaned_on_error(self.store, self.cache),
             engines.start(
-                engine, task.batch, jobs=jobs, total=self.tally.total, scheduler=scheduler
+                engine,
+                task.batch,
+                jobs=jobs,
+                total=self.tally.total,
+                scheduler=scheduler,
+                factories=self.chosen.engines,
             ) as workers,
         ):
             self._batches(workers)

@@ -15,7 +15,6 @@ from typing import Any, TypeVar
 import click
 
 from corpuspack import api
-from corpuspack.build import engines
 from corpuspack.cli import render
 from corpuspack.findings.report import Report
 
@@ -185,11 +184,12 @@ jobs_option = click.option(
 )
 engine_option = click.option(
     "--engine",
-    type=click.Choice(engines.ENGINES),
+    metavar="NAME",
     default="local",
     show_default=True,
-    help="Where captures are processed: local processes (--jobs), or a Dask cluster (pip install "
-    "'corpuspack[dask]'); the release is byte-identical either way.",
+    help="Where captures are processed: local processes (--jobs), a Dask cluster (dask; pip "
+    "install 'corpuspack[dask]'), or an engine a plugin registers; the release is "
+    "byte-identical either way.",
 )
 
 

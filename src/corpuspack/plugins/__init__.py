@@ -60,6 +60,7 @@ class Extensions:
             profiles=self.profile_texts(),
             field_sources=self.field_sources,
             recorded=self.record(),
+            engines=self.engines,
         )
 
     def profile_texts(self) -> tuple[ProfileText, ...]:
@@ -165,6 +166,12 @@ def load(
     # pluggy calls the last registered first: reversed, so a later plugin's engine wins a name.
     for found in reversed(call.corpuspack_engines()):
         engines.update(found)
+    for name, factory in engines.items():
+        if not callable(factory):
+            raise PluginError(
+                f"a plugin registered engine {name!r} as {factory!r}, which is not an engine "
+                "factory (see corpuspack.hooks.EngineFactory)"
+            )
     return Extensions(
         annotators=_gathered(call.corpuspack_annotators(), hooks.Annotator, "annotator"),
         record_checks=_gathered(call.corpuspack_record_checks(), hooks.RecordCheck, "record check"),

@@ -50,4 +50,4 @@ def corpuspack_profile_sources() -> Sequence[ProfileSource]:
 
 @hookimpl
 def corpuspack_engines() -> Mapping[str, EngineFactory]:
-    return {"local": engines.Local, "dask": engines.Dask}
+    return dict(engines.FACTORIES)
