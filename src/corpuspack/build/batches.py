@@ -116,7 +116,7 @@ def keep_computed(
     made = [i for i, entry in enumerate(entries) if entry.article is not None]
     articles = [cast(Article, entries[i].article) for i in made]
     rows = [article.to_row() for article in articles]
-    table, fits = _table(rows, keeper.schema.arrow) if rows else (None, [])
+    table, fits = _table(rows, keeper.schema.plain_arrow) if rows else (None, [])
     extra = {}
     if table is not None:
         # process() gives every entry with a record its signature.
@@ -151,7 +151,7 @@ def _check_computed(
     chosen = [articles[i] for i in picked]
     schema = keeper.schema
     findings = validate.check_chunk(
-        chosen, [rows[i] for i in picked], schema.descriptor, schema.arrow, chunk_table
+        chosen, [rows[i] for i in picked], schema.descriptor, schema.plain_arrow, chunk_table
     )
     for check in keeper.record_checks:
         findings += check.check(chosen, keeper.settings, keeper.today)
@@ -234,7 +234,7 @@ def keep_cached(
         located = located[made.to_numpy(zero_copy_only=False)]
     if not entries.num_rows:
         return Kept(0, findings)
-    arrow = keeper.schema.arrow
+    arrow = keeper.schema.plain_arrow
     table = pa.Table.from_arrays([entries.column(n) for n in arrow.names], schema=arrow)
     extra = {name: entries.column(name).combine_chunks() for name in _EXTRAS}
     records = Records(

@@ -232,7 +232,7 @@ class _Build:
         self.cache = cache
         self.report = Report(files_checked=scan.files_seen)
         self.focus = _Focus(focus)
-        self.store = Store(schema.arrow, project.settings.splits)
+        self.store = Store(schema.plain_arrow, project.settings.splits)
         self.keeper = batches.Keeper(
             self.store,
             schema,
@@ -255,7 +255,7 @@ class _Build:
             context = keys.context_of(
                 self.project.schema_paths, self.settings, self.chosen.cache_fingerprint() or ""
             )
-            self.cache.open(self.schema.arrow, context)
+            self.cache.open(self.schema.plain_arrow, context)
             self.store.read_from(self.cache.rows)
         with (
             store_cleaned_on_error(self.store, self.cache),

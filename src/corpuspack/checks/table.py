@@ -72,7 +72,7 @@ def rows_findings(
     try:
         if table is None:
             table = pa.Table.from_pylist(
-                rows, schema=arrow_schema or RecordSchema(descriptor).arrow
+                rows, schema=arrow_schema or RecordSchema(descriptor).plain_arrow
             )
         return arrow_checks.check_table(table, descriptor, notes=True)
     except (NotImplementedError, pa.ArrowInvalid, pa.ArrowTypeError, TypeError, ValueError):
@@ -103,7 +103,7 @@ def validate_articles(articles: Sequence[Article], schema_descriptor: dict) -> l
     Ids repeated across chunks are found by the corpus-level duplicate-id check, which
     sees every article.
     """
-    arrow_schema = RecordSchema(schema_descriptor).arrow
+    arrow_schema = RecordSchema(schema_descriptor).plain_arrow
     findings: list[Finding] = []
     for start in range(0, len(articles), CHUNK):
         chunk = articles[start : start + CHUNK]

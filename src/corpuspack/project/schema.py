@@ -184,18 +184,24 @@ class RecordSchema:
     def enum(self, name: str) -> list[str]:
         return list(self.field(name).get("constraints", {}).get("enum", []))
 
+    @cached_property
+    def plain_arrow(self) -> pa.Schema:
+        """The Arrow schema of the rows, without metadata: what the build and the checks use. The same
+        fields and types as `arrow` (tests/test_startup.py), derived from the Table Schema alone, so
+        that validate never imports datasets (over a second of a pull-request check's start)."""
+        return pa.schema([pa.field(f["name"], _arrow_type(f, f["name"])) for f in self.fields])
+
     @property
     def features(self):
         """The Hugging Face features (datasets.Features), imported on use: datasets is slow to import."""
         import datasets
 
-        plain = pa.schema([pa.field(f["name"], _arrow_type(f, f["name"])) for f in self.fields])
-        return datasets.Features.from_arrow_schema(plain)
+        return datasets.Features.from_arrow_schema(self.plain_arrow)
 
     @cached_property
     def arrow(self) -> pa.Schema:
-        """The Arrow schema of the release, with the datasets features in its metadata (made once:
-        the build asks for it per batch, and making the features costs milliseconds)."""
+        """The Arrow schema of the release's files: `plain_arrow` with the datasets features in its
+        metadata (made once, and only by what writes or reads a release)."""
         return self.features.arrow_schema
 
     def rows_table(self) -> list[dict]:

@@ -69,7 +69,8 @@ def write_table(table: pa.Table, schema: RecordSchema, path: Path) -> int:
     path.parent.mkdir(parents=True, exist_ok=True)
     options = dict(PARQUET_OPTIONS)
     if table.num_rows:
-        pq.write_table(table, path, **options)
+        # The build's tables carry no metadata (RecordSchema.plain_arrow): the file gets the release's.
+        pq.write_table(table.replace_schema_metadata(schema.arrow.metadata), path, **options)
     else:
         # No row group at all: datasets reads a file with one empty row group with a batch size of 0 and fails.
         with pq.ParquetWriter(path, schema.arrow, **options):

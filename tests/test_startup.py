@@ -1,0 +1,102 @@
+"""What `corpuspack validate` imports: never datasets (over a second of a pull-request check's
+start), which only writing or reading a release needs. The command runs in a fresh process, as
+CI runs it, and the modules it loaded are listed when it exits."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pyarrow.parquet as pq
+import pytest
+
+from corpuspack.project.schema import RecordSchema
+from support import REPO, copy_project, invoke
+
+# Runs the CLI as `corpuspack` does and writes the names of the modules loaded to argv[1] at exit.
+DRIVER = """
+import atexit, json, sys
+out = sys.argv.pop(1)
+atexit.register(lambda: open(out, "w").write(json.dumps(sorted(sys.modules))))
+from corpuspack.cli import main
+main()
+"""
+
+
+def modules_loaded(tmp_path: Path, *args: str) -> set[str]:
+    out = tmp_path / "modules.json"
+    env = {**os.environ, "PYTHONPATH": str(REPO / "src")}
+    done = subprocess.run(
+        [sys.executable, "-c", DRIVER, str(out), *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    return set(json.loads(out.read_text()))
+
+
+@pytest.mark.parametrize("cached", [False, True], ids=["no cache", "warm cache"])
+def test_validate_does_not_import_datasets(tmp_path: Path, cached: bool) -> None:
+    project = copy_project(tmp_path / "corpus")
+    command = ["validate", "--project", str(project)]
+    if cached:
+        command += ["--cache", str(tmp_path / "cache")]
+        modules_loaded(tmp_path, *command)  # fills the cache
+    loaded = modules_loaded(tmp_path, *command)
+    assert "corpuspack.build.pipeline" in loaded  # the driver did run the checks
+    assert not {m for m in loaded if m == "datasets" or m.startswith("datasets.")}
+
+
+def test_build_does_import_datasets(tmp_path: Path) -> None:
+    """The driver sees the import where there is one (so the test above can fail)."""
+    project = copy_project(tmp_path / "corpus")
+    assert "datasets" in modules_loaded(tmp_path, "build", "--project", str(project))
+
+
+def _schemas() -> list[RecordSchema]:
+    def read(name: str) -> dict:
+        return json.loads((REPO / "schema" / f"{name}.schema.json").read_text(encoding="utf-8"))
+
+    article = read("article")
+    schemas = [RecordSchema(article)]
+    for name in ("quotes", "annotations"):
+        descriptor = read(name)
+        schemas.append(RecordSchema(descriptor, tuple(f["name"] for f in descriptor["fields"])))
+    custom = {
+        **article,
+        "fields": [
+            *article["fields"],
+            {"name": "topic", "type": "string"},
+            {"name": "score", "type": "number"},
+            {"name": "seen", "type": "datetime"},
+            {"name": "tags", "type": "array", "arrayItem": {"type": "date"}},
+        ],
+    }
+    return [*schemas, RecordSchema(custom)]
+
+
+@pytest.mark.parametrize("schema", _schemas(), ids=lambda s: ",".join(s.names[:2]))
+def test_plain_arrow_is_the_release_schema_less_its_metadata(schema: RecordSchema) -> None:
+    """The build's tables (plain_arrow) and the release's files (arrow) have the same fields and types."""
+    assert schema.plain_arrow.equals(schema.arrow, check_metadata=False)
+    assert schema.plain_arrow.metadata is None
+    assert b"huggingface" in schema.arrow.metadata
+    assert all(field.metadata is None for field in schema.arrow)
+
+
+def test_release_files_carry_the_datasets_features(tmp_path: Path, runner) -> None:
+    """The build works on tables without metadata; the release's Parquet files get the features."""
+    project = copy_project(tmp_path / "corpus")
+    assert invoke(runner, "build", "--project", str(project)).exit_code == 0
+    descriptor = json.loads((project / "schema" / "article.schema.json").read_text())
+    expected = RecordSchema(descriptor).arrow
+    shards = sorted((project / "dist").rglob("*.parquet"))
+    articles = [p for p in shards if "quotes" not in p.parts]
+    assert articles
+    for path in articles:
+        assert pq.read_schema(path).metadata == expected.metadata
