@@ -17,6 +17,7 @@ import pytest  # noqa: E402
 from click.testing import CliRunner  # noqa: E402
 
 from support import copy_project  # noqa: E402
+from synthetic import build, problem_corpus  # noqa: E402
 
 
 @pytest.fixture
@@ -27,3 +28,15 @@ def project(tmp_path: Path) -> Path:
 @pytest.fixture
 def runner() -> CliRunner:
     return CliRunner()
+
+
+@pytest.fixture(scope="module")
+def corpus_root(tmp_path_factory):
+    """A synthetic corpus with every corpus-level problem, the copies far apart in the file order."""
+    return problem_corpus(tmp_path_factory.mktemp("store"))
+
+
+@pytest.fixture(scope="module")
+def reference(corpus_root, tmp_path_factory):
+    """Its findings and release files, built without a cache."""
+    return build(corpus_root, tmp_path_factory.mktemp("reference") / "release")

@@ -1,6 +1,6 @@
-"""What tests share besides fixtures: the repository's paths, a copy of its corpus, and the
-CLI called in-process. Fixtures that use these are in conftest.py (which pytest loads
-itself and tests never import)."""
+"""What tests share besides fixtures: the repository's paths, a copy of its corpus, the CLI
+called in-process, a plugin, and a corpus project made by init. Fixtures are in conftest.py
+(which pytest loads itself and tests never import); no test module imports another."""
 
 from __future__ import annotations
 
@@ -10,6 +10,11 @@ import subprocess
 from pathlib import Path
 
 from click.testing import CliRunner
+
+from corpuspack import api, hooks
+from corpuspack.article.record import Annotation
+from corpuspack.build import engines
+from corpuspack.project.scaffold import Answers
 
 REPO = Path(__file__).resolve().parents[1]
 DATA = Path(__file__).resolve().parent / "data"
@@ -25,6 +30,15 @@ def copy_project(destination: Path) -> Path:
     shutil.copytree(REPO / "schema", destination / "schema")
     shutil.copytree(REPO / "raw", destination / "raw")
     return destination
+
+
+def files(folder: Path) -> dict[str, bytes]:
+    """Every file under folder by its relative path, with its bytes."""
+    return {
+        p.relative_to(folder).as_posix(): p.read_bytes()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
 
 
 def set_version(project: Path, version: str) -> None:
@@ -54,3 +68,115 @@ def committed_release(project: Path, runner, monkeypatch) -> Path:
     built = invoke(runner, "build", "--project", str(project))
     assert built.exit_code == 0, built.output
     return project / "dist" / VERSION
+
+
+# A plugin with an annotator and an engine (test_plugins, test_cache_faults).
+
+
+class Shouting:
+    name = "shouting"
+
+    def annotate(self, text):
+        return [
+            Annotation(type="entity", label="ORG", start=0, end=3, text=text[:3], source="rule")
+        ]
+
+
+def mine(task, *, jobs, total, scheduler=None):
+    """An engine factory: every batch in this process."""
+    return engines.InProcess(task)
+
+
+class APlugin:
+    @hooks.hookimpl
+    def corpuspack_annotators(self):
+        return [Shouting()]
+
+    @hooks.hookimpl
+    def corpuspack_engines(self):
+        return {"local": mine}
+
+
+# A corpus project made by init, with a profile, captures and a plugin module of its own.
+
+PROFILE = """\
+outlet: Example News
+slug: example-news
+title: first-line
+furniture:
+  - id: share
+    pattern: 'Share this article'
+    why: social media buttons
+"""
+CAPTURE = (
+    "A headline of the example\n\n"
+    "The first paragraph says something new about the weather.\n\n"
+    "Share this article\n"
+)
+
+
+def make(folder: Path, **given) -> Path:
+    answers = {
+        "name": "example-corpus",
+        "title": "An example corpus",
+        "licence": "CC-BY-4.0",
+        "author": "The example team",
+        "outlets": ("Example News",),
+        **given,
+    }
+    api.init(folder, Answers(**answers))
+    return folder
+
+
+def add_capture(folder: Path, name: str = "001.txt", text: str = CAPTURE) -> Path:
+    path = folder / "raw/example-news" / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+PLUGIN = """\
+from corpuspack.findings.report import warning
+from corpuspack.hooks import hookimpl
+
+
+class WeatherCheck:
+    name = "weather"
+
+    def check(self, articles, settings, today):
+        return [
+            warning(a.raw_path, "{code}", "the article is about the weather")
+            for a in articles
+            if "weather" in a.text
+        ]
+
+
+@hookimpl
+def corpuspack_findings():
+    return [{{"code": "{code}", "severity": "warning", "title": "Weather", "fix": "None."}}]
+
+
+@hookimpl
+def corpuspack_record_checks():
+    return [WeatherCheck()]
+"""
+
+
+def code_of(module: str) -> str:
+    return module.replace("_", "-") + "-weather"
+
+
+def with_plugin(folder: Path, module: str) -> Path:
+    (folder / f"{module}.py").write_text(PLUGIN.format(code=code_of(module)), "utf-8")
+    descriptor = json.loads((folder / "datapackage.json").read_text(encoding="utf-8"))
+    descriptor["corpuspack"]["plugins"] = [module]
+    (folder / "datapackage.json").write_text(json.dumps(descriptor, indent=2), "utf-8")
+    return folder
+
+
+def git(folder: Path, *args: str) -> str:
+    done = subprocess.run(
+        ["git", "-C", str(folder), "-c", "user.name=t", "-c", "user.email=t@example.org", *args],
+        check=True, capture_output=True, text=True,
+    )  # fmt: skip
+    return done.stdout

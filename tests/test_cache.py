@@ -18,8 +18,7 @@ from corpuspack.cache.atomic import read_table
 from corpuspack.capture import ingest
 from corpuspack.project import datapackage as project_mod
 from corpuspack.release import cut
-from test_parallel import files
-from test_store import corpus_root, reference  # noqa: F401 (fixtures: a synthetic corpus with every problem)
+from support import files
 
 
 def build(root, out, cache=None):

@@ -23,8 +23,8 @@ from corpuspack.cache.atomic import read_table
 from corpuspack.cache.pack_files import read_keys
 from corpuspack.project import datapackage as project_mod
 from corpuspack.release import cut
-from test_parallel import files
-from test_store import corpus_root, reference, synth  # noqa: F401 (fixtures: a synthetic corpus, its no-cache build)
+from support import files
+from synthetic import synth
 
 DAMAGED = "damaged-cache-file"
 
@@ -289,7 +289,7 @@ def test_a_plugins_annotator_uses_the_cache_and_other_extensions_never_hit_its_e
     project, tmp_path
 ):
     from corpuspack import plugins
-    from test_plugins import APlugin
+    from support import APlugin
 
     loaded = api.load_project(project)
     scale = api.Scale(cache_dir=tmp_path / "cache")

@@ -7,50 +7,24 @@ import json
 import re
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 
 from corpuspack import api, plugins
 from corpuspack.cli import main
-from corpuspack.project.scaffold import Answers
-from support import REPO, invoke
-
-CORPUS_WORDS = re.compile(r"Sputnik|TASS|\bRT\b|Global Times|China|Russia", re.IGNORECASE)
-PROFILE = """\
-outlet: Example News
-slug: example-news
-title: first-line
-furniture:
-  - id: share
-    pattern: 'Share this article'
-    why: social media buttons
-"""
-CAPTURE = (
-    "A headline of the example\n\n"
-    "The first paragraph says something new about the weather.\n\n"
-    "Share this article\n"
+from support import (
+    CAPTURE,
+    PROFILE,
+    REPO,
+    add_capture,
+    code_of,
+    git,
+    invoke,
+    make,
+    with_plugin,
 )
 
-
-def make(folder: Path, **given) -> Path:
-    answers = {
-        "name": "example-corpus",
-        "title": "An example corpus",
-        "licence": "CC-BY-4.0",
-        "author": "The example team",
-        "outlets": ("Example News",),
-        **given,
-    }
-    api.init(folder, Answers(**answers))
-    return folder
-
-
-def add_capture(folder: Path, name: str = "001.txt", text: str = CAPTURE) -> Path:
-    path = folder / "raw/example-news" / name
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text, encoding="utf-8")
-    return path
+CORPUS_WORDS = re.compile(r"Sputnik|TASS|\bRT\b|Global Times|China|Russia", re.IGNORECASE)
 
 
 def test_init_writes_a_generic_project_that_validates_and_builds_empty(tmp_path, runner):
@@ -159,45 +133,6 @@ def test_a_broken_project_profile_names_its_file_and_line(tmp_path, text, where)
     assert str(caught.value).startswith(f"profiles/example-news.yaml{where}"), str(caught.value)
 
 
-PLUGIN = """\
-from corpuspack.findings.report import warning
-from corpuspack.hooks import hookimpl
-
-
-class WeatherCheck:
-    name = "weather"
-
-    def check(self, articles, settings, today):
-        return [
-            warning(a.raw_path, "{code}", "the article is about the weather")
-            for a in articles
-            if "weather" in a.text
-        ]
-
-
-@hookimpl
-def corpuspack_findings():
-    return [{{"code": "{code}", "severity": "warning", "title": "Weather", "fix": "None."}}]
-
-
-@hookimpl
-def corpuspack_record_checks():
-    return [WeatherCheck()]
-"""
-
-
-def code_of(module: str) -> str:
-    return module.replace("_", "-") + "-weather"
-
-
-def with_plugin(folder: Path, module: str) -> Path:
-    (folder / f"{module}.py").write_text(PLUGIN.format(code=code_of(module)), "utf-8")
-    descriptor = json.loads((folder / "datapackage.json").read_text(encoding="utf-8"))
-    descriptor["corpuspack"]["plugins"] = [module]
-    (folder / "datapackage.json").write_text(json.dumps(descriptor, indent=2), "utf-8")
-    return folder
-
-
 def test_a_plugin_module_of_the_project_checks_and_is_recorded(tmp_path):
     folder = with_plugin(make(tmp_path / "c"), "weather_plugin_a")
     (folder / "profiles/example-news.yaml").write_text(PROFILE, encoding="utf-8")
@@ -232,14 +167,6 @@ def test_a_plugin_module_that_is_not_the_project_s_is_refused(tmp_path, module, 
     (folder / "datapackage.json").write_text(json.dumps(descriptor), "utf-8")
     with pytest.raises(api.ConfigError, match=message):
         api.check(api.load_project(folder))
-
-
-def git(folder: Path, *args: str) -> str:
-    done = subprocess.run(
-        ["git", "-C", str(folder), "-c", "user.name=t", "-c", "user.email=t@example.org", *args],
-        check=True, capture_output=True, text=True,
-    )  # fmt: skip
-    return done.stdout
 
 
 def test_a_contribution_that_changes_plugin_code_does_not_run_it(tmp_path):

@@ -12,12 +12,10 @@ from distributed import LocalCluster
 from corpuspack.build import engines
 from corpuspack.cli import commands as cli
 from corpuspack.cli import options
-from support import REPO, invoke
+from support import REPO, files, invoke
 
 sys.path.insert(0, str(REPO / "benchmarks"))
 import synth  # noqa: E402
-
-from test_parallel import files  # noqa: E402
 
 
 @pytest.fixture(scope="module")

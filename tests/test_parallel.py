@@ -3,20 +3,11 @@
 from __future__ import annotations
 
 import sys
-from pathlib import Path
 
-from support import REPO, invoke
+from support import REPO, files, invoke
 
 sys.path.insert(0, str(REPO / "benchmarks"))
 import synth  # noqa: E402
-
-
-def files(folder: Path) -> dict[str, bytes]:
-    return {
-        p.relative_to(folder).as_posix(): p.read_bytes()
-        for p in sorted(folder.rglob("*"))
-        if p.is_file()
-    }
 
 
 def test_jobs_and_cache_give_identical_bytes(tmp_path, runner):

@@ -5,32 +5,7 @@ from __future__ import annotations
 import pytest
 
 from corpuspack import hooks, plugins
-from corpuspack.article.record import Annotation
-from corpuspack.build import engines
-
-
-class Shouting:
-    name = "shouting"
-
-    def annotate(self, text):
-        return [
-            Annotation(type="entity", label="ORG", start=0, end=3, text=text[:3], source="rule")
-        ]
-
-
-def mine(task, *, jobs, total, scheduler=None):
-    """An engine factory: every batch in this process."""
-    return engines.InProcess(task)
-
-
-class APlugin:
-    @hooks.hookimpl
-    def corpuspack_annotators(self):
-        return [Shouting()]
-
-    @hooks.hookimpl
-    def corpuspack_engines(self):
-        return {"local": mine}
+from support import APlugin, Shouting, mine
 
 
 def test_the_built_ins_register_through_the_hooks():

@@ -257,7 +257,7 @@ def test_captures_in_a_bundle_are_accepted_by_their_own_names(project, runner):
 
 def test_a_plugin_s_code_can_be_set_even_where_the_plugin_is_not_run(tmp_path):
     from corpuspack import api
-    from test_corpus_project import PROFILE, add_capture, code_of, git, make, with_plugin
+    from support import PROFILE, add_capture, code_of, git, make, with_plugin
 
     module = "weather_plugin_severities"
     folder = with_plugin(make(tmp_path / "c"), module)
