@@ -288,3 +288,25 @@ def test_validate_reports_what_would_stop_the_release_metadata_and_build_agrees(
     with api.build(project) as built:
         assert not built.written
         assert [f.message for f in built.report.findings if f.code == "release-metadata"] == found
+
+
+@pytest.mark.parametrize("licence", ["ODbL-1.0", "not a licence"])
+def test_a_licence_the_hub_refuses_is_found_by_validate_as_build_would(tmp_path, licence):
+    folder = make(tmp_path / "c")
+    descriptor = json.loads((folder / "datapackage.json").read_text(encoding="utf-8"))
+    descriptor["licenses"] = [{"name": licence}]
+    (folder / "datapackage.json").write_text(json.dumps(descriptor), encoding="utf-8")
+    (folder / "profiles/example-news.yaml").write_text(PROFILE, encoding="utf-8")
+    add_capture(folder)
+    project = api.load_project(folder)
+    with api.check(project) as checked:
+        found = [f.message for f in checked.report.findings if f.code == "release-metadata"]
+    assert len(found) == 1 and "not a licence id the Hugging Face Hub accepts" in found[0]
+    with api.build(project) as built:
+        assert not built.written
+
+
+def test_init_refuses_a_licence_the_hub_would_refuse(tmp_path):
+    with pytest.raises(api.UsageError, match="'ODbL-1.0'.*not a licence id"):
+        make(tmp_path / "c", licence="ODbL-1.0")
+    assert not (tmp_path / "c").exists()
