@@ -15,7 +15,7 @@ from corpuspack import plugins
 from corpuspack.api.errors import ConfigError, CorpuspackError, UsageError
 from corpuspack.article.profiles import ProfileError
 from corpuspack.build import engines, pipeline
-from corpuspack.build.extensions import Chosen
+from corpuspack.build.extensions import Chosen, ExtensionFailed
 from corpuspack.build.store import StoreError
 from corpuspack.cache import Cache
 from corpuspack.capture import changes
@@ -152,6 +152,8 @@ def run_checks(
         raise ConfigError(str(exc)) from exc
     except (project_mod.ProjectError, ProfileError, SchemaError) as exc:
         raise ConfigError(str(exc)) from exc
+    except ExtensionFailed as exc:
+        raise ConfigError(f"{exc} (an extension of this project or an installed plugin)") from exc
     except (engines.EngineError, StoreError) as exc:
         raise CorpuspackError(str(exc)) from exc
     result.report.extend(card_findings(project.settings))
