@@ -310,3 +310,13 @@ def test_init_refuses_a_licence_the_hub_would_refuse(tmp_path):
     with pytest.raises(api.UsageError, match="'ODbL-1.0'.*not a licence id"):
         make(tmp_path / "c", licence="ODbL-1.0")
     assert not (tmp_path / "c").exists()
+
+
+def test_a_capture_of_no_outlet_is_told_the_corpus_s_outlets_not_corpuspack_s(tmp_path):
+    folder = make(tmp_path / "c")
+    (folder / "profiles/example-news.yaml").write_text(PROFILE, encoding="utf-8")
+    (folder / "raw/elsewhere").mkdir(parents=True)
+    (folder / "raw/elsewhere/001.txt").write_text(CAPTURE, encoding="utf-8")
+    with api.check(api.load_project(folder)) as checked:
+        (found,) = [f.message for f in checked.report.findings if f.code == "unknown-outlet"]
+    assert "(one of: example-news)" in found
