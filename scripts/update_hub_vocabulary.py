@@ -1,4 +1,4 @@
-"""Regenerate src/corpuspack/release/hub_vocabulary.json from the Hub's own npm packages.
+"""Regenerate src/corpuspack/checks/hub_vocabulary.json from the Hub's own npm packages.
 
 The Hugging Face Hub validates dataset-card YAML on its servers, and no PyPI package
 ships its licence or task lists, so corpuspack keeps a generated snapshot of them.
@@ -19,7 +19,7 @@ import tarfile
 import tempfile
 from pathlib import Path
 
-TARGET = Path(__file__).resolve().parents[1] / "src/corpuspack/release/hub_vocabulary.json"
+TARGET = Path(__file__).resolve().parents[1] / "src/corpuspack/checks/hub_vocabulary.json"
 
 
 def _pack(spec: str, workdir: Path) -> Path:

@@ -7,6 +7,7 @@ import json
 import re
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -169,29 +170,83 @@ def test_a_plugin_module_that_is_not_the_project_s_is_refused(tmp_path, module, 
         api.check(api.load_project(folder))
 
 
-def test_a_contribution_that_changes_plugin_code_does_not_run_it(tmp_path):
-    folder = with_plugin(make(tmp_path / "c"), "weather_plugin_c")
+def contributed(tmp_path: Path, module: str) -> Path:
+    """A corpus with a plugin module, committed on main, and a contribution branch checked out."""
+    folder = with_plugin(make(tmp_path / "c"), module)
     (folder / "profiles/example-news.yaml").write_text(PROFILE, encoding="utf-8")
+    (folder / f"{module}_words.py").write_text("WORD = 'weather'\n", encoding="utf-8")
+    with (folder / f"{module}.py").open("a", encoding="utf-8") as code:
+        code.write(f"import {module}_words  # noqa\n")  # a helper module the plugin imports
     add_capture(folder)
     git(folder, "init", "-q", "-b", "main")
     git(folder, "add", "-A")
     git(folder, "commit", "-qm", "base")
     git(folder, "checkout", "-qb", "contribution")
-    # The contribution's plugin would write a file if it ran.
-    marker = tmp_path / "ran"
-    with (folder / "weather_plugin_c.py").open("a", encoding="utf-8") as code:
-        code.write(f"open({str(marker)!r}, 'w').close()\n")
     add_capture(folder, "002.txt", CAPTURE.replace("weather", "harvest"))
-    # A fresh process, as CI runs it: the module is not imported yet.
+    return folder
+
+
+def validate_in_ci(folder: Path, ref: str) -> tuple[int, list[dict]]:
+    """validate --changed-since in a fresh process, as CI runs it (nothing imported yet)."""
     done = subprocess.run(
         [sys.executable, "-m", "corpuspack.cli", "validate", "--project", str(folder),
-         "--changed-since", "main", "--format", "json"],
+         "--changed-since", ref, "--format", "json"],
         capture_output=True, text=True, check=False,
     )  # fmt: skip
-    report = json.loads(done.stdout)
-    assert not marker.exists()
-    refused = [f for f in report["findings"] if f["code"] == "contribution-changes-plugin"]
-    assert [f["file"] for f in refused] == ["weather_plugin_c.py"] and done.returncode == 1
+    return done.returncode, json.loads(done.stdout)["findings"]
+
+
+@pytest.mark.parametrize(
+    "change, refused_file",
+    [
+        ("the plugin module", "weather_plugin_c.py"),
+        ("a helper the plugin imports", "weather_plugin_c_words.py"),
+        ("a module that shadows one of Python's", "shlex.py"),
+        ("bytecode in __pycache__", "__pycache__/weather_plugin_c.cpython-311.pyc"),
+    ],
+)
+def test_a_contribution_s_code_is_never_run(tmp_path, change, refused_file):
+    folder = contributed(tmp_path, "weather_plugin_c")
+    marker = tmp_path / "ran"
+    run_me = f"open({str(marker)!r}, 'w').close()\n"
+    target = folder / refused_file
+    target.parent.mkdir(exist_ok=True)
+    if target.suffix == ".pyc":  # committed past the .gitignore, as a hostile one would be
+        target.write_bytes(b"not really bytecode, and never loaded")
+        git(folder, "add", "-f", refused_file)
+        git(folder, "commit", "-qm", "bytecode")
+    else:
+        with target.open("a", encoding="utf-8") as code:
+            code.write(run_me)
+    code_, findings = validate_in_ci(folder, "main")
+    assert not marker.exists(), change
+    refused = [f["file"] for f in findings if f["code"] == "contribution-changes-plugin"]
+    assert refused == [refused_file] and code_ == 1
+
+
+def test_a_contribution_whose_changes_cannot_be_listed_runs_no_project_code(tmp_path):
+    folder = contributed(tmp_path, "weather_plugin_d")
+    marker = tmp_path / "ran"
+    with (folder / "weather_plugin_d.py").open("a", encoding="utf-8") as code:
+        code.write(f"open({str(marker)!r}, 'w').close()\n")
+    code_, findings = validate_in_ci(folder, "origin/main")  # not fetched: git has no such ref
+    assert not marker.exists() and code_ == 1
+    assert "plugins-not-run" in [f["code"] for f in findings if f["file"] == "datapackage.json"]
+
+
+def test_a_project_file_cannot_shadow_an_installed_module(tmp_path):
+    folder = with_plugin(make(tmp_path / "c"), "weather_plugin_e")
+    marker = tmp_path / "ran"
+    (folder / "colorsys.py").write_text(f"open({str(marker)!r}, 'w').close()\n", "utf-8")
+    # Load the project's plugins, then import a module of Python's that the project also has.
+    probe = subprocess.run(
+        [sys.executable, "-c",
+         "import pathlib, sys; from corpuspack import api, plugins; "
+         f"plugins.load(project=api.load_project(pathlib.Path({str(folder)!r}))); "
+         "import colorsys; print(colorsys.__file__)"],
+        capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    assert not marker.exists() and str(folder) not in probe.stdout
 
 
 def test_verify_names_the_plugin_packages_and_versions_a_rebuild_here_lacks():
@@ -233,3 +288,35 @@ def test_validate_reports_what_would_stop_the_release_metadata_and_build_agrees(
     with api.build(project) as built:
         assert not built.written
         assert [f.message for f in built.report.findings if f.code == "release-metadata"] == found
+
+
+@pytest.mark.parametrize("licence", ["ODbL-1.0", "not a licence"])
+def test_a_licence_the_hub_refuses_is_found_by_validate_as_build_would(tmp_path, licence):
+    folder = make(tmp_path / "c")
+    descriptor = json.loads((folder / "datapackage.json").read_text(encoding="utf-8"))
+    descriptor["licenses"] = [{"name": licence}]
+    (folder / "datapackage.json").write_text(json.dumps(descriptor), encoding="utf-8")
+    (folder / "profiles/example-news.yaml").write_text(PROFILE, encoding="utf-8")
+    add_capture(folder)
+    project = api.load_project(folder)
+    with api.check(project) as checked:
+        found = [f.message for f in checked.report.findings if f.code == "release-metadata"]
+    assert len(found) == 1 and "not a licence id the Hugging Face Hub accepts" in found[0]
+    with api.build(project) as built:
+        assert not built.written
+
+
+def test_init_refuses_a_licence_the_hub_would_refuse(tmp_path):
+    with pytest.raises(api.UsageError, match="'ODbL-1.0'.*not a licence id"):
+        make(tmp_path / "c", licence="ODbL-1.0")
+    assert not (tmp_path / "c").exists()
+
+
+def test_a_capture_of_no_outlet_is_told_the_corpus_s_outlets_not_corpuspack_s(tmp_path):
+    folder = make(tmp_path / "c")
+    (folder / "profiles/example-news.yaml").write_text(PROFILE, encoding="utf-8")
+    (folder / "raw/elsewhere").mkdir(parents=True)
+    (folder / "raw/elsewhere/001.txt").write_text(CAPTURE, encoding="utf-8")
+    with api.check(api.load_project(folder)) as checked:
+        (found,) = [f.message for f in checked.report.findings if f.code == "unknown-outlet"]
+    assert "(one of: example-news)" in found

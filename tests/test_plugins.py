@@ -129,3 +129,23 @@ def test_an_engine_that_cannot_be_called_is_refused():
 
     with pytest.raises(plugins.PluginError, match="engine 'spark'"):
         plugins.load([Broken()], entry_points=False)
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_a_plugin_that_raises_is_named_not_blamed_on_corpuspack(project, jobs):
+    from corpuspack import api
+
+    class Failing:
+        name = "failing-annotator"
+
+        def annotate(self, text):
+            raise RuntimeError("the model is missing")
+
+    class Plugin:
+        @hooks.hookimpl
+        def corpuspack_annotators(self):
+            return [Failing()]
+
+    loaded = plugins.load([Plugin()], entry_points=False)
+    with pytest.raises(api.ConfigError, match="annotator 'failing-annotator' failed: Runtime"):
+        api.check(api.load_project(project), extensions=loaded, scale=api.Scale(jobs=jobs))

@@ -106,7 +106,7 @@ def test_failed_metadata_leaves_no_partial_release(project, runner):
     (project / "datapackage.json").write_text(json.dumps(descriptor), encoding="utf-8")
     result = invoke(runner, "build", "--project", str(project))
     assert result.exit_code == 1
-    assert "'not-a-licence' is not a value the Hugging Face Hub accepts" in result.output
+    assert "'not-a-licence' is not a licence id the Hugging Face Hub accepts" in result.output
     assert not (project / "dist").exists() or not any((project / "dist").iterdir())
 
 

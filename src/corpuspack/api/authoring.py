@@ -10,6 +10,7 @@ from corpuspack.api.checking import inside_corpus
 from corpuspack.api.errors import ConfigError, UsageError
 from corpuspack.article.profiles import ProfileError
 from corpuspack.build import explain as explain_mod
+from corpuspack.checks.card import licence_problem
 from corpuspack.project import datapackage as project_mod
 from corpuspack.project import scaffold
 from corpuspack.project.datapackage import Project
@@ -21,6 +22,10 @@ if TYPE_CHECKING:  # the release modules import datasets, slow to import: builds
 
 def init(folder: Path, answers: scaffold.Answers) -> list[Path]:
     """Create a corpus project in folder that validates and builds at once; the files written."""
+    # "other" gets its license_name from init; any other licence must be one the Hub takes.
+    problem = licence_problem(answers.licence.lower(), answers.name)
+    if problem:
+        raise UsageError(f"--license {answers.licence!r}: {problem}")
     try:
         return scaffold.create(folder, answers, __version__)
     except scaffold.ScaffoldError as exc:

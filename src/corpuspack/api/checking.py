@@ -15,13 +15,14 @@ from corpuspack import plugins
 from corpuspack.api.errors import ConfigError, CorpuspackError, UsageError
 from corpuspack.article.profiles import ProfileError
 from corpuspack.build import engines, pipeline
-from corpuspack.build.extensions import Chosen
+from corpuspack.build.extensions import Chosen, ExtensionFailed
 from corpuspack.build.store import StoreError
 from corpuspack.cache import Cache
 from corpuspack.capture import changes
 from corpuspack.checks.card import card_findings, metadata_findings
 from corpuspack.findings import policy
 from corpuspack.findings.report import Finding, Report, error
+from corpuspack.plugins.project import is_code
 from corpuspack.project import datapackage as project_mod
 from corpuspack.project.datapackage import Project
 from corpuspack.project.schema import SchemaError
@@ -151,6 +152,8 @@ def run_checks(
         raise ConfigError(str(exc)) from exc
     except (project_mod.ProjectError, ProfileError, SchemaError) as exc:
         raise ConfigError(str(exc)) from exc
+    except ExtensionFailed as exc:
+        raise ConfigError(f"{exc} (an extension of this project or an installed plugin)") from exc
     except (engines.EngineError, StoreError) as exc:
         raise CorpuspackError(str(exc)) from exc
     result.report.extend(card_findings(project.settings))
@@ -204,30 +207,41 @@ def check(
 def _contribution_extensions(
     project: Project, ref: str
 ) -> tuple[plugins.Extensions | None, list[Finding]]:
-    """The extensions to check a contribution (the changes since ref) with: a contribution's
-    code is never run, so when it changes a plugin module of the project, the project's
-    modules are left out and each changed file is an error for a maintainer to review."""
+    """The extensions to check a contribution (the changes since ref) with. A contribution's
+    code is never run: when it changes any code file of the repository (Python source or
+    bytecode, wherever it is), or when what it changes cannot be listed while the project has
+    plugin modules, the project's modules are left out and that is an error for a maintainer."""
     try:
-        files = [f.path for f in plugins.project_sources(project)]
-        changed = sorted(p for f in files for p in changes.changed_since(project.root, ref, f))
-    except changes.ChangesUnavailable:
-        return None, []
-    except plugins.PluginError as exc:
-        raise ConfigError(str(exc)) from exc
+        changed = sorted(p for p in changes.changed_since(project.root, ref, ".") if is_code(p))
+    except changes.ChangesUnavailable as exc:
+        if not project.settings.plugins:
+            return None, []
+        refused = [
+            error(
+                "datapackage.json",
+                "plugins-not-run",
+                f"{exc}: what the contribution changes cannot be listed, so the project's plugin "
+                "modules were not run (fetch the base branch's history: fetch-depth: 0)",
+            )
+        ]
+        return _without_project_code(project), refused
     if not changed:
         return None, []
     refused = [
         error(
             path,
             "contribution-changes-plugin",
-            "the changes since "
-            f"{ref} change this plugin module; corpuspack runs no code from a contribution, so "
-            "the checks ran without the project's plugin modules",
+            f"the changes since {ref} change this code file; corpuspack runs no code from a "
+            "contribution, so the checks ran without the project's plugin modules",
         )
         for path in changed
     ]
+    return _without_project_code(project), refused
+
+
+def _without_project_code(project: Project) -> plugins.Extensions:
     try:
-        return plugins.load(project=project, project_code=False), refused
+        return plugins.load(project=project, project_code=False)
     except (plugins.PluginError, ProfileError) as exc:
         raise ConfigError(str(exc)) from exc
 

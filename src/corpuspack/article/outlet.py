@@ -20,7 +20,11 @@ def resolve_outlet(
     profile = registry.by_slug(doc.outlet_dir)
     if profile:
         return profile.outlet, profile, []
-    slugs = ", ".join(p.slug for p in registry.profiles)
+    # The corpus's outlets (its schema's enum) only: corpuspack's own profiles of other outlets
+    # are no answer in a corpus that does not hold them.
+    slugs = ", ".join(
+        p.slug for p in registry.profiles if not known_outlets or p.outlet in known_outlets
+    )
     where = f"raw/{doc.outlet_dir}/" if doc.outlet_dir else "raw/ itself"
     return (
         None,
@@ -30,7 +34,8 @@ def resolve_outlet(
                 doc.path,
                 "unknown-outlet",
                 f"{where} names no outlet profile; put the capture in raw/<outlet>/ "
-                f"(one of: {slugs}) or set outlet in its sidecar",
+                + (f"(one of: {slugs})" if slugs else "(with a profile in profiles/<outlet>.yaml)")
+                + " or set outlet in its sidecar",
                 field="outlet",
             )
         ],

@@ -24,6 +24,7 @@ import pyarrow.compute as pc
 from corpuspack import cache as cache_mod
 from corpuspack.article.record import Article
 from corpuspack.build import store as store_mod
+from corpuspack.build.extensions import blamed
 from corpuspack.build.store import Store
 from corpuspack.cache import Cache, Entry
 from corpuspack.checks import table as validate
@@ -154,7 +155,8 @@ def _check_computed(
         chosen, [rows[i] for i in picked], schema.descriptor, schema.plain_arrow, chunk_table
     )
     for check in keeper.record_checks:
-        findings += check.check(chosen, keeper.settings, keeper.today)
+        with blamed("record check", check.name):
+            findings += check.check(chosen, keeper.settings, keeper.today)
     return findings
 
 
@@ -268,11 +270,14 @@ def _check_cached(
         # A check that can tell from the columns which rows may have a finding is given only
         # those as records: making every cached row a record again would undo the cache.
         suspects = getattr(check, "suspects", None)
-        chosen = suspects(subset, keeper.settings, keeper.today) if suspects else range(len(picked))
-        if chosen:
-            findings += check.check(
-                records([picked[i] for i in chosen]), keeper.settings, keeper.today
+        with blamed("record check", check.name):
+            chosen = (
+                suspects(subset, keeper.settings, keeper.today) if suspects else range(len(picked))
             )
+            if chosen:
+                findings += check.check(
+                    records([picked[i] for i in chosen]), keeper.settings, keeper.today
+                )
     return findings
 
 

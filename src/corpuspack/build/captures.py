@@ -14,7 +14,7 @@ from typing import NamedTuple
 from corpuspack.article import extract, profiles
 from corpuspack.article.custom import NO_CUSTOM_FIELDS, CustomFields
 from corpuspack.article.standoff import merge
-from corpuspack.build.extensions import BUILTIN
+from corpuspack.build.extensions import BUILTIN, blamed
 from corpuspack.cache import Cache, Entry
 from corpuspack.capture import ingest
 from corpuspack.checks import minhash
@@ -43,7 +43,10 @@ def process(
         article, problems = custom.fill(article, document)
         more += problems
     if article is not None:
-        found = [span for annotator in annotators for span in annotator.annotate(article.text)]
+        found: list = []
+        for annotator in annotators:
+            with blamed("annotator", annotator.name):
+                found += annotator.annotate(article.text)
         article = replace(article, annotations=merge(article.annotations, found))
     return Entry(
         article=article,

@@ -7,7 +7,8 @@ extensions runs these.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -20,6 +21,22 @@ from corpuspack.build import engines as engines_mod
 from corpuspack.checks import corpus
 from corpuspack.findings.report import Finding
 from corpuspack.hooks import Annotator, CorpusCheck, EngineFactory, FieldSource, RecordCheck
+
+
+class ExtensionFailed(Exception):
+    """An annotator or check (corpuspack's or a plugin's) raised: the message names it."""
+
+
+@contextmanager
+def blamed(kind: str, name: str) -> Iterator[None]:
+    """Run an extension's call, naming the extension if it raises, so that a plugin's failure
+    is reported as the plugin's, not as corpuspack's bug."""
+    try:
+        yield
+    except ExtensionFailed:
+        raise
+    except Exception as exc:
+        raise ExtensionFailed(f"the {kind} {name!r} failed: {type(exc).__name__}: {exc}") from exc
 
 
 @dataclass(frozen=True)

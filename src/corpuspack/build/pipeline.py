@@ -25,7 +25,7 @@ from corpuspack.article.record import Article
 from corpuspack.build import batches, engines
 from corpuspack.build.batches import Members
 from corpuspack.build.captures import Process, Read, Work, process, stream
-from corpuspack.build.extensions import BUILTIN, Chosen
+from corpuspack.build.extensions import BUILTIN, Chosen, blamed
 from corpuspack.build.store import Store
 from corpuspack.build.tables import QUOTE_FIELDS
 from corpuspack.cache import Cache, Entry, FileIndex, keys
@@ -395,7 +395,8 @@ class _Build:
             self.store.close()
             found = list(self.scan.findings)
             for check in self.corpus_checks:
-                found += check.check(self.store, self.settings, self.focus.focused)
+                with blamed("corpus check", check.name):
+                    found += check.check(self.store, self.settings, self.focus.focused)
             # Before _settle: accepted duplicates are named by their captures, not their bundles.
             found = accept_duplicates(found, self.settings.accepted_duplicates, self.focus.focused)
             self.report.extend(self._settle(found, self.store.members({f.file for f in found})))

@@ -7,6 +7,10 @@ corpuspack.card; a release whose card would lack one is flagged here, so that
 
 from __future__ import annotations
 
+import json
+from functools import cache
+from importlib import resources
+
 from corpuspack.findings.report import Finding, error, warning
 from corpuspack.project.datapackage import Settings
 
@@ -38,10 +42,26 @@ def authors(descriptor: dict) -> list[str]:
     ]
 
 
+@cache
+def hub_terms() -> dict[str, set[str]]:
+    """The licence ids and task names the Hugging Face Hub accepts (hub_vocabulary.json, made
+    from the Hub's own packages by scripts/update_hub_vocabulary.py)."""
+    text = resources.files(__package__).joinpath("hub_vocabulary.json").read_text("utf-8")
+    hub = json.loads(text)
+    return {key: set(hub[key]) for key in ("license", "task_categories", "task_ids")}
+
+
 def licence_problem(licence: object, license_name: str | None) -> str | None:
-    """Why the card's licence cannot be given to the Hugging Face Hub, if it cannot."""
+    """Why the card's licence (lower-cased, as the card writes it) cannot be given to the
+    Hugging Face Hub, if it cannot."""
     if not licence:
         return "license: missing; set licenses[0].name in datapackage.json"
+    if licence not in hub_terms()["license"]:
+        return (
+            f"license: {licence!r} is not a licence id the Hugging Face Hub accepts (such as "
+            "cc-by-4.0, odbl, gpl-3.0, mit); write one of its ids in licenses[0].name, or "
+            '"other" with corpuspack.license_name'
+        )
     if licence == "other" and not license_name:
         return (
             "license 'other' needs a license_name: set \"license_name\" (a short lowercase "
@@ -56,9 +76,23 @@ def metadata_findings(descriptor: dict, settings: Settings) -> list[Finding]:
     found = []
     licences = descriptor.get("licenses") or [{}]
     first = licences[0] if isinstance(licences, list) and isinstance(licences[0], dict) else {}
-    problem = licence_problem(first.get("name"), settings.license_name)
+    name = first.get("name")
+    problem = licence_problem(
+        name.lower() if isinstance(name, str) else name, settings.license_name
+    )
     if problem:
         found.append(error("datapackage.json", "release-metadata", problem))
+    for key in ("task_categories", "task_ids"):
+        unknown = sorted(set(getattr(settings, key)) - hub_terms()[key])
+        if unknown:
+            found.append(
+                error(
+                    "datapackage.json",
+                    "release-metadata",
+                    f"corpuspack.{key}: {', '.join(map(repr, unknown))} are not values the "
+                    "Hugging Face Hub accepts",
+                )
+            )
     if not authors(descriptor):
         found.append(
             error(

@@ -119,8 +119,9 @@ def _as_text(shown: Explanation) -> str:
 @click.option(
     "--license",
     "licence",
-    prompt="Licence (an SPDX identifier such as CC-BY-4.0, or 'other')",
-    help="Licence of the dataset: an SPDX identifier, or 'other' with --license-title.",
+    prompt="Licence (an id the Hugging Face Hub accepts, such as cc-by-4.0, or 'other')",
+    help="Licence of the dataset: an id the Hugging Face Hub accepts (cc-by-4.0, odbl, mit, "
+    "...), or 'other' with --license-title.",
 )
 @click.option(
     "--author",

@@ -141,8 +141,8 @@ def lookup(code: str) -> Entry:
         return CATALOGUE[code]
     except KeyError:
         raise ValueError(
-            f"finding code {code!r} is not in the catalogue: add it to "
-            "src/corpuspack/findings/catalogue.yaml (and run scripts/render_findings.py)"
+            f"finding code {code!r} is not in the catalogue: a plugin declares its codes with "
+            "the corpuspack_findings hook (corpuspack's own are in findings/catalogue.yaml)"
         ) from None
 
 

@@ -43,6 +43,8 @@ class ProjectProfiles:
 
     def texts(self) -> tuple[ProfileText, ...]:
         folder = self.root / PROFILES
+        if folder.is_symlink():
+            raise ProfileError(f"{PROFILES}/", "the profiles folder must be a folder, not a link")
         if not folder.is_dir():
             return ()
         found = []
@@ -66,8 +68,34 @@ class SourceFile:
     sha256: str
 
 
+# What a contribution could run: Python source and compiled code, import hooks (.pth).
+CODE_SUFFIXES = (".py", ".pyc", ".pyo", ".pyd", ".so", ".pth")
+# Folders of a project that hold no code of its own (captures, releases; hidden ones such as
+# .git and .venv are skipped too).
+_NOT_CODE = {"raw", "dist", "__pycache__", "node_modules"}
+
+
+def is_code(path: str) -> bool:
+    """Whether a project-relative path is code Python could run (what a contribution may not
+    change if it is to be checked with the project's plugins)."""
+    return path.endswith(CODE_SUFFIXES) or "__pycache__" in path.split("/")
+
+
+def code_files(root: Path) -> list[Path]:
+    """Every Python source file of the project (not in raw/, dist/ or hidden folders): what its
+    plugin modules may import, so all of it is fingerprinted and recorded, not only theirs."""
+    found = []
+    for path in root.rglob("*.py"):
+        parts = path.relative_to(root).parts
+        if any(p.startswith(".") or p in _NOT_CODE for p in parts[:-1]):
+            continue
+        found.append(path)
+    return sorted(found)
+
+
 def module_files(root: Path, name: str) -> list[Path]:
-    """The files of the project module name (a .py file, or every .py file of a package)."""
+    """The files of the project module name (a .py file, or every .py file of a package), each
+    refused if it is a link leading outside the project."""
     top = name.split(".", 1)[0]
     spec = PathFinder.find_spec(top, [str(root)])
     if spec is None or spec.origin is None:
@@ -76,43 +104,78 @@ def module_files(root: Path, name: str) -> list[Path]:
             f"{top}.py file or {top}/ package"
         )
     origin = Path(spec.origin)
-    if not origin.resolve().is_relative_to(root.resolve()):
-        raise ProjectPluginError(f"{root.name}: plugin {name!r} leads outside the project")
-    if origin.name == "__init__.py":
-        return sorted(p for p in origin.parent.rglob("*.py") if "__pycache__" not in p.parts)
-    return [origin]
+    files = (
+        sorted(p for p in origin.parent.rglob("*.py") if "__pycache__" not in p.parts)
+        if origin.name == "__init__.py"
+        else [origin]
+    )
+    for path in files:
+        if not path.resolve().is_relative_to(root.resolve()):
+            raise ProjectPluginError(
+                f"{path.relative_to(root).as_posix()}: plugin {name!r} leads outside the project"
+            )
+    return files
 
 
 def source_files(root: Path, modules: tuple[str, ...]) -> tuple[SourceFile, ...]:
-    files = {p for name in modules for p in module_files(root, name)}
+    """The project's Python files (all of them: a plugin may import any), if it has plugins."""
+    if not modules:
+        return ()
+    for name in modules:
+        module_files(root, name)  # refuses a missing module or a link out of the project
     return tuple(
         SourceFile(p.relative_to(root).as_posix(), hashlib.sha256(p.read_bytes()).hexdigest())
-        for p in sorted(files)
+        for p in code_files(root)
     )
 
 
+# The project each plugin module (by top-level name) was imported from in this process.
+_IMPORTED: dict[str, Path] = {}
+
+
+def _make_room(top: str, root: Path) -> None:
+    """Let top be imported from root: forget a copy imported from another project (verify
+    --rebuild imports a release's plugins from its worktree); refuse any other module of
+    that name, which would be used instead."""
+    present = sys.modules.get(top)
+    if present is None:
+        return
+    earlier = _IMPORTED.get(top)
+    if earlier is None:
+        where = getattr(present, "__file__", None) or "Python itself"
+        raise ProjectPluginError(
+            f"plugin module {top!r} has the name of a module already imported from {where}; "
+            "rename the project's module"
+        )
+    if earlier != root:
+        for name in [n for n in sys.modules if n == top or n.startswith(f"{top}.")]:
+            del sys.modules[name]
+
+
 def import_modules(root: Path, modules: tuple[str, ...]) -> list[ModuleType]:
-    """The project's plugin modules, imported from its folder (refused if an installed module of
-    the same name is already imported: that one would be used instead)."""
+    """The project's plugin modules, imported from its folder. The folder goes last on sys.path
+    (worker processes inherit it), so no file of the project can shadow a module Python or an
+    installed package provides; a plugin module whose name an installed one takes is refused."""
+    root = root.resolve()
     loaded = []
     for name in modules:
-        module_files(root, name)  # refuses a name the project does not hold
+        module_files(root, name)  # refuses a name the project does not hold, or a link out
         top = name.split(".", 1)[0]
-        present = sys.modules.get(top)
-        where = getattr(present, "__file__", None)
-        if present is not None and not (
-            where and Path(where).resolve().is_relative_to(root.resolve())
-        ):
-            raise ProjectPluginError(
-                f"plugin module {top!r} has the name of a module already imported from "
-                f"{where or 'Python itself'}; rename the project's module"
-            )
+        _make_room(top, root)
         if str(root) not in sys.path:
-            sys.path.insert(0, str(root))
+            sys.path.append(str(root))
+        _IMPORTED[top] = root
         try:
-            loaded.append(importlib.import_module(name))
+            module = importlib.import_module(name)
         except Exception as exc:  # the plugin's own error, shown with where it happened
             raise ProjectPluginError(
                 f"plugin module {name!r} failed to import: {type(exc).__name__}: {exc}"
             ) from exc
+        where = getattr(module, "__file__", None)
+        if not (where and Path(where).resolve().is_relative_to(root)):
+            raise ProjectPluginError(
+                f"plugin module {name!r} is also the name of a module installed at "
+                f"{where or 'Python itself'}, which Python finds first; rename the project's module"
+            )
+        loaded.append(module)
     return loaded

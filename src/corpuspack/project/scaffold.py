@@ -30,7 +30,7 @@ class Answers:
 
     name: str  # the package name: lower-case words joined by "-"
     title: str
-    licence: str  # an SPDX identifier (e.g. CC-BY-4.0), or "other"
+    licence: str  # a licence id the Hugging Face Hub accepts (e.g. cc-by-4.0), or "other"
     author: str  # a person or team: the release's CITATION.cff cites them
     description: str = ""
     sources: tuple[tuple[str, str], ...] = ()  # (title, address) of each source

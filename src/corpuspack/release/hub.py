@@ -15,7 +15,7 @@ import json
 from functools import cache
 from importlib import resources
 
-from corpuspack.checks.card import licence_problem
+from corpuspack.checks.card import hub_terms, licence_problem
 
 # Only the bands: the catch-all value differs between the datasets resource
 # ("unknown") and huggingface_hub's documentation ("other").
@@ -45,13 +45,8 @@ def _datasets_resource(name: str):
 
 @cache
 def vocabulary() -> dict:
-    hub = json.loads(
-        resources.files(__package__).joinpath("hub_vocabulary.json").read_text(encoding="utf-8")
-    )
     return {
-        "license": set(hub["license"]),
-        "task_categories": set(hub["task_categories"]),
-        "task_ids": set(hub["task_ids"]),
+        **hub_terms(),
         "size_categories": set(_datasets_resource("size_categories.json")),
         "language": set(_datasets_resource("languages.json")),
     }
@@ -68,7 +63,7 @@ def check(metadata: dict) -> None:
     """Raise MetadataError naming every value the Hub would not accept."""
     allowed = vocabulary()
     problems = []
-    for key in ("license", "task_categories", "task_ids", "size_categories", "language"):
+    for key in ("task_categories", "task_ids", "size_categories", "language"):
         value = metadata.get(key)
         values = value if isinstance(value, list) else ([value] if value is not None else [])
         for item in values:
