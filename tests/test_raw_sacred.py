@@ -151,14 +151,17 @@ def test_fifos_sockets_and_devices_are_findings_never_opened(project):
 def test_a_hidden_fifo_is_a_finding_and_the_build_does_not_hang_on_it(project):
     os.mkfifo(project / "raw" / "rt" / ".pipe")
     done = subprocess.run(
-        [sys.executable, "-m", "corpuspack.cli", "build", "--project", str(project), "--quiet"],
+        [sys.executable, "-m", "corpuspack.cli", "build", "--project", str(project), "--quiet",
+         "--format", "json"],
         capture_output=True,
         text=True,
         timeout=300,
         env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)},
         check=False,
-    )
+    )  # fmt: skip
     assert done.returncode == 0 and "Traceback" not in done.stderr, done.stderr
+    findings = json.loads(done.stdout)["findings"]
+    assert ("raw/rt/.pipe", "hidden-file") in [(f["file"], f["code"]) for f in findings]
     assert any(p.name == "manifest.json" for p in (project / "dist").rglob("manifest.json"))
 
 
