@@ -125,10 +125,7 @@ def parse_page_date(
             text, languages=languages, settings=_settings(zone, full, aware=True)
         )
         if value is not None:
-            try:
-                instant = value.astimezone(dt.UTC)
-            except OverflowError as exc:
-                raise DateError(f"{original!r} is outside the years 1 to 9999 in UTC") from exc
+            instant = _in_utc(value, original)
             return Published(
                 "datetime",
                 instant=instant,
@@ -176,10 +173,7 @@ def parse_iso(value: str) -> Published:
             f"{value!r} has a time but no offset, so its instant is not known; add Z or +HH:MM, "
             "or give the day alone (YYYY-MM-DD)"
         )
-    try:
-        instant = parsed.astimezone(dt.UTC)
-    except OverflowError as exc:  # e.g. 9999-12-31T23:59:59-23:59 is in the year 10000 in UTC
-        raise DateError(f"{value!r} is outside the years 1 to 9999 in UTC") from exc
+    instant = _in_utc(parsed, value)
     return Published(
         "datetime",
         instant=instant,
@@ -219,3 +213,12 @@ def _within(page: Published, sidecar: Published) -> bool:
         return True
     same_year = day.year == sidecar.date.year
     return same_year and (sidecar.precision == "year" or day.month == sidecar.date.month)
+
+
+def _in_utc(value: dt.datetime, written: str) -> dt.datetime:
+    """value as a UTC instant; a DateError where that leaves the years 1 to 9999 (e.g.
+    9999-12-31T23:59:59-23:59 is in the year 10000 in UTC)."""
+    try:
+        return value.astimezone(dt.UTC)
+    except OverflowError as exc:
+        raise DateError(f"{written!r} is outside the years 1 to 9999 in UTC") from exc
