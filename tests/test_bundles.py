@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -173,3 +174,68 @@ def test_a_corpus_finding_on_a_bundle_line_names_the_bundle_and_the_line(
     duplicate = [f for f in report.findings if f.code == "duplicate-text"]
     assert [(f.file, f.line) for f in duplicate] == [("raw/rt/more.jsonl.gz", 2)]
     assert duplicate[0].message.startswith("copy.txt (text): the text is identical to raw/rt/")
+
+
+def _edit(bundle: Path, how: str) -> None:
+    """Change a bundle's captures after the build read it: in place keeping its size and times, in
+    place at another size, or by a new file renamed over it (another inode)."""
+    status = bundle.stat()
+    data = bundle.read_bytes()
+    if how == "same size and times":
+        assert b" the " in data
+        bundle.write_bytes(data.replace(b" the ", b" THE ", 1))
+        os.utime(bundle, ns=(status.st_atime_ns, status.st_mtime_ns))
+        assert bundle.stat().st_size == status.st_size
+        return
+    lines = [line.replace(b" the ", b" the edited ", 1) for line in _lines_of(bundle)]
+    if how == "other size":
+        write_bundle(bundle, lines)
+    else:
+        write_bundle(bundle.with_name("new-" + bundle.name), lines)
+        os.replace(bundle.with_name("new-" + bundle.name), bundle)
+    assert bundle.stat().st_size != status.st_size or how == "replaced"
+
+
+def _lines_of(bundle: Path) -> list[bytes]:
+    data = bundle.read_bytes()
+    if bundle.name.endswith(".gz"):
+        data = gzip.decompress(data)
+    elif bundle.name.endswith(".zst"):
+        data = zstandard.ZstdDecompressor().decompressobj().decompress(data)
+    return data.splitlines(keepends=True)
+
+
+@pytest.mark.parametrize("how", ["same size and times", "other size", "replaced"])
+@pytest.mark.parametrize("cached", [False, True], ids=["no cache", "cache"])
+def test_bundles_edited_after_the_build_read_them_are_in_the_manifest_as_read(
+    tmp_path, monkeypatch, how, cached
+):
+    from corpuspack import api
+    from corpuspack.cache import Cache, file_index
+    from corpuspack.release import cut
+    from corpuspack.release.manifest import tree_sha256
+
+    monkeypatch.setattr(file_index, "RACY_NS", 0)  # the file index keeps what this build read
+    root = copy_project(tmp_path / "corpus")
+    as_bundles(root)
+    raw, loaded = root / "raw", project_mod.load(root)
+    as_read = tree_sha256(raw)
+    bundles = sorted(raw.glob("*/batch.jsonl*"))
+    assert {b.name for b in bundles} == {"batch.jsonl", "batch.jsonl.gz", "batch.jsonl.zst"}
+    result = pipeline.run(loaded, cache=Cache(tmp_path / "cache") if cached else None)
+    # (a compressed bundle edited keeping its size would no longer decompress)
+    for bundle in bundles if how != "same size and times" else raw.glob("*/batch.jsonl"):
+        _edit(bundle, how)
+    edited = tree_sha256(raw)
+    assert edited != as_read
+    cut.build(loaded, result, tmp_path / "release")
+    result.store.cleanup()
+    manifest = json.loads((tmp_path / "release" / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["source"]["raw_sha256"] == as_read
+    assert api.verify(tmp_path / "release").valid
+    if cached:  # the next build with the cache reads the bundles as they are now
+        again = pipeline.run(loaded, cache=Cache(tmp_path / "cache"))
+        cut.build(loaded, again, tmp_path / "again")
+        again.store.cleanup()
+        text = (tmp_path / "again" / "manifest.json").read_text(encoding="utf-8")
+        assert json.loads(text)["source"]["raw_sha256"] == edited

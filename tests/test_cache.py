@@ -378,8 +378,14 @@ def test_the_file_index_tells_files_apart_by_their_stat_when_path_hashes_collide
     import types
 
     monkeypatch.setattr(file_index, "RACY_NS", 0)
+    real = file_index.xxhash.xxh3_64_intdigest
+    # Every path hashes to 7; the second, seeded hash that knows a file this build read is real.
     monkeypatch.setattr(
-        file_index, "xxhash", types.SimpleNamespace(xxh3_64_intdigest=lambda data: 7)
+        file_index,
+        "xxhash",
+        types.SimpleNamespace(
+            xxh3_64_intdigest=lambda data, seed=0: real(data, seed) if seed else 7
+        ),
     )
     paths = [tmp_path / f"{i}.txt" for i in range(5)]
     for i, path in enumerate(paths):
@@ -391,6 +397,10 @@ def test_the_file_index_tells_files_apart_by_their_stat_when_path_hashes_collide
     truth = [hashlib.sha256(p.read_bytes()).digest() for p in paths]
     first = FileIndex(tmp_path / "files.arrow")
     assert digests(first) == truth and first.hashed == 5
+    # Known as this build read them, by the second hash: not stat, not read again.
+    inodes = [os.stat(p).st_ino for p in paths]
+    assert first.digests_by_inode([str(p) for p in reversed(paths)], inodes[::-1]) == truth[::-1]
+    assert first.hashed == 5
     first.save()
     again = FileIndex(tmp_path / "files.arrow")
     assert digests(again) == truth and again.hashed == 0  # every path hashes to 7: the stats decide

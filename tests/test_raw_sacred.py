@@ -183,7 +183,8 @@ def test_a_capture_that_became_a_fifo_after_the_scan_is_a_finding_not_a_hang(pro
         pass
 
 
-def test_the_manifest_describes_the_captures_as_the_build_read_them(project, tmp_path):
+@pytest.mark.parametrize("replaced", [False, True], ids=["in place", "replaced"])
+def test_the_manifest_describes_the_captures_as_the_build_read_them(project, tmp_path, replaced):
     from corpuspack.build import pipeline
     from corpuspack.project import datapackage as project_mod
     from corpuspack.release import cut
@@ -193,7 +194,12 @@ def test_the_manifest_describes_the_captures_as_the_build_read_them(project, tmp
     as_read = tree_sha256(raw)
     result = pipeline.run(loaded)  # no cache
     capture = sorted(raw.rglob("*.txt"))[0]
-    capture.write_bytes(capture.read_bytes() + b"\nEdited after the build read it.\n")  # same inode
+    edited = capture.read_bytes() + b"\nEdited after the build read it.\n"
+    if replaced:  # another file (another inode) renamed over it, as an editor saves
+        (tmp_path / "new.txt").write_bytes(edited)
+        os.replace(tmp_path / "new.txt", capture)
+    else:
+        capture.write_bytes(edited)  # same inode
     cut.build(loaded, result, tmp_path / "release")
     result.store.cleanup()
     manifest = json.loads((tmp_path / "release" / "manifest.json").read_text(encoding="utf-8"))

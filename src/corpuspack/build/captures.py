@@ -107,5 +107,5 @@ def stream(
                 continue
             inputs, problems = ingest.read(capture, max_bytes, seen)
             yield Read(capture, inputs, problems, None)
-    for member, data, trouble in ingest.bundle_inputs(scan, max_bytes):
+    for member, data, trouble in ingest.bundle_inputs(scan, max_bytes, seen):
         yield Read(member, data, trouble, None)

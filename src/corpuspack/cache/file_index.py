@@ -21,6 +21,7 @@ from corpuspack.capture.files import open_regular
 
 RACY_NS = 2_000_000_000  # a file modified this close to the build's start is hashed again next time
 SAVE_ROWS = 1 << 16  # file index rows written at a time
+CHECK_SEED = 0x5EED  # the seed of the second hash by which a file this build read is known
 
 _Found = tuple[np.ndarray, np.ndarray]
 
@@ -66,6 +67,7 @@ class FileIndex:
         # The files it did not know (new or changed: few, in a rebuild) are appended as they come.
         # Both are what save() keeps.
         self._seen_hashes = array("Q")
+        self._seen_checks = array("Q")  # a second hash of each path (see digests_by_inode)
         self._seen_stamps = array("q")
         self._seen_digests = bytearray()
         self._sorted: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None  # see _seen_sorted
@@ -138,77 +140,90 @@ class FileIndex:
         self, paths: Sequence[str | Path], statuses: Sequence[os.stat_result]
     ) -> list[tuple[bytes, bytes | None]]:
         """(SHA-256, the bytes if the file had to be read, else None) of each file, whose stat is given."""
+        found, read = self._lookup(paths, statuses)
+        return [(digest, read.get(i)) for i, digest in enumerate(found)]
+
+    def digests_only(
+        self, paths: Sequence[str | Path], statuses: Sequence[os.stat_result]
+    ) -> list[bytes]:
+        """The SHA-256 of each file, whose stat is given (digests() without the bytes read)."""
+        return self._lookup(paths, statuses)[0]
+
+    def _lookup(
+        self, paths: Sequence[str | Path], statuses: Sequence[os.stat_result]
+    ) -> tuple[list[bytes], dict[int, bytes]]:
+        """The SHA-256 of each file, and the bytes of those read (by their place in paths)."""
         count = len(paths)
         if not count:
-            return []
+            return [], {}
         hashes = _path_hashes(paths)
+        # (one flat list of the four stamps, made into a (count, 4) array at once)
         stamps = np.array(
-            [(s.st_size, s.st_ino, s.st_mtime_ns, s.st_ctime_ns) for s in statuses], dtype=np.int64
+            [v for s in statuses for v in (s.st_size, s.st_ino, s.st_mtime_ns, s.st_ctime_ns)],
+            dtype=np.int64,
         ).reshape(count, 4)
         found, at = self._find(hashes, [stamps[:, c] for c in range(4)], self._stamps)
         self._matched[at[found]] = True
-        results: list[tuple[bytes, bytes | None]] = [(b"", None)] * count
+        if found.all():
+            return self._known(found, at), {}
+        results: list[bytes] = [b""] * count
         for i, digest in zip(np.flatnonzero(found).tolist(), self._known(found, at), strict=True):
-            results[i] = (digest, None)
+            results[i] = digest
         new = np.flatnonzero(~found).tolist()
+        read: dict[int, bytes] = {}
         for i in new:
             with open_regular(paths[i]) as (handle, _):  # (a FIFO swapped in is not waited on)
-                data = handle.read()
+                read[i] = handle.read()
             self.hashed += 1
-            results[i] = (sha256(data), data)
-        if new:
-            self._seen_hashes.extend(hashes[new].tolist())
-            self._seen_stamps.extend(stamps[new].ravel().tolist())
-            self._seen_digests += b"".join(results[i][0] for i in new)
-        return results
+            results[i] = sha256(read[i])
+        self._seen_hashes.extend(hashes[new].tolist())
+        self._seen_checks.extend(_path_hashes([paths[i] for i in new], CHECK_SEED).tolist())
+        self._seen_stamps.extend(stamps[new].ravel().tolist())
+        self._seen_digests += b"".join(results[i] for i in new)
+        return results, read
 
-    def observe(self, path: str | Path, status: os.stat_result, data: bytes) -> None:
-        """A file this build read (data, with its status as opened): its digest is that of these
-        bytes for the rest of the build, whatever was seen of it before (digests_by_inode)."""
+    def observe(self, path: str | Path, status: os.stat_result, digest: bytes) -> None:
+        """A file this build read (the SHA-256 of the bytes read, with its status as opened): its
+        digest is that for the rest of the build, whatever was seen of it before (digests_by_inode)."""
         self._seen_hashes.extend(_path_hashes([path]).tolist())
+        self._seen_checks.extend(_path_hashes([path], CHECK_SEED).tolist())
         self._seen_stamps.extend(
             [status.st_size, status.st_ino, status.st_mtime_ns, status.st_ctime_ns]
         )
-        self._seen_digests += sha256(data)
+        self._seen_digests += digest
 
     def _seen_sorted(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """The path hashes of the files this build appended, their inodes and the order that sorts the
-        hashes. Made again only once half as many files again have been seen: a file seen since is
+        """The path hashes of the files this build appended, their check hashes and the order that
+        sorts the path hashes. Made again only once half as many files again have been seen: a file seen since is
         just not found here, and is stat instead (the same digest, a little later)."""
         if self._sorted is None or len(self._seen_hashes) > 1.5 * len(self._sorted[0]) + 1024:
             # Copies, not views: the arrays they come from grow later in the build.
             seen = np.frombuffer(self._seen_hashes, dtype=np.uint64).copy()
-            inodes = np.frombuffer(self._seen_stamps, dtype=np.int64)[1::4].copy()
-            self._sorted = (seen, inodes, np.argsort(seen, kind="stable"))
+            checks = np.frombuffer(self._seen_checks, dtype=np.uint64).copy()
+            self._sorted = (seen, checks, np.argsort(seen, kind="stable"))
         return self._sorted
 
     def digests_by_inode(self, paths: Sequence[str], inodes: Sequence[int]) -> list[bytes]:
         """SHA-256 of files given with their inodes (which os.scandir knows without a stat call).
 
-        A file already seen in this build (its path hash and inode match) gets the digest it had
-        then, not stat again: a build hashes raw/ for its manifest as it read it. The others are
-        stat and looked up in the index (or read) as digests() does.
+        A file this build read (or hashed) has the digest of the bytes it read last, whatever
+        became of the file since (edited in place, or replaced by another inode): a build hashes
+        raw/ for its manifest as it read it. A file the index vouched for in this build unread
+        (same path hash and inode) has the index's digest. The others are stat and looked up in
+        the index (or read) as digests() does.
         """
         count = len(paths)
         if not count:
             return []
         hashes = _path_hashes(paths)
-        numbers = np.asarray(inodes, dtype=np.int64)
         results: list[bytes | None] = [None] * count
-        # A path hash seen with another inode (a replaced file, or two paths whose hashes collide)
-        # is not trusted: that file is stat. The last digest this build had of a file wins (that of
-        # the bytes it read last), then the index's of a file it matched unread.
-        appended = np.zeros(count, dtype=bool)
-        if self._seen_hashes:
-            seen, seen_inodes, order = self._seen_sorted()
-            last = np.searchsorted(seen[order], hashes, side="right") - 1
-            at = order[np.clip(last, 0, len(seen) - 1)]
-            appended = (last >= 0) & (seen[at] == hashes) & (seen_inodes[at] == numbers)
-            for i in np.flatnonzero(appended).tolist():
-                start = int(at[i]) * 32
-                results[i] = bytes(self._seen_digests[start : start + 32])
+        appended = self._appended(paths, hashes)
+        for i, start in appended.items():
+            results[i] = bytes(self._seen_digests[start * 32 : start * 32 + 32])
+        numbers = np.asarray(inodes, dtype=np.int64)
         found, at = self._find(hashes, [numbers], [self._stamps[1]], matched_only=True)
-        found &= ~appended
+        if appended:
+            found[list(appended)] = False
         for i, digest in zip(np.flatnonzero(found).tolist(), self._known(found, at), strict=True):
             results[i] = digest
         rest = [i for i, digest in enumerate(results) if digest is None]
@@ -218,6 +233,31 @@ class FileIndex:
             for i, (digest, _) in zip(rest, computed, strict=True):
                 results[i] = digest
         return cast(list[bytes], results)
+
+    def _appended(self, paths: Sequence[str], hashes: np.ndarray) -> dict[int, int]:
+        """{index in paths: its row among the files this build appended, the last of that path}.
+
+        A path is known by its path hash and a second, seeded hash of it (two 64-bit hashes: two
+        paths of raw/ cannot both collide), not by its inode, so a file replaced since it was read
+        keeps the digest of the bytes read."""
+        if not self._seen_hashes:
+            return {}
+        seen, checks, order = self._seen_sorted()
+        ordered = seen[order]
+        last = np.searchsorted(ordered, hashes, side="right") - 1
+        candidates = np.flatnonzero((last >= 0) & (ordered[np.maximum(last, 0)] == hashes))
+        if not len(candidates):
+            return {}
+        wanted = _path_hashes([paths[i] for i in candidates.tolist()], CHECK_SEED)
+        rows: dict[int, int] = {}
+        for i, check in zip(candidates.tolist(), wanted.tolist(), strict=True):
+            j = int(last[i])
+            while j >= 0 and ordered[j] == hashes[i]:  # (more than one only if path hashes collide)
+                if checks[order[j]] == check:
+                    rows[i] = int(order[j])
+                    break
+                j -= 1
+        return rows
 
     def digest(
         self, path: Path | str, status: os.stat_result | None = None
@@ -304,9 +344,9 @@ class FileIndex:
         )
 
 
-def _path_hashes(paths: Sequence[str | Path]) -> np.ndarray:
+def _path_hashes(paths: Sequence[str | Path], seed: int = 0) -> np.ndarray:
     return np.fromiter(
-        (xxhash.xxh3_64_intdigest(str(p).encode("utf-8", "surrogateescape")) for p in paths),
+        (xxhash.xxh3_64_intdigest(str(p).encode("utf-8", "surrogateescape"), seed) for p in paths),
         dtype=np.uint64,
         count=len(paths),
     )

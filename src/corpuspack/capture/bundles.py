@@ -11,7 +11,8 @@ and `meta` (optional) is what its sidecar would hold. Each capture's path is the
 bundle's path and its name, e.g. raw/tass/2024-05.jsonl.zst/001_leaders_meet.txt:
 that path is the capture's raw_path and the source of its id, so reordering or
 re-compressing a bundle changes nothing. A bundle is read as a stream, line by line,
-so it is never held in memory whole, and a line longer than max_file_bytes is counted as
+so it is never held in memory whole, and its file's bytes (compressed, as they are stored) are
+hashed as they are read, so the manifest's hash of raw/ is that of the bytes the build read, and a line longer than max_file_bytes is counted as
 it streams past, never held (a compression bomb costs time, not memory). Problems with a line, and every finding about a
 capture from it, name the bundle and the line.
 """
@@ -19,15 +20,18 @@ capture from it, name the bundle and the line.
 from __future__ import annotations
 
 import gzip
+import hashlib
 import json
+import os
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import BinaryIO
 
 import zstandard
 
+from corpuspack.capture.files import open_regular
 from corpuspack.capture.names import CAPTURE_SUFFIX, SIDECAR_SUFFIX
 from corpuspack.findings.report import Finding, error
 
@@ -58,20 +62,46 @@ READ = 1 << 20  # bytes read from the file at a time
 ZSTD_STEP = 256
 
 
-def _lines(path: Path, max_bytes: int) -> Iterator[bytes | int]:
+# Told of a file read whole: its path, its status as opened and the SHA-256 of the bytes read.
+Seen = Callable[[str | Path, os.stat_result, bytes], None]
+
+
+class _Hashing:
+    """A file read through it is hashed as it is read (by gzip, zstd or the line splitter alike).
+
+    Written by hand: hashlib hashes bytes given to it, and no library tees a reader into it."""
+
+    def __init__(self, raw: BinaryIO):
+        self.raw = raw
+        self.digest = hashlib.sha256()
+
+    def read(self, size: int = -1) -> bytes:
+        data = self.raw.read(size)
+        self.digest.update(data)
+        return data
+
+    def rest(self) -> bytes:
+        """The digest of every byte of the file, those not read yet read now (a bundle whose reading
+        stopped at a broken line is hashed whole, as tree_sha256 would)."""
+        while self.read(READ):
+            pass
+        return self.digest.digest()
+
+
+def _lines(raw: _Hashing, name: str, max_bytes: int) -> Iterator[bytes | int]:
     """The bundle's lines, decompressed as a stream (see _split); a truncated compressed file
     raises EOFError."""
-    with open(path, "rb") as raw:
-        if path.name.endswith(".gz"):
-            with gzip.GzipFile(fileobj=raw) as stream:  # raises EOFError itself when cut short
-                yield from _split(iter(lambda: stream.read(READ), b""), max_bytes)
-        elif path.name.endswith(".zst"):
-            yield from _split(_zstd_chunks(raw), max_bytes)
-        else:
-            yield from _split(iter(lambda: raw.read(READ), b""), max_bytes)
+    if name.endswith(".gz"):
+        # (gzip raises EOFError itself when the file is cut short)
+        with gzip.GzipFile(fileobj=raw) as stream:  # type: ignore[call-overload]
+            yield from _split(iter(lambda: stream.read(READ), b""), max_bytes)
+    elif name.endswith(".zst"):
+        yield from _split(_zstd_chunks(raw), max_bytes)
+    else:
+        yield from _split(iter(lambda: raw.read(READ), b""), max_bytes)
 
 
-def _zstd_chunks(raw: BinaryIO) -> Iterator[bytes]:
+def _zstd_chunks(raw: _Hashing) -> Iterator[bytes]:
     """Decompressed chunks of every frame. zstandard's stream_reader ends quietly at a frame cut
     short, so the frames are followed here, and a file that ends inside one is an error."""
     decompressor = zstandard.ZstdDecompressor()
@@ -199,35 +229,42 @@ def _record_problem(record: dict, names: dict[str, int]) -> tuple[str, str] | No
 
 
 def read(
-    path: Path, shown: str, max_bytes: int
+    path: Path, shown: str, max_bytes: int, seen: Seen | None = None
 ) -> Iterator[tuple[Member | None, bytes | None, bytes | None, list[Finding]]]:
-    """(member, capture bytes, sidecar bytes, findings) per line; member is None for a line that is unusable."""
+    """(member, capture bytes, sidecar bytes, findings) per line; member is None for a line that is
+    unusable. seen, if given, is told of the bundle once read whole (its path, status as opened and
+    the SHA-256 of the bytes read): the manifest hashes raw/ from it, not from a later read."""
     names: dict[str, int] = {}
     number = 0
     try:
-        for number, line in enumerate(_lines(path, max_bytes), start=1):
-            if isinstance(line, bytes) and not line.strip():
-                continue
-            entry = _entry(line, number, names, max_bytes)
-            if isinstance(entry, _Entry):
-                yield Member(shown, number, entry.name), entry.text, entry.sidecar, []
-            else:
-                code, message = entry
-                yield None, None, None, [error(shown, code, message, line=number)]
-    except (OSError, EOFError, zstandard.ZstdError) as exc:
-        yield (
-            None,
-            None,
-            None,
-            [
-                error(
-                    shown,
-                    "unreadable-bundle",
-                    f"cannot read past line {number}: {exc}; check "
-                    "the file is complete and compressed as its name says",
-                )
-            ],
-        )
+        with open_regular(path) as (handle, status):
+            raw = _Hashing(handle)
+            try:
+                for number, line in enumerate(_lines(raw, path.name, max_bytes), start=1):
+                    if isinstance(line, bytes) and not line.strip():
+                        continue
+                    entry = _entry(line, number, names, max_bytes)
+                    if isinstance(entry, _Entry):
+                        yield Member(shown, number, entry.name), entry.text, entry.sidecar, []
+                    else:
+                        code, message = entry
+                        yield None, None, None, [error(shown, code, message, line=number)]
+            except (OSError, EOFError, zstandard.ZstdError) as exc:  # (gzip's errors are OSErrors)
+                yield None, None, None, [_unreadable(shown, number, exc)]
+            if seen is not None:
+                seen(path, status, raw.rest())
+    except OSError as exc:  # not opened (NotRegular: a link or FIFO swapped in since raw/ was
+        # listed), or not readable to its end: told once (findings are shown once per file)
+        yield None, None, None, [_unreadable(shown, number, exc)]
+
+
+def _unreadable(shown: str, number: int, exc: Exception) -> Finding:
+    return error(
+        shown,
+        "unreadable-bundle",
+        f"cannot read past line {number}: {exc}; check "
+        "the file is complete and compressed as its name says",
+    )
 
 
 def relocate(findings: list[Finding], members: dict[str, tuple[str, int]]) -> list[Finding]:

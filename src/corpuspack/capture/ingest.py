@@ -7,9 +7,11 @@ raw/ is only ever read.
 
 from __future__ import annotations
 
+import hashlib
+import operator
 import os
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -51,13 +53,13 @@ def _walk(raw_dir: Path) -> Iterator[tuple[str, str]]:
             yield folder, "unreadable"
             continue
         subfolders = []
+        base = f"{folder}/" if folder else ""
         for entry in entries:
-            relative = f"{folder}/{entry.name}" if folder else entry.name
             kind = _kind(entry)
             if kind == "folder":
-                subfolders.append(relative)
+                subfolders.append(base + entry.name)
             else:
-                yield relative, kind
+                yield base + entry.name, kind
         stack.extend(reversed(subfolders))
 
 
@@ -89,20 +91,22 @@ def _listing(folder: Path) -> list[os.DirEntry] | None:
     its parent was listed)."""
     try:
         with os.scandir(folder) as it:
-            return sorted(it, key=lambda e: e.name)
+            return sorted(it, key=_NAME)
     except OSError:
         return None
 
 
-Seen = Callable[[str | Path, os.stat_result, bytes], None]  # told of each file read: see read()
+_NAME = operator.attrgetter("name")
+Seen = bundles.Seen  # told of each file read: see read()
 
 
 def read(
     capture: Capture, max_bytes: int, seen: Seen | None = None
 ) -> tuple[Inputs, list[Finding]]:
     """The bytes of a capture, its sidecar and its annotation files, refusing files over the size
-    limit unread. seen, if given, is told of each file read (its path, status as opened, bytes):
-    a build hashes raw/ for its manifest from the bytes it read, not from a later read."""
+    limit unread. seen, if given, is told of each file read (its path, status as opened, the
+    SHA-256 of its bytes): a build hashes raw/ for its manifest from the bytes it read, not from a
+    later read."""
     findings = []
     sidecar, sidecar_shown = capture.sidecar, capture.sidecar_shown
     files = [
@@ -132,7 +136,7 @@ def read(
         else:
             contents[shown] = data
             if seen is not None:
-                seen(path, status, data)
+                seen(path, status, hashlib.sha256(data).digest())
     inputs = Inputs(
         data=contents.get(capture.shown),
         sidecar=contents.get(sidecar_shown) if sidecar_shown else None,
@@ -270,8 +274,9 @@ def _stray(shown: str, kind: str) -> Finding:
     )
 
 
-def _name_problems(relative: str, shown: str, folds: _CaseFolds, prefix: str) -> list[Finding]:
+def _name_problems(relative: str, folds: _CaseFolds, prefix: str) -> list[Finding]:
     """Why a path cannot be used as it is named: not portable, or clashing in letter case."""
+    shown = prefix + relative
     if not _PORTABLE_PATH.fullmatch(relative):
         # A name that is not UTF-8 (its bytes kept as surrogates) is shown with \x escapes.
         shown = shown.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
@@ -357,16 +362,18 @@ def scan(raw_dir: Path, root: Path) -> Scan:
     found = _Found(raw_dir, raw_dir.relative_to(root).as_posix() + "/")
     folds = _CaseFolds()
     seen = 0
+    captures = found.captures
     for relative, kind in _walk(raw_dir):
         seen += kind != "hidden"
         if kind in _UNNAMED:
             found.add(relative, kind)
-            continue
-        problems = _name_problems(relative, found.prefix + relative, folds, found.prefix)
-        if problems:
-            found.findings.extend(problems)
+        elif _PORTABLE_PATH.fullmatch(relative) and folds.clash(relative) is None:
+            if kind == "capture":  # (the commonest kind, kept without a call)
+                captures.append(relative)
+            else:
+                found.add(relative, kind)
         else:
-            found.add(relative, kind)
+            found.findings.extend(_name_problems(relative, folds, found.prefix))
     found.findings.extend(_orphans(found))
     return Scan(
         captures=_captures(found),
@@ -377,21 +384,24 @@ def scan(raw_dir: Path, root: Path) -> Scan:
 
 
 def inputs(
-    scan: Scan, max_bytes: int
+    scan: Scan, max_bytes: int, seen: Seen | None = None
 ) -> Iterator[tuple[Capture | None, Inputs | None, list[Finding]]]:
-    """Every capture with its bytes (or the findings that stop it being read), files first, then bundles' lines."""
+    """Every capture with its bytes (or the findings that stop it being read), files first, then
+    bundles' lines; seen is told of each file read (read())."""
     for capture in scan.captures:
-        data, problems = read(capture, max_bytes)
+        data, problems = read(capture, max_bytes, seen)
         yield capture, data, problems
-    yield from bundle_inputs(scan, max_bytes)
+    yield from bundle_inputs(scan, max_bytes, seen)
 
 
 def bundle_inputs(
-    scan: Scan, max_bytes: int
+    scan: Scan, max_bytes: int, seen: Seen | None = None
 ) -> Iterator[tuple[Capture | None, Inputs | None, list[Finding]]]:
-    """Every capture of the scan's JSONL bundles with its bytes, or the findings about an unusable line."""
+    """Every capture of the scan's JSONL bundles with its bytes, or the findings about an unusable
+    line; seen is told of each bundle read whole (bundles.read)."""
     for bundle in scan.bundles:
-        for member, data, sidecar, problems in bundles.read(bundle.path, bundle.shown, max_bytes):
+        read_lines = bundles.read(bundle.path, bundle.shown, max_bytes, seen)
+        for member, data, sidecar, problems in read_lines:
             if member is None:
                 yield None, None, problems
                 continue
