@@ -100,3 +100,32 @@ def test_release_files_carry_the_datasets_features(tmp_path: Path, runner) -> No
     assert articles
     for path in articles:
         assert pq.read_schema(path).metadata == expected.metadata
+
+
+def test_a_warm_cache_validates_without_importing_frictionless(tmp_path: Path) -> None:
+    project = copy_project(tmp_path / "corpus")
+    command = ["validate", "--project", str(project), "--cache", str(tmp_path / "cache")]
+    first = modules_loaded(tmp_path, *command)  # frictionless accepts the schemas; remembered
+    assert "frictionless" in first  # (the driver sees the import where there is one)
+    loaded = modules_loaded(tmp_path, *command)
+    assert "corpuspack.build.pipeline" in loaded
+    assert not {m for m in loaded if m == "frictionless" or m.startswith("frictionless.")}
+
+
+def test_a_schema_frictionless_refuses_is_refused_whatever_the_cache_remembers(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from corpuspack.cache import schemas
+    from corpuspack.project.schema import SchemaError
+
+    good = json.loads((REPO / "schema" / "article.schema.json").read_text(encoding="utf-8"))
+    bad = {**good, "primaryKey": ["no-such-field"]}  # only frictionless knows this is wrong
+    RecordSchema(bad, frictionless_accepted=True)
+    assert schemas.record_schema(good, tmp_path).frictionless_accepted is False
+    assert schemas.record_schema(good, tmp_path).frictionless_accepted is True  # remembered
+    for _ in range(2):  # refused, and so never remembered
+        with pytest.raises(SchemaError, match="primary key"):
+            schemas.record_schema(bad, tmp_path)
+    # Under other rules (another corpuspack or frictionless) the same schema is checked again.
+    monkeypatch.setattr(schemas, "rules_digest", lambda: "other rules")
+    assert schemas.record_schema(good, tmp_path).frictionless_accepted is False

@@ -28,7 +28,7 @@ from corpuspack.build.captures import Process, Read, Work, process, stream
 from corpuspack.build.extensions import BUILTIN, Chosen, blamed
 from corpuspack.build.store import Store
 from corpuspack.build.tables import QUOTE_FIELDS
-from corpuspack.cache import Cache, Entry, FileIndex, keys
+from corpuspack.cache import Cache, Entry, FileIndex, keys, schemas
 from corpuspack.capture import bundles, ingest
 from corpuspack.findings.policy import accept_duplicates
 from corpuspack.findings.report import Finding, Report
@@ -102,7 +102,7 @@ def run(
     """
     if chosen.cache_fingerprint() is None:
         cache = None  # (extensions of no known fingerprint: see Chosen.fingerprint)
-    schema, quotes_schema, vocabulary = _schemas(project, chosen)
+    schema, quotes_schema, vocabulary = _schemas(project, chosen, cache)
     custom = CustomFields(schema.custom, chosen.field_sources)
     task = Process(
         tuple(schema.enum("outlet")), vocabulary, chosen.annotators, chosen.profiles, custom
@@ -123,9 +123,13 @@ def run(
     )
 
 
-def _schemas(project: Project, chosen: Chosen) -> tuple[RecordSchema, RecordSchema, Vocabulary]:
-    """The articles' and the quotes' schemas and the vocabulary, checked before any capture is read."""
-    schema = RecordSchema(project.load_schema())
+def _schemas(
+    project: Project, chosen: Chosen, cache: Cache | None = None
+) -> tuple[RecordSchema, RecordSchema, Vocabulary]:
+    """The articles' and the quotes' schemas and the vocabulary, checked before any capture is read
+    (by frictionless too, unless the cache remembers it accepting them: cache/schemas.py)."""
+    folder = cache.folder if cache is not None else None
+    schema = schemas.record_schema(project.load_schema(), folder)
     unknown = sorted(set(project.settings.require) - set(schema.names))
     if unknown:
         raise ProjectError(
@@ -137,7 +141,7 @@ def _schemas(project: Project, chosen: Chosen) -> tuple[RecordSchema, RecordSche
     )  # a broken profile stops the build before any capture is read
     vocabulary = project.load_vocabulary()
     schema.check_annotations(vocabulary)
-    quotes_schema = RecordSchema(project.load_quotes_schema(), expected=QUOTE_FIELDS)
+    quotes_schema = schemas.record_schema(project.load_quotes_schema(), folder, QUOTE_FIELDS)
     return schema, quotes_schema, vocabulary
 
 

@@ -12,7 +12,6 @@ import re
 from collections.abc import Callable, Sequence
 
 import pyarrow as pa
-from frictionless import Resource, Schema
 
 from corpuspack.article.record import RECORD_FIELDS, Article
 from corpuspack.checks import arrow as arrow_checks
@@ -80,6 +79,8 @@ def rows_findings(
             if table is None:  # neither was given: there is nothing to check
                 raise TypeError("rows_findings needs the rows or their table") from None
             rows = table.to_pylist()
+        from frictionless import Resource, Schema  # (only here: it is slow to import)
+
         report = Resource(data=rows, schema=Schema.from_descriptor(descriptor)).validate(
             limit_errors=10**9
         )

@@ -8,6 +8,7 @@ from here, so they cannot drift from each other.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from dataclasses import dataclass
 from functools import cached_property
@@ -116,20 +117,27 @@ class RecordSchema:
     expected: tuple[str, ...] | None = (
         None  # the fields the rows have, in order; default: the article record's
     )
+    # Whether frictionless has accepted this very descriptor before, under the same rules (a
+    # cache remembers it: cache/schemas.py); it is then not imported to accept it again.
+    frictionless_accepted: bool = dataclasses.field(default=False, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         """Refuse a schema frictionless cannot read, or whose fields are not the record's.
 
         The article schema (expected None) lists the record's built-in fields first, in order;
         the corpus's own fields may follow them (see custom_field_problem)."""
-        from frictionless import FrictionlessException, Schema
+        if not self.frictionless_accepted:
+            from frictionless import FrictionlessException, Schema
 
+            try:
+                Schema.from_descriptor(self.descriptor)
+            except FrictionlessException as exc:
+                raise SchemaError(f"the Table Schema is not valid: {exc}") from exc
         try:
-            Schema.from_descriptor(self.descriptor)
             for item in self.fields:
                 re.compile(item.get("constraints", {}).get("pattern", ""))
                 _arrow_type(item, item["name"])
-        except (FrictionlessException, re.error, KeyError, TypeError) as exc:
+        except (re.error, KeyError, TypeError) as exc:
             raise SchemaError(f"the Table Schema is not valid: {exc}") from exc
         names = [f["name"] for f in self.fields]
         if self.expected is not None:
