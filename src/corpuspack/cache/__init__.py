@@ -17,13 +17,15 @@ folder holds, under v<FORMAT>/:
   batches, each pack beside its keys (packs, pack_files; read back by location by the
   build's store through pack_rows.PackRows).
 - files.arrow: the SHA-256 of each file of raw/ last seen (file_index).
+- schemas/: an empty file per Table Schema frictionless has accepted, named by the rules and
+  the schema, so it is not imported to accept the same one again (schemas).
 - release/: the Parquet files of earlier releases, by what decides their bytes
   (release_files).
 
 The modules, by job: fingerprint (the code fingerprint rules_digest), keys (cache keys),
-file_index, entries (what an entry holds), location (where a row is: shared with the
-store), pack_rows, pack_files and packs (the entry packs), release_files, and facade
-(Cache, the one object a build uses).
+file_index, schemas (the Table Schemas frictionless accepted), entries (what an entry
+holds), location (where a row is: shared with the store), pack_rows, pack_files and packs
+(the entry packs), release_files, and facade (Cache, the one object a build uses).
 
 Files are data only (Arrow IPC; never pickle: a cache restored in CI must not be
 able to run code), written to a temporary name and renamed into place. Every file
