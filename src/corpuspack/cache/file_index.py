@@ -217,13 +217,12 @@ class FileIndex:
             return []
         hashes = _path_hashes(paths)
         results: list[bytes | None] = [None] * count
-        appended = self._appended(paths, hashes)
-        for i, start in appended.items():
-            results[i] = bytes(self._seen_digests[start * 32 : start * 32 + 32])
+        appended, rows = self._appended(paths, hashes)
+        for i, row in zip(appended.tolist(), rows.tolist(), strict=True):
+            results[i] = bytes(self._seen_digests[row * 32 : row * 32 + 32])
         numbers = np.asarray(inodes, dtype=np.int64)
         found, at = self._find(hashes, [numbers], [self._stamps[1]], matched_only=True)
-        if appended:
-            found[list(appended)] = False
+        found[appended] = False
         for i, digest in zip(np.flatnonzero(found).tolist(), self._known(found, at), strict=True):
             results[i] = digest
         rest = [i for i, digest in enumerate(results) if digest is None]
@@ -234,30 +233,31 @@ class FileIndex:
                 results[i] = digest
         return cast(list[bytes], results)
 
-    def _appended(self, paths: Sequence[str], hashes: np.ndarray) -> dict[int, int]:
-        """{index in paths: its row among the files this build appended, the last of that path}.
+    def _appended(self, paths: Sequence[str], hashes: np.ndarray) -> _Found:
+        """(which of paths this build appended, by index; the row of each among those appended,
+        the last of that path).
 
         A path is known by its path hash and a second, seeded hash of it (two 64-bit hashes: two
         paths of raw/ cannot both collide), not by its inode, so a file replaced since it was read
         keeps the digest of the bytes read."""
         if not self._seen_hashes:
-            return {}
+            return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64)
         seen, checks, order = self._seen_sorted()
         ordered = seen[order]
         last = np.searchsorted(ordered, hashes, side="right") - 1
         candidates = np.flatnonzero((last >= 0) & (ordered[np.maximum(last, 0)] == hashes))
-        if not len(candidates):
-            return {}
         wanted = _path_hashes([paths[i] for i in candidates.tolist()], CHECK_SEED)
-        rows: dict[int, int] = {}
-        for i, check in zip(candidates.tolist(), wanted.tolist(), strict=True):
-            j = int(last[i])
-            while j >= 0 and ordered[j] == hashes[i]:  # (more than one only if path hashes collide)
-                if checks[order[j]] == check:
-                    rows[i] = int(order[j])
+        rows = order[last[candidates]]
+        same = checks[rows] == wanted
+        # A path hash shared by two paths (a 64-bit collision): the last row of this path's.
+        for k in np.flatnonzero(~same).tolist():
+            i, j = int(candidates[k]), int(last[candidates[k]]) - 1
+            while j >= 0 and ordered[j] == hashes[i]:
+                if checks[order[j]] == wanted[k]:
+                    rows[k], same[k] = order[j], True
                     break
                 j -= 1
-        return rows
+        return candidates[same], rows[same]
 
     def digest(
         self, path: Path | str, status: os.stat_result | None = None
