@@ -312,6 +312,41 @@ def test_init_refuses_a_licence_the_hub_would_refuse(tmp_path):
     assert not (tmp_path / "c").exists()
 
 
+@pytest.mark.parametrize(
+    "option, value, told",
+    [
+        ("--outlet", " ", "outlet ' ': give the outlet's name"),
+        ("--source", "Example=news.example.org", "is not a web address"),
+        ("--source", "Example=ftp://news.example.org", "is not a web address"),
+        ("--source", "Example=https://", "is not a web address"),
+    ],
+)
+def test_init_refuses_an_empty_outlet_and_a_source_that_is_not_a_web_address(
+    tmp_path, runner, option, value, told
+):
+    folder = tmp_path / "c"
+    result = invoke(
+        runner, "init", str(folder), "--title", "T", "--license", "CC-BY-4.0", "--author", "A",
+        option, value,
+    )  # fmt: skip
+    assert result.exit_code == 2 and told in result.output, result.output
+    assert not folder.exists()
+
+
+def test_init_s_next_step_quotes_a_folder_with_spaces(tmp_path, runner):
+    folder = tmp_path / "my corpus"
+    result = invoke(
+        runner, "init", str(folder), "--title", "T", "--license", "CC-BY-4.0", "--author", "A"
+    )
+    assert result.exit_code == 0, result.output
+    hint = result.output.strip().splitlines()[-1].strip()
+    assert hint.startswith(f"cd '{folder}' && ")
+    done = subprocess.run(
+        ["sh", "-c", hint.split(" && ")[0] + " && pwd"], capture_output=True, text=True
+    )
+    assert done.returncode == 0 and done.stdout.strip() == str(folder.resolve())
+
+
 def test_a_capture_of_no_outlet_is_told_the_corpus_s_outlets_not_corpuspack_s(tmp_path):
     folder = make(tmp_path / "c")
     (folder / "profiles/example-news.yaml").write_text(PROFILE, encoding="utf-8")
