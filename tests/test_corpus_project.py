@@ -234,6 +234,40 @@ def test_a_contribution_whose_changes_cannot_be_listed_runs_no_project_code(tmp_
     assert "plugins-not-run" in [f["code"] for f in findings if f["file"] == "datapackage.json"]
 
 
+def _set_severities(folder: Path, severities: dict) -> None:
+    descriptor = json.loads((folder / "datapackage.json").read_text(encoding="utf-8"))
+    descriptor["corpuspack"]["severities"] = severities
+    (folder / "datapackage.json").write_text(json.dumps(descriptor), "utf-8")
+
+
+def test_a_misspelt_severity_code_is_refused_even_when_the_plugins_are_not_run(tmp_path):
+    module = "weather_plugin_g"
+    folder = contributed(tmp_path, module)
+    git(folder, "checkout", "-q", "main")
+    _set_severities(folder, {code_of(module): "off"})  # the plugin's code, set on main
+    git(folder, "commit", "-qam", "severities")
+    git(folder, "checkout", "-q", "contribution")
+    git(folder, "merge", "-q", "main")
+    with (folder / f"{module}.py").open("a", encoding="utf-8") as code:
+        code.write("# changed\n")  # so its modules are left out
+    code_, findings = validate_in_ci(folder, "main")  # the base's plugin code is accepted
+    errors = [f["file"] for f in findings if f["severity"] == "error"]
+    assert code_ == 1 and errors == [f"{module}.py"]
+    _set_severities(folder, {code_of(module): "off", "near-duplicat": "off"})
+    everything = subprocess.run(
+        [sys.executable, "-m", "corpuspack.cli", "validate", "--project", str(folder)],
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    contribution = subprocess.run(
+        [sys.executable, "-m", "corpuspack.cli", "validate", "--project", str(folder),
+         "--changed-since", "main"],
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    told = "setting corpuspack.severities.near-duplicat: near-duplicat is not a finding code"
+    for done in (everything, contribution):
+        assert done.returncode == 2 and told in done.stderr, done.stderr
+
+
 def test_a_project_file_cannot_shadow_an_installed_module(tmp_path):
     folder = with_plugin(make(tmp_path / "c"), "weather_plugin_e")
     marker = tmp_path / "ran"
