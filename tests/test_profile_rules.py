@@ -6,6 +6,7 @@ this test instead of hanging CI."""
 
 from __future__ import annotations
 
+import json
 import os
 import pickle
 import subprocess
@@ -139,3 +140,23 @@ def test_another_thread_s_matches_are_stopped_by_regex_s_timeout():
     thread.join(GENEROUS)
     assert not thread.is_alive() and len(raised) == 1
     assert "took more than 1 s of CPU" in str(raised[0])
+
+
+def test_a_table_schema_pattern_that_backtracks_without_end_is_an_error_not_a_hang(tmp_path):
+    # The schema is the project's, so a pull request's, as much as a profile is. \\w makes the
+    # pattern one only Python's engine can match (RE2's \\w differs), the path that could hang.
+    folder = make(tmp_path / "c")
+    schema_path = folder / "schema/article.schema.json"
+    schema = json.loads(schema_path.read_text("utf-8"))
+    title = next(field for field in schema["fields"] if field["name"] == "title")
+    title["constraints"]["pattern"] = r"(\w|\w\w)+"
+    schema_path.write_text(json.dumps(schema, indent=2), encoding="utf-8")
+    (folder / "profiles/example-news.yaml").write_text(
+        "outlet: Example News\nslug: example-news\ntitle: first-line\n", encoding="utf-8"
+    )
+    add_capture(folder, text="a" * 60 + "?\n\nThe first paragraph.\n")
+    done = cli("validate", "--project", str(folder))
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert "Traceback" not in done.stderr
+    assert "the Table Schema's field 'title': the pattern" in done.stderr
+    assert "backtracks without end" in done.stderr
