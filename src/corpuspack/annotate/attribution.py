@@ -20,15 +20,10 @@ from importlib import resources
 
 import yaml
 
+from corpuspack.annotate.alternation import words_pattern
 from corpuspack.annotate.marks import PARAGRAPH
 
 _BOUNDARY = re.compile(r"[.!?][”\"’]?\s+(?=[A-Z“\"‘])")
-
-
-def _words(items: list[str]) -> str:
-    return "|".join(
-        re.escape(w).replace(r"\ ", r"\s+") for w in sorted(set(items), key=len, reverse=True)
-    )
 
 
 @dataclass(frozen=True)
@@ -54,17 +49,19 @@ def rules() -> Rules:
         .joinpath("quotations.yaml")
         .read_text(encoding="utf-8")
     )
-    verb = f"(?:{_words(data['verbs'])})"
-    adverb = f"(?:\\s+(?:{_words(data['adverbs'])}))*"
-    pronoun = f"(?:{_words([p.capitalize() for p in data['pronouns']] + data['pronouns'])})\\b"
-    roles = _words(data["roles"])
+    verb = f"(?:{words_pattern(data['verbs'])})"
+    adverb = f"(?:\\s+(?:{words_pattern(data['adverbs'])}))*"
+    pronoun = (
+        f"(?:{words_pattern([p.capitalize() for p in data['pronouns']] + data['pronouns'])})\\b"
+    )
+    roles = words_pattern(data["roles"])
     role = (
         f"(?:[Tt]he|[Aa]n?|[Oo]ne|[Hh]is|[Hh]er|[Ii]ts|(?:[A-Z][\\w-]*\\s+)?[A-Z][\\w-]*[’']s?)\\s+"
         f"(?:[\\w’'-]+\\s+){{0,3}}?(?:{roles}|\\d+-year-old)\\b"
         r"(?:\s+(?:for|at|of|from|with)\s+(?:the\s+)?[\w’'&-]+(?:\s+[A-Z][\w’'&-]*)*)?"
     )
     name = (
-        f"(?!(?:{_words(data['not_names'])})\\b)"
+        f"(?!(?:{words_pattern(data['not_names'])})\\b)"
         + r"[A-Z][\w’'&-]*(?:\s+(?:of\s+)?[A-Z][\w’'&-]*){0,4}(?<![’'])"
     )
     # A name after its role: "analyst John Brady", "ABN AMRO analyst John Brady".
@@ -79,7 +76,7 @@ def rules() -> Rules:
         r"(?:,[^“”\"\n]{1,200}?,|,\s+(?:a|an|the|its|his|her|their)\s[^“”\"\n,]{1,80}?(?=\s))?"
     )
     said = f"{prefix}{speaker}{appositive}{adverb}\\s+{verb}\\b"
-    inverted = _words(data["inverted_verbs"])
+    inverted = words_pattern(data["inverted_verbs"])
     return Rules(
         after=re.compile(f"[\\s,]*{said}"),
         after_inverted=re.compile(f"[\\s,]*(?:{inverted}){adverb}\\s+{prefix}{speaker}"),
@@ -92,7 +89,7 @@ def rules() -> Rules:
         in_words=re.compile(r"\b[Ii]n\s+(?P<speaker>his|her|their)\s+words\b"),
         says_that=re.compile(said),
         role=re.compile(role),
-        organisation_role=re.compile(f".*\\b(?:{_words(data['organisation_roles'])})\\b"),
+        organisation_role=re.compile(f".*\\b(?:{words_pattern(data['organisation_roles'])})\\b"),
         verb=re.compile(f"\\b{verb}\\b"),
         words=data,
         max_paragraphs=int(data["max_paragraphs"]),

@@ -24,12 +24,16 @@ import re
 from bisect import bisect_left
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, lru_cache
 
 _TOKEN = r"[A-Z][\w’'&-]*"
 # A name run: capitalised words, with "of" or "de"-style particles inside ("Bank of England").
+# Its first capital comes first and the word character it must not follow is looked for
+# behind it ("[A-Z](?<![\w’'-].)", the same as "(?<![\w’'-])[A-Z]"): a pattern that opens with
+# a set of characters lets re skip to the next capital instead of trying every position (the
+# article's runs are found twice as fast). The same for the gendered titles below.
 NAME_RUN = re.compile(
-    rf"(?<![\w’'-]){_TOKEN}(?:(?:\s+(?:of|de|van|von|der|du|la|le|da|bin|al)(?=\s+[A-Z]))?\s+{_TOKEN})*"
+    rf"[A-Z](?<![\w’'-].)[\w’'&-]*(?:(?:\s+(?:of|de|van|von|der|du|la|le|da|bin|al)(?=\s+[A-Z]))?\s+{_TOKEN})*"
 )
 _ACRONYM = re.compile(r"[A-Z][A-Z&]+s?")
 _POSSESSIVE = re.compile(r"[’']s?$")
@@ -198,9 +202,11 @@ def _titled_surnames(text: str, gendered: dict[str, str]) -> dict[str, str]:
 
 @cache
 def _titled_pattern(titles: tuple[str, ...]) -> re.Pattern:
+    # "\b(Mr|Ms)" as "(M(?<!\w.)r|M(?<!\w.)s)": each title's first letter, then no word
+    # character before it (the titles are words), so that the pattern opens with a letter.
+    first_letters = "|".join(f"{re.escape(t[0])}(?<!\\w.){re.escape(t[1:])}" for t in titles)
     return re.compile(
-        rf"\b({'|'.join(map(re.escape, titles))})\.?\s+(?:[A-Z][\w’'-]*\s+)??([A-Z][\w’'-]*)\b"
-        r"(?!\s+[A-Z])"
+        rf"({first_letters})\.?\s+(?:[A-Z][\w’'-]*\s+)??([A-Z][\w’'-]*)\b(?!\s+[A-Z])"
     )
 
 
@@ -269,7 +275,25 @@ def _lexicon(
 
 
 def _mentions(text: str, run: re.Match, lexicon: _Lexicon) -> list[Mention]:
-    words = list(_WORD.finditer(run.group()))
+    at = run.start()
+    found = []
+    for start, end, name, kind, titled in _names_in_run(run.group(), lexicon):
+        start, end = at + start, at + end
+        appositive = (
+            kind == "person"
+            and text[max(0, start - 40) : start].rstrip().endswith(",")
+            and _after_a_person(text, start)
+        )
+        found.append(Mention(start, end, name, kind, appositive, titled))
+    return found
+
+
+@lru_cache(maxsize=1 << 16)
+def _names_in_run(run: str, lexicon: _Lexicon) -> tuple[tuple[int, int, str, str, bool], ...]:
+    """(start, end, name, kind, titled) of the names in a name run, offsets in the run: what
+    of a mention depends on the run's words only, kept for the next time they are seen (the
+    same names recur within an article and across a corpus)."""
+    words = list(_WORD.finditer(run))
     tokens = [w.group() for w in words]
     starts = [w.start() for w in words]
     # A possessive ends the name it belongs to ("Atticus' David Slager", "IMF's Jack Boorman").
@@ -282,17 +306,11 @@ def _mentions(text: str, run: re.Match, lexicon: _Lexicon) -> list[Mention]:
     if last_org >= 0:  # "School of Public Policy Guo Xinning": an organisation, then a person
         name = " ".join(t for t in tokens[: last_org + 1] if t not in ("The",))
         found.append(
-            Mention(
-                run.start() + starts[0],
-                run.start() + starts[last_org] + len(tokens[last_org]),
-                name,
-                "organisation",
-                False,
-            )
+            (starts[0], starts[last_org] + len(tokens[last_org]), name, "organisation", False)
         )
         tokens, starts = tokens[last_org + 1 :], starts[last_org + 1 :]
     elif len(tokens) == 1 and _ACRONYM.fullmatch(tokens[0]) and tokens[0] not in lexicon.not_names:
-        return [Mention(run.start() + starts[0], run.end(), tokens[0], "organisation", False)]
+        return ((starts[0], len(run), tokens[0], "organisation", False),)
     # "Home Secretary Charles Clarke", "Labour MP Diane Abbott": the name follows the last title.
     last_title = max((i for i, t in enumerate(tokens[:-1]) if t in lexicon.titles), default=-1)
     titled = last_title >= 0
@@ -306,14 +324,11 @@ def _mentions(text: str, run: re.Match, lexicon: _Lexicon) -> list[Mention]:
         or tokens[-1] in lexicon.not_names
         and len(tokens) == 1
     ):
-        return found
+        return tuple(found)
     if len(tokens) == 1 and not titled:
-        return found  # a lone capitalised word: a surname the resolver looks up, or not a name
-    start = run.start() + starts[0]
-    before = text[max(0, start - 40) : start]
-    appositive = before.rstrip().endswith(",") and _after_a_person(text, start)
+        return tuple(found)  # a lone capitalised word: a surname the resolver looks up, or none
     name = " ".join(tokens)
-    return [*found, Mention(start, start + len(name), name, "person", appositive, titled)]
+    return (*found, (starts[0], starts[0] + len(name), name, "person", titled))
 
 
 def _possessive(token: str) -> bool:
