@@ -152,9 +152,16 @@ def attribute(text: str, start: int, end: int, r: Rules) -> Attribution | None:
     # An attribution further than this before the quotation in its sentence is not looked for:
     # a text without sentence ends would make every search run back to its start.
     sentence = max(sentence_start(text, paragraph_start, opening), opening - _REACH)
-    # The patterns with a verb are tried only where a verb is: a cheap search first.
-    verb = r.verb.search(text, sentence, opening) is not None
-    if verb and (match := r.introducing.search(text, sentence, opening)):
+    # The patterns with a verb are tried only where a verb is: a cheap search first. Each
+    # "X said that" begins with an "X said", so the search for it starts where the first
+    # "X said" does, and there is none without one (re's lookbehinds and word boundaries see
+    # the text before where a search starts: the same matches as from the sentence's start).
+    said = (
+        r.says_that.search(text, sentence, opening)
+        if r.verb.search(text, sentence, opening)
+        else None
+    )
+    if said and (match := r.introducing.search(text, said.start(), opening)):
         return _from(match, "before")
     if opening == paragraph_start and paragraph_start:
         previous_start, _ = paragraph_bounds(text, paragraph_start - len(PARAGRAPH) - 1)
@@ -165,14 +172,10 @@ def attribute(text: str, start: int, end: int, r: Rules) -> Attribution | None:
             )
         ):
             return _from(match, "before")
-    for pattern, cue in (
-        (r.according, "according-to"),
-        (r.in_words, "in-words"),
-        (r.says_that if verb else None, "sentence"),
-    ):
-        if pattern is not None and (match := pattern.search(text, sentence, opening)):
+    for pattern, cue in ((r.according, "according-to"), (r.in_words, "in-words")):
+        if match := pattern.search(text, sentence, opening):
             return _from(match, cue)
-    return None
+    return _from(said, "sentence") if said else None
 
 
 def _plain(text: str, match: re.Match) -> bool:
@@ -181,6 +184,9 @@ def _plain(text: str, match: re.Match) -> bool:
         return True
     between = text[match.end("speaker") : match.end()]
     return "," not in between and text[match.end() : match.end() + 1] in (".", "")
+
+
+_OPENING_MARK = re.compile('[“"]')
 
 
 def sentence_before(text: str, start: int, r: Rules) -> Attribution | None:
@@ -193,8 +199,10 @@ def sentence_before(text: str, start: int, r: Rules) -> Attribution | None:
     previous = sentence_start(text, paragraph_start, opening - 2)
     if r.verb.search(text, previous, opening) is None:
         return None
+    if _OPENING_MARK.search(text, previous, opening):
+        return None
     match = r.says_that.search(text, previous, opening)
-    if match is None or re.search('[“"]', text[previous:opening]):
+    if match is None:
         return None
     return _from(match, "sentence-before")
 

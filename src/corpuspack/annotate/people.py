@@ -19,12 +19,12 @@ Resolution, used by the quotation annotator:
 
 from __future__ import annotations
 
-import dataclasses
 import re
 from bisect import bisect_left
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cache, lru_cache
+from typing import NamedTuple
 
 _TOKEN = r"[A-Z][\w’'&-]*"
 # A name run: capitalised words, with "of" or "de"-style particles inside ("Bank of England").
@@ -37,6 +37,7 @@ NAME_RUN = re.compile(
 )
 _ACRONYM = re.compile(r"[A-Z][A-Z&]+s?")
 _POSSESSIVE = re.compile(r"[’']s?$")
+_POSSESSIVE_ENDINGS = ("’", "'", "’s", "'s")  # what _POSSESSIVE finds in a word (no newline)
 _APPOSITION = re.compile(
     r",\s+(?:a|an|the|who|its|his|her|[a-z]+\s+(?:of|at|for|to|with)|[A-Z][\w&-]*[’']s)\s"
 )
@@ -44,8 +45,10 @@ _WORD = re.compile(r"\S+")
 _PRONOUN_CUE = re.compile(r"\b(?:(?P<he>[Hh]e|[Hh]is|[Hh]im)|(?P<she>[Ss]he|[Hh]er))\b")
 
 
-@dataclass(frozen=True)
-class Mention:
+class Mention(NamedTuple):
+    """One name in the text (a named tuple: made for every name run, and quicker to make than a
+    frozen dataclass)."""
+
     start: int
     end: int
     name: str  # the full name as introduced
@@ -54,11 +57,22 @@ class Mention:
     titled: bool = False  # given with a title ("Mr Raha", "President Castro")
 
 
+@dataclass(frozen=True)
+class _Lexicon:
+    """The word lists as sets, made once per process."""
+
+    titles: frozenset[str]  # titles, and roles written as titles ("Critic Jane Moss")
+    roles: frozenset[str]  # roles of people
+    organisation_words: frozenset[str]
+    not_names: frozenset[str]
+
+
 @dataclass
 class People:
     """The people and organisations named in one text, in order."""
 
     text: str
+    lexicon: _Lexicon
     mentions: list[Mention] = field(default_factory=list)
     genders: dict[str, str] = field(default_factory=dict)  # full name -> m | f
     speakers: list[tuple[int, Mention]] = field(default_factory=list)  # organisations that speak
@@ -69,19 +83,21 @@ class People:
 
     def full_name(self, surface: str, at: int) -> tuple[str, str] | None:
         """(full name, kind) for a name as written at position at, if the text names it."""
-        tokens = [t for t in surface.split() if not _POSSESSIVE.search(t)] or surface.split()
+        words = surface.split()
+        tokens = [t for t in words if not t.endswith(_POSSESSIVE_ENDINGS)] or words
         if not tokens:
             return None
         index = self._index()
-        candidates = [
-            m
-            for m in index.get(tokens[-1], ())
-            if m.name.split()[-len(tokens) :] == tokens and len(m.name.split()) >= len(tokens)
-        ]
-        if len(tokens) == 1:  # the given name some outlets use ("Xin" for Zhang Xin)
-            candidates += index.get(("first", tokens[0]), ())
-        if not candidates:
-            return None
+        if len(tokens) == 1:  # each name of that last word; or the given name some outlets use
+            candidates = [*index.get(tokens[0], ()), *index.get(("first", tokens[0]), ())]
+        else:
+            candidates = [
+                m
+                for m in index.get(tokens[-1], ())
+                if m.name.split()[-len(tokens) :] == tokens and len(m.name.split()) >= len(tokens)
+            ]
+        if len(candidates) < 2:
+            return (candidates[0].name, candidates[0].kind) if candidates else None
         # The fullest name, as introduced before at if it was (else the first after it).
         best = max(
             candidates,
@@ -105,23 +121,12 @@ class People:
         run = min(runs, key=lambda m: (m.start() >= at, m.start()))
         return run.group(), "person"
 
-    def latest_run(self, at: int, words: dict) -> str | None:
+    def latest_run(self, at: int) -> str | None:
         """The latest run of two or three capitalised words before position at that could be a
         person's name (no organisation word, no acronym, no sentence opener): the person a role
         refers to where the article named them with nothing that says they are a person
         ("Arsene Wenger was happy. ... the Frenchman said")."""
-        lexicon = _lexicon(
-            *(
-                tuple(words[key])
-                for key in (
-                    "titles",
-                    "roles",
-                    "organisation_roles",
-                    "organisation_words",
-                    "not_names",
-                )
-            )
-        )
+        lexicon = self.lexicon
         for run in reversed(list(NAME_RUN.finditer(self.text, max(0, at - 2000), at))):
             tokens = run.group().split()
             if not 2 <= len(tokens) <= 3 or any(
@@ -168,13 +173,13 @@ class People:
 
 def build(text: str, words: dict) -> People:
     """The people model of one text; words: the word lists of quotations.yaml."""
-    people = People(text)
     lexicon = _lexicon(
         *(
             tuple(words[key])
             for key in ("titles", "roles", "organisation_roles", "organisation_words", "not_names")
         )
     )
+    people = People(text, lexicon)
     gendered = words["gendered_titles"]
     titled_surnames = _titled_surnames(text, gendered)
     for run in NAME_RUN.finditer(text):
@@ -218,13 +223,11 @@ def _full_names(people: People, words: dict) -> None:
             continue
         found = people.full_name(mention.name, mention.start)
         if found is not None and found[0] != mention.name:
-            people.mentions[index] = dataclasses.replace(mention, name=found[0])
+            people.mentions[index] = mention._replace(name=found[0])
             continue
         title = people.text[max(0, mention.start - 8) : mention.start].split()
         if title and title[-1] in words["rank_titles"]:
-            people.mentions[index] = dataclasses.replace(
-                mention, name=f"{title[-1]} {mention.name}"
-            )
+            people.mentions[index] = mention._replace(name=f"{title[-1]} {mention.name}")
 
 
 def _is_person(
@@ -245,16 +248,6 @@ def _is_person(
             return True
     after = text[mention.end : mention.end + 40]
     return len(mention.name.split()) > 1 and _APPOSITION.match(after) is not None
-
-
-@dataclass(frozen=True)
-class _Lexicon:
-    """The word lists as sets, made once per process."""
-
-    titles: frozenset[str]  # titles, and roles written as titles ("Critic Jane Moss")
-    roles: frozenset[str]  # roles of people
-    organisation_words: frozenset[str]
-    not_names: frozenset[str]
 
 
 @cache
