@@ -36,6 +36,7 @@ NAME_RUN = re.compile(
     rf"[A-Z](?<![\w’'-].)[\w’'&-]*(?:(?:\s+(?:of|de|van|von|der|du|la|le|da|bin|al)(?=\s+[A-Z]))?\s+{_TOKEN})*"
 )
 _ACRONYM = re.compile(r"[A-Z][A-Z&]+s?")
+_ACRONYM_SECOND = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZ&")  # an acronym's second character
 _POSSESSIVE = re.compile(r"[’']s?$")
 _POSSESSIVE_ENDINGS = ("’", "'", "’s", "'s")  # what _POSSESSIVE finds in a word (no newline)
 _APPOSITION = re.compile(
@@ -57,9 +58,10 @@ class Mention(NamedTuple):
     titled: bool = False  # given with a title ("Mr Raha", "President Castro")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class _Lexicon:
-    """The word lists as sets, made once per process."""
+    """The word lists as sets, made once per process (one object: compared and hashed by
+    identity, as a key of the cache of name runs)."""
 
     titles: frozenset[str]  # titles, and roles written as titles ("Critic Jane Moss")
     roles: frozenset[str]  # roles of people
@@ -91,10 +93,11 @@ class People:
         if len(tokens) == 1:  # each name of that last word; or the given name some outlets use
             candidates = [*index.get(tokens[0], ()), *index.get(("first", tokens[0]), ())]
         else:
+            n = len(tokens)
             candidates = [
                 m
                 for m in index.get(tokens[-1], ())
-                if m.name.split()[-len(tokens) :] == tokens and len(m.name.split()) >= len(tokens)
+                if (name := m.name.split())[-n:] == tokens and len(name) >= n
             ]
         if len(candidates) < 2:
             return (candidates[0].name, candidates[0].kind) if candidates else None
@@ -183,7 +186,10 @@ def build(text: str, words: dict) -> People:
     gendered = words["gendered_titles"]
     titled_surnames = _titled_surnames(text, gendered)
     for run in NAME_RUN.finditer(text):
-        if " " not in run.group() and _ACRONYM.fullmatch(run.group()) is None:
+        words_of_run = run.group()
+        if " " not in words_of_run and (
+            words_of_run[1:2] not in _ACRONYM_SECOND or _ACRONYM.fullmatch(words_of_run) is None
+        ):
             continue  # a lone capitalised word: a surname the resolver looks up, or no name
         for mention in _mentions(text, run, lexicon):
             if mention.kind == "person" and not _is_person(

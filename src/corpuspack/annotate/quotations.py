@@ -52,9 +52,16 @@ class _Context:
 
     text: str
     r: Rules
-    people: people_model.People
     previous: str | None = None  # the last speaker resolved
     last: tuple[int, str | None] | None = None  # paragraph and speaker of the last quote taken
+
+    @functools.cached_property
+    def people(self) -> people_model.People:
+        """The text's people model, built when a speaker is first resolved: a text whose
+        quoted words have no attribution needs none."""
+        people = people_model.build(self.text, self.r.words)
+        people.reported = functools.partial(reported, self.text, self.r)
+        return people
 
 
 def resolve(surface: str, at: int, context: _Context) -> tuple[str | None, str]:
@@ -139,8 +146,7 @@ def annotate(text: str) -> list[Annotation]:
     if not found:
         return []
     r = rules()
-    context = _Context(text, r, people_model.build(text, r.words))
-    context.people.reported = functools.partial(reported, text, r)
+    context = _Context(text, r)
     quotes: list[Annotation] = []
     speakers: dict[tuple[int, int], Annotation] = {}
     for start, end in found:
