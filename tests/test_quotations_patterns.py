@@ -136,3 +136,44 @@ def test_the_people_model_is_built_once_and_only_for_a_speaker_to_resolve(monkey
     speakers = [a.attribute("speaker") for a in quotations.annotate(said) if a.label == "QUOTE"]
     assert speakers == ["Jane Doe", "Jane Doe"]
     assert built == [said]
+
+
+said_texts = st.lists(
+    st.sampled_from(
+        ["Credit Suisse", " First Boston", " analyst", " chief executive", " John Brady", " said"]
+        + [" told reporters", ", a director at Acme,", " the", " The", " eBay", " xanalyst", " he"]
+        + [
+            " that",
+            ":",
+            ",",
+            ".",
+            " ",
+            "\n",
+            " Mr Raha",
+            " U.S.",
+            " it",
+            " its spokesman",
+            " added",
+        ]
+    ),
+    max_size=16,
+).map("".join)
+
+
+def _spans(match):
+    return match and (match.span(), match.span("speaker"))
+
+
+@settings(max_examples=400, deadline=None)
+@given(text=said_texts)
+def test_the_searched_attributions_find_what_their_plain_patterns_find(text):
+    """From every start that is not inside a word the fast form finds the plain one's match;
+    inside a word the plain one is searched."""
+    r = rules()
+    assert r.after.pattern == r"[\s,]*" + r.says_that.plain.pattern  # the same "X said"
+    for searched in (r.says_that, r.introducing, r.introducing_paragraph):
+        for start in range(len(text) + 1):
+            expected = _spans(searched.plain.search(text, start, len(text)))
+            assert _spans(searched.search(text, start, len(text))) == expected
+            if not re.match(r"[\w&’'.-]{2}", text[max(0, start - 1) : start + 1]):
+                assert _spans(searched.fast.search(text, start, len(text))) == expected

@@ -26,15 +26,39 @@ from corpuspack.annotate.marks import PARAGRAPH
 _BOUNDARY = re.compile(r"[.!?][”\"’]?\s+(?=[A-Z“\"‘])")
 
 
+_IN_A_WORD = re.compile(r"[\w&’'.-]{2}")  # two characters of one word of a role's prefix
+
+
+@dataclass(frozen=True)
+class Searched:
+    """A pattern with a role's prefix ("Credit Suisse First Boston analyst X said"), searched
+    for in a window of the text, in two forms that find the same match.
+
+    The prefix's up to five words before a role were tried at every character, inside words
+    too, each time reading the next five words: most of a search's time. `fast` tries them
+    only where a word starts. A match that `plain` finds with them starting inside a word it
+    also finds from that word's start, further left, so the leftmost match of the two is the
+    same, and the first way it matches there. Not if the word starts before the window: then
+    `plain` is searched.
+    """
+
+    fast: re.Pattern
+    plain: re.Pattern
+
+    def search(self, text: str, start: int, end: int) -> re.Match | None:
+        inside = start > 0 and _IN_A_WORD.match(text, start - 1) is not None
+        return (self.plain if inside else self.fast).search(text, start, end)
+
+
 @dataclass(frozen=True)
 class Rules:
     after: re.Pattern  # "...," X said
     after_inverted: re.Pattern  # "...," said X
-    introducing: re.Pattern  # X said that "
-    introducing_paragraph: re.Pattern  # X said:  (ending the paragraph before)
+    introducing: Searched  # X said that "
+    introducing_paragraph: Searched  # X said:  (ending the paragraph before)
     according: re.Pattern
     in_words: re.Pattern
-    says_that: re.Pattern
+    says_that: Searched
     role: re.Pattern
     organisation_role: re.Pattern
     verb: re.Pattern
@@ -66,9 +90,13 @@ def rules() -> Rules:
     )
     # A name after its role: "analyst John Brady", "ABN AMRO analyst John Brady".
     # "The" before an organisation's name of two words or more ("The European Medicines Agency").
-    prefix = (
-        f"(?:(?:[Tt]he\\s+)?(?:[\\w&’'.-]+\\s+){{0,5}}?(?:{roles})\\s+"
-        r"|[Tt]he\s+(?=[A-Z][\w’'&-]*\s+[A-Z]))?"
+    words_before = r"(?:[\w&’'.-]+\s+)"
+    organisation = r"|[Tt]he\s+(?=[A-Z][\w’'&-]*\s+[A-Z]))?"
+    prefix = f"(?:(?:[Tt]he\\s+)?{words_before}{{0,5}}?(?:{roles})\\s+{organisation}"
+    # The same, its words before a role only from a word's start (Searched), tried in the same
+    # order: none, then one to five.
+    prefix_at_words = (
+        f"(?:(?:[Tt]he\\s+)?(?:|(?<![\\w&’'.-]){words_before}{{1,5}}?)(?:{roles})\\s+{organisation}"
     )
     speaker = f"(?P<speaker>{pronoun}|{role}|{name})"
     # ", a senior fellow at ...," or, its closing comma left out, ", its minister for ... added"
@@ -76,18 +104,25 @@ def rules() -> Rules:
         r"(?:,[^“”\"\n]{1,200}?,|,\s+(?:a|an|the|its|his|her|their)\s[^“”\"\n,]{1,80}?(?=\s))?"
     )
     said = f"{prefix}{speaker}{appositive}{adverb}\\s+{verb}\\b"
+
+    def searched(pattern: str) -> Searched:  # pattern: with "{said}" where the said goes
+        fast = said.replace(prefix, prefix_at_words, 1)
+        return Searched(
+            re.compile(pattern.format(said=fast)), re.compile(pattern.format(said=said))
+        )
+
     inverted = words_pattern(data["inverted_verbs"])
     return Rules(
         after=re.compile(f"[\\s,]*{said}"),
         after_inverted=re.compile(f"[\\s,]*(?:{inverted}){adverb}\\s+{prefix}{speaker}"),
         # "X said that “", "X said: “", "X told reporters: “", "X said in an interview, “"
-        introducing=re.compile(
-            f'{said}(?:\\s+that|\\s+[^“”"\\n:,.]{{1,60}}?(?=\\s*[:,]))?\\s*[:,]?\\s*$'
+        introducing=searched(
+            '{said}(?:\\s+that|\\s+[^“”"\\n:,.]{{1,60}}?(?=\\s*[:,]))?\\s*[:,]?\\s*$'
         ),
-        introducing_paragraph=re.compile(f"{said}[^:\\n]{{0,60}}:\\s*$"),
+        introducing_paragraph=searched("{said}[^:\\n]{{0,60}}:\\s*$"),
         according=re.compile(f"\\b[Aa]ccording\\s+to\\s+{prefix}{speaker}"),
         in_words=re.compile(r"\b[Ii]n\s+(?P<speaker>his|her|their)\s+words\b"),
-        says_that=re.compile(said),
+        says_that=searched("{said}"),
         role=re.compile(role),
         organisation_role=re.compile(f".*\\b(?:{words_pattern(data['organisation_roles'])})\\b"),
         verb=re.compile(f"\\b{verb}\\b"),
