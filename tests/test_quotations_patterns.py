@@ -74,6 +74,7 @@ OLD_NAME_RUN = re.compile(
 name_texts = st.lists(
     st.sampled_from(
         ["Bank", " of ", "England", "Mr", "Mrs", ".", " ", "\n\n", "’", "'", "-", "x", "IMF"]
+        + ["He", "he", "his", "him", "She", "she", "her", "Hers", "Shell", "hero", "Sher"]
         + ["Ms", "Sir", "Lord", "Jane", "Doe", "said", ",", "de", "Gaulle", "O'Neil", "&"]
     ),
     max_size=25,
@@ -93,6 +94,12 @@ def test_name_runs_and_gendered_titles_are_found_as_before(text, window):
         assert [(m.span(), m.groups()) for m in new.finditer(text)] == [
             (m.span(), m.groups()) for m in old.finditer(text)
         ]
+    old_cue = re.compile(r"\b(?:(?P<he>[Hh]e|[Hh]is|[Hh]im)|(?P<she>[Ss]he|[Hh]er))\b")
+    for at in range(len(text)):
+        new_found, old_found = people._PRONOUN_CUE.search(text, at), old_cue.search(text, at)
+        assert (new_found and (new_found.span(), new_found.group("he") is not None)) == (
+            old_found and (old_found.span(), bool(old_found.group("he")))
+        )
         # Searched from inside the text, as the resolver does: the same characters behind.
         assert [m.span() for m in new.finditer(text, start, end)] == [
             m.span() for m in old.finditer(text, start, end)

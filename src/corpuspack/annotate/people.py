@@ -43,7 +43,11 @@ _APPOSITION = re.compile(
     r",\s+(?:a|an|the|who|its|his|her|[a-z]+\s+(?:of|at|for|to|with)|[A-Z][\w&-]*[’']s)\s"
 )
 _WORD = re.compile(r"\S+")
-_PRONOUN_CUE = re.compile(r"\b(?:(?P<he>[Hh]e|[Hh]is|[Hh]im)|(?P<she>[Ss]he|[Hh]er))\b")
+# he/his/him or she/her, a whole word: "\b(?:(?P<he>[Hh]e|[Hh]is|[Hh]im)|[Ss]he|[Hh]er)\b" with
+# its first letter first, as NAME_RUN; the group he matches the empty string after a he.
+_PRONOUN_CUE = re.compile(
+    r"[HhSs](?<!\w.)(?:(?<=[Hh])(?:e|is|im)\b(?P<he>)|(?<=[Ss])he\b|(?<=[Hh])er\b)"
+)
 
 
 class Mention(NamedTuple):
@@ -369,4 +373,4 @@ def _gender(
     between = people.text[mention.end : cue.start()]
     if any(other != mention.name and other.split()[-1] in between.split() for other in full_names):
         return
-    people.genders[mention.name] = "m" if cue.group("he") else "f"
+    people.genders[mention.name] = "m" if cue.group("he") is not None else "f"
