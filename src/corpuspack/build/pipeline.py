@@ -22,13 +22,13 @@ from typing import NamedTuple
 from corpuspack.article import profiles
 from corpuspack.article.custom import CustomFields
 from corpuspack.article.record import Article
-from corpuspack.build import batches, engines
+from corpuspack.build import batches, computed, engines
 from corpuspack.build.batches import Members
 from corpuspack.build.captures import Process, Read, Work, process, stream
 from corpuspack.build.extensions import BUILTIN, Chosen, blamed
 from corpuspack.build.store import Store
 from corpuspack.build.tables import QUOTE_FIELDS
-from corpuspack.cache import Cache, Entry, FileIndex, keys
+from corpuspack.cache import Cache, FileIndex, keys
 from corpuspack.capture import bundles, ingest
 from corpuspack.findings.policy import accept_duplicates
 from corpuspack.findings.report import Finding, Report
@@ -153,7 +153,7 @@ class _Miss(NamedTuple):
 class _Flight:
     """A batch whose misses the engine computes while the next batch is read."""
 
-    pending: engines.Pending[Entry]
+    pending: engines.Pending[computed.Output]
     misses: list[_Miss]
     members: Members  # its captures from bundles
     found: list[Finding]  # its problems so far
@@ -261,7 +261,7 @@ class _Build:
             store_cleaned_on_error(self.store, self.cache),
             engines.start(
                 engine,
-                task.batch,
+                computed.ArrowTask(task, self.schema.plain_arrow),
                 jobs=jobs,
                 total=self.tally.total,
                 scheduler=scheduler,
@@ -270,7 +270,7 @@ class _Build:
         ):
             self._batches(workers)
 
-    def _batches(self, workers: engines.Engine[Work, Entry]) -> None:
+    def _batches(self, workers: engines.Engine[Work, computed.Output]) -> None:
         # Captures are read and processed a batch at a time, so the bytes held at once stay
         # bounded; a batch has work for every worker of the engine.
         captures = stream(
@@ -297,7 +297,7 @@ class _Build:
             self._finish(in_flight)
         self._take_hits(workers)
 
-    def _submit(self, batch: list[Read], workers: engines.Engine[Work, Entry]) -> _Flight:
+    def _submit(self, batch: list[Read], workers: engines.Engine[Work, computed.Output]) -> _Flight:
         """Sort a batch's captures into hits (left waiting) and misses (handed to the engine)."""
         found: list[Finding] = []
         members: Members = {}
@@ -341,14 +341,14 @@ class _Build:
             misses.append(_Miss(capture, inputs, key))
 
     def _finish(self, flight: _Flight) -> None:
-        entries = flight.pending.result(self.tally)
-        kept = batches.keep_computed(
-            self.keeper, entries, [miss.key for miss in flight.misses], flight.members
+        outputs = flight.pending.result(self.tally)
+        kept = batches.keep_outputs(
+            self.keeper, outputs, [miss.key for miss in flight.misses], flight.members
         )
         self.checked += kept.checked
         self.report.extend(self._settle(flight.found + kept.findings, flight.members))
 
-    def _take_hits(self, workers: engines.Engine[Work, Entry]) -> None:
+    def _take_hits(self, workers: engines.Engine[Work, computed.Output]) -> None:
         """Keep the waiting hits; those the cache can no longer give are read and computed."""
         cache, hits = self.cache, self.hits
         if cache is None or not hits.captures:
@@ -357,13 +357,13 @@ class _Build:
         entries, located, lost = cache.fetch([key for _, key in hits.captures])
         found, misses = self._read_again([hits.captures[index][0] for index in lost])
         self.tally(entries.num_rows)
-        kept = batches.keep_cached(self.keeper, entries, located, cache.rows, hits.members)
+        kept = batches.keep_entries(self.keeper, entries, hits.members, located, cache.rows)
         self.checked += kept.checked
         found += kept.findings
         if misses:
-            computed = workers.run([(miss.capture, miss.inputs) for miss in misses], self.tally)
-            kept = batches.keep_computed(
-                self.keeper, computed, [miss.key for miss in misses], hits.members
+            outputs = workers.run([(miss.capture, miss.inputs) for miss in misses], self.tally)
+            kept = batches.keep_outputs(
+                self.keeper, outputs, [miss.key for miss in misses], hits.members
             )
             self.checked += kept.checked
             found += kept.findings
