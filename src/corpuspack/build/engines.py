@@ -15,6 +15,10 @@ processes (batches too small to be worth sending are computed in-process); Dask 
 distributed cluster. start() picks one by its name (--engine) among the registered engines
 (FACTORIES, and any a plugin adds through corpuspack.hooks).
 
+A worker of Local that dies (a signal, os._exit) breaks the pool: the items it may have died
+on are computed again one at a time in a fresh process (find_killer), to raise a WorkerDied
+that names the one that kills it and how.
+
 Workers never touch the file system, so the same bytes give the same outputs wherever
 they run, and the release does not depend on the engine or on the number of workers.
 (tests/test_engines.py builds with each and compares the bytes.)
@@ -29,7 +33,8 @@ import os
 import signal
 import threading
 from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from typing import Any, Generic, Protocol, Self, TypeVar
 
 Advance = Callable[[int], None]  # told how many more items are done
@@ -41,6 +46,33 @@ ItemIn = TypeVar("ItemIn", contravariant=True)
 
 class EngineError(Exception):
     """The engine could not start (a missing package, an unreachable scheduler)."""
+
+
+class WorkerDied(Exception):
+    """A worker process died while computing: item is the one that kills a process computing it
+    alone (None: none of the `tried` items did), exitcode that process's (negative: a signal).
+    The message can be given, naming the item as the caller knows it."""
+
+    def __init__(self, item: Any, exitcode: int | None, tried: int, message: str | None = None):
+        self.item, self.exitcode, self.tried = item, exitcode, tried
+        if message is None:
+            message = (
+                f"a worker process died ({death(exitcode)}) while computing an item"
+                if item is not None
+                else f"a worker process died while computing one of {tried} items; computed "
+                "again one at a time in a fresh process, none made it die"
+            )
+        super().__init__(message)
+
+
+def death(exitcode: int | None) -> str:
+    """How a process of that exit code ended, in words."""
+    if exitcode is not None and exitcode < 0:
+        try:
+            return f"killed by signal {signal.Signals(-exitcode).name}"
+        except ValueError:
+            return f"killed by signal {-exitcode}"
+    return f"exit code {exitcode}"
 
 
 def _chunks(items: Sequence[Item], size: int) -> list[Sequence[Item]]:
@@ -114,6 +146,42 @@ def _worker_start() -> None:
     threading.Thread(target=watch, name="corpuspack-parent-watch", daemon=True).start()
 
 
+def _one_at_a_time(
+    task: Callable[[Sequence[Item]], list[Out]],
+    items: Sequence[Item],
+    told: multiprocessing.connection.Connection,
+) -> None:
+    """In a single-use process: the task on each item alone, telling told which it starts."""
+    _worker_start()
+    for position, item in enumerate(items):
+        told.send(position)
+        try:
+            task([item])
+        except Exception:  # looking for an item that kills the process, not for errors
+            continue
+
+
+def find_killer(task: Callable[[Sequence[Item]], list[Out]], items: Sequence[Item]) -> WorkerDied:
+    """The items computed again one at a time in a fresh process, until one kills it: a
+    WorkerDied naming that item and how the process died (item None if none did)."""
+    context = multiprocessing.get_context("spawn")
+    reading, writing = context.Pipe(duplex=False)
+    process = context.Process(target=_one_at_a_time, args=(task, items, writing), daemon=True)
+    process.start()
+    writing.close()  # so that reading ends when the process does
+    last: int | None = None
+    with reading:
+        while True:
+            try:
+                last = reading.recv()
+            except EOFError:
+                break
+    process.join()
+    if process.exitcode == 0 or last is None:
+        return WorkerDied(None, None, len(items))
+    return WorkerDied(items[last], process.exitcode, len(items))
+
+
 class Local(Engine[Item, Out]):
     """Batches in `jobs` spawned processes (or in this one), keeping the pool open."""
 
@@ -127,6 +195,8 @@ class Local(Engine[Item, Out]):
         self.parallel = jobs > 1 and (total is None or total >= 200 * jobs)
         self.jobs = jobs
         self.pool: ProcessPoolExecutor | None = None
+        # The batches sent and not yet gathered: those a dead worker may have been computing.
+        self.sent: dict[Future[list[Out]], Sequence[Item]] = {}
 
     def _pool(self) -> ProcessPoolExecutor:
         # Started on the first batch big enough to share: a rebuild that finds almost every capture
@@ -155,16 +225,32 @@ class Local(Engine[Item, Out]):
         pool = self._pool()
         batches = _chunks(items, max(1, min(256, len(items) // (self.jobs * 4))))
         futures = [pool.submit(self.task, batch) for batch in batches]
+        self.sent.update(zip(futures, batches, strict=True))
 
         def gather(advance: Advance | None) -> list[Out]:
             outputs: list[Out] = []
             for batch, future in zip(batches, futures, strict=True):  # results in input order
-                outputs.extend(future.result())
+                try:
+                    outputs.extend(future.result())
+                except BrokenProcessPool:
+                    raise self._died() from None
+                del self.sent[future]
                 if advance:
                     advance(len(batch))
             return outputs
 
         return Pending(gather)
+
+    def _died(self) -> WorkerDied:
+        """A worker died: which of the items sent and not computed kills a process."""
+        unfinished = [
+            item
+            for future, batch in self.sent.items()
+            if future.exception() is not None  # (waits: a broken pool fails them all at once)
+            for item in batch
+        ]
+        self.sent.clear()
+        return find_killer(self.task, unfinished)
 
 
 class Dask(Engine[Item, Out]):

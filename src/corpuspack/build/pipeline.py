@@ -268,7 +268,10 @@ class _Build:
                 factories=self.chosen.engines,
             ) as workers,
         ):
-            self._batches(workers)
+            try:
+                self._batches(workers)
+            except engines.WorkerDied as died:
+                raise _named(died) from None
 
     def _batches(self, workers: engines.Engine[Work, computed.Output]) -> None:
         # Captures are read and processed a batch at a time, so the bytes held at once stay
@@ -417,6 +420,34 @@ class _Build:
             {(f.file, f.line, f.code, f.field, f.related): f for f in findings}.values()
         )
         return bundles.relocate(findings, members) if members else findings
+
+
+def _named(died: engines.WorkerDied) -> engines.WorkerDied:
+    """The same death, its message naming the capture (a bundle's by its line) and what to do."""
+    if died.item is None:
+        return engines.WorkerDied(
+            None,
+            None,
+            died.tried,
+            f"a worker process died while computing one of {died.tried} captures; computed "
+            "again one at a time in a fresh process, none made it die (it may have been killed "
+            "from outside, e.g. by the kernel for want of memory): run the build again",
+        )
+    capture: ingest.Capture = died.item[0]
+    where = (
+        f"{capture.bundle}, line {capture.bundle_line}"
+        if capture.bundle is not None
+        else capture.shown
+    )
+    return engines.WorkerDied(
+        died.item,
+        died.exitcode,
+        died.tried,
+        f"{where}: a worker process died ({engines.death(died.exitcode)}) while computing this "
+        "capture, and so does a fresh process computing it alone: reading it crashes "
+        "corpuspack's extraction or a plugin's annotator or field source. Leave it out of raw/ "
+        "to build the rest, and report it with the capture",
+    )
 
 
 @contextlib.contextmanager
