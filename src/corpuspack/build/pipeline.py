@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import gc
 import itertools
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -109,8 +110,9 @@ def run(
     )
     scan = ingest.scan(project.raw_dir, project.root)
     build = _Build(project, schema, vocabulary, scan, focus, today, cache, progress, chosen)
-    build.read(task, engine, jobs=jobs, scheduler=scheduler)
-    build.check_corpus()
+    with _gc_tuned():
+        build.read(task, engine, jobs=jobs, scheduler=scheduler)
+        build.check_corpus()
     return Result(
         store=build.store,
         report=build.report,
@@ -121,6 +123,18 @@ def run(
         extensions=chosen.recorded,
         reads=build.reads,
     )
+
+
+@contextlib.contextmanager
+def _gc_tuned() -> Iterator[None]:
+    """Fewer garbage collections while the captures are read and kept (engines.tune_gc: the
+    modules and the scan frozen out of the collector's sweeps), as they were after."""
+    thresholds = engines.tune_gc()
+    try:
+        yield
+    finally:
+        gc.set_threshold(*thresholds)
+        gc.unfreeze()
 
 
 def _schemas(project: Project, chosen: Chosen) -> tuple[RecordSchema, RecordSchema, Vocabulary]:
