@@ -133,3 +133,15 @@ def test_a_death_that_does_not_recur_is_said_to_be_so():
             local.run(list(range(100)))
     assert died.value.item is None and died.value.tried >= 1
     assert "none made it die" in str(died.value)
+
+
+def test_the_dask_engine_finds_the_item_its_workers_die_on():
+    import dask
+
+    # The scheduler gives up on the task at the first death rather than the fourth.
+    with dask.config.set({"distributed.scheduler.allowed-failures": 0}):
+        with engines.Dask(_exits_on_seven, jobs=2) as cluster:
+            with pytest.raises(engines.WorkerDied) as died:
+                cluster.run(list(range(600)))
+    assert died.value.item == 7 and died.value.exitcode == 9
+    assert died.value.tried <= 600

@@ -354,7 +354,7 @@ class Dask(Engine[Item, Out]):
         return max(base, 2 * self.BATCH * max(1, workers))
 
     def submit(self, items: Sequence[Item]) -> Pending[Out]:
-        from distributed import as_completed
+        from distributed import KilledWorker, as_completed
 
         if not items:
             return Pending(lambda advance: [])
@@ -365,10 +365,18 @@ class Dask(Engine[Item, Out]):
         def gather(advance: Advance | None) -> list[Out]:
             index = {future.key: i for i, future in enumerate(futures)}
             results: list[list[Out]] = [[] for _ in batches]
-            for future, done in as_completed(futures, with_results=True):
-                results[index[future.key]] = done
-                if advance:
-                    advance(len(batches[index[future.key]]))
+            try:
+                for future, done in as_completed(futures, with_results=True):
+                    results[index[future.key]] = done
+                    if advance:
+                        advance(len(batches[index[future.key]]))
+            except KilledWorker:
+                # The scheduler gave up on a task whose workers died (it blames every task a dying
+                # worker held): the one that kills is found among the unfinished, as Local does.
+                unfinished = [
+                    b for b, f in zip(batches, futures, strict=True) if f.status != "finished"
+                ]
+                raise find_killer(self.task, [item for b in unfinished for item in b]) from None
             return [output for done in results for output in done]
 
         return Pending(gather)
