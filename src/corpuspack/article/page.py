@@ -7,12 +7,9 @@ lost silently; extract.py turns what is found here into the article record.
 
 from __future__ import annotations
 
-import importlib
-import math
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import cache
 
 from corpuspack.article.profiles import LineRule, Profile
 from corpuspack.article.record import Removal
@@ -48,40 +45,19 @@ class Page:
 _PLACES = ("header", "body", "trailer")
 
 
-@cache
-def longest_match(pattern: re.Pattern) -> float:
-    """The most characters a match of pattern can take (inf: unbounded or not known), as the
-    standard library's own regular expression parser measures it (re._parser, what re.compile
-    uses; private, so a Python without it gets no bound). A longer line cannot match the rule
-    whole, and is not tried: a rule such as '.{0,120}\\bPhoto: ...' tries 121 ways to begin on
-    every paragraph, most of the cost of sorting a page's lines."""
-    try:
-        parser = importlib.import_module("re._parser")
-        longest: int = parser.parse(pattern.pattern, pattern.flags).getwidth()[1]
-        unbounded: int = parser.MAXWIDTH
-    except (ImportError, AttributeError):
-        return math.inf
-    return math.inf if longest >= unbounded else longest
-
-
 def _furniture(profile: Profile | None, generic: tuple[LineRule, ...]) -> Furniture:
     slug = profile.slug if profile else "generic"
     rules = [(f"{slug}/{r.id}", r) for r in (profile.furniture if profile else ())]
     rules += [(f"generic/{r.id}", r) for r in generic]
     # The rules of each place, in order, sorted out once: the check runs for every line.
     by_place = {
-        where: [
-            (name, r.pattern.fullmatch, longest_match(r.pattern))
-            for name, r in rules
-            if r.where in (where, "anywhere")
-        ]
+        where: [(name, r.pattern.fullmatch) for name, r in rules if r.where in (where, "anywhere")]
         for where in _PLACES
     }
 
     def furniture(line: str, where: str) -> str | None:
-        size = len(line)
-        for name, fullmatch, longest in by_place[where]:
-            if size <= longest and fullmatch(line):
+        for name, fullmatch in by_place[where]:
+            if fullmatch(line):
                 return name
         return None
 
