@@ -1,33 +1,22 @@
-"""A profile's regular expressions, each match bounded in time.
+"""A profile's regular expressions, each match bounded in CPU time (corpuspack/timelimit.py).
 
-A profile may come from a corpus project, which a pull request can change, and a regular
-expression can take exponential time on a line it almost matches (catastrophic backtracking:
-`(a|aa)+$` on a long line of a's). Python's re cannot be stopped once it starts; the `regex`
-module takes the same syntax with the same meaning (a superset of re's) and a timeout on each
-match, counted in CPU seconds of the process, so a loaded machine does not set it off. A rule
-that runs out of time is a ProfileError naming its profile and line: never a hang.
-
-google-re2 would match in linear time, refusing nothing at run time, but its \\w, \\s, \\d and \\b
-are ASCII only and it has no lookaround or backreferences: it would change what existing
-profiles match (an outlet's \\w on accented names, \\s on a no-break space), where the regex
-module matches exactly what re did.
+A profile may come from a corpus project, which a pull request can change: a rule that
+backtracks without end is a ProfileError naming its profile and line, never a hang.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TypeVar
 
 import regex
 
+from corpuspack import timelimit
 from corpuspack.article.profiles.read import ProfileError
 
-# CPU seconds one match may take. A rule of a real profile takes microseconds on the longest line
-# a capture may hold (decode.MAX_LINE_CHARS); one that needs a second backtracks without end.
-TIMEOUT_SECONDS = 1.0
-
 error = regex.error
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -41,27 +30,27 @@ class Pattern:
     line: int | None
 
     def match(self, text: str) -> regex.Match | None:
-        with self._bounded(text):
-            return self.compiled.match(text, timeout=TIMEOUT_SECONDS)
+        return self._bounded(self.compiled.match, text)
 
     def fullmatch(self, text: str) -> regex.Match | None:
-        with self._bounded(text):
-            return self.compiled.fullmatch(text, timeout=TIMEOUT_SECONDS)
+        return self._bounded(self.compiled.fullmatch, text)
 
     def finditer(self, text: str) -> list[regex.Match]:
-        with self._bounded(text):
-            return list(self.compiled.finditer(text, timeout=TIMEOUT_SECONDS))
+        return self._bounded(self._all, text)
 
-    @contextmanager
-    def _bounded(self, text: str) -> Iterator[None]:
+    def _all(self, text: str, **timeout: float) -> list[regex.Match]:
+        return list(self.compiled.finditer(text, **timeout))
+
+    def _bounded(self, method: Callable[..., T], text: str) -> T:
+        """method(text), stopped after timelimit.TIMEOUT_SECONDS: then a ProfileError."""
         try:
-            yield
-        except TimeoutError:
+            return timelimit.bounded(method, text)
+        except timelimit.OverTime:
             start = text[:40] + ("…" if len(text) > 40 else "")
             raise ProfileError(
                 self.shown,
                 f"{self.where}: the regular expression {self.text!r} took more than "
-                f"{TIMEOUT_SECONDS:g} s of CPU on a line of {len(text):,} characters ({start!r}): "
+                f"{timelimit.TIMEOUT_SECONDS:g} s of CPU on a line of {len(text):,} characters ({start!r}): "
                 "it backtracks without end (a repeat inside a repeat, such as (a+)+ or (a|aa)+). "
                 "Rewrite it so that each character can be matched one way only",
                 self.line,
