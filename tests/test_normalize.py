@@ -82,3 +82,53 @@ def test_a_control_character_that_hides_mojibake_is_repaired_in_one_call():
     once = normalize_text("Â«Ä \x08")
     assert once == "«Ä" and normalize_text(once) == once
     assert align_text("Â«Ä \x08")[0] == once
+
+
+def _fold_by_the_rule(text: str) -> str:
+    from corpuspack.article import normalize
+
+    return " ".join(normalize._ZERO_WIDTH.sub("", text).split())
+
+
+def _needs_ftfy_by_the_rule(text: str) -> bool:
+    from corpuspack.article import normalize
+
+    return normalize._NEEDS_FTFY.search(text) is not None
+
+
+_SPACES_AND_MARKS = "  \t\n\x1f\x85\u00a0\u2003\u3000\u200b\u200d\ufeff“”—…&é"
+
+
+@settings(max_examples=2000)
+@given(
+    st.text(alphabet=st.characters(max_codepoint=127))
+    | st.text(alphabet=st.sampled_from("ab ") | st.sampled_from(_SPACES_AND_MARKS))
+    | st.text()
+)
+def test_the_shortcuts_give_what_the_rules_give(text):
+    """Text that is single-spaced already is left as it is, and ASCII text is judged on its
+    bytes: the answers of the regular expressions and str.split()."""
+    from corpuspack.article import normalize
+
+    assert normalize._fold(text) == _fold_by_the_rule(text)
+    assert normalize._needs_ftfy(text) == _needs_ftfy_by_the_rule(text)
+
+
+def test_the_ascii_shortcuts_agree_on_every_ascii_character():
+    from corpuspack.article import normalize
+
+    for code in range(128):
+        for text in (chr(code), f"a{chr(code)}b", f" a{chr(code) * 2}b ", f"a b{chr(code)}"):
+            assert normalize._fold(text) == _fold_by_the_rule(text), repr(text)
+            assert normalize._needs_ftfy(text) == _needs_ftfy_by_the_rule(text), repr(text)
+
+
+def test_every_space_and_zero_width_character_is_unprintable():
+    """What lets printable text skip the fold: it has no space but " " and no zero-width character."""
+    from corpuspack.article import normalize
+
+    for code in range(0x110000):
+        character = chr(code)
+        if character.isprintable():
+            assert character == " " or not character.isspace(), hex(code)
+            assert character not in normalize._ZERO_WIDTH_CHARACTERS, hex(code)

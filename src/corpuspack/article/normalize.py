@@ -25,12 +25,11 @@ FTFY_CONFIG = ftfy.TextFixerConfig(
     explain=False,
 )
 
-_ZERO_WIDTH = re.compile("[\u200b\u200c\u200d\u2060\ufeff]")
+_ZERO_WIDTH_CHARACTERS = "\u200b\u200c\u200d\u2060\ufeff"
+_ZERO_WIDTH = re.compile(f"[{_ZERO_WIDTH_CHARACTERS}]")
 # A word as str.split() sees it (zero-width characters are not spaces, so they sit inside words).
 _WORD = re.compile(r"\S+")
-_ZERO_WIDTH_OR_TEXT = re.compile(
-    "[\u200b\u200c\u200d\u2060\ufeff]+|[^\u200b\u200c\u200d\u2060\ufeff]+"
-)
+_ZERO_WIDTH_OR_TEXT = re.compile(f"[{_ZERO_WIDTH_CHARACTERS}]+|[^{_ZERO_WIDTH_CHARACTERS}]+")
 _LINE_END = re.compile(r"\r\n|\r|\n")
 # Text made only of printable ASCII without "&" and of typographic quotes, dashes and the ellipsis
 # gives ftfy nothing to do: no entity ("&"), escape or control character, no ligature, nothing
@@ -39,6 +38,12 @@ _LINE_END = re.compile(r"\r\n|\r|\n")
 # sign, or a given letter such as Â, Ã or â); these marks alone ("common", "start_punctuation",
 # "end_punctuation") never make a match. tests/test_normalize.py checks it against ftfy.
 _NEEDS_FTFY = re.compile("[^\x20-\x25\x27-\x7e\u2018\u2019\u201c\u201d\u2013\u2014\u2026]")
+# In ASCII text, the characters _NEEDS_FTFY finds ("&" and the control characters), and those
+# str.split() splits on besides the space. ASCII text is most text, and checking its bytes with
+# bytes.translate is many times faster than the regular expressions' scan
+# (tests/test_normalize.py holds the two to the same answers).
+_ASCII_FTFY_TRIGGERS = bytes([*range(0x20), 0x26, 0x7F])
+_ASCII_BREAKS = b"\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f"
 
 
 # ftfy's one pass is not always its own fixpoint: a control character it removes can hide
@@ -50,11 +55,31 @@ FTFY_ROUNDS = 4
 def _needs_ftfy(folded: str) -> bool:
     """Whether ftfy could change the text (its spaces already folded): the one rule both
     normalize_text and align_text follow, so the two cannot disagree on which text it sees."""
+    if folded.isascii():
+        return _has_any(folded, _ASCII_FTFY_TRIGGERS)
     return _NEEDS_FTFY.search(folded) is not None
 
 
+def _has_any(ascii_text: str, characters: bytes) -> bool:
+    data = ascii_text.encode("ascii")
+    return len(data.translate(None, characters)) != len(data)
+
+
+def _single_spaced(value: str) -> bool:
+    """Whether the only spaces in value are single " " between words: folding leaves it as it is."""
+    if "  " in value or value[:1] == " " or value[-1:] == " ":
+        return False
+    if value.isascii():
+        return not _has_any(value, _ASCII_BREAKS)
+    # Every space but " " and every zero-width character is unprintable (tests/test_normalize.py
+    # checks each code point); text with a no-break space stops at the first one.
+    return value.isprintable()
+
+
 def _fold(value: str) -> str:
-    if _ZERO_WIDTH.search(value):
+    if _single_spaced(value):
+        return value
+    if not value.isascii() and any(c in value for c in _ZERO_WIDTH_CHARACTERS):
         value = _ZERO_WIDTH.sub("", value)
     return " ".join(value.split())
 

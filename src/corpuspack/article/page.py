@@ -42,14 +42,22 @@ class Page:
     trailer_rejected_at: int | None = None
 
 
+_PLACES = ("header", "body", "trailer")
+
+
 def _furniture(profile: Profile | None, generic: tuple[LineRule, ...]) -> Furniture:
     slug = profile.slug if profile else "generic"
     rules = [(f"{slug}/{r.id}", r) for r in (profile.furniture if profile else ())]
     rules += [(f"generic/{r.id}", r) for r in generic]
+    # The rules of each place, in order, sorted out once: the check runs for every line.
+    by_place = {
+        where: [(name, r.pattern.fullmatch) for name, r in rules if r.where in (where, "anywhere")]
+        for where in _PLACES
+    }
 
     def furniture(line: str, where: str) -> str | None:
-        for name, rule in rules:
-            if rule.where in (where, "anywhere") and rule.pattern.fullmatch(line):
+        for name, fullmatch in by_place[where]:
+            if fullmatch(line):
                 return name
         return None
 

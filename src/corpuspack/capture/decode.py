@@ -119,6 +119,8 @@ def _invalid_utf8(data: bytes, shown: str, exc: UnicodeDecodeError) -> Finding:
 
 
 def _mixed_line_endings(text: str, shown: str) -> Finding | None:
+    if "\r" not in text:  # only LF: the usual case, found without counting
+        return None
     crlf = text.count("\r\n")
     lone_lf = text.count("\n") - crlf
     lone_cr = text.count("\r") - crlf
@@ -144,6 +146,8 @@ def _mixed_line_endings(text: str, shown: str) -> Finding | None:
 
 
 def _overlong_line(text: str, shown: str) -> Finding | None:
+    if len(text) <= MAX_LINE_CHARS:  # no line of it can be longer: not split into lines
+        return None
     lines = text.split("\n")
     longest = max(lines, key=len)
     if len(longest) <= MAX_LINE_CHARS:

@@ -4,8 +4,9 @@ The YAML is untrusted. It is composed into nodes with PyYAML's safe loader and
 checked before anything is constructed: only plain data (a tag such as
 !!python/object is an error), no aliases (a "billion laughs" alias bomb cannot
 expand), no duplicate keys; dates stay strings (so the JSON Schema sees exactly
-what was written). The shape is checked with
-jsonschema against sidecar.schema.json, and every problem names its line.
+what was written). The shape is checked against sidecar.schema.json: by a check
+compiled from it (schema_fast.py) for a well-formed sidecar, and by jsonschema,
+which words the findings, for any other; every problem names its line.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from typing import Any
 import jsonschema
 import yaml
 
+from corpuspack.capture import schema_fast
 from corpuspack.findings.report import Finding, error
 
 FIELDS = ("id", "outlet", "url", "title", "published", "language", "keywords")
@@ -79,11 +81,13 @@ def _plain_data_problem(node: yaml.Node) -> tuple[str, int] | None:
     return None
 
 
-_VALIDATOR = jsonschema.Draft202012Validator(
-    json.loads(
-        resources.files(__package__).joinpath("sidecar.schema.json").read_text(encoding="utf-8")
-    )
+_SCHEMA = json.loads(
+    resources.files(__package__).joinpath("sidecar.schema.json").read_text(encoding="utf-8")
 )
+_VALIDATOR = jsonschema.Draft202012Validator(_SCHEMA)
+# True only for a document _VALIDATOR finds valid: a well-formed sidecar skips jsonschema, which
+# runs only to word the findings (tests/test_sidecar_fast.py holds the two to the same answers).
+_WELL_FORMED = schema_fast.compile_schema(_SCHEMA)
 
 
 @dataclass(frozen=True)
@@ -115,11 +119,12 @@ def _line_of(node: yaml.Node | None, path: list) -> int | None:
     return line
 
 
-def _unknown_keys(err: jsonschema.ValidationError) -> list[str]:
+def _unknown_keys(err: jsonschema.ValidationError) -> list[Any]:
     """The keys of the object an additionalProperties error is about that its schema does not list."""
     instance = err.instance if isinstance(err.instance, dict) else {}
     listed = err.schema.get("properties", {}) if isinstance(err.schema, Mapping) else {}
-    return sorted(set(instance) - set(listed))
+    # Keys of YAML's other types (0:, ~:) sort by their text, so mixed types never meet "<".
+    return sorted(set(instance) - set(listed), key=lambda key: (str(key), type(key).__name__))
 
 
 def _message(err: jsonschema.ValidationError) -> tuple[str | None, str]:
@@ -130,7 +135,7 @@ def _message(err: jsonschema.ValidationError) -> tuple[str | None, str]:
     if err.validator == "additionalProperties":
         extra = _unknown_keys(err)
         if not path:
-            return extra[0] if extra else None, (
+            return str(extra[0]) if extra else None, (
                 f"unknown field {', '.join(repr(e) for e in extra)} at the top level; allowed: "
                 f"{', '.join(FIELDS)}, and the corpus's own fields under {CUSTOM}:"
             )
@@ -250,6 +255,8 @@ def _compose(text: str, shown: str) -> tuple[yaml.Node | None, Any] | Finding:
 
 def _shape_problems(node: yaml.Node | None, document: Any, shown: str) -> list[Finding]:
     """Where the document does not fit sidecar.schema.json, each at its line."""
+    if _WELL_FORMED.check(document):
+        return []
     findings = []
     for err in sorted(
         _VALIDATOR.iter_errors(document), key=lambda e: list(map(str, e.absolute_path))
