@@ -32,6 +32,7 @@ import argparse
 import ctypes
 import gc
 import hashlib
+import itertools
 import json
 import os
 import pickle
@@ -151,7 +152,7 @@ def direct_store(root: Path, size: int, seed: int = 1):
     store = Store(schema, project.settings.splits)
     items, planted = hard_corpus.planted_pairs(hard_corpus.articles(size, seed))
     batch: list[hard_corpus.Item] = []
-    for item in [*items, None]:
+    for item in itertools.chain(items, [None]):  # None: the last batch is complete
         if item is not None:
             batch.append(item)
         if batch and (item is None or len(batch) == BATCH):
