@@ -269,12 +269,12 @@ def near_duplicate_check(store, settings, focus: set[str] | None) -> list[Findin
     differ = pc.not_equal(digests.take(pairs[:, 0]), digests.take(pairs[:, 1]))
     pairs = pairs[differ.to_numpy(zero_copy_only=False)]  # equal texts are duplicate-text's
     measures = near_duplicates.measured(
-        [(int(a), int(b)) for a, b in pairs],
-        store.take,
-        store.column("_where").to_numpy(),
-        shingle_set,
+        pairs, store.take, store.column("_where").to_numpy(), shingle_set
     )
-    reported = sorted((pair, m) for pair, m in measures.items() if m[0] >= threshold)
+    above = measures[:, 0] >= threshold
+    reported = sorted(
+        zip(map(tuple, pairs[above].tolist()), map(tuple, measures[above].tolist()), strict=True)
+    )
     named = [int(p) for pair, _ in reported for p in pair] + [int(p) for p in crowded]
     names = dict(zip(named, paths.take(pa.array(named, pa.int64())).to_pylist(), strict=True))
     return [
