@@ -2,11 +2,12 @@
 asserted.
 
 For each size, in a fresh process: make the build's store of the corpus's records, then run each
-corpus check alone on that store, each in a process of its own forked from the one holding the
-store, and measure its CPU time (user + system, from the kernel's accounting of that process),
-wall time, and the growth of its resident memory (its peak resident set, from /proc, less what
-it held when it started: the memory the check needed); then the recall of the planted pairs of
-each kind among the findings, and the findings that pair no planted copy with its original.
+corpus check alone on that store, --runs times, each time in a process of its own forked from the
+one holding the store, and measure its CPU time (user + system, from the kernel's accounting of
+that process), wall time, and the growth of its resident memory (its peak resident set, from
+/proc, less what it held when it started: the memory the check needed); the median times and
+the largest peak of the runs. Then the recall of the planted pairs of each kind among the
+findings, and the findings that pair no planted copy with its original.
 
 How the store is made (--route):
 
@@ -36,6 +37,7 @@ import itertools
 import json
 import os
 import pickle
+import statistics
 import subprocess
 import sys
 import time
@@ -190,7 +192,20 @@ def named(findings) -> set[tuple[str, str, str]]:
     }
 
 
-def one(size: int, work: Path, jobs: int, route: str) -> list[dict]:
+def repeated(label: str, call, runs: int) -> tuple[dict, list]:
+    """forked() runs times: the median CPU and wall times, the largest peak, the last findings."""
+    measures = []
+    for _ in range(runs):
+        measure, findings = forked(label, call)
+        measures.append(measure)
+    row = dict(measures[-1], runs=runs, peak_mib=max(m["peak_mib"] for m in measures))
+    for name in ("cpu_s", "wall_s", "load"):
+        row[name] = round(statistics.median(m[name] for m in measures), 2)
+        row[name + "_all"] = [m[name] for m in measures]
+    return row, findings
+
+
+def one(size: int, work: Path, jobs: int, route: str, runs: int) -> list[dict]:
     from corpuspack.checks import corpus
 
     cpu, wall = time.process_time(), time.perf_counter()
@@ -208,16 +223,20 @@ def one(size: int, work: Path, jobs: int, route: str) -> list[dict]:
             def repeats(column=column, report=report):
                 return corpus.repeats(store, column, report, None)
 
-            rows.append((kind, *forked(report.__name__, repeats)))
+            rows.append((kind, *repeated(report.__name__, repeats, runs)))
         rows.append(
             (
                 "near",
-                *forked(
-                    "near_duplicates", lambda: corpus.near_duplicate_check(store, settings, None)
+                *repeated(
+                    "near_duplicates",
+                    lambda: corpus.near_duplicate_check(store, settings, None),
+                    runs,
                 ),
             )
         )
-        row, everything = forked("all (corpus.check)", lambda: corpus.check(store, settings))
+        row, everything = repeated(
+            "all (corpus.check)", lambda: corpus.check(store, settings), runs
+        )
         count = store.count
     finally:
         store.cleanup()
@@ -253,16 +272,17 @@ def main() -> None:
     parser.add_argument("--work", type=Path, default=Path("/tmp/corpuspack-hard"))
     parser.add_argument("--route", choices=("direct", "build"), default="direct")
     parser.add_argument("--jobs", type=int, default=2, help="the build's (route build)")
+    parser.add_argument("--runs", type=int, default=3, help="of each check on a store")
     parser.add_argument("--one", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.one:
-        for row in one(args.one, args.work, args.jobs, args.route):
+        for row in one(args.one, args.work, args.jobs, args.route, args.runs):
             print(json.dumps(row), flush=True)
         return
     rows = []
     for size in args.sizes:
         command = [sys.executable, __file__, "--one", str(size), "--work", str(args.work)]
-        command += ["--jobs", str(args.jobs), "--route", args.route]
+        command += ["--jobs", str(args.jobs), "--route", args.route, "--runs", str(args.runs)]
         out = subprocess.run(command, check=True, capture_output=True, text=True).stdout
         for line in out.splitlines():
             print(line, flush=True)
