@@ -34,7 +34,8 @@ def _cell(text: str) -> str:
 
 
 def _severity(entry: Entry) -> str:
-    return " / ".join(entry.severities) + (" (fixed)" if entry.fixed else "")
+    marks = [mark for mark, has in (("fixed", entry.fixed), ("run", entry.scope == "run")) if has]
+    return " / ".join(entry.severities) + "".join(f" ({mark})" for mark in marks)
 
 
 def _notes(entry: Entry) -> str:
@@ -65,7 +66,10 @@ def docs_page(stages: tuple[Stage, ...] = STAGES) -> str:
         NOTICE,
         "Every finding corpuspack reports carries one of these codes, a file (and where known "
         "its line and field) and a message saying what to do in that case. An error makes "
-        "the command fail; a warning does not, unless `--strict` is given. A code with two "
+        "the command fail; a warning does not, unless `--strict` is given. The codes marked "
+        "(run) are about that run of corpuspack (its own state, such as the `--cache` folder), "
+        "not about the corpus: they cannot make the output wrong, so `--strict` shows their "
+        "warnings but does not fail on them. A code with two "
         "severities says in its notes when it has which. A corpus sets a code's severity "
         "(`error`, `warning` or `off`) under `severities` in its `datapackage.json`, except "
         "for the codes marked (fixed): a release with such a finding would not match its own "

@@ -23,7 +23,7 @@ from corpuspack.cache.atomic import read_table
 from corpuspack.cache.pack_files import read_keys
 from corpuspack.project import datapackage as project_mod
 from corpuspack.release import cut
-from support import files
+from support import files, invoke
 from synthetic import synth
 
 DAMAGED = "damaged-cache-file"
@@ -344,3 +344,48 @@ def test_a_cache_with_no_room_is_a_warning_and_changes_no_byte_of_the_release(
     assert [f[0] for f in told] == [str(folder)] and "No space left" in told[0][4]
     assert ([f for f in findings if f not in told], written) == reference
     assert not list(folder.rglob(".tmp-*"))  # nothing half written is left
+
+
+@pytest.mark.parametrize("kind", ["pack", "release file"])
+def test_strict_builds_past_a_damaged_cache_file_and_shows_it(
+    project,
+    runner,
+    tmp_path,
+    monkeypatch,
+    kind,
+):
+    """A damaged cache file is about the run, not the corpus: what it held was computed again, so
+    `build --strict` writes the release (the same bytes as before the damage) and shows the
+    warning, where it used to refuse it."""
+    monkeypatch.setattr(file_index, "RACY_NS", 0)
+    folder = tmp_path / "cache"
+
+    def strict_build(out: str):
+        return invoke(
+            runner,
+            "build",
+            "--project",
+            str(project),
+            "--out",
+            str(tmp_path / out),
+            "--cache",
+            str(folder),
+            "--strict",
+        )
+
+    cold = strict_build("cold")
+    assert cold.exit_code == 0, cold.output
+    path, at = WHERE[kind](folder)
+    _flip(path, at)
+    warm = strict_build("warm")
+    assert warm.exit_code == 0, warm.output
+    assert f"warning [{DAMAGED}]" in warm.output and str(path) in warm.output
+    assert "written" in warm.output and "no release written" not in warm.output
+    assert files(tmp_path / "warm") == files(tmp_path / "cold")
+    # a warning about the corpus still refuses
+    descriptor = json.loads((project / "datapackage.json").read_text(encoding="utf-8"))
+    descriptor["corpuspack"]["card"].pop("intended_uses")
+    (project / "datapackage.json").write_text(json.dumps(descriptor), encoding="utf-8")
+    refused = strict_build("refused")
+    assert refused.exit_code == 1 and "[card-section-missing]" in refused.output
+    assert not (tmp_path / "refused").exists()

@@ -185,6 +185,18 @@ def test_a_code_the_catalogue_lacks_is_refused(make):
         make()
 
 
+def test_strict_counts_the_warnings_about_the_corpus_not_those_about_the_run():
+    assert [code for code, entry in CATALOGUE.items() if not entry.counts_under_strict] == [
+        "damaged-cache-file",
+        "cache-not-written",
+    ]
+    report = Report([warning("/tmp/cache/v1/files.arrow", "damaged-cache-file", "m")])
+    assert report.is_valid(strict=True) and report.to_dict(strict=True)["valid"]
+    report.extend([warning("datapackage.json", "card-section-missing", "m")])
+    assert report.is_valid() and not report.is_valid(strict=True)
+    assert [f.code for f in report.strict_warnings] == ["card-section-missing"]
+
+
 def test_catalogued_codes_are_accepted():
     assert error("raw/x.txt", "missing-published_date", "m").code == "missing-published_date"
     assert warning("raw/x.txt", "near-duplicate", "m").severity == "warning"
@@ -211,6 +223,11 @@ def test_catalogued_codes_are_accepted():
             "- {stage: a, title: A, codes: [{code: x-y, severity: error, title: t, fix: f}]}\n"
             "- {stage: b, title: B, codes: [{code: x-y, severity: error, title: t, fix: f}]}",
             "twice",
+        ),
+        (
+            "- {stage: a, title: A, codes: [{code: x-y, severity: error, title: t, fix: f, "
+            "scope: cache}]}",
+            "scope",
         ),
     ],
 )

@@ -234,6 +234,40 @@ def test_a_contribution_whose_changes_cannot_be_listed_runs_no_project_code(tmp_
     assert "plugins-not-run" in [f["code"] for f in findings if f["file"] == "datapackage.json"]
 
 
+def _set_severities(folder: Path, severities: dict) -> None:
+    descriptor = json.loads((folder / "datapackage.json").read_text(encoding="utf-8"))
+    descriptor["corpuspack"]["severities"] = severities
+    (folder / "datapackage.json").write_text(json.dumps(descriptor), "utf-8")
+
+
+def test_a_misspelt_severity_code_is_refused_even_when_the_plugins_are_not_run(tmp_path):
+    module = "weather_plugin_g"
+    folder = contributed(tmp_path, module)
+    git(folder, "checkout", "-q", "main")
+    _set_severities(folder, {code_of(module): "off"})  # the plugin's code, set on main
+    git(folder, "commit", "-qam", "severities")
+    git(folder, "checkout", "-q", "contribution")
+    git(folder, "merge", "-q", "main")
+    with (folder / f"{module}.py").open("a", encoding="utf-8") as code:
+        code.write("# changed\n")  # so its modules are left out
+    code_, findings = validate_in_ci(folder, "main")  # the base's plugin code is accepted
+    errors = [f["file"] for f in findings if f["severity"] == "error"]
+    assert code_ == 1 and errors == [f"{module}.py"]
+    _set_severities(folder, {code_of(module): "off", "near-duplicat": "off"})
+    everything = subprocess.run(
+        [sys.executable, "-m", "corpuspack.cli", "validate", "--project", str(folder)],
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    contribution = subprocess.run(
+        [sys.executable, "-m", "corpuspack.cli", "validate", "--project", str(folder),
+         "--changed-since", "main"],
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    told = "setting corpuspack.severities.near-duplicat: near-duplicat is not a finding code"
+    for done in (everything, contribution):
+        assert done.returncode == 2 and told in done.stderr, done.stderr
+
+
 def test_a_project_file_cannot_shadow_an_installed_module(tmp_path):
     folder = with_plugin(make(tmp_path / "c"), "weather_plugin_e")
     marker = tmp_path / "ran"
@@ -310,6 +344,41 @@ def test_init_refuses_a_licence_the_hub_would_refuse(tmp_path):
     with pytest.raises(api.UsageError, match="'ODbL-1.0'.*not a licence id"):
         make(tmp_path / "c", licence="ODbL-1.0")
     assert not (tmp_path / "c").exists()
+
+
+@pytest.mark.parametrize(
+    "option, value, told",
+    [
+        ("--outlet", " ", "outlet ' ': give the outlet's name"),
+        ("--source", "Example=news.example.org", "is not a web address"),
+        ("--source", "Example=ftp://news.example.org", "is not a web address"),
+        ("--source", "Example=https://", "is not a web address"),
+    ],
+)
+def test_init_refuses_an_empty_outlet_and_a_source_that_is_not_a_web_address(
+    tmp_path, runner, option, value, told
+):
+    folder = tmp_path / "c"
+    result = invoke(
+        runner, "init", str(folder), "--title", "T", "--license", "CC-BY-4.0", "--author", "A",
+        option, value,
+    )  # fmt: skip
+    assert result.exit_code == 2 and told in result.output, result.output
+    assert not folder.exists()
+
+
+def test_init_s_next_step_quotes_a_folder_with_spaces(tmp_path, runner):
+    folder = tmp_path / "my corpus"
+    result = invoke(
+        runner, "init", str(folder), "--title", "T", "--license", "CC-BY-4.0", "--author", "A"
+    )
+    assert result.exit_code == 0, result.output
+    hint = result.output.strip().splitlines()[-1].strip()
+    assert hint.startswith(f"cd '{folder}' && ")
+    done = subprocess.run(
+        ["sh", "-c", hint.split(" && ")[0] + " && pwd"], capture_output=True, text=True
+    )
+    assert done.returncode == 0 and done.stdout.strip() == str(folder.resolve())
 
 
 def test_a_capture_of_no_outlet_is_told_the_corpus_s_outlets_not_corpuspack_s(tmp_path):

@@ -20,26 +20,45 @@ from importlib import resources
 
 import yaml
 
+from corpuspack.annotate.alternation import words_pattern
 from corpuspack.annotate.marks import PARAGRAPH
 
 _BOUNDARY = re.compile(r"[.!?][”\"’]?\s+(?=[A-Z“\"‘])")
 
 
-def _words(items: list[str]) -> str:
-    return "|".join(
-        re.escape(w).replace(r"\ ", r"\s+") for w in sorted(set(items), key=len, reverse=True)
-    )
+_IN_A_WORD = re.compile(r"[\w&’'.-]{2}")  # two characters of one word of a role's prefix
+
+
+@dataclass(frozen=True)
+class Searched:
+    """A pattern with a role's prefix ("Credit Suisse First Boston analyst X said"), searched
+    for in a window of the text, in two forms that find the same match.
+
+    The prefix's up to five words before a role were tried at every character, inside words
+    too, each time reading the next five words: most of a search's time. `fast` tries them
+    only where a word starts. A match that `plain` finds with them starting inside a word it
+    also finds from that word's start, further left, so the leftmost match of the two is the
+    same, and the first way it matches there. Not if the word starts before the window: then
+    `plain` is searched.
+    """
+
+    fast: re.Pattern
+    plain: re.Pattern
+
+    def search(self, text: str, start: int, end: int) -> re.Match | None:
+        inside = start > 0 and _IN_A_WORD.match(text, start - 1) is not None
+        return (self.plain if inside else self.fast).search(text, start, end)
 
 
 @dataclass(frozen=True)
 class Rules:
     after: re.Pattern  # "...," X said
     after_inverted: re.Pattern  # "...," said X
-    introducing: re.Pattern  # X said that "
-    introducing_paragraph: re.Pattern  # X said:  (ending the paragraph before)
+    introducing: Searched  # X said that "
+    introducing_paragraph: Searched  # X said:  (ending the paragraph before)
     according: re.Pattern
     in_words: re.Pattern
-    says_that: re.Pattern
+    says_that: Searched
     role: re.Pattern
     organisation_role: re.Pattern
     verb: re.Pattern
@@ -54,24 +73,30 @@ def rules() -> Rules:
         .joinpath("quotations.yaml")
         .read_text(encoding="utf-8")
     )
-    verb = f"(?:{_words(data['verbs'])})"
-    adverb = f"(?:\\s+(?:{_words(data['adverbs'])}))*"
-    pronoun = f"(?:{_words([p.capitalize() for p in data['pronouns']] + data['pronouns'])})\\b"
-    roles = _words(data["roles"])
+    verb = f"(?:{words_pattern(data['verbs'])})"
+    adverb = f"(?:\\s+(?:{words_pattern(data['adverbs'])}))*"
+    pronoun = (
+        f"(?:{words_pattern([p.capitalize() for p in data['pronouns']] + data['pronouns'])})\\b"
+    )
+    roles = words_pattern(data["roles"])
     role = (
         f"(?:[Tt]he|[Aa]n?|[Oo]ne|[Hh]is|[Hh]er|[Ii]ts|(?:[A-Z][\\w-]*\\s+)?[A-Z][\\w-]*[’']s?)\\s+"
         f"(?:[\\w’'-]+\\s+){{0,3}}?(?:{roles}|\\d+-year-old)\\b"
         r"(?:\s+(?:for|at|of|from|with)\s+(?:the\s+)?[\w’'&-]+(?:\s+[A-Z][\w’'&-]*)*)?"
     )
     name = (
-        f"(?!(?:{_words(data['not_names'])})\\b)"
+        f"(?!(?:{words_pattern(data['not_names'])})\\b)"
         + r"[A-Z][\w’'&-]*(?:\s+(?:of\s+)?[A-Z][\w’'&-]*){0,4}(?<![’'])"
     )
     # A name after its role: "analyst John Brady", "ABN AMRO analyst John Brady".
     # "The" before an organisation's name of two words or more ("The European Medicines Agency").
-    prefix = (
-        f"(?:(?:[Tt]he\\s+)?(?:[\\w&’'.-]+\\s+){{0,5}}?(?:{roles})\\s+"
-        r"|[Tt]he\s+(?=[A-Z][\w’'&-]*\s+[A-Z]))?"
+    words_before = r"(?:[\w&’'.-]+\s+)"
+    organisation = r"|[Tt]he\s+(?=[A-Z][\w’'&-]*\s+[A-Z]))?"
+    prefix = f"(?:(?:[Tt]he\\s+)?{words_before}{{0,5}}?(?:{roles})\\s+{organisation}"
+    # The same, its words before a role only from a word's start (Searched), tried in the same
+    # order: none, then one to five.
+    prefix_at_words = (
+        f"(?:(?:[Tt]he\\s+)?(?:|(?<![\\w&’'.-]){words_before}{{1,5}}?)(?:{roles})\\s+{organisation}"
     )
     speaker = f"(?P<speaker>{pronoun}|{role}|{name})"
     # ", a senior fellow at ...," or, its closing comma left out, ", its minister for ... added"
@@ -79,20 +104,27 @@ def rules() -> Rules:
         r"(?:,[^“”\"\n]{1,200}?,|,\s+(?:a|an|the|its|his|her|their)\s[^“”\"\n,]{1,80}?(?=\s))?"
     )
     said = f"{prefix}{speaker}{appositive}{adverb}\\s+{verb}\\b"
-    inverted = _words(data["inverted_verbs"])
+
+    def searched(pattern: str) -> Searched:  # pattern: with "{said}" where the said goes
+        fast = said.replace(prefix, prefix_at_words, 1)
+        return Searched(
+            re.compile(pattern.format(said=fast)), re.compile(pattern.format(said=said))
+        )
+
+    inverted = words_pattern(data["inverted_verbs"])
     return Rules(
         after=re.compile(f"[\\s,]*{said}"),
         after_inverted=re.compile(f"[\\s,]*(?:{inverted}){adverb}\\s+{prefix}{speaker}"),
         # "X said that “", "X said: “", "X told reporters: “", "X said in an interview, “"
-        introducing=re.compile(
-            f'{said}(?:\\s+that|\\s+[^“”"\\n:,.]{{1,60}}?(?=\\s*[:,]))?\\s*[:,]?\\s*$'
+        introducing=searched(
+            '{said}(?:\\s+that|\\s+[^“”"\\n:,.]{{1,60}}?(?=\\s*[:,]))?\\s*[:,]?\\s*$'
         ),
-        introducing_paragraph=re.compile(f"{said}[^:\\n]{{0,60}}:\\s*$"),
+        introducing_paragraph=searched("{said}[^:\\n]{{0,60}}:\\s*$"),
         according=re.compile(f"\\b[Aa]ccording\\s+to\\s+{prefix}{speaker}"),
         in_words=re.compile(r"\b[Ii]n\s+(?P<speaker>his|her|their)\s+words\b"),
-        says_that=re.compile(said),
+        says_that=searched("{said}"),
         role=re.compile(role),
-        organisation_role=re.compile(f".*\\b(?:{_words(data['organisation_roles'])})\\b"),
+        organisation_role=re.compile(f".*\\b(?:{words_pattern(data['organisation_roles'])})\\b"),
         verb=re.compile(f"\\b{verb}\\b"),
         words=data,
         max_paragraphs=int(data["max_paragraphs"]),
@@ -155,9 +187,16 @@ def attribute(text: str, start: int, end: int, r: Rules) -> Attribution | None:
     # An attribution further than this before the quotation in its sentence is not looked for:
     # a text without sentence ends would make every search run back to its start.
     sentence = max(sentence_start(text, paragraph_start, opening), opening - _REACH)
-    # The patterns with a verb are tried only where a verb is: a cheap search first.
-    verb = r.verb.search(text, sentence, opening) is not None
-    if verb and (match := r.introducing.search(text, sentence, opening)):
+    # The patterns with a verb are tried only where a verb is: a cheap search first. Each
+    # "X said that" begins with an "X said", so the search for it starts where the first
+    # "X said" does, and there is none without one (re's lookbehinds and word boundaries see
+    # the text before where a search starts: the same matches as from the sentence's start).
+    said = (
+        r.says_that.search(text, sentence, opening)
+        if r.verb.search(text, sentence, opening)
+        else None
+    )
+    if said and (match := r.introducing.search(text, said.start(), opening)):
         return _from(match, "before")
     if opening == paragraph_start and paragraph_start:
         previous_start, _ = paragraph_bounds(text, paragraph_start - len(PARAGRAPH) - 1)
@@ -168,14 +207,10 @@ def attribute(text: str, start: int, end: int, r: Rules) -> Attribution | None:
             )
         ):
             return _from(match, "before")
-    for pattern, cue in (
-        (r.according, "according-to"),
-        (r.in_words, "in-words"),
-        (r.says_that if verb else None, "sentence"),
-    ):
-        if pattern is not None and (match := pattern.search(text, sentence, opening)):
+    for pattern, cue in ((r.according, "according-to"), (r.in_words, "in-words")):
+        if match := pattern.search(text, sentence, opening):
             return _from(match, cue)
-    return None
+    return _from(said, "sentence") if said else None
 
 
 def _plain(text: str, match: re.Match) -> bool:
@@ -184,6 +219,9 @@ def _plain(text: str, match: re.Match) -> bool:
         return True
     between = text[match.end("speaker") : match.end()]
     return "," not in between and text[match.end() : match.end() + 1] in (".", "")
+
+
+_OPENING_MARK = re.compile('[“"]')
 
 
 def sentence_before(text: str, start: int, r: Rules) -> Attribution | None:
@@ -196,8 +234,10 @@ def sentence_before(text: str, start: int, r: Rules) -> Attribution | None:
     previous = sentence_start(text, paragraph_start, opening - 2)
     if r.verb.search(text, previous, opening) is None:
         return None
+    if _OPENING_MARK.search(text, previous, opening):
+        return None
     match = r.says_that.search(text, previous, opening)
-    if match is None or re.search('[“"]', text[previous:opening]):
+    if match is None:
         return None
     return _from(match, "sentence-before")
 

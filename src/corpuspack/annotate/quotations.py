@@ -29,7 +29,6 @@ from __future__ import annotations
 import functools
 import re
 from dataclasses import dataclass
-from functools import cache
 
 from corpuspack.annotate import people as people_model
 from corpuspack.annotate.attribution import (
@@ -53,9 +52,16 @@ class _Context:
 
     text: str
     r: Rules
-    people: people_model.People
     previous: str | None = None  # the last speaker resolved
     last: tuple[int, str | None] | None = None  # paragraph and speaker of the last quote taken
+
+    @functools.cached_property
+    def people(self) -> people_model.People:
+        """The text's people model, built when a speaker is first resolved: a text whose
+        quoted words have no attribution needs none."""
+        people = people_model.build(self.text, self.r.words)
+        people.reported = functools.partial(reported, self.text, self.r)
+        return people
 
 
 def resolve(surface: str, at: int, context: _Context) -> tuple[str | None, str]:
@@ -81,9 +87,7 @@ def resolve(surface: str, at: int, context: _Context) -> tuple[str | None, str]:
     tokens = surface.split()
     possessive = max((i for i, t in enumerate(tokens[:-1]) if t[-1] in "’'"), default=-1)
     tokens = tokens[possessive + 1 :]  # "Atticus' David Slager": the name after a possessive
-    titles = _titles(
-        tuple(r.words["titles"]), tuple(r.words["roles"]), tuple(r.words["organisation_roles"])
-    )
+    titles = people.lexicon.titles  # and people's roles written as titles ("Critic Jane Moss")
     last_title = max((i for i, t in enumerate(tokens[:-1]) if t.rstrip(".") in titles), default=-1)
     # "Home Secretary Charles Clarke", "Labour MP Diane Abbott", "Critic Jane Moss": the name
     # is what follows the last title.
@@ -121,24 +125,12 @@ def _role(surface: str, at: int, context: _Context) -> tuple[str | None, str]:
             return author[0], "resolved"
     plural = surface.endswith("s") and surface.split()[-1] in context.r.words["roles"]
     if _definite(surface) and not plural:
-        found = (
-            context.previous
-            or people.latest(at, "person")
-            or people.latest_run(at, context.r.words)
-        )
+        found = context.previous or people.latest(at, "person") or people.latest_run(at)
         if found:
             return found, "resolved"
     if surface.split()[0] in ("A", "An", "The", "One"):  # at a sentence's start
         surface = surface[0].lower() + surface[1:]
     return surface, "explicit"
-
-
-@cache
-def _titles(
-    titles: tuple[str, ...], roles: tuple[str, ...], of_organisations: tuple
-) -> frozenset[str]:
-    """Titles, and people's roles written as titles ("Critic Jane Moss")."""
-    return frozenset(titles) | {r.capitalize() for r in roles if r not in of_organisations}
 
 
 def _definite(surface: str) -> bool:
@@ -154,14 +146,13 @@ def annotate(text: str) -> list[Annotation]:
     if not found:
         return []
     r = rules()
-    context = _Context(text, r, people_model.build(text, r.words))
-    context.people.reported = functools.partial(reported, text, r)
+    context = _Context(text, r)
     quotes: list[Annotation] = []
     speakers: dict[tuple[int, int], Annotation] = {}
     for start, end in found:
         paragraph, _ = paragraph_bounds(text, start - 1)
         attribution = attribute(text, start, end, r) or sentence_before(text, start, r)
-        if _a_title(text[start:end]) and (attribution is None or attribution.cue not in _NEXT_TO):
+        if (attribution is None or attribution.cue not in _NEXT_TO) and _a_title(text, start, end):
             continue  # "The Return of the King", "Hartz IV": a name in marks, not speech
         if attribution is None:
             if not _continues(context, text, paragraph, start):
@@ -188,12 +179,17 @@ _NEXT_TO = ("after", "before")  # cues of an attribution right at the quotation
 _WORD_OF_A_TITLE = re.compile(r"[A-Za-z][\w’'-]*")
 
 
-def _a_title(quoted: str) -> bool:
-    """Whether quoted words look like a title or a name (a film, a song, a reform): two or more
-    words, every word of four letters or more capitalised. Such words count as a quotation only
-    with an attribution right next to them."""
-    words = [w for w in _WORD_OF_A_TITLE.findall(quoted) if len(w) > 3]
-    return len(words) >= 2 and all(w[0].isupper() for w in words)
+def _a_title(text: str, start: int, end: int) -> bool:
+    """Whether the quoted words text[start:end] look like a title or a name (a film, a song, a
+    reform): two or more words, every word of four letters or more capitalised. Such words count
+    as a quotation only with an attribution right next to them."""
+    long_words = 0
+    for word in _WORD_OF_A_TITLE.finditer(text, start, end):  # to the first word in lower case
+        if word.end() - word.start() > 3:
+            if not text[word.start()].isupper():
+                return False
+            long_words += 1
+    return long_words >= 2
 
 
 def _continues(context: _Context, text: str, paragraph: int, start: int) -> bool:

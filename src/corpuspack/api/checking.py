@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
 import tempfile
 from collections.abc import Callable, Iterable
@@ -162,14 +163,37 @@ def run_checks(
     return result
 
 
-def _check_severities(project: Project, *, every_code: bool) -> None:
-    problems = policy.severity_problems(project.settings.severities, every_code=every_code)
+def _check_severities(
+    project: Project, *, every_code: bool, severities: dict[str, str] | None = None, why: str = ""
+) -> None:
+    chosen = project.settings.severities if severities is None else severities
+    problems = policy.severity_problems(chosen, every_code=every_code)
     if problems:
         code, problem = problems[0]
         raise ConfigError(
             f"{project.root / project_mod.DESCRIPTOR}: setting corpuspack.severities.{code}: "
-            f"{code} {problem}"
+            f"{code} {problem}{why}"
         )
+
+
+def _check_added_severities(project: Project, ref: str) -> None:
+    """With the project's plugin modules left out, their codes are unknown, so a code of
+    severities that the catalogue lacks cannot be told from a misspelling. One the base branch
+    already set was checked there, with the plugins; one the contribution adds is refused as it
+    is without --changed-since."""
+    try:
+        base = json.loads(changes.file_at_base(project.root, ref, project_mod.DESCRIPTOR))
+        before = set(base["corpuspack"]["severities"])
+    except (changes.ChangesUnavailable, ValueError, LookupError, TypeError):
+        before = set()  # a new project, or a base without severities: every code is added
+    added = {k: v for k, v in project.settings.severities.items() if k not in before}
+    _check_severities(
+        project,
+        every_code=True,
+        severities=added,
+        why=" (the project's plugin modules were not run, as the contribution changes code, so "
+        "a code of theirs is accepted only once the base branch sets it)",
+    )
 
 
 def check(
@@ -236,6 +260,7 @@ def _contribution_extensions(
         )
         for path in changed
     ]
+    _check_added_severities(project, ref)
     return _without_project_code(project), refused
 
 

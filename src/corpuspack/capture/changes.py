@@ -61,3 +61,13 @@ def changed_since(root: Path, ref: str, folder: str = "raw") -> set[str]:
     )
     untracked = _git(root, "ls-files", "--others", "--exclude-standard", "-z", "--", folder)
     return {p for p in (changed + untracked).split("\0") if p}
+
+
+def file_at_base(root: Path, ref: str, path: str) -> str:
+    """The text of path (relative to root) at the merge base of ref and HEAD. ChangesUnavailable
+    when git, the ref or the file there cannot be read. (cat-file runs no filter of the
+    contribution's .gitattributes.)"""
+    if ref.startswith("-"):
+        raise ChangesUnavailable(f"{ref!r} is not a git ref")
+    base = _git(root, "merge-base", ref, "HEAD").strip()
+    return _git(root, "cat-file", "blob", f"{base}:./{path}")

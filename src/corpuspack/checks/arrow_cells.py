@@ -14,6 +14,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from corpuspack import timelimit
 from corpuspack.checks.arrow_rules import (
     DEFAULT_MISSING,
     ORDER,
@@ -27,6 +28,7 @@ from corpuspack.checks.arrow_rules import (
     refuse_nested_constraints,
     type_note,
 )
+from corpuspack.project.schema import SchemaError
 
 _BOUNDS = {
     "minimum": pc.greater_equal,
@@ -112,7 +114,7 @@ def _fails(value, name: str, limit, spec: dict, where: str) -> np.ndarray:
         compare = pc.less if name == "minLength" else pc.greater
         return mask(compare(pc.utf8_length(value), limit))
     if name == "pattern":
-        return ~_matches(value, limit)
+        return ~_matches(value, limit, where)
     if name == "enum":
         allowed = enum_values(limit, kind, spec.get("format", "default"), where)
         return ~mask(pc.is_in(value, value_set=pa.array(allowed, value.type)))
@@ -181,7 +183,7 @@ _PYTHON_ONLY = re.compile(r"\$|\(\?(?!:)|\{,|\[:|\\[^\W\d_ntrfva]|\\[\d_]")
 _REPEAT = re.compile(r"\\.|\{\d+(,\d*)?\}", re.S)
 
 
-def _matches(values, pattern: str) -> np.ndarray:
+def _matches(values, pattern: str, where: str) -> np.ndarray:
     """frictionless's re.match("^pattern$"), where $ also matches before a final newline.
 
     RE2 (Arrow's engine) has the same syntax and meaning for plain patterns; anything
@@ -196,8 +198,21 @@ def _matches(values, pattern: str) -> np.ndarray:
         except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
             pass
     return np.array(
-        [v is not None and python.match(v) is not None for v in values.to_pylist()], bool
+        [v is not None and _bounded(python, v, where) for v in values.to_pylist()], bool
     )
+
+
+def _bounded(python, value: str, where: str) -> bool:
+    """Whether the pattern matches the value; a pattern that backtracks without end (the schema
+    is the project's, so a pull request's) is a SchemaError, not a hang (corpuspack/timelimit.py)."""
+    try:
+        return timelimit.watched(python.match, value) is not None
+    except timelimit.OverTime:
+        raise SchemaError(
+            f"the Table Schema's field {where!r}: the pattern {python.pattern[1:-1]!r} took more than "
+            f"{timelimit.TIMEOUT_SECONDS:g} s of CPU on a value of {len(value):,} characters: it "
+            "backtracks without end (a repeat inside a repeat, such as (a+)+ or (a|aa)+)"
+        ) from None
 
 
 def present(values, missing: list):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import shlex
 from pathlib import Path
 
 import click
@@ -171,4 +172,4 @@ def init(folder: Path, name: str | None, sources: tuple[str, ...], **answers: st
     with errors():
         written = api.init(folder, chosen)
     click.echo(f"created a corpus project in {folder} ({len(written)} files); next:")
-    click.echo(f"  cd {folder} && corpuspack validate && corpuspack build")
+    click.echo(f"  cd {shlex.quote(str(folder))} && corpuspack validate && corpuspack build")

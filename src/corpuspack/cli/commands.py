@@ -199,7 +199,7 @@ def release_command(
 @main.command()
 @project_option
 @format_option
-@click.option("--strict", is_flag=True, help="Fail on warnings too.")
+@strict_option
 @click.option(
     "--changed-since",
     "ref",

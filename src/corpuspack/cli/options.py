@@ -246,5 +246,6 @@ format_option = click.option(
 strict_option = click.option(
     "--strict",
     is_flag=True,
-    help="Fail on warnings too (e.g. an empty section of the dataset card).",
+    help="Fail on warnings too (e.g. an empty section of the dataset card), except those about "
+    "the run, not the corpus (a damaged --cache file, computed again).",
 )

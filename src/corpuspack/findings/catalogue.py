@@ -16,12 +16,27 @@ import yaml
 
 Severity = Literal["error", "warning"]
 Setting = Literal["error", "warning", "off"]  # what a corpus may set a code's severity to
+# what a code is about: the corpus (the default), or this run of the tool (its own state, such as
+# the cache), which cannot make the output wrong and so is shown but not refused by --strict
+Scope = Literal["corpus", "run"]
 
 SOURCE = Path(__file__).with_name("catalogue.yaml")
 FIELD = "<field>"  # stands, in a code, for each of its entry's fields
 
 _CODE = re.compile(r"[a-z0-9]+(-[a-z0-9]+)*")
-_KEYS = {"code", "severity", "title", "fix", "also", "note", "via", "fields", "fixed", "duplicate"}
+_KEYS = {
+    "code",
+    "severity",
+    "title",
+    "fix",
+    "also",
+    "note",
+    "via",
+    "fields",
+    "fixed",
+    "duplicate",
+    "scope",
+}
 
 
 @dataclass(frozen=True)
@@ -41,6 +56,12 @@ class Entry:
     duplicate: bool = (
         False  # about files that repeat one another: accepted_duplicates can accept it
     )
+    scope: Scope = "corpus"
+
+    @property
+    def counts_under_strict(self) -> bool:
+        """Whether --strict refuses a warning of this code: one about the corpus, not the run."""
+        return self.scope == "corpus"
 
     @property
     def codes(self) -> tuple[str, ...]:
@@ -93,7 +114,16 @@ def _entry(item: dict, stage: str) -> Entry:
         fields=fields,
         fixed=_flag(item, "fixed", where),
         duplicate=_flag(item, "duplicate", where),
+        scope=_scope(item.get("scope", "corpus"), where),
     )
+
+
+def _scope(value: object, where: str) -> Scope:
+    if value == "corpus":
+        return "corpus"
+    if value == "run":
+        return "run"
+    raise ValueError(f"{where}: scope {value!r} is neither corpus nor run")
 
 
 def _flag(item: dict, key: str, where: str) -> bool:

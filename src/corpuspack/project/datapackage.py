@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass, field, fields
 from pathlib import Path
@@ -20,6 +21,10 @@ SEMVER = re.compile(
 )
 
 DESCRIPTOR = "datapackage.json"
+# Files and folders of a project that corpuspack reads or writes at fixed places (the schemas,
+# named by datapackage.json, are checked too). A contribution could make any of them a link to
+# a file of whoever runs corpuspack, so none may lead outside the project (see inside_project).
+FIXED_PATHS = (DESCRIPTOR, "dist", "CHANGELOG.md")
 
 _STRINGS = {"type": "array", "items": {"type": "string"}}
 _SETTINGS = jsonschema.Draft202012Validator(
@@ -270,6 +275,7 @@ _DESCRIPTOR_SHAPE = jsonschema.Draft202012Validator(
 def load(root: Path) -> Project:
     root = root.resolve()
     path = root / DESCRIPTOR
+    _refuse_outside(root, path, str(path), "make it the file itself, not a link")
     try:
         descriptor = jsonfile.load(path, max_bytes=jsonfile.MAX_BYTES // 10)
     except FileNotFoundError as exc:
@@ -297,4 +303,54 @@ def load(root: Path) -> Project:
             f"{path}: version {descriptor['version']!r} is not SemVer (MAJOR.MINOR.PATCH, e.g. 1.0.0)"
         )
     settings = Settings.from_descriptor(descriptor.get("corpuspack", {}), path)
-    return Project(root=root, descriptor=descriptor, settings=settings)
+    project = Project(root=root, descriptor=descriptor, settings=settings)
+    inside_project(project)
+    return project
+
+
+def inside_project(project: Project) -> None:
+    """ProjectError unless nothing of the project that corpuspack reads or writes leads outside it.
+
+    raw/ is never a link, as nothing in it is (a link in raw/ is the "symlink" finding, never
+    followed); the schemas datapackage.json names and the fixed files (FIXED_PATHS) must lead,
+    links and all, to a place inside the project: a link within it is followed, like git does."""
+    raw = project.raw_dir
+    if raw.is_symlink():
+        raise ProjectError(
+            f"{raw}: raw/ is a symbolic link (to {os.readlink(raw)}); corpuspack never follows a "
+            "link in raw/, raw/ included: make raw/ the folder that holds the captures"
+        )
+    schema = project.article_resource.get("schema", "")
+    if not isinstance(schema, str):
+        raise ProjectError(
+            f'{project.root / DESCRIPTOR}: the "articles" resource\'s "schema" must be the path '
+            'of a Table Schema file in the project, such as "schema/article.schema.json"'
+        )
+    for path in project.schema_paths:
+        _refuse_outside(
+            project.root,
+            path,
+            f'{project.root / DESCRIPTOR}: the Table Schema "{project.relative(path)}"',
+            "put the schema in the project's schema/ folder",
+        )
+    for name in FIXED_PATHS:
+        _refuse_outside(
+            project.root,
+            project.root / name,
+            str(project.root / name),
+            "make it the file or folder itself, not a link (build --out writes a release anywhere)",
+        )
+
+
+def _refuse_outside(root: Path, path: Path, shown: str, fix: str) -> None:
+    """ProjectError if path (an absolute path, a "..", or a link on the way) leads outside root,
+    the project's resolved root."""
+    try:
+        resolved = path.resolve()
+    except (OSError, RuntimeError) as exc:  # RuntimeError: a loop of links (Python 3.11)
+        raise ProjectError(f"{shown}: cannot be followed: {exc}") from exc
+    if not resolved.is_relative_to(root):
+        raise ProjectError(
+            f"{shown} leads outside the project (to {resolved}); corpuspack reads and writes a "
+            f"project's files only inside it: {fix}"
+        )

@@ -13,6 +13,7 @@ import string
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from corpuspack.project.datapackage import DESCRIPTOR
 
@@ -48,7 +49,18 @@ class Answers:
             found.append("author: give a person or team to cite")
         if self.licence == "other" and not self.licence_title.strip():
             found.append("licence 'other': say what it is with a licence title")
+        found += [f"outlet {o!r}: give the outlet's name" for o in self.outlets if not o.strip()]
+        found += [
+            f"source {title!r}: {address!r} is not a web address (https://...)"
+            for title, address in self.sources
+            if not _is_web_address(address)
+        ]
         return found
+
+
+def _is_web_address(address: str) -> bool:
+    parts = urlsplit(address)
+    return parts.scheme in ("http", "https") and bool(parts.hostname) and " " not in address
 
 
 def slug_of(folder: Path) -> str:

@@ -10,7 +10,6 @@ corpuspack.article.extract (the fields).
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field, replace
 from functools import cache
 from importlib import resources
@@ -19,6 +18,8 @@ from typing import NamedTuple
 import yaml
 
 from corpuspack.article.dates import Format
+from corpuspack.article.profiles import patterns
+from corpuspack.article.profiles.patterns import Pattern
 from corpuspack.article.profiles.read import ProfileError, document, line_at
 
 __all__ = ["Profile", "ProfileError", "ProfileText", "Registry", "load_registry", "packaged"]
@@ -35,7 +36,7 @@ class ProfileText(NamedTuple):
 @dataclass(frozen=True)
 class LineRule:
     id: str
-    pattern: re.Pattern
+    pattern: Pattern
     where: str = "anywhere"
     why: str = ""
 
@@ -48,12 +49,12 @@ class Profile:
     language: str = "en"
     founded: int | None = None
     title: str = "none"  # "first-line" or "none"
-    title_suffix: re.Pattern | None = None
-    timestamp: re.Pattern | None = None
+    title_suffix: Pattern | None = None
+    timestamp: Pattern | None = None
     timestamp_zone: str | None = None  # IANA zone for timestamps that do not state one
     date_formats: tuple[Format, ...] = ()  # strptime formats of its timestamps and dateline dates
     lead: str | None = None  # "before-dateline" or None
-    dateline: re.Pattern | None = None
+    dateline: Pattern | None = None
     dateline_search_paragraphs: int = 1
     furniture: tuple[LineRule, ...] = ()
     trailer_after_blank_lines: int | None = None
@@ -68,15 +69,13 @@ class _Source(NamedTuple):
     shown: str
     node: yaml.Node | None
 
-    def compile(self, path: list, pattern: str, *, fullmatch: bool = True) -> re.Pattern:
+    def compile(self, path: list, pattern: str, *, fullmatch: bool = True) -> Pattern:
+        where, line = ".".join(str(p) for p in path), line_at(self.node, path)
         try:
-            return re.compile(f"(?:{pattern})" if fullmatch else pattern)
-        except re.error as exc:
-            where = ".".join(str(p) for p in path)
+            return patterns.compile_rule(self.shown, where, line, pattern, fullmatch=fullmatch)
+        except patterns.error as exc:
             raise ProfileError(
-                self.shown,
-                f"{where}: invalid regular expression {pattern!r}: {exc}",
-                line_at(self.node, path),
+                self.shown, f"{where}: invalid regular expression {pattern!r}: {exc}", line
             ) from exc
 
 

@@ -27,6 +27,9 @@ class ProfileError(Exception):
         self.shown, self.message, self.line = shown, message, line
         super().__init__(f"{shown}{f':{line}' if line else ''}: {message}")
 
+    def __reduce__(self):  # raised in a worker process, it is pickled back to the build
+        return type(self), (self.shown, self.message, self.line)
+
 
 @cache
 def _validator() -> jsonschema.Draft202012Validator:
