@@ -220,3 +220,39 @@ def test_a_plugin_s_engine_is_chosen_by_its_name_and_changes_no_finding(project)
     assert started == [3]
     with pytest.raises(api.UsageError, match="'spark': no such engine.*in-process, local"):
         api.check(corpus, scale=api.Scale(engine="spark"), extensions=loaded)
+
+
+def _gc_state(items):
+    import gc
+
+    return [(gc.get_threshold()[0], gc.get_freeze_count() > 0) for _ in items]
+
+
+def test_the_local_engine_s_workers_collect_garbage_less_often_with_their_imports_frozen():
+    import gc
+
+    with engines.Local(_gc_state, jobs=2, total=None) as local:
+        states = set(local.run(list(range(100))))
+    assert states == {(engines.GC_THRESHOLD, True)}
+    assert gc.get_threshold()[0] != engines.GC_THRESHOLD  # this process is left as it was
+
+
+def test_a_build_tunes_the_collector_while_it_runs_and_leaves_it_as_it_was(project, monkeypatch):
+    import gc
+
+    from corpuspack.build import batches, pipeline
+    from corpuspack.project import datapackage as project_mod
+
+    seen = []
+    keep = batches.keep_outputs
+
+    def noted(*args, **kwargs):
+        seen.append((gc.get_threshold()[0], gc.get_freeze_count() > 0))
+        return keep(*args, **kwargs)
+
+    monkeypatch.setattr(batches, "keep_outputs", noted)
+    before = (gc.get_threshold(), gc.get_freeze_count())
+    result = pipeline.run(project_mod.load(project))
+    result.store.cleanup()
+    assert seen and set(seen) == {(engines.GC_THRESHOLD, True)}
+    assert (gc.get_threshold(), gc.get_freeze_count()) == before

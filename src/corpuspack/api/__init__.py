@@ -5,7 +5,8 @@ checks (`run_checks`), so `validate` and `build` cannot disagree on a finding. N
 here prints or exits: results carry every finding, and errors are exceptions:
 
 - `ConfigError`: the project cannot be used as configured (the CLI exits 2);
-- `CorpuspackError`: the command could not do its job (the CLI exits 1).
+- `CorpuspackError`: the command could not do its job (the CLI exits 1);
+- `WorkerDied`: a worker process died computing the capture it names (the CLI exits 3).
 
 A check's records live in a temporary spill folder until the result is closed, so the
 results are context managers:
@@ -25,7 +26,13 @@ from corpuspack.api.checking import (
     load_project,
     run_checks,
 )
-from corpuspack.api.errors import ConfigError, CorpuspackError, UsageError, VerifyFailed
+from corpuspack.api.errors import (
+    ConfigError,
+    CorpuspackError,
+    UsageError,
+    VerifyFailed,
+    WorkerDied,
+)
 from corpuspack.api.releasing import (
     BuildResult,
     ReleaseResult,
@@ -51,6 +58,7 @@ __all__ = [
     "Scale",
     "UsageError",
     "VerifyFailed",
+    "WorkerDied",
     "build",
     "check",
     "diff",

@@ -13,7 +13,7 @@ from types import TracebackType
 from typing import TYPE_CHECKING
 
 from corpuspack import plugins
-from corpuspack.api.errors import ConfigError, CorpuspackError, UsageError
+from corpuspack.api.errors import ConfigError, CorpuspackError, UsageError, WorkerDied
 from corpuspack.article.profiles import ProfileError
 from corpuspack.build import engines, pipeline
 from corpuspack.build.extensions import Chosen, ExtensionFailed
@@ -155,6 +155,8 @@ def run_checks(
         raise ConfigError(str(exc)) from exc
     except ExtensionFailed as exc:
         raise ConfigError(f"{exc} (an extension of this project or an installed plugin)") from exc
+    except engines.WorkerDied as exc:
+        raise WorkerDied(str(exc)) from None
     except (engines.EngineError, StoreError) as exc:
         raise CorpuspackError(str(exc)) from exc
     result.report.extend(card_findings(project.settings))

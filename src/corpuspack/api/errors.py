@@ -20,6 +20,10 @@ class UsageError(CorpuspackError):
     """An argument names something that cannot be used (a path outside raw/, no such release)."""
 
 
+class WorkerDied(CorpuspackError):
+    """A worker process died (a signal, os._exit) computing a capture; the message names it."""
+
+
 class VerifyFailed(CorpuspackError):
     """A release does not match its manifest; the report says how."""
 

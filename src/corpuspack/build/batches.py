@@ -1,12 +1,14 @@
 """A batch's records checked on their own and kept: added to the store, and to the cache.
 
-Records reach a batch two ways: computed by the engine in this build (Entry objects,
-Python records), or taken from the cache (rows of its packs, in Arrow, made Python
-records only where a check has something to say). keep_computed() and keep_cached() are
-thin adapters that turn each into Records, the rows the store takes and how to check
-them, for the one path both take, keep(): the focused records are checked, the rows
-are added to the store. Checks that need every record (repeated ids, urls, texts) are
-left to the corpus check, which runs on the store once every batch is in.
+Records reach a batch as cache entries in Arrow (rows of cache.entry_schema, made Python
+records only where a check has something to say): taken from the cache's packs, or computed
+by the engine in this build, whose workers give them back in the same layout
+(build/computed.py; keep_outputs()). Only a record Arrow cannot hold comes as an Entry
+object, a Python record. keep_entries() and keep_computed() are thin adapters that turn
+each into Records, the rows the store takes and how to check them, for the one path both
+take, keep(): the focused records are checked, the rows are added to the store. Checks
+that need every record (repeated ids, urls, texts) are left to the corpus check, which
+runs on the store once every batch is in.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ import pyarrow.compute as pc
 
 from corpuspack import cache as cache_mod
 from corpuspack.article.record import Article
+from corpuspack.build import computed
 from corpuspack.build import store as store_mod
 from corpuspack.build.extensions import blamed
 from corpuspack.build.store import Store
@@ -117,7 +120,7 @@ def keep_computed(
     made = [i for i, entry in enumerate(entries) if entry.article is not None]
     articles = [cast(Article, entries[i].article) for i in made]
     rows = [article.to_row() for article in articles]
-    table, fits = _table(rows, keeper.schema.plain_arrow) if rows else (None, [])
+    table, fits = computed.arrow_rows(rows, keeper.schema.plain_arrow)
     extra = {}
     if table is not None:
         # process() gives every entry with a record its signature.
@@ -173,12 +176,14 @@ def _cache_computed(
     schema = cache.entry_schema
     without = [i for i, entry in enumerate(entries) if entry.article is None]
     cache.put(
-        _entry_table(schema, [keys[i] for i in without], [entries[i].findings for i in without])
+        computed.entry_table(
+            schema, [keys[i] for i in without], [entries[i].findings for i in without]
+        )
     )
     if records.table is not None:
         fitting = [made[i] for i in records.fits]
         cache.put(
-            _entry_table(
+            computed.entry_table(
                 schema,
                 records.keys,
                 [entries[i].findings for i in fitting],
@@ -188,42 +193,39 @@ def _cache_computed(
         )
 
 
-def _entry_table(
-    schema: pa.Schema,
-    keys: Sequence[bytes | None],
-    findings: list[list[Finding]],
-    table: pa.Table | None = None,
-    extra: Mapping[str, pa.Array] | None = None,
-) -> pa.Table:
-    """Cache entries: with their records' rows and extras, or (table None) of captures that made none."""
-    count = len(keys)
-    columns = {
-        "_key": pa.array(keys, pa.binary(32)),
-        "_findings": pa.array([cache_mod.findings_json(f) for f in findings], pa.string()),
-        "_ok": pa.array([table is not None] * count, pa.bool_()),
-    }
-    for field in schema:
-        if field.name in columns:
-            continue
-        if table is None:
-            columns[field.name] = pa.nulls(count, field.type)
-        elif extra is not None and field.name in extra:
-            columns[field.name] = extra[field.name]
-        else:
-            columns[field.name] = table.column(field.name)
-    return pa.Table.from_arrays([columns[f.name] for f in schema], schema=schema)
-
-
-def keep_cached(
+def keep_outputs(
     keeper: Keeper,
-    entries: pa.Table,
-    located: np.ndarray,
-    packs: PackRows | None,
+    outputs: Sequence[computed.Output],
+    keys: Sequence[bytes | None],
     members: Members,
 ) -> Kept:
-    """Keep the cache's entries (rows of cache.entry_schema, at located in packs), in Arrow: a
-    record is rebuilt only for a row with a finding, and the store keeps where the rows are,
-    not copies of them."""
+    """Keep what the engine computed (keys: each output's cache key), and put it in the cache:
+    the entries in Arrow as the cache's are kept, the Entry objects one by one."""
+    table, at, objects = computed.received(outputs)
+    checked, findings = 0, []
+    if table is not None:
+        table = table.set_column(0, "_key", pa.array([keys[i] for i in at], pa.binary(32)))
+        kept = keep_entries(keeper, table, members)
+        if keeper.cache is not None:
+            keeper.cache.put(table)
+        checked, findings = kept.checked, kept.findings
+    if objects:
+        entries = [cast(Entry, outputs[i]) for i in objects]
+        kept = keep_computed(keeper, entries, [keys[i] for i in objects], members)
+        checked, findings = checked + kept.checked, findings + kept.findings
+    return Kept(checked, findings)
+
+
+def keep_entries(
+    keeper: Keeper,
+    entries: pa.Table,
+    members: Members,
+    located: np.ndarray | None = None,
+    packs: PackRows | None = None,
+) -> Kept:
+    """Keep entries in Arrow (rows of cache.entry_schema, computed or the cache's, these at located
+    in packs): a record is rebuilt only for a row with a finding, and the store keeps where the
+    cache's rows are, not copies of them."""
     findings = [
         finding
         for text in entries.column("_findings").to_pylist()
@@ -233,7 +235,8 @@ def keep_cached(
     if ok.null_count or not pc.all(ok).as_py():  # a filter copies every row: only when some are not
         made = pc.fill_null(ok, False)
         entries = entries.filter(made)
-        located = located[made.to_numpy(zero_copy_only=False)]
+        if located is not None:
+            located = located[made.to_numpy(zero_copy_only=False)]
     if not entries.num_rows:
         return Kept(0, findings)
     arrow = keeper.schema.plain_arrow
@@ -279,19 +282,3 @@ def _check_cached(
                     records([picked[i] for i in chosen]), keeper.settings, keeper.today
                 )
     return findings
-
-
-def _table(rows: list[dict], arrow_schema: pa.Schema) -> tuple[pa.Table | None, list[int]]:
-    """The rows as Arrow, and which rows that is: a row that does not fit the Arrow types (a
-    schema error, reported by validation) is left out of the store."""
-    try:
-        return pa.Table.from_pylist(rows, schema=arrow_schema), list(range(len(rows)))
-    except (pa.ArrowException, TypeError, ValueError, OverflowError):
-        fits, tables = [], []
-        for index, row in enumerate(rows):
-            try:
-                tables.append(pa.Table.from_pylist([row], schema=arrow_schema))
-                fits.append(index)
-            except (pa.ArrowException, TypeError, ValueError, OverflowError):
-                continue
-        return (pa.concat_tables(tables) if tables else None), fits

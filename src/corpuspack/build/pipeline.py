@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import gc
 import itertools
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -22,13 +23,13 @@ from typing import NamedTuple
 from corpuspack.article import profiles
 from corpuspack.article.custom import CustomFields
 from corpuspack.article.record import Article
-from corpuspack.build import batches, engines
+from corpuspack.build import batches, computed, engines
 from corpuspack.build.batches import Members
 from corpuspack.build.captures import Process, Read, Work, process, stream
 from corpuspack.build.extensions import BUILTIN, Chosen, blamed
 from corpuspack.build.store import Store
 from corpuspack.build.tables import QUOTE_FIELDS
-from corpuspack.cache import Cache, Entry, FileIndex, keys
+from corpuspack.cache import Cache, FileIndex, keys
 from corpuspack.capture import bundles, ingest
 from corpuspack.findings.policy import accept_duplicates
 from corpuspack.findings.report import Finding, Report
@@ -109,8 +110,9 @@ def run(
     )
     scan = ingest.scan(project.raw_dir, project.root)
     build = _Build(project, schema, vocabulary, scan, focus, today, cache, progress, chosen)
-    build.read(task, engine, jobs=jobs, scheduler=scheduler)
-    build.check_corpus()
+    with _gc_tuned():
+        build.read(task, engine, jobs=jobs, scheduler=scheduler)
+        build.check_corpus()
     return Result(
         store=build.store,
         report=build.report,
@@ -121,6 +123,18 @@ def run(
         extensions=chosen.recorded,
         reads=build.reads,
     )
+
+
+@contextlib.contextmanager
+def _gc_tuned() -> Iterator[None]:
+    """Fewer garbage collections while the captures are read and kept (engines.tune_gc: the
+    modules and the scan frozen out of the collector's sweeps), as they were after."""
+    thresholds = engines.tune_gc()
+    try:
+        yield
+    finally:
+        gc.set_threshold(*thresholds)
+        gc.unfreeze()
 
 
 def _schemas(project: Project, chosen: Chosen) -> tuple[RecordSchema, RecordSchema, Vocabulary]:
@@ -153,7 +167,7 @@ class _Miss(NamedTuple):
 class _Flight:
     """A batch whose misses the engine computes while the next batch is read."""
 
-    pending: engines.Pending[Entry]
+    pending: engines.Pending[computed.Output]
     misses: list[_Miss]
     members: Members  # its captures from bundles
     found: list[Finding]  # its problems so far
@@ -261,16 +275,19 @@ class _Build:
             store_cleaned_on_error(self.store, self.cache),
             engines.start(
                 engine,
-                task.batch,
+                computed.ArrowTask(task, self.schema.plain_arrow),
                 jobs=jobs,
                 total=self.tally.total,
                 scheduler=scheduler,
                 factories=self.chosen.engines,
             ) as workers,
         ):
-            self._batches(workers)
+            try:
+                self._batches(workers)
+            except engines.WorkerDied as died:
+                raise _named(died) from None
 
-    def _batches(self, workers: engines.Engine[Work, Entry]) -> None:
+    def _batches(self, workers: engines.Engine[Work, computed.Output]) -> None:
         # Captures are read and processed a batch at a time, so the bytes held at once stay
         # bounded; a batch has work for every worker of the engine.
         captures = stream(
@@ -297,7 +314,7 @@ class _Build:
             self._finish(in_flight)
         self._take_hits(workers)
 
-    def _submit(self, batch: list[Read], workers: engines.Engine[Work, Entry]) -> _Flight:
+    def _submit(self, batch: list[Read], workers: engines.Engine[Work, computed.Output]) -> _Flight:
         """Sort a batch's captures into hits (left waiting) and misses (handed to the engine)."""
         found: list[Finding] = []
         members: Members = {}
@@ -341,14 +358,14 @@ class _Build:
             misses.append(_Miss(capture, inputs, key))
 
     def _finish(self, flight: _Flight) -> None:
-        entries = flight.pending.result(self.tally)
-        kept = batches.keep_computed(
-            self.keeper, entries, [miss.key for miss in flight.misses], flight.members
+        outputs = flight.pending.result(self.tally)
+        kept = batches.keep_outputs(
+            self.keeper, outputs, [miss.key for miss in flight.misses], flight.members
         )
         self.checked += kept.checked
         self.report.extend(self._settle(flight.found + kept.findings, flight.members))
 
-    def _take_hits(self, workers: engines.Engine[Work, Entry]) -> None:
+    def _take_hits(self, workers: engines.Engine[Work, computed.Output]) -> None:
         """Keep the waiting hits; those the cache can no longer give are read and computed."""
         cache, hits = self.cache, self.hits
         if cache is None or not hits.captures:
@@ -357,13 +374,13 @@ class _Build:
         entries, located, lost = cache.fetch([key for _, key in hits.captures])
         found, misses = self._read_again([hits.captures[index][0] for index in lost])
         self.tally(entries.num_rows)
-        kept = batches.keep_cached(self.keeper, entries, located, cache.rows, hits.members)
+        kept = batches.keep_entries(self.keeper, entries, hits.members, located, cache.rows)
         self.checked += kept.checked
         found += kept.findings
         if misses:
-            computed = workers.run([(miss.capture, miss.inputs) for miss in misses], self.tally)
-            kept = batches.keep_computed(
-                self.keeper, computed, [miss.key for miss in misses], hits.members
+            outputs = workers.run([(miss.capture, miss.inputs) for miss in misses], self.tally)
+            kept = batches.keep_outputs(
+                self.keeper, outputs, [miss.key for miss in misses], hits.members
             )
             self.checked += kept.checked
             found += kept.findings
@@ -417,6 +434,34 @@ class _Build:
             {(f.file, f.line, f.code, f.field, f.related): f for f in findings}.values()
         )
         return bundles.relocate(findings, members) if members else findings
+
+
+def _named(died: engines.WorkerDied) -> engines.WorkerDied:
+    """The same death, its message naming the capture (a bundle's by its line) and what to do."""
+    if died.item is None:
+        return engines.WorkerDied(
+            None,
+            None,
+            died.tried,
+            f"a worker process died while computing one of {died.tried} captures; computed "
+            "again one at a time in a fresh process, none made it die (it may have been killed "
+            "from outside, e.g. by the kernel for want of memory): run the build again",
+        )
+    capture: ingest.Capture = died.item[0]
+    where = (
+        f"{capture.bundle}, line {capture.bundle_line}"
+        if capture.bundle is not None
+        else capture.shown
+    )
+    return engines.WorkerDied(
+        died.item,
+        died.exitcode,
+        died.tried,
+        f"{where}: a worker process died ({engines.death(died.exitcode)}) while computing this "
+        "capture, and so does a fresh process computing it alone: reading it crashes "
+        "corpuspack's extraction or a plugin's annotator or field source. Leave it out of raw/ "
+        "to build the rest, and report it with the capture",
+    )
 
 
 @contextlib.contextmanager

@@ -68,11 +68,19 @@ class ConfigError(click.ClickException):
     exit_code = 2
 
 
+class Crashed(click.ClickException):
+    """A worker process died on a capture (exit 3, like an internal error; the message names it)."""
+
+    exit_code = EXIT_INTERNAL
+
+
 @contextlib.contextmanager
 def errors() -> Iterator[None]:
-    """The library's errors as click's: configuration 2, usage 2, anything else 1."""
+    """The library's errors as click's: configuration 2, usage 2, a dead worker 3, anything else 1."""
     try:
         yield
+    except api.WorkerDied as exc:
+        raise Crashed(str(exc)) from exc
     except api.ConfigError as exc:
         raise ConfigError(str(exc)) from exc
     except api.UsageError as exc:
