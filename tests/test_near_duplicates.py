@@ -135,16 +135,21 @@ def test_a_bucket_of_shared_text_is_capped_and_the_copies_inside_it_are_still_fo
     assert found.count.max() == nd.CAP
     assert all(len(found.leaders(b)) == nd.CAP < found.size(b) for b in found.refused)
     measures = nd.measured(
-        [tuple(pair) for pair in found.pairs.tolist()],
+        found.pairs,
         lambda positions: {int(p): SimpleNamespace(text=texts[p]) for p in positions},
-        np.arange(len(texts)),
+        np.arange(len(texts))[::-1],  # records kept in the reverse order: read in that order
         minhash.shingle_set,
     )
-    confirmed = {pair for pair, (containment, _) in measures.items() if containment >= 0.8}
+    assert measures.shape == (len(found.pairs), 2)
+    confirmed = {
+        tuple(p) for p, m in zip(found.pairs.tolist(), measures, strict=True) if m[0] >= 0.8
+    }
     assert confirmed == {(60, 41), (61, 50)}
     # Each measured exactly as the old all-pairs check did.
-    for (a, b), measure in measures.items():
-        assert measure == minhash.similarity(minhash.shingles(texts[a]), minhash.shingles(texts[b]))
+    for (a, b), measure in zip(found.pairs.tolist(), measures.tolist(), strict=True):
+        assert measure == list(
+            minhash.similarity(minhash.shingles(texts[a]), minhash.shingles(texts[b]))
+        )
     # Linear: each report meets a bounded number of leaders, not every other report.
     per_row = np.bincount(found.pairs[:, 0], minlength=len(texts))
     assert per_row.max() <= nd.MEASURED and len(found.pairs) < 60 * 59 / 2

@@ -1,20 +1,12 @@
 """The corpus checks as a build runs them: duplicates reported against the first of their group,
-the planted duplicates of a hard corpus all found, a contribution reported against the corpus."""
+a contribution reported against the corpus (the hard corpora: tests/test_hard_corpus.py)."""
 
 from __future__ import annotations
 
 import re
-import sys
-
-import pytest
 
 from corpuspack.build import pipeline
-from corpuspack.checks import minhash
 from corpuspack.project import datapackage as project_mod
-from support import REPO
-
-sys.path.insert(0, str(REPO / "benchmarks"))
-import hard_corpus  # noqa: E402
 
 ORIGINAL = "raw/rt/004_f2e18ad958418c56.txt"
 
@@ -74,46 +66,3 @@ def test_a_contribution_is_reported_against_the_corpus_it_joins(project):
         ("duplicate-text", "raw/rt/000_copy.txt", ORIGINAL),
         ("near-duplicate", "raw/rt/001_edit.txt", ORIGINAL),
     ]
-
-
-@pytest.fixture(scope="module")
-def hard(tmp_path_factory):
-    root = tmp_path_factory.mktemp("hard") / "corpus"
-    planted = hard_corpus.generate(root, 900, seed=3)
-    result = pipeline.run(project_mod.load(root))
-    try:
-        return planted, result.report.findings, {a.raw_path: a.text for a in result.articles}
-    finally:
-        result.store.cleanup()
-
-
-def test_the_planted_duplicates_of_a_hard_corpus_are_all_found(hard):
-    planted, findings, _ = hard
-    found = {(f.code, f.file, other(f)) for f in findings if f.code != "near-duplicate-boilerplate"}
-    assert len(planted["exact"]) >= 5 and len(planted["near"]) >= 5
-    assert {("duplicate-text", copy, original) for original, copy in planted["exact"]} <= found
-    assert {("near-duplicate", copy, original) for original, copy in planted["near"]} <= found
-
-
-def test_each_near_duplicate_reported_is_measured_exactly(hard):
-    _, findings, texts = hard
-    near = [f for f in findings if f.code == "near-duplicate"]
-    assert near
-    for finding in near:
-        containment, jaccard = minhash.similarity(
-            minhash.shingles(texts[finding.file]), minhash.shingles(texts[other(finding)])
-        )
-        assert containment >= 0.8
-        assert f"similarity {containment:.2f}" in finding.message
-        assert f"Jaccard {jaccard:.2f}" in finding.message
-
-
-def test_templated_reports_are_told_apart_from_copies(hard):
-    """The templates fill band buckets with more distinct articles than a bucket keeps: a warning
-    names where, and none of the templated reports is taken for a copy of another."""
-    _, findings, texts = hard
-    crowded = [f for f in findings if f.code == "near-duplicate-boilerplate"]
-    assert crowded and all(f.severity == "warning" for f in crowded)
-    assert len(crowded) <= hard_corpus.TEMPLATES
-    near = [f for f in findings if f.code == "near-duplicate"]
-    assert len(near) <= len(hard[0]["near"]) + len(hard[0]["exact"])

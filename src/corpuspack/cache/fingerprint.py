@@ -16,7 +16,7 @@ FORMAT = 4  # the cache's own layout: part of every path under the cache folder 
 @memoize
 def rules_digest() -> str:
     """Digest of every source and data file of the installed corpuspack package and of the
-    versions of the libraries it depends on (ftfy, datasketch, pyarrow... decide the results too)."""
+    versions of the libraries it depends on (ftfy, xxhash, pyarrow... decide the results too)."""
     digest = hashlib.sha256(f"{FORMAT}:{__version__}".encode())
     root = resources.files("corpuspack")
     stack = [root]

@@ -202,26 +202,29 @@ def future_dates(articles: Sequence[Article], today: dt.date) -> list[Finding]:
     return findings
 
 
+# The checks of repeated values: each a column of the store, and what reports its repeats.
+REPEATS = (
+    ("id", duplicate_ids),
+    ("_url_key", duplicate_urls),
+    ("_text_sha", duplicate_texts),
+)
+
+
+def repeats(store, column: str, report, focus: set[str] | None) -> list[Finding]:
+    """report's findings on the records whose value of column another record shares: repeats are
+    found on the store's column (pyarrow's value_counts), and only their records are rebuilt."""
+    counts = pc.value_counts(store.column(column).drop_null())
+    repeated = counts.field("values").filter(pc.greater(counts.field("counts"), 1))
+    return report(store.where(column, repeated), focus) if len(repeated) else []
+
+
 def check(store, settings, *, focus: set[str] | None = None) -> list[Finding]:
     """Corpus-level findings over every record in the store; with focus, only those involving the
-    focused captures.
-
-    Repeats of ids, canonical urls and text digests are found on the store's columns
-    (pyarrow's value_counts), and only the records in a repeated group are rebuilt.
-    Near-duplicates: see near_duplicate_check.
-    """
-    findings: list[Finding] = []
+    focused captures: repeated ids, canonical urls and text digests (repeats), then
+    near-duplicates (near_duplicate_check)."""
     if store.count == 0:
-        return findings
-    for column, repeats in (
-        ("id", duplicate_ids),
-        ("_url_key", duplicate_urls),
-        ("_text_sha", duplicate_texts),
-    ):
-        counts = pc.value_counts(store.column(column).drop_null())
-        repeated = counts.field("values").filter(pc.greater(counts.field("counts"), 1))
-        if len(repeated):
-            findings += repeats(store.where(column, repeated), focus)
+        return []
+    findings = [f for column, report in REPEATS for f in repeats(store, column, report, focus)]
     return findings + near_duplicate_check(store, settings, focus)
 
 
@@ -266,12 +269,12 @@ def near_duplicate_check(store, settings, focus: set[str] | None) -> list[Findin
     differ = pc.not_equal(digests.take(pairs[:, 0]), digests.take(pairs[:, 1]))
     pairs = pairs[differ.to_numpy(zero_copy_only=False)]  # equal texts are duplicate-text's
     measures = near_duplicates.measured(
-        [(int(a), int(b)) for a, b in pairs],
-        store.take,
-        store.column("_where").to_numpy(),
-        shingle_set,
+        pairs, store.take, store.column("_where").to_numpy(), shingle_set
     )
-    reported = sorted((pair, m) for pair, m in measures.items() if m[0] >= threshold)
+    above = measures[:, 0] >= threshold
+    reported = sorted(
+        zip(map(tuple, pairs[above].tolist()), map(tuple, measures[above].tolist()), strict=True)
+    )
     named = [int(p) for pair, _ in reported for p in pair] + [int(p) for p in crowded]
     names = dict(zip(named, paths.take(pa.array(named, pa.int64())).to_pylist(), strict=True))
     return [

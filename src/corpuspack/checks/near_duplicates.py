@@ -16,8 +16,8 @@ clusters) with an exact confirmation at the end (see docs/near-duplicates.md):
    other buckets only.
 3. Exact measure (measured): of the leaders a record meets, the MEASURED closest whose
    estimate comes within MARGIN of the threshold are measured exactly on the shingles, each
-   record's shingles made once, a bounded chunk of records at a time; only pairs at or
-   above the threshold are reported.
+   record's shingles made once, a bounded chunk of records at a time, and kept in a temporary
+   file rather than in memory; only pairs at or above the threshold are reported.
 
 Each record is so compared with at most CAP leaders per bucket it is in, and measured
 against at most MEASURED: the work grows with the corpus, not with the square of a bucket.
@@ -26,6 +26,8 @@ against at most MEASURED: the work grows with the corpus, not with the square of
 from __future__ import annotations
 
 import itertools
+import os
+import tempfile
 from array import array
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -33,6 +35,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from corpuspack.article.record import Article
+from corpuspack.checks.minhash import BANDS
 
 CAP = 16  # leaders a band bucket keeps: more distinct articles alike are shared text, not copies
 MARGIN = 0.15  # how far below the threshold an estimate still sends a pair to the exact measure
@@ -181,18 +184,24 @@ def leaders(
     """Steps 1 and 2 over records in the order they are to be compared (rows of each band's keys,
     uint32, one band after another): pairs (record, earlier record) worth measuring, and the full
     buckets. With focused, only buckets holding a focused record are looked into."""
-    rows, buckets, signatures, offset = [], [], [], 0
+    rows, buckets, offset, filled = [], [], 0, 0
+    signatures = np.empty((0, 0), np.uint16)
     for keys in band_keys:
+        if not filled:
+            # The high 16 bits of each value are enough for an estimate (a false tie: 1 in
+            # 65,536), and halve what is held: 222 bytes a record for 37 bands of 3, in one
+            # matrix filled band by band (bands stacked at the end would be held twice).
+            signatures = np.zeros((len(keys), len(BANDS) * keys.shape[1]), np.uint16)
+        signatures[:, filled : filled + keys.shape[1]] = keys >> np.uint32(16)
+        filled += keys.shape[1]
         found_rows, found_buckets = band_buckets(keys, focused)
         rows.append(found_rows.astype(np.int32))
         buckets.append((found_buckets + offset).astype(np.int32))  # in order: grouped by bucket
         offset += int(found_buckets.max()) + 1 if len(found_buckets) else 0
-        # The high 16 bits of each value are enough for an estimate (a false tie: 1 in 65,536),
-        # and halve what is held: 222 bytes a record for 37 bands of 3.
-        signatures.append((keys >> np.uint32(16)).astype(np.uint16))
     member_of = np.concatenate(buckets) if buckets else np.empty(0, np.int32)
+    del buckets
     found = Leaders(
-        np.hstack(signatures) if signatures else np.empty((0, 0), np.uint16),
+        signatures[:, :filled],
         floor=threshold - MARGIN,
         sure=(1 + threshold) / 2,
         start=np.r_[0, np.cumsum(np.bincount(member_of, minlength=offset))],
@@ -200,6 +209,7 @@ def leaders(
     if not len(member_of):
         return found
     member = np.concatenate(rows)
+    del rows
     order = np.argsort(member, kind="stable")
     member, member_of = member[order], member_of[order]
     del order
@@ -219,21 +229,48 @@ def similarity(a: np.ndarray, b: np.ndarray) -> tuple[float, float]:
 
 
 def measured(
-    pairs: Sequence[tuple[int, int]],
+    pairs: np.ndarray,
     take: Callable[[np.ndarray], dict[int, Article]],
     stored_at: np.ndarray,
     shingle_set: Callable[[str], np.ndarray],
-) -> dict[tuple[int, int], tuple[float, float]]:
-    """Step 3: (containment, jaccard) of each pair of positions. take(positions) gives the records
-    at those positions; they are asked for CHUNK at a time in the order of stored_at (where each
-    position's record is kept, so a chunk reads few of the store's files), each one's shingles
-    made once, and only the shingles kept."""
-    if not pairs:
-        return {}
-    wanted = np.unique(np.asarray(pairs, dtype=np.int64).ravel())
-    wanted = wanted[np.argsort(stored_at[wanted], kind="stable")]
-    sets: dict[int, np.ndarray] = {}
-    for start in range(0, len(wanted), CHUNK):
-        for position, article in take(wanted[start : start + CHUNK]).items():
-            sets[position] = shingle_set(article.text)
-    return {(a, b): similarity(sets[a], sets[b]) for a, b in pairs}
+) -> np.ndarray:
+    """Step 3: the (containment, jaccard) of each pair of positions (a row of pairs), a row each.
+
+    take(positions) gives the records at those positions; they are asked for CHUNK at a time in
+    the order of stored_at (where each position's record is kept, so a chunk reads few of the
+    store's files), and each one's shingles are made once and written to a temporary file
+    (unlinked, so removed however the run ends): what is held is 16 bytes a record, not its
+    shingles (at a million hard articles, 4 KB each for a sixth of them). The pairs are then
+    measured leader by leader, each set read back from the file (the page cache keeps it)."""
+    out = np.zeros((len(pairs), 2))
+    if not len(pairs):
+        return out
+    wanted = np.unique(pairs.ravel())  # sorted: a position's place in it is found by bisection
+    starts = np.zeros(len(wanted), np.int64)  # in the file, in bytes
+    sizes = np.zeros(len(wanted), np.int64)  # in shingles
+    with tempfile.TemporaryFile(prefix="corpuspack-shingles-") as spill:
+        order = wanted[np.argsort(stored_at[wanted], kind="stable")]
+        for first in range(0, len(order), CHUNK):
+            for position, article in take(order[first : first + CHUNK]).items():
+                values = shingle_set(article.text)
+                at = np.searchsorted(wanted, position)
+                starts[at], sizes[at] = spill.tell(), len(values)
+                spill.write(values.tobytes())
+        spill.flush()
+        at_of = np.searchsorted(wanted, pairs)  # each pair's two places in wanted
+        begins, lengths = starts.tolist(), (sizes * 8).tolist()
+
+        def read(at: int) -> np.ndarray:
+            return np.frombuffer(os.pread(spill.fileno(), lengths[at], begins[at]), np.uint64)
+
+        leader, shingles = -1, np.empty(0, np.uint64)
+        by_leader = np.argsort(pairs[:, 1], kind="stable")
+        for first in range(0, len(by_leader), CHUNK):
+            rows = by_leader[first : first + CHUNK]
+            measures = []
+            for a, b in zip(at_of[rows, 0].tolist(), at_of[rows, 1].tolist(), strict=True):
+                if b != leader:
+                    leader, shingles = b, read(b)
+                measures.append(similarity(read(a), shingles))
+            out[rows] = measures
+    return out
