@@ -3,12 +3,15 @@ so no test depends on the working directory or changes the repository."""
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
 import tempfile
 from pathlib import Path
 
 # datasets reads these when it is imported: keep its cache out of $HOME and never go online.
 os.environ["HF_HOME"] = tempfile.mkdtemp(prefix="corpuspack-hf-")
+atexit.register(shutil.rmtree, os.environ["HF_HOME"], True)  # not left in TMPDIR by each run
 os.environ["HF_DATASETS_OFFLINE"] = "1"
 os.environ["HF_HUB_OFFLINE"] = "1"
 os.environ.setdefault("HF_DATASETS_DISABLE_PROGRESS_BARS", "1")
