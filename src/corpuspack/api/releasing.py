@@ -73,6 +73,10 @@ def build(
     try:
         assert result.checked is not None
         result.outcome = cut.build(project, result.checked, target)
+    except cut.RawChanged as exc:  # a finding, as bad input is: no release
+        result.report.extend(exc.findings)
+        result.close()
+        return result
     except ReleaseError as exc:
         result.close()
         raise CorpuspackError(str(exc)) from exc
