@@ -96,3 +96,55 @@ def test_raw_changed_during_a_build_is_a_finding_and_no_release(
     assert again.exit_code == 0 and clean.exit_code == 0, again.output + clean.output
     assert _files(tmp_path / "again") == _files(tmp_path / "clean")
     assert _files(tmp_path / "again") != _files(tmp_path / "warm")
+
+
+def test_raw_changed_during_a_release_is_a_finding_and_changes_nothing(
+    project, runner, monkeypatch
+):
+    descriptor = (project / "datapackage.json").read_bytes()
+    original = pipeline.run
+
+    def run(*args, **kwargs):
+        result = original(*args, **kwargs)
+        _removed(project)
+        return result
+
+    monkeypatch.setattr(pipeline, "run", run)
+    release = ("release", "--project", str(project), "--no-commit", "--date", "2026-01-02")
+    done = invoke(runner, *release, "--format", "json")
+    monkeypatch.setattr(pipeline, "run", original)
+    assert done.exit_code == 1, done.output
+    findings = json.loads(done.stdout)["findings"]
+    assert [(f["file"], f["code"]) for f in findings if f["severity"] == "error"] == [
+        ("raw/rt/004_f2e18ad958418c56.txt", "raw-changed-during-build")
+    ]
+    # Rolled back: no release, datapackage.json as it was, no CHANGELOG.md.
+    assert not (project / "dist").exists() or not any((project / "dist").iterdir())
+    assert (project / "datapackage.json").read_bytes() == descriptor
+    assert not (project / "CHANGELOG.md").exists()
+    again = invoke(runner, *release)
+    assert again.exit_code == 0, again.output
+
+
+def test_the_listing_names_files_added_and_removed_whatever_their_names(tmp_path):
+    from corpuspack.capture import ingest
+    from corpuspack.capture.listing import Listing
+    from corpuspack.release.manifest import tree_sha256
+
+    raw = tmp_path / "raw"
+    (raw / "rt").mkdir(parents=True)
+    odd = os.fsdecode(b"rt/caf\xe9\nline.txt")  # not UTF-8, and a newline in it
+    for name in ("rt/a.txt", "rt/b.meta.yaml", odd, "rt/.hidden"):
+        (raw / name).write_bytes(b"text\n")
+    listing = Listing(raw, ingest.scan(raw, tmp_path).listed, tmp_path)
+    unchanged = listing.walk()
+    tree_sha256(raw, listed=unchanged.listed)
+    assert (unchanged.added, unchanged.removed) == ([], [])
+    (raw / odd).unlink()
+    (raw / "rt/b.meta.yaml").unlink()
+    (raw / "rt/c.txt").write_bytes(b"new\n")
+    (raw / "rt/.also-hidden").write_bytes(b"not counted\n")
+    changed = listing.walk()
+    tree_sha256(raw, listed=changed.listed)
+    assert changed.added == ["rt/c.txt"]
+    assert changed.removed == sorted([odd, "rt/b.meta.yaml"])

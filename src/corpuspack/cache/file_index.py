@@ -245,12 +245,28 @@ class FileIndex:
         as it was, and raw/ no longer holds those bytes."""
         found, at = self._find(hashes, [], [], matched_only=True)
         results: list[bytes | None] = [None] * len(paths)
-        for i, row in zip(np.flatnonzero(found).tolist(), at[found].tolist(), strict=True):
-            status = statuses[i]
-            now = (status.st_size, status.st_ino, status.st_mtime_ns, status.st_ctime_ns)
-            if now != tuple(int(stamp[row]) for stamp in self._stamps):
-                self.changed.append(str(paths[i]))
-            results[i] = bytes(self._digests[row])
+        if not found.any():
+            return results
+        rows, which = at[found], np.flatnonzero(found)
+        now = np.array(
+            [
+                v
+                for i in which.tolist()
+                for v in (
+                    statuses[i].st_size,
+                    statuses[i].st_ino,
+                    statuses[i].st_mtime_ns,
+                    statuses[i].st_ctime_ns,
+                )
+            ],
+            dtype=np.int64,
+        ).reshape(-1, 4)
+        same = np.ones(len(rows), dtype=bool)
+        for column, known in enumerate(self._stamps):
+            same &= known[rows] == now[:, column]
+        self.changed += [str(paths[i]) for i in which[~same].tolist()]
+        for i, digest in zip(which.tolist(), self._known(found, at), strict=True):
+            results[i] = digest
         return results
 
     def _appended(self, paths: Sequence[str], hashes: np.ndarray) -> _Found:

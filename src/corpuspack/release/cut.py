@@ -30,10 +30,12 @@ class RawChanged(ReleaseError):
 
     def __init__(self, findings: list):
         self.findings = findings
+        names = [f.file for f in findings]
         super().__init__(
             "raw/ changed while the build ran: "
-            + ", ".join(f.file for f in findings)
-            + "; run the build again"
+            + ", ".join(names[:5])
+            + (f" and {len(names) - 5} more" if len(names) > 5 else "")
+            + "; nothing was written: run the build again"
         )
 
 
