@@ -55,8 +55,11 @@ def apply(model: list[tuple[str, frozenset, frozenset]], edits, deleted_by: dict
     stand for a common original) has no offset of its own in the composed map, so it joins
     that replacement, which from then on stands for it as a whole. If a rule later deletes
     such a character, the map rightly blames that rule for the replacement's source, although
-    the model's origins alone would say the rule removed nothing from there. `deleted_by`
-    records every rule against every original a deleted character stands for.
+    the model's origins alone would say the rule removed nothing from there. Likewise a
+    replacement that takes in only part of an earlier replacement's output makes the two one
+    opaque replacement in the composed map: the rest of that output then stands for all of
+    it too (see `_joined`). `deleted_by` records every rule against every original a deleted
+    character stands for.
     """
     out, parts, at = [], [], 0
     for position, size, kind, extra in edits:
@@ -81,7 +84,27 @@ def apply(model: list[tuple[str, frozenset, frozenset]], edits, deleted_by: dict
         at = position + size
     parts.append(Segment(len(model) - at, len(model) - at, "keep"))
     out.extend(model[at:])
-    return out, OffsetMap.build(parts)
+    return _joined(out), OffsetMap.build(parts)
+
+
+def _joined(
+    model: list[tuple[str, frozenset, frozenset]],
+) -> list[tuple[str, frozenset, frozenset]]:
+    """Every character stands for the whole of the composed replacement it belongs to.
+
+    Two characters that stand for a common original are outputs of one opaque replacement
+    of the composed map, so each stands for the union of both (transitively): if one step
+    turns original 4 into "xx" and a later one replaces "aa" (originals 2 and 3) and the
+    first x by one character, the composed map has 2..4 -> two characters as a whole, and
+    the second x, whose origins are 4 alone, stands for 2..4 like its neighbour.
+    """
+    groups: list[frozenset] = []
+    for _, _, stands_for in model:
+        if stands_for:
+            touching = [g for g in groups if g & stands_for]
+            groups = [g for g in groups if not g & stands_for]
+            groups.append(stands_for.union(*touching))
+    return [(c, o, next((g for g in groups if g & s), s)) for c, o, s in model]
 
 
 def check_against_model(source: str, steps) -> OffsetMap:
@@ -153,6 +176,25 @@ def test_a_rule_deleting_what_a_replacement_swallowed_is_blamed_for_the_replacem
     ]
     result = composed.map_span(2, 4)
     assert (result.problem, result.rule, result.at) == ("removed", "furniture", 3)
+
+
+def test_a_rule_deleting_the_rest_of_a_partly_replaced_output_is_blamed_for_the_whole():
+    # Found by Hypothesis. Original 4 becomes "xx"; an insertion shifts the text; then "aa"
+    # (originals 2 and 3) and the first x become one "x", so the composed map has 2..4 -> "xx"
+    # as a whole. The last step deletes the first x as whitespace and the second by furniture.
+    # The second x's origins are 4 alone, but in the map it stands for 2..4 like the first:
+    # no map can tell which of the two original 2 went to, so furniture is named for 2..4.
+    steps = [
+        [(4, 1, "replace", "xx")],
+        [(0, 0, "insert", "x")],
+        [(3, 3, "replace", "x")],
+        [(0, 1, "delete", None), (1, 3, "delete", None), (4, 1, "delete", "furniture")],
+    ]
+    composed = check_against_model("aaaaa", steps)
+    assert composed.segments == [Segment(2, 0, "delete"), Segment(3, 0, "delete", "furniture")]
+    result = composed.map_span(0, 3)
+    assert (result.problem, result.rule, result.at) == ("removed", "furniture", 2)
+    assert composed.map_span(0, 2).rule is None
 
 
 @settings(max_examples=200, deadline=None)
