@@ -73,6 +73,10 @@ def build(
     try:
         assert result.checked is not None
         result.outcome = cut.build(project, result.checked, target)
+    except cut.RawChanged as exc:  # a finding, as bad input is: no release
+        result.report.extend(exc.findings)
+        result.close()
+        return result
     except ReleaseError as exc:
         result.close()
         raise CorpuspackError(str(exc)) from exc
@@ -131,6 +135,11 @@ def release(
             result.plan = cut.plan(project, result.checked, bump=bump, date=today)
         else:
             _cut_locked(project, result, bump=bump, date=today, commit=commit)
+    except cut.RawChanged as exc:  # a finding, as in build(): nothing was written
+        result.report.extend(exc.findings)
+        result.plan = result.outcome = None
+        result.close()
+        return result
     except project_mod.ProjectError as exc:
         result.close()
         raise ConfigError(str(exc)) from exc

@@ -31,8 +31,9 @@ from corpuspack.build.store import Store
 from corpuspack.build.tables import QUOTE_FIELDS
 from corpuspack.cache import Cache, FileIndex, keys, schemas
 from corpuspack.capture import bundles, ingest
+from corpuspack.capture.listing import Listing, Walk
 from corpuspack.findings.policy import accept_duplicates
-from corpuspack.findings.report import Finding, Report
+from corpuspack.findings.report import Finding, Report, error
 from corpuspack.project.datapackage import Project, ProjectError
 from corpuspack.project.schema import RecordSchema
 from corpuspack.project.vocabulary import Vocabulary
@@ -59,6 +60,32 @@ class Result:
     cache: Cache | None = None  # the build's cache (its file index hashes raw/ for the manifest)
     extensions: dict = field(default_factory=dict)  # what plugins decide, for the manifest
     reads: FileIndex | None = None  # the files the build read, with the digests of their bytes
+    listing: Listing | None = None  # the files of raw/ the build's scan saw
+
+    def walk_raw(self) -> Walk | None:
+        """A walk of raw/ (manifest.tree_sha256's listed) to compare with what the scan saw."""
+        return self.listing.walk() if self.listing is not None else None
+
+    def raw_changes(self, walk: Walk) -> list[Finding]:
+        """raw/ now against what the build used: files added or removed since the scan, and
+        files the cache's file index vouched for unread that changed since (an error each)."""
+        assert self.listing is not None
+        shown = self.listing.shown
+        vouched = self.reads.changed if self.reads is not None else []
+        found = [(name, "added after the build listed raw/") for name in walk.added]
+        found += [(name, "removed after the build listed raw/") for name in walk.removed]
+        found += [
+            (path.removeprefix(walk.prefix), "changed after the build used it unread")
+            for path in vouched
+        ]
+        return [
+            error(
+                shown + name,
+                "raw-changed-during-build",
+                f"raw/ changed while the build ran: {what}; run the build again",
+            )
+            for name, what in dict(found).items()
+        ]
 
     def file_digests(self, paths: Sequence[str], inodes: Sequence[int]) -> list[bytes]:
         """SHA-256 of files of raw/ (for manifest.tree_sha256): of the bytes the build read where it
@@ -122,6 +149,7 @@ def run(
         cache=cache,
         extensions=chosen.recorded,
         reads=build.reads,
+        listing=Listing(project.raw_dir, scan.listed, project.root),
     )
 
 

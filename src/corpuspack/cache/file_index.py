@@ -73,6 +73,7 @@ class FileIndex:
         self._sorted: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None  # see _seen_sorted
         self.damaged = False  # whether the index on disk was not what was written: it was not used
         self.unsaved: str | None = None  # why save() could not write the index, if it could not
+        self.changed: list[str] = []  # files vouched for unread, changed since (see _vouched)
         try:
             if path is not None:
                 self._load()
@@ -204,13 +205,14 @@ class FileIndex:
         return self._sorted
 
     def digests_by_inode(self, paths: Sequence[str], inodes: Sequence[int]) -> list[bytes]:
-        """SHA-256 of files given with their inodes (which os.scandir knows without a stat call).
+        """SHA-256 of files (inodes: manifest.tree_sha256's, unused: every file not read is stat).
 
         A file this build read (or hashed) has the digest of the bytes it read last, whatever
         became of the file since (edited in place, or replaced by another inode): a build hashes
-        raw/ for its manifest as it read it. A file the index vouched for in this build unread
-        (same path hash and inode) has the index's digest. The others are stat and looked up in
-        the index (or read) as digests() does.
+        raw/ for its manifest as it read it. The others are stat. A file the index vouched for in
+        this build unread (the same path hash) has the index's digest, and is added to `changed`
+        if its stat is no longer the one vouched for. The others are looked up in the index (or
+        read) as digests() does.
         """
         count = len(paths)
         if not count:
@@ -220,18 +222,52 @@ class FileIndex:
         appended, rows = self._appended(paths, hashes)
         for i, row in zip(appended.tolist(), rows.tolist(), strict=True):
             results[i] = bytes(self._seen_digests[row * 32 : row * 32 + 32])
-        numbers = np.asarray(inodes, dtype=np.int64)
-        found, at = self._find(hashes, [numbers], [self._stamps[1]], matched_only=True)
-        found[appended] = False
-        for i, digest in zip(np.flatnonzero(found).tolist(), self._known(found, at), strict=True):
-            results[i] = digest
         rest = [i for i, digest in enumerate(results) if digest is None]
         if rest:
             statuses = [os.stat(paths[i], follow_symlinks=False) for i in rest]
-            computed = self.digests([paths[i] for i in rest], statuses)
-            for i, (digest, _) in zip(rest, computed, strict=True):
-                results[i] = digest
+            vouched = self._vouched([paths[i] for i in rest], hashes[rest], statuses)
+            for i, known in zip(rest, vouched, strict=True):
+                results[i] = known
+            others = [k for k, known in enumerate(vouched) if known is None]
+            computed = self.digests_only(
+                [paths[rest[k]] for k in others], [statuses[k] for k in others]
+            )
+            for k, digest in zip(others, computed, strict=True):
+                results[rest[k]] = digest
         return cast(list[bytes], results)
+
+    def _vouched(
+        self, paths: Sequence[str], hashes: np.ndarray, statuses: Sequence[os.stat_result]
+    ) -> list[bytes | None]:
+        """The index's digest of each file it vouched for in this build, unread (its size, inode
+        and times as then); None for the others. A file vouched for whose stat is not what it
+        was (edited, or another file renamed over it) is added to `changed`: the build used it
+        as it was, and raw/ no longer holds those bytes."""
+        found, at = self._find(hashes, [], [], matched_only=True)
+        results: list[bytes | None] = [None] * len(paths)
+        if not found.any():
+            return results
+        rows, which = at[found], np.flatnonzero(found)
+        now = np.array(
+            [
+                v
+                for i in which.tolist()
+                for v in (
+                    statuses[i].st_size,
+                    statuses[i].st_ino,
+                    statuses[i].st_mtime_ns,
+                    statuses[i].st_ctime_ns,
+                )
+            ],
+            dtype=np.int64,
+        ).reshape(-1, 4)
+        same = np.ones(len(rows), dtype=bool)
+        for column, known in enumerate(self._stamps):
+            same &= known[rows] == now[:, column]
+        self.changed += [str(paths[i]) for i in which[~same].tolist()]
+        for i, digest in zip(which.tolist(), self._known(found, at), strict=True):
+            results[i] = digest
+        return results
 
     def _appended(self, paths: Sequence[str], hashes: np.ndarray) -> _Found:
         """(which of paths this build appended, by index; the row of each among those appended,

@@ -363,11 +363,14 @@ def scan(raw_dir: Path, root: Path) -> Scan:
     folds = _CaseFolds()
     seen = 0
     captures = found.captures
+    listed: list[str] = []
     for relative, kind in _walk(raw_dir):
         seen += kind != "hidden"
         if kind in _UNNAMED:
             found.add(relative, kind)
-        elif _PORTABLE_PATH.fullmatch(relative) and folds.clash(relative) is None:
+            continue
+        listed.append(relative)
+        if _PORTABLE_PATH.fullmatch(relative) and folds.clash(relative) is None:
             if kind == "capture":  # (the commonest kind, kept without a call)
                 captures.append(relative)
             else:
@@ -380,6 +383,7 @@ def scan(raw_dir: Path, root: Path) -> Scan:
         findings=found.findings,
         files_seen=seen,
         bundles=found.bundles,
+        listed=listed,
     )
 
 

@@ -129,3 +129,4 @@ class Scan:
     findings: list[Finding]
     files_seen: int
     bundles: list[Bundle] = field(default_factory=list)
+    listed: list[str] = field(default_factory=list)  # files the manifest counts, relative to raw/

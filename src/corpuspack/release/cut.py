@@ -25,6 +25,20 @@ CHANGELOG = journal.CHANGELOG
 SCRATCH = "corpuspack-release-"  # the candidate release's folder under $TMPDIR
 
 
+class RawChanged(ReleaseError):
+    """raw/ changed while the build ran (findings: raw-changed-during-build): nothing was written."""
+
+    def __init__(self, findings: list):
+        self.findings = findings
+        names = [f.file for f in findings]
+        super().__init__(
+            "raw/ changed while the build ran: "
+            + ", ".join(names[:5])
+            + (f" and {len(names) - 5} more" if len(names) > 5 else "")
+            + "; nothing was written: run the build again"
+        )
+
+
 def build(
     project: Project,
     result,
@@ -38,6 +52,13 @@ def build(
     extensions = getattr(result, "extensions", None)
     cache = getattr(result, "cache", None)
     digests = getattr(result, "file_digests", None)  # raw/ as the build read it (pipeline.Result)
+    walk = result.walk_raw() if source is None and hasattr(result, "walk_raw") else None
+    if source is None:
+        listed = walk.listed if walk is not None else None
+        source = manifest.source_of(project.root, project.schema_paths, digests, extensions, listed)
+    changed = result.raw_changes(walk) if walk is not None else []
+    if changed:  # the manifest would not describe what the release was made from
+        raise RawChanged(changed)
     outcome = write_release(
         descriptor or project.descriptor,
         project.settings,
@@ -46,7 +67,7 @@ def build(
         target,
         result.quotes_schema,
         result.vocabulary,
-        source or manifest.source_of(project.root, project.schema_paths, digests, extensions),
+        source,
         cache=cache,
     )
     if cache is not None:

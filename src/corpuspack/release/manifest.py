@@ -65,7 +65,7 @@ class Source:
 CHUNK = 4096  # files whose digests are looked up, and lines hashed, at a time
 
 
-def tree_sha256(folder: Path, digests=None) -> str:
+def tree_sha256(folder: Path, digests=None, listed=None) -> str:
     """One hash of every file under folder: its relative path and its bytes' SHA-256, in sorted order.
 
     Written by hand because git's tree ids cover only committed files and need git;
@@ -75,6 +75,7 @@ def tree_sha256(folder: Path, digests=None) -> str:
     build leaves them out of its input) and files that are not regular (FIFOs, sockets,
     devices: never opened; the build's checks report them). digests(paths, inodes), if given, gives files' SHA-256 (32 bytes each) in
     place of reading them (the build cache: as the build read them, or from its file index).
+    listed(paths), if given, is told the path of every file and symlink hashed, a chunk at a time.
 
     The hash is that of the lines "<hex digest>  <path>\n" (a symlink's digest prefixed
     "symlink:"), sorted and joined. They are kept in Arrow (a 32-byte digest and the path)
@@ -82,7 +83,7 @@ def tree_sha256(folder: Path, digests=None) -> str:
     that list, its join and its encoding took over a GB.
     """
     lines = _Lines()
-    odd_names = _scan(folder, digests, lines)
+    odd_names = _scan(folder, digests, lines, listed)
     # Arrow holds UTF-8 only, and its byte order is code point order only for valid text.
     return lines.python_hash() if odd_names else lines.arrow_hash()
 
@@ -151,7 +152,7 @@ class _Lines:
         return digest.hexdigest()
 
 
-def _scan(folder: Path, digests, lines: _Lines) -> bool:
+def _scan(folder: Path, digests, lines: _Lines, listed=None) -> bool:
     """Keep the lines of every file under folder; whether a name is not valid UTF-8 (kept by surrogateescape)."""
     odd_names = False
     stack = [(str(folder), "")] if folder.is_dir() else []
@@ -174,12 +175,14 @@ def _scan(folder: Path, digests, lines: _Lines) -> bool:
                 if entry.is_symlink():
                     target = os.readlink(entry.path).encode("utf-8", "surrogateescape")
                     links.append((hashlib.sha256(target).digest(), relative))
+                    if listed is not None:
+                        listed([entry.path])
                 else:
                     files.append((entry.path, relative, entry.inode()))
                 if len(files) >= CHUNK:
-                    _keep_files(files, digests, lines)
+                    _keep_files(files, digests, lines, listed)
                     files = []
-        _keep_files(files, digests, lines)
+        _keep_files(files, digests, lines, listed)
         if links:
             lines.keep(1, [h for h, _ in links], [r for _, r in links])
     return odd_names
@@ -193,9 +196,11 @@ def _has_surrogates(text: str) -> bool:
     return False
 
 
-def _keep_files(files: list[tuple[str, str, int]], digests, lines: _Lines) -> None:
+def _keep_files(files: list[tuple[str, str, int]], digests, lines: _Lines, listed=None) -> None:
     if not files:
         return
+    if listed is not None:
+        listed([p for p, _, _ in files])
     if digests is not None:
         found = digests([p for p, _, _ in files], [inode for _, _, inode in files])
     else:
@@ -226,18 +231,22 @@ def git(root: Path, *args: str) -> str | None:
 
 
 def source_of(
-    root: Path, schema_paths: list[Path], digests=None, extensions: dict | None = None
+    root: Path,
+    schema_paths: list[Path],
+    digests=None,
+    extensions: dict | None = None,
+    listed=None,
 ) -> Source:
     """The inputs' hashes and, where the project is in a git repository, its HEAD and what is
     uncommitted. extensions: what plugins.Extensions.record() says decides the bytes too (its
-    project files count as inputs)."""
+    project files count as inputs). digests and listed: tree_sha256's, for raw/."""
     extensions = extensions or {}
     schema = hashlib.sha256()
     for path in sorted(schema_paths):
         schema.update(f"{path.relative_to(root).as_posix()}\n".encode())
         schema.update(bytes.fromhex(sha256_file(path)))
     hashed = Source(
-        raw_sha256=tree_sha256(root / "raw", digests),
+        raw_sha256=tree_sha256(root / "raw", digests, listed),
         schema_sha256=schema.hexdigest(),
         descriptor_sha256=sha256_file(root / "datapackage.json"),
         extensions=extensions,
