@@ -14,6 +14,7 @@ from typing import NamedTuple
 from corpuspack.article import extract, profiles
 from corpuspack.article.custom import NO_CUSTOM_FIELDS, CustomFields
 from corpuspack.article.standoff import merge
+from corpuspack.build import engines
 from corpuspack.build.extensions import BUILTIN, blamed
 from corpuspack.cache import Cache, Entry
 from corpuspack.capture import ingest
@@ -109,3 +110,31 @@ def stream(
             yield Read(capture, inputs, problems, None)
     for member, data, trouble in ingest.bundle_inputs(scan, max_bytes, seen):
         yield Read(member, data, trouble, None)
+
+
+def named_death(died: engines.WorkerDied) -> engines.WorkerDied:
+    """The same death, its message naming the capture (a bundle's by its line) and what to do."""
+    if died.item is None:
+        return engines.WorkerDied(
+            None,
+            None,
+            died.tried,
+            f"a worker process died while computing one of {died.tried} captures; computed "
+            "again one at a time in a fresh process, none made it die (it may have been killed "
+            "from outside, e.g. by the kernel for want of memory): run the build again",
+        )
+    capture: ingest.Capture = died.item[0]
+    where = (
+        f"{capture.bundle}, line {capture.bundle_line}"
+        if capture.bundle is not None
+        else capture.shown
+    )
+    return engines.WorkerDied(
+        died.item,
+        died.exitcode,
+        died.tried,
+        f"{where}: a worker process died ({engines.death(died.exitcode)}) while computing this "
+        "capture, and so does a fresh process computing it alone: reading it crashes "
+        "corpuspack's extraction or a plugin's annotator or field source. Leave it out of raw/ "
+        "to build the rest, and report it with the capture",
+    )

@@ -5,7 +5,7 @@ the store's spill files in a temporary folder. Memory is bounded: captures are r
 processed a batch at a time, each batch's records are validated, checked and spilled to
 the store (build/batches.py), and the corpus-level checks run on the store's columns.
 
-run() is the entry point and Result what it gives. While it runs, a _Build holds the
+run() is the entry point and Result (build/result.py) what it gives. While it runs, a _Build holds the
 run's state: the report so far, the focus, the captures the cache holds that are waiting
 to be taken, and the count of captures done.
 """
@@ -16,24 +16,24 @@ import contextlib
 import datetime as dt
 import gc
 import itertools
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
 from corpuspack.article import profiles
 from corpuspack.article.custom import CustomFields
-from corpuspack.article.record import Article
 from corpuspack.build import batches, computed, engines
 from corpuspack.build.batches import Members
-from corpuspack.build.captures import Process, Read, Work, process, stream
+from corpuspack.build.captures import Process, Read, Work, named_death, process, stream
 from corpuspack.build.extensions import BUILTIN, Chosen, blamed
+from corpuspack.build.result import Result
 from corpuspack.build.store import Store
 from corpuspack.build.tables import QUOTE_FIELDS
 from corpuspack.cache import Cache, FileIndex, keys, schemas
 from corpuspack.capture import bundles, ingest
-from corpuspack.capture.listing import Listing, Walk
+from corpuspack.capture.listing import Listing
 from corpuspack.findings.policy import accept_duplicates
-from corpuspack.findings.report import Finding, Report, error
+from corpuspack.findings.report import Finding, Report
 from corpuspack.project.datapackage import Project, ProjectError
 from corpuspack.project.schema import RecordSchema
 from corpuspack.project.vocabulary import Vocabulary
@@ -45,63 +45,6 @@ LOOKUP = 1024  # capture files whose keys are looked up in the cache together
 __all__ = ["BATCH", "HITS", "LOOKUP", "Progress", "Result", "process", "run"]
 
 Progress = Callable[[int, int | None], None]  # told captures done and their total (None: unknown)
-
-
-@dataclass
-class Result:
-    """What a build made: every record (in the store), the report, and what a release needs to
-    write them."""
-
-    store: Store  # the records, spilled to disk: read by release file, by column or by row
-    report: Report  # the findings, and how many files and articles were checked
-    schema: RecordSchema  # the articles' (schema/article.schema.json)
-    quotes_schema: RecordSchema  # the quotes configuration's (schema/quotes.schema.json)
-    vocabulary: Vocabulary  # the annotation labels the records were made with
-    cache: Cache | None = None  # the build's cache (its file index hashes raw/ for the manifest)
-    extensions: dict = field(default_factory=dict)  # what plugins decide, for the manifest
-    reads: FileIndex | None = None  # the files the build read, with the digests of their bytes
-    listing: Listing | None = None  # the files of raw/ the build's scan saw
-
-    def walk_raw(self) -> Walk | None:
-        """A walk of raw/ (manifest.tree_sha256's listed) to compare with what the scan saw."""
-        return self.listing.walk() if self.listing is not None else None
-
-    def raw_changes(self, walk: Walk) -> list[Finding]:
-        """raw/ now against what the build used: files added or removed since the scan, and
-        files the cache's file index vouched for unread that changed since (an error each)."""
-        assert self.listing is not None
-        shown = self.listing.shown
-        vouched = self.reads.changed if self.reads is not None else []
-        found = [(name, "added after the build listed raw/") for name in walk.added]
-        found += [(name, "removed after the build listed raw/") for name in walk.removed]
-        found += [
-            (path.removeprefix(walk.prefix), "changed after the build used it unread")
-            for path in vouched
-        ]
-        return [
-            error(
-                shown + name,
-                "raw-changed-during-build",
-                f"raw/ changed while the build ran: {what}; run the build again",
-            )
-            for name, what in dict(found).items()
-        ]
-
-    def file_digests(self, paths: Sequence[str], inodes: Sequence[int]) -> list[bytes]:
-        """SHA-256 of files of raw/ (for manifest.tree_sha256): of the bytes the build read where it
-        read them (so the manifest describes what the release holds, even if a capture changed
-        since), from the cache's file index or read now for the others."""
-        reads = self.reads if self.reads is not None else FileIndex(None)
-        return reads.digests_by_inode(paths, inodes)
-
-    @property
-    def count(self) -> int:
-        return self.store.count
-
-    @property
-    def articles(self) -> list[Article]:
-        """Every record, by id, rebuilt from the store: for small corpora and tests (it holds them all)."""
-        return self.store.articles()
 
 
 def run(
@@ -317,7 +260,7 @@ class _Build:
             try:
                 self._batches(workers)
             except engines.WorkerDied as died:
-                raise _named(died) from None
+                raise named_death(died) from None
 
     def _batches(self, workers: engines.Engine[Work, computed.Output]) -> None:
         # Captures are read and processed a batch at a time, so the bytes held at once stay
@@ -466,34 +409,6 @@ class _Build:
             {(f.file, f.line, f.code, f.field, f.related): f for f in findings}.values()
         )
         return bundles.relocate(findings, members) if members else findings
-
-
-def _named(died: engines.WorkerDied) -> engines.WorkerDied:
-    """The same death, its message naming the capture (a bundle's by its line) and what to do."""
-    if died.item is None:
-        return engines.WorkerDied(
-            None,
-            None,
-            died.tried,
-            f"a worker process died while computing one of {died.tried} captures; computed "
-            "again one at a time in a fresh process, none made it die (it may have been killed "
-            "from outside, e.g. by the kernel for want of memory): run the build again",
-        )
-    capture: ingest.Capture = died.item[0]
-    where = (
-        f"{capture.bundle}, line {capture.bundle_line}"
-        if capture.bundle is not None
-        else capture.shown
-    )
-    return engines.WorkerDied(
-        died.item,
-        died.exitcode,
-        died.tried,
-        f"{where}: a worker process died ({engines.death(died.exitcode)}) while computing this "
-        "capture, and so does a fresh process computing it alone: reading it crashes "
-        "corpuspack's extraction or a plugin's annotator or field source. Leave it out of raw/ "
-        "to build the rest, and report it with the capture",
-    )
 
 
 @contextlib.contextmanager
