@@ -9,7 +9,7 @@ import sys
 import pytest
 from distributed import LocalCluster
 
-from corpuspack.build import engines
+from corpuspack.build import dask_engine, engines
 from corpuspack.cli import commands as cli
 from corpuspack.cli import options
 from support import REPO, files, invoke
@@ -98,7 +98,7 @@ def test_an_unreachable_scheduler_is_a_clear_error_and_writes_nothing(
     from support import copy_project
 
     project = copy_project(tmp_path / "corpus")
-    monkeypatch.setattr(engines.Dask, "CONNECT_TIMEOUT", "1s")
+    monkeypatch.setattr(dask_engine.Dask, "CONNECT_TIMEOUT", "1s")
     result = runner.invoke(
         cli.main,
         [
@@ -190,7 +190,7 @@ def test_engines_are_started_by_the_names_the_cli_offers():
     assert isinstance(local, engines.Local)
     with local:
         assert local.run(list(range(40))) == _doubled(range(40))  # sent to two workers, in order
-    assert isinstance(engines.start("dask", _doubled, jobs=1, total=None), engines.Dask)
+    assert isinstance(engines.start("dask", _doubled, jobs=1, total=None), dask_engine.Dask)
     with pytest.raises(
         engines.EngineError, match="unknown engine 'spark'; engines are: dask, local"
     ):

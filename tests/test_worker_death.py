@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from corpuspack.build import engines
+from corpuspack.build import dask_engine, engines
 from support import REPO
 
 sys.path.insert(0, str(REPO / "benchmarks"))
@@ -140,7 +140,7 @@ def test_the_dask_engine_finds_the_item_its_workers_die_on():
 
     # The scheduler gives up on the task at the first death rather than the fourth.
     with dask.config.set({"distributed.scheduler.allowed-failures": 0}):
-        with engines.Dask(_exits_on_seven, jobs=2) as cluster:
+        with dask_engine.Dask(_exits_on_seven, jobs=2) as cluster:
             with pytest.raises(engines.WorkerDied) as died:
                 cluster.run(list(range(600)))
     assert died.value.item == 7 and died.value.exitcode == 9

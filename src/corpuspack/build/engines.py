@@ -11,7 +11,7 @@ one output per item, and it offers:
 - run(items, advance): submit(items).result(advance).
 
 InProcess computes on result(), in this process; Local is a pool of `jobs` spawned
-processes (batches too small to be worth sending are computed in-process); Dask is a
+processes (batches too small to be worth sending are computed in-process); Dask (build/dask_engine.py) is a
 distributed cluster. start() picks one by its name (--engine) among the registered engines
 (FACTORIES, and any a plugin adds through corpuspack.hooks).
 
@@ -27,7 +27,6 @@ they run, and the release does not depend on the engine or on the number of work
 from __future__ import annotations
 
 import gc
-import logging
 import multiprocessing
 import multiprocessing.connection
 import os
@@ -76,7 +75,7 @@ def death(exitcode: int | None) -> str:
     return f"exit code {exitcode}"
 
 
-def _chunks(items: Sequence[Item], size: int) -> list[Sequence[Item]]:
+def chunks(items: Sequence[Item], size: int) -> list[Sequence[Item]]:
     return [items[i : i + size] for i in range(0, len(items), size)]
 
 
@@ -253,7 +252,7 @@ class Local(Engine[Item, Out]):
         if not self.parallel or len(items) < self.SMALL:
             return self.here.submit(items)
         pool = self._pool()
-        batches = _chunks(items, max(1, min(256, len(items) // (self.jobs * 4))))
+        batches = chunks(items, max(1, min(256, len(items) // (self.jobs * 4))))
         futures = [pool.submit(_computed, self.task, batch) for batch in batches]
         self.sent.update(zip(futures, batches, strict=True))
 
@@ -283,105 +282,6 @@ class Local(Engine[Item, Out]):
         return find_killer(self.task, unfinished)
 
 
-class Dask(Engine[Item, Out]):
-    """Batches on a Dask distributed cluster: the one at `scheduler`, or a local one of `jobs` workers.
-
-    The workers need corpuspack installed (the same version and lock: the outputs are
-    computed there). Batches are sent as bytes and results gathered in order.
-    """
-
-    BATCH = 256  # items per task: big enough that scheduling costs little, small enough to spread
-    CONNECT_TIMEOUT = "30s"
-
-    def __init__(
-        self,
-        task: Callable[[Sequence[Item]], list[Out]],
-        jobs: int,
-        scheduler: str | None = None,
-    ):
-        self.task = task
-        self.jobs = jobs
-        self.scheduler = scheduler
-        self.cluster: Any = None
-        self.client: Any = None
-
-    def __enter__(self) -> Self:
-        try:
-            from distributed import Client, LocalCluster
-        except ImportError as exc:
-            raise EngineError(
-                "--engine dask needs Dask's distributed scheduler: pip install 'corpuspack[dask]'"
-            ) from exc
-        try:
-            if self.scheduler:
-                self.client = Client(self.scheduler, timeout=self.CONNECT_TIMEOUT)
-            else:
-                # Worker processes, one thread each: extraction is pure Python and holds the GIL.
-                self.cluster = LocalCluster(
-                    n_workers=self.jobs,
-                    threads_per_worker=1,
-                    processes=True,
-                    dashboard_address=None,
-                    silence_logs=logging.ERROR,
-                )
-                self.client = Client(self.cluster)
-        except (OSError, TimeoutError, ValueError) as exc:  # ValueError: a malformed address
-            self.__exit__()
-            where = (
-                f"the Dask scheduler at {self.scheduler}"
-                if self.scheduler
-                else "a local Dask cluster"
-            )
-            raise EngineError(
-                f"could not connect to {where}: {exc}; check the address "
-                "(e.g. tcp://host:8786) and that the scheduler is running"
-            ) from exc
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        if self.client is not None:
-            self.client.close()
-        if self.cluster is not None:
-            self.cluster.close()
-
-    def batch(self, base: int) -> int:
-        """Two tasks for every worker of the cluster."""
-        workers = (
-            len(self.client.scheduler_info().get("workers", {}))
-            if self.client is not None
-            else self.jobs
-        )
-        return max(base, 2 * self.BATCH * max(1, workers))
-
-    def submit(self, items: Sequence[Item]) -> Pending[Out]:
-        from distributed import KilledWorker, as_completed
-
-        if not items:
-            return Pending(lambda advance: [])
-        batches = _chunks(items, self.BATCH)
-        # pure=False: two identical batches are still two tasks (their results are placed by index).
-        futures = self.client.map(self.task, batches, pure=False)
-
-        def gather(advance: Advance | None) -> list[Out]:
-            index = {future.key: i for i, future in enumerate(futures)}
-            results: list[list[Out]] = [[] for _ in batches]
-            try:
-                for future, done in as_completed(futures, with_results=True):
-                    results[index[future.key]] = done
-                    if advance:
-                        advance(len(batches[index[future.key]]))
-            except KilledWorker:
-                # The scheduler gave up on a task whose workers died (it blames every task a dying
-                # worker held): the one that kills is found among the unfinished, as Local does.
-                unfinished = [
-                    b for b, f in zip(batches, futures, strict=True) if f.status != "finished"
-                ]
-                raise find_killer(self.task, [item for b in unfinished for item in b]) from None
-            return [output for done in results for output in done]
-
-        return Pending(gather)
-
-
 def local(
     task: Callable[[Sequence[Item]], list[Out]],
     *,
@@ -403,6 +303,8 @@ def dask(
     scheduler: str | None = None,
 ) -> Engine[Item, Out]:
     """A Dask cluster (the scheduler's, or a local one of jobs workers), as an engine factory."""
+    from corpuspack.build.dask_engine import Dask  # distributed is imported only when used
+
     return Dask(task, jobs, scheduler)
 
 
