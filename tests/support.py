@@ -5,8 +5,10 @@ called in-process, a plugin, and a corpus project made by init. Fixtures are in 
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 from click.testing import CliRunner
@@ -180,3 +182,21 @@ def git(folder: Path, *args: str) -> str:
         check=True, capture_output=True, text=True,
     )  # fmt: skip
     return done.stdout
+
+
+def cli_in_fresh_process(
+    tmp_path: Path, driver: str, *args: str
+) -> tuple[subprocess.CompletedProcess, set[str]]:
+    """Run `driver` (Python that takes a file to write the loaded modules to, then the CLI's
+    arguments) in a fresh interpreter on this checkout's src/: what it did, and the modules it had
+    loaded at exit (empty if it wrote none)."""
+    out = tmp_path / "modules.json"
+    env = {**os.environ, "PYTHONPATH": str(REPO / "src")}
+    done = subprocess.run(
+        [sys.executable, "-c", driver, str(out), *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    return done, set(json.loads(out.read_text())) if out.exists() else set()

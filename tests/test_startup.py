@@ -5,16 +5,13 @@ CI runs it, and the modules it loaded are listed when it exits."""
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pyarrow.parquet as pq
 import pytest
 
 from corpuspack.project.schema import RecordSchema
-from support import REPO, copy_project, invoke
+from support import REPO, cli_in_fresh_process, copy_project, invoke
 
 # Runs the CLI as `corpuspack` does and writes the names of the modules loaded to argv[1] at exit.
 DRIVER = """
@@ -27,17 +24,9 @@ main()
 
 
 def modules_loaded(tmp_path: Path, *args: str) -> set[str]:
-    out = tmp_path / "modules.json"
-    env = {**os.environ, "PYTHONPATH": str(REPO / "src")}
-    done = subprocess.run(
-        [sys.executable, "-c", DRIVER, str(out), *args],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    done, loaded = cli_in_fresh_process(tmp_path, DRIVER, *args)
     assert done.returncode == 0, done.stdout + done.stderr
-    return set(json.loads(out.read_text()))
+    return loaded
 
 
 @pytest.mark.parametrize("cached", [False, True], ids=["no cache", "warm cache"])

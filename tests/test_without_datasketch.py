@@ -4,15 +4,12 @@ import, and the runtime lock does not install it."""
 
 from __future__ import annotations
 
-import json
-import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-from support import REPO, copy_project
+from support import REPO, cli_in_fresh_process, copy_project
 
 # Runs the CLI as `corpuspack` does with every import of datasketch failing as if it were not
 # installed, and writes the names of the modules loaded to argv[1] at exit.
@@ -36,16 +33,7 @@ main()
 
 
 def run(tmp_path: Path, *args: str) -> tuple[subprocess.CompletedProcess, set[str]]:
-    out = tmp_path / "modules.json"
-    env = {**os.environ, "PYTHONPATH": str(REPO / "src")}
-    done = subprocess.run(
-        [sys.executable, "-c", DRIVER, str(out), *args],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    return done, set(json.loads(out.read_text())) if out.exists() else set()
+    return cli_in_fresh_process(tmp_path, DRIVER, *args)
 
 
 @pytest.mark.parametrize("command", ["validate", "build"])
